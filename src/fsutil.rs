@@ -1,0 +1,94 @@
+//! Crash-safe file writes.
+//!
+//! Every file jaunt writes (generated modules, `jaunt.lock`, store objects,
+//! the parse cache) goes through [`write_atomic`]: a temporary file named
+//! `.jaunt-tmp-*` in the target's own directory, fsync, rename. A reader
+//! therefore sees the old file or the new one, never a torn one, and a
+//! killed run leaves only `.jaunt-tmp-*` files that [`remove_stale_temps`]
+//! sweeps up.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Prefix of every temporary file jaunt creates.
+pub const TMP_PREFIX: &str = ".jaunt-tmp-";
+
+/// Writes `bytes` to `path` atomically, creating parent directories.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TMP_PREFIX)
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    sync_dir(dir);
+    Ok(())
+}
+
+/// Makes a rename durable; best effort, since not every filesystem allows
+/// opening a directory.
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Removes `.jaunt-tmp-*` files in `dir` older than `min_age`, left by a run
+/// that was killed. Younger ones may belong to a run still in progress.
+pub fn remove_stale_temps(dir: &Path, min_age: std::time::Duration) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    let now = std::time::SystemTime::now();
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if !name.to_string_lossy().starts_with(TMP_PREFIX) {
+            continue;
+        }
+        let old_enough = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .map(|t| now.duration_since(t).unwrap_or_default() >= min_age)
+            .unwrap_or(false);
+        if old_enough && fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_atomic_replaces_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a/b/file.txt");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        let names: Vec<_> = fs::read_dir(p.parent().unwrap())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn stale_temps_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(".jaunt-tmp-x"), b"partial").unwrap();
+        fs::write(dir.path().join("keep"), b"k").unwrap();
+        assert_eq!(remove_stale_temps(dir.path(), std::time::Duration::ZERO), 1);
+        assert!(dir.path().join("keep").exists());
+    }
+}

@@ -1,0 +1,187 @@
+//! Names with meaning: dotted module names and spec refs.
+//!
+//! Everything that crosses a module boundary in jaunt names a module or a
+//! spec through these types rather than bare strings, so that the
+//! `pkg.mod:Qualname` convention is parsed and printed in one place.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A dotted Python module name, `pkg.sub.mod`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ModuleName(String);
+
+impl ModuleName {
+    pub fn new(dotted: impl Into<String>) -> Self {
+        ModuleName(dotted.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The dotted components, `["pkg", "sub", "mod"]`.
+    pub fn parts(&self) -> impl Iterator<Item = &str> {
+        self.0.split('.')
+    }
+
+    /// The enclosing package, `pkg.sub` for `pkg.sub.mod`; `None` at top level.
+    pub fn parent(&self) -> Option<ModuleName> {
+        self.0.rsplit_once('.').map(|(p, _)| ModuleName::new(p))
+    }
+
+    /// A child module, `pkg.sub` + `mod`.
+    pub fn child(&self, name: &str) -> ModuleName {
+        if self.0.is_empty() {
+            ModuleName::new(name)
+        } else {
+            ModuleName(format!("{}.{}", self.0, name))
+        }
+    }
+
+    /// The generated module that holds this spec module's implementation
+    /// (DESIGN.md, module mapping): `pkg.mod` → `pkg.<gen>.mod`, a package's
+    /// own specs → `pkg.<gen>`, a top-level single-file module `mod` →
+    /// `<gen>.mod`.
+    pub fn generated(&self, generated_dir: &str, is_package: bool) -> ModuleName {
+        if is_package {
+            return self.child(generated_dir);
+        }
+        match self.0.rsplit_once('.') {
+            Some((parent, leaf)) => ModuleName(format!("{parent}.{generated_dir}.{leaf}")),
+            None => ModuleName(format!("{generated_dir}.{}", self.0)),
+        }
+    }
+}
+
+impl fmt::Display for ModuleName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A reference to one spec: `pkg.mod:Qualname`, nested specs with a dotted
+/// qualname (`pkg.mod:Outer.method`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SpecRef {
+    pub module: ModuleName,
+    pub qualname: String,
+}
+
+impl SpecRef {
+    pub fn new(module: ModuleName, qualname: impl Into<String>) -> Self {
+        SpecRef {
+            module,
+            qualname: qualname.into(),
+        }
+    }
+
+    /// Parses `pkg.mod:Name` (canonical form); the dot shorthand `pkg.mod.Name`
+    /// is ambiguous without knowing the modules and is resolved by the graph.
+    pub fn parse_canonical(text: &str) -> Option<SpecRef> {
+        let (module, qualname) = text.split_once(':')?;
+        if module.is_empty() || qualname.is_empty() || qualname.contains(':') {
+            return None;
+        }
+        Some(SpecRef::new(ModuleName::new(module), qualname))
+    }
+}
+
+impl fmt::Display for SpecRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.module, self.qualname)
+    }
+}
+
+impl Serialize for SpecRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for SpecRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        SpecRef::parse_canonical(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!("not a spec ref `pkg.mod:Name`: {text:?}"))
+        })
+    }
+}
+
+/// Which decorator made a spec, and so which kind of module it generates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SpecKind {
+    /// `@jaunt.magic`: an implementation spec.
+    Build,
+    /// `@jaunt.test`: a test spec.
+    Test,
+}
+
+impl SpecKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpecKind::Build => "build",
+            SpecKind::Test => "test",
+        }
+    }
+}
+
+impl fmt::Display for SpecKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What kind of definition a spec decorates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DefKind {
+    Function,
+    AsyncFunction,
+    Class,
+    Method,
+}
+
+impl DefKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DefKind::Function => "function",
+            DefKind::AsyncFunction => "async_function",
+            DefKind::Class => "class",
+            DefKind::Method => "method",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_module_mapping() {
+        let m = ModuleName::new("pkg.mod");
+        assert_eq!(
+            m.generated("__generated__", false).as_str(),
+            "pkg.__generated__.mod"
+        );
+        let p = ModuleName::new("pkg");
+        assert_eq!(
+            p.generated("__generated__", true).as_str(),
+            "pkg.__generated__"
+        );
+        let top = ModuleName::new("mod");
+        assert_eq!(top.generated("gen", false).as_str(), "gen.mod");
+    }
+
+    #[test]
+    fn spec_ref_round_trip() {
+        let r = SpecRef::parse_canonical("a.b:Outer.method").unwrap();
+        assert_eq!(r.module.as_str(), "a.b");
+        assert_eq!(r.qualname, "Outer.method");
+        assert_eq!(r.to_string(), "a.b:Outer.method");
+        assert!(SpecRef::parse_canonical("a.b").is_none());
+        assert!(SpecRef::parse_canonical(":x").is_none());
+    }
+}

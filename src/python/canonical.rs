@@ -1,0 +1,1 @@
+//! Canonical serialization of syntax trees for spec digests.

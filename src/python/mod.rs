@@ -1,0 +1,16 @@
+//! The tree-sitter front end: everything jaunt learns from Python source.
+//!
+//! User code is never imported or run; these functions read it as syntax.
+//! [`summarize`] extracts what the planner needs from one file (imports,
+//! specs, the names each spec uses, canonical digests) into a
+//! [`FileSummary`] small enough for the persistent parse cache;
+//! [`validate`] checks a generated module before it is accepted.
+
+mod canonical;
+mod summary;
+mod validate;
+
+pub use summary::{
+    DepExpr, Diagnostic, FileSummary, Import, ImportTarget, NameUse, RawSpec, summarize,
+};
+pub use validate::validate;
