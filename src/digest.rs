@@ -95,6 +95,39 @@ impl KeyHasher {
     }
 }
 
+/// A spec's digest (DESIGN.md, spec digest): its canonical syntax tree
+/// (formatting-invariant, jaunt decorator left out) plus the decorator's
+/// canonical arguments, with `deps` as sorted resolved refs.
+pub fn spec_digest(
+    canonical: &Digest,
+    kind: crate::names::SpecKind,
+    explicit_deps: &[crate::names::SpecRef],
+    prompt: Option<&str>,
+    infer_deps: Option<bool>,
+) -> Digest {
+    let mut h = KeyHasher::new("jaunt.spec.v1");
+    h.digest("canonical", canonical).str("kind", kind.as_str());
+    let mut deps: Vec<String> = explicit_deps.iter().map(ToString::to_string).collect();
+    deps.sort();
+    h.str("deps", &deps.len().to_string());
+    for d in &deps {
+        h.str("dep", d);
+    }
+    match prompt {
+        Some(p) => h.str("prompt", p),
+        None => h.str("no-prompt", ""),
+    };
+    h.str(
+        "infer_deps",
+        match infer_deps {
+            None => "default",
+            Some(true) => "true",
+            Some(false) => "false",
+        },
+    );
+    h.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,12 @@
 //! See `DESIGN.md` for the architecture; each module below owns one concern.
 
 pub mod cli;
+pub mod config;
 pub mod digest;
+pub mod discover;
+pub mod error;
 pub mod fsutil;
+pub mod graph;
 pub mod names;
+pub mod ops;
 pub mod python;

@@ -109,6 +109,39 @@ impl<'de> Deserialize<'de> for SpecRef {
     }
 }
 
+/// A `--target MODULE[:QUALNAME]` argument.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Target {
+    pub module: ModuleName,
+    pub qualname: Option<String>,
+}
+
+impl std::str::FromStr for Target {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Target, String> {
+        let (module, qualname) = match s.split_once(':') {
+            Some((m, q)) => (m, Some(q.to_string())),
+            None => (s, None),
+        };
+        let valid = |part: &str| crate::config::is_identifier(part);
+        if module.is_empty() || !module.split('.').all(valid) {
+            return Err(format!(
+                "`{s}` is not MODULE[:QUALNAME] (a dotted module name like `pkg.mod`)"
+            ));
+        }
+        if let Some(q) = &qualname
+            && !q.split('.').all(valid)
+        {
+            return Err(format!("`{s}` has an invalid qualname after `:`"));
+        }
+        Ok(Target {
+            module: ModuleName::new(module),
+            qualname,
+        })
+    }
+}
+
 /// Which decorator made a spec, and so which kind of module it generates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -1,5 +1,129 @@
-//! The command line: argument parsing and output only.
+//! The command line: argument parsing and output only. Each subcommand
+//! lives in its own file and calls one operation from [`crate::ops`].
 
-pub fn main() -> i32 {
-    0
+mod cache;
+mod graph;
+mod output;
+mod specs;
+
+use crate::error::{JauntError, exit};
+use crate::names::Target;
+use crate::ops::project::LoadOptions;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "jaunt",
+    version,
+    about = "Build system for spec-driven Python code generation",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
 }
+
+/// Flags every command accepts.
+#[derive(clap::Args, Debug, Clone)]
+pub struct GlobalArgs {
+    /// Project root (the directory holding jaunt.toml); default: found by walking up.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Configuration file (jaunt.toml or pyproject.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Limit to MODULE[:QUALNAME] and what it depends on (repeatable).
+    #[arg(long = "target", global = true, value_name = "MODULE[:QUALNAME]")]
+    pub targets: Vec<Target>,
+    /// Parallel generation jobs (default: [build] jobs).
+    #[arg(long, short = 'j', global = true)]
+    pub jobs: Option<usize>,
+    /// Use only explicit deps= edges.
+    #[arg(long, global = true)]
+    pub no_infer_deps: bool,
+    /// Machine-readable output on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Explain more (dropped deps, unresolved names, cache use).
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
+    /// Print only errors.
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+    /// When to use colors.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List every spec with its kind, location, deps and digest.
+    Specs(specs::Args),
+    /// Show the spec and module dependency graphs.
+    Graph(graph::Args),
+    /// Manage the project's parse cache.
+    #[command(subcommand)]
+    Cache(cache::CacheCommand),
+}
+
+impl GlobalArgs {
+    pub fn load_options(&self) -> LoadOptions {
+        LoadOptions {
+            root: self.root.clone(),
+            config: self.config.clone(),
+            targets: self.targets.clone(),
+            no_infer_deps: self.no_infer_deps,
+        }
+    }
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::CONFIG
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let colors = match cli.global.color {
+        ColorChoice::Always => Some(true),
+        ColorChoice::Never => Some(false),
+        ColorChoice::Auto => None,
+    };
+    if let Some(on) = colors {
+        console::set_colors_enabled(on);
+        console::set_colors_enabled_stderr(on);
+    }
+    let result = match &cli.command {
+        Command::Specs(args) => specs::run(&cli.global, args),
+        Command::Graph(args) => graph::run(&cli.global, args),
+        Command::Cache(cmd) => cache::run(&cli.global, cmd),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            output::error(&err);
+            err.exit_code()
+        }
+    }
+}
+
+/// What a command returns: an exit code on success paths (gates return 4
+/// without being errors), or an error rendered once here.
+pub type CmdResult = Result<i32, JauntError>;

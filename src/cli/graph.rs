@@ -1,0 +1,157 @@
+//! `jaunt graph`: the spec and module graphs as text, JSON, dot or mermaid.
+
+use super::{CmdResult, GlobalArgs, output};
+use crate::error::exit;
+use crate::graph::SpecGraph;
+use crate::names::SpecKind;
+use crate::ops::project::Project;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Which specs: implementation (build) or test specs.
+    #[arg(long, value_enum, default_value_t = KindArg::Build)]
+    kind: KindArg,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Dot,
+    Mermaid,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum KindArg {
+    Build,
+    Test,
+}
+
+pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
+    let project = Project::load(&global.load_options())?;
+    super::specs::print_notes(global, &project);
+    let kind = match args.kind {
+        KindArg::Build => SpecKind::Build,
+        KindArg::Test => SpecKind::Test,
+    };
+    let graph = project.graph(kind);
+    let format = if global.json {
+        Format::Json
+    } else {
+        args.format
+    };
+    match format {
+        Format::Json => output::json(&to_json(graph)),
+        Format::Text => print!("{}", to_text(graph)),
+        Format::Dot => print!("{}", to_dot(graph)),
+        Format::Mermaid => print!("{}", to_mermaid(graph)),
+    }
+    Ok(exit::OK)
+}
+
+/// DESIGN.md's shape: `{"specs": {REF: [DEP…]}, "modules": {MOD: [DEP…]}}`,
+/// sorted, every spec and every module with specs a key.
+fn to_json(g: &SpecGraph) -> serde_json::Value {
+    let specs: BTreeMap<String, Vec<String>> = g
+        .specs
+        .iter()
+        .map(|(r, n)| {
+            (
+                r.to_string(),
+                n.deps.keys().map(ToString::to_string).collect(),
+            )
+        })
+        .collect();
+    let modules: BTreeMap<String, Vec<String>> = g
+        .modules
+        .iter()
+        .map(|(m, n)| {
+            (
+                m.to_string(),
+                n.deps.iter().map(ToString::to_string).collect(),
+            )
+        })
+        .collect();
+    serde_json::json!({ "specs": specs, "modules": modules })
+}
+
+fn to_text(g: &SpecGraph) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "modules:");
+    for (m, n) in &g.modules {
+        if n.deps.is_empty() {
+            let _ = writeln!(out, "  {m}");
+        } else {
+            let deps: Vec<String> = n.deps.iter().map(ToString::to_string).collect();
+            let _ = writeln!(out, "  {m} -> {}", deps.join(", "));
+        }
+    }
+    let _ = writeln!(out, "specs:");
+    for (r, n) in &g.specs {
+        let _ = writeln!(out, "  {r}");
+        for (d, e) in &n.deps {
+            let how = if e.explicit { "deps=" } else { "inferred" };
+            let _ = writeln!(out, "    -> {d}  ({how}, line {})", e.line);
+        }
+    }
+    out
+}
+
+fn to_dot(g: &SpecGraph) -> String {
+    let mut out = String::from(
+        "digraph jaunt {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n",
+    );
+    for (m, n) in &g.modules {
+        let id = m.as_str().replace('.', "_");
+        let _ = writeln!(out, "  subgraph \"cluster_{id}\" {{\n    label=\"{m}\";");
+        for s in &n.specs {
+            let _ = writeln!(out, "    \"{s}\" [label=\"{}\"];", s.qualname);
+        }
+        out.push_str("  }\n");
+    }
+    for (r, n) in &g.specs {
+        for (d, e) in &n.deps {
+            let style = if e.explicit { "" } else { " [style=dashed]" };
+            let _ = writeln!(out, "  \"{r}\" -> \"{d}\"{style};");
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
+fn to_mermaid(g: &SpecGraph) -> String {
+    let mut ids: BTreeMap<String, String> = BTreeMap::new();
+    for r in g
+        .specs
+        .keys()
+        .chain(g.specs.values().flat_map(|n| n.deps.keys()))
+    {
+        let next = format!("s{}", ids.len());
+        ids.entry(r.to_string()).or_insert(next);
+    }
+    let mut out = String::from("flowchart LR\n");
+    for (m, n) in &g.modules {
+        let _ = writeln!(out, "  subgraph {}[\"{m}\"]", m.as_str().replace('.', "_"));
+        for s in &n.specs {
+            let _ = writeln!(out, "    {}[\"{}\"]", ids[&s.to_string()], s.qualname);
+        }
+        out.push_str("  end\n");
+    }
+    for (r, n) in &g.specs {
+        for (d, e) in &n.deps {
+            let arrow = if e.explicit { "-->" } else { "-.->" };
+            let _ = writeln!(
+                out,
+                "  {} {arrow} {}",
+                ids[&r.to_string()],
+                ids[&d.to_string()]
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,159 @@
+//! The persistent parse cache (1B).
+//!
+//! What [`crate::python::summarize`] extracts from a file is kept in
+//! `.jaunt/cache/parse-v1.bin`, keyed by the file's project-relative path,
+//! size and mtime, and invalidated wholesale by a different jaunt version.
+//! A file whose mtime is too close to the moment the cache was written
+//! cannot be trusted by its stat alone (it may have been changed again
+//! within the filesystem's timestamp granularity — git's "racy clean"
+//! problem), so its content hash is compared instead.
+
+use crate::python::FileSummary;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+const CACHE_FILE: &str = "parse-v1.bin";
+/// A file modified this close to (or after) the cache write is "racy".
+const RACY_WINDOW_NS: u128 = 2_000_000_000;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Entry {
+    pub size: u64,
+    pub mtime_ns: u128,
+    pub content: [u8; 32],
+    pub summary: Arc<FileSummary>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct CacheFile {
+    /// Tool version and cache format; anything else is a foreign cache.
+    stamp: String,
+    written_ns: u128,
+    entries: HashMap<String, Entry>,
+}
+
+/// The cache as loaded, plus what this run learned.
+pub struct ParseCache {
+    path: PathBuf,
+    loaded: CacheFile,
+    dirty: bool,
+}
+
+/// How a file's summary was obtained, for `-v` and tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// Size and mtime matched and the entry is not racy.
+    Hit,
+    /// Racy entry whose content hash matched.
+    HitByContent,
+    Miss,
+}
+
+fn stamp() -> String {
+    format!("jaunt {} parse-cache v1", env!("CARGO_PKG_VERSION"))
+}
+
+pub fn mtime_ns(meta: &std::fs::Metadata) -> u128 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos())
+}
+
+impl ParseCache {
+    pub fn dir(state_dir: &Path) -> PathBuf {
+        state_dir.join("cache")
+    }
+
+    /// Loads the cache; a missing, corrupt or foreign cache is empty.
+    pub fn load(state_dir: &Path) -> ParseCache {
+        let path = Self::dir(state_dir).join(CACHE_FILE);
+        let loaded = std::fs::read(&path)
+            .ok()
+            .and_then(|bytes| postcard::from_bytes::<CacheFile>(&bytes).ok())
+            .filter(|c| c.stamp == stamp())
+            .unwrap_or_default();
+        ParseCache {
+            path,
+            loaded,
+            dirty: false,
+        }
+    }
+
+    /// The cached summary for `rel`, if it still describes the file.
+    /// `content` is called only for racy entries, to hash the file.
+    pub fn lookup(
+        &self,
+        rel: &str,
+        size: u64,
+        mtime_ns: u128,
+        content: impl FnOnce() -> Option<[u8; 32]>,
+    ) -> (Lookup, Option<Arc<FileSummary>>) {
+        let Some(e) = self.loaded.entries.get(rel) else {
+            return (Lookup::Miss, None);
+        };
+        if e.size != size {
+            return (Lookup::Miss, None);
+        }
+        let racy = mtime_ns + RACY_WINDOW_NS > self.loaded.written_ns;
+        if e.mtime_ns == mtime_ns && !racy {
+            return (Lookup::Hit, Some(e.summary.clone()));
+        }
+        if content() == Some(e.content) {
+            return (Lookup::HitByContent, Some(e.summary.clone()));
+        }
+        (Lookup::Miss, None)
+    }
+
+    /// The content hash recorded for `rel`.
+    pub fn content_of(&self, rel: &str) -> Option<[u8; 32]> {
+        self.loaded.entries.get(rel).map(|e| e.content)
+    }
+
+    /// Records what this run read; racy or changed entries make the cache
+    /// worth rewriting.
+    pub fn record(&mut self, rel: String, entry: Entry, how: Lookup) {
+        if how != Lookup::Hit {
+            self.dirty = true;
+        }
+        self.loaded.entries.insert(rel, entry);
+    }
+
+    /// Forgets files that no longer exist, so the cache does not grow forever.
+    /// Only used after a full walk, where every live file was seen.
+    pub fn retain(&mut self, live: &std::collections::HashSet<String>) {
+        let before = self.loaded.entries.len();
+        self.loaded.entries.retain(|k, _| live.contains(k));
+        if self.loaded.entries.len() != before {
+            self.dirty = true;
+        }
+    }
+
+    /// Writes the cache if anything changed. Failure to write is not an
+    /// error: the cache is an optimization.
+    pub fn save(mut self) {
+        if !self.dirty {
+            return;
+        }
+        self.loaded.stamp = stamp();
+        self.loaded.written_ns = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        if let Ok(bytes) = postcard::to_stdvec(&self.loaded) {
+            let _ = crate::fsutil::write_atomic(&self.path, &bytes);
+        }
+    }
+}
+
+/// `jaunt cache clear`: removes the parse cache. Returns whether it existed.
+pub fn clear(state_dir: &Path) -> std::io::Result<bool> {
+    let dir = ParseCache::dir(state_dir);
+    match std::fs::remove_dir_all(&dir) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
+}

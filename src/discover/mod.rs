@@ -1,0 +1,482 @@
+//! Finding spec files and reading them (statically) into summaries.
+//!
+//! A full discovery walks every source and test root in parallel; a
+//! targeted one (1A) starts from the target modules' files and follows
+//! their imports and deps, parsing only what they reach. Both go through
+//! the persistent parse cache ([`cache`]).
+
+pub mod cache;
+
+use crate::config::{Config, is_identifier};
+use crate::error::{JauntError, Problem, Result};
+use crate::names::ModuleName;
+use crate::python::{DepExpr, FileSummary, ImportTarget};
+use cache::{Entry, Lookup, ParseCache};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Which kind of root a file was found under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RootKind {
+    Source,
+    Test,
+}
+
+/// One Python module of the project, read.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    /// Posix path relative to the project root (`src/pkg/mod.py`).
+    pub rel: String,
+    pub module: ModuleName,
+    /// `pkg/__init__.py`.
+    pub is_package: bool,
+    pub root_kind: RootKind,
+    /// The root directory the module name is relative to.
+    pub root_dir: PathBuf,
+    pub summary: Arc<FileSummary>,
+}
+
+/// The project's Python modules, by module name.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub files: BTreeMap<ModuleName, SourceFile>,
+    /// How many summaries came from the parse cache, for `-v`.
+    pub cache_hits: usize,
+    pub parsed: usize,
+}
+
+impl Discovery {
+    /// Syntax errors and unreadable spec arguments, with file:line.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        for f in self.files.values() {
+            for d in &f.summary.diagnostics {
+                let mut p = Problem::new(format!("{} (column {})", d.message, d.column))
+                    .at(PathBuf::from(&f.rel), Some(d.line));
+                p.hint = d.hint.clone();
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    /// Fails with every problem found, or succeeds when there are none.
+    pub fn check(&self) -> Result<()> {
+        let problems = self.problems();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(JauntError::Discovery(problems))
+        }
+    }
+}
+
+/// Directory names never searched for specs.
+const SKIP_DIRS: &[&str] = &[
+    "__pycache__",
+    "node_modules",
+    "site-packages",
+    "build",
+    "dist",
+    "venv",
+    "env",
+    "target",
+];
+
+struct Roots {
+    /// (kind, absolute dir) in priority order: source roots first.
+    roots: Vec<(RootKind, PathBuf)>,
+    generated_dir: String,
+    project_root: PathBuf,
+}
+
+impl Roots {
+    fn new(config: &Config) -> Roots {
+        let mut roots: Vec<(RootKind, PathBuf)> = config
+            .source_dirs()
+            .into_iter()
+            .map(|d| (RootKind::Source, d))
+            .collect();
+        for d in config.test_dirs() {
+            if !roots.iter().any(|(_, r)| *r == d) {
+                roots.push((RootKind::Test, d));
+            }
+        }
+        Roots {
+            roots,
+            generated_dir: config.paths.generated_dir.clone(),
+            project_root: config.root.clone(),
+        }
+    }
+
+    /// Other roots nested inside `root`: walking `.` must not re-find
+    /// `src/pkg/mod.py` as module `src.pkg.mod`.
+    fn nested_in(&self, root: &Path) -> Vec<PathBuf> {
+        self.roots
+            .iter()
+            .filter(|(_, r)| r != root && r.starts_with(root))
+            .map(|(_, r)| r.clone())
+            .collect()
+    }
+
+    fn rel(&self, path: &Path) -> String {
+        let rel = path.strip_prefix(&self.project_root).unwrap_or(path);
+        rel.components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+}
+
+/// The module name of a file under `root`, or `None` when the path is not
+/// importable (`my-script.py`, a directory that is not an identifier).
+pub fn module_name(root: &Path, path: &Path) -> Option<(ModuleName, bool)> {
+    let rel = path.strip_prefix(root).ok()?;
+    let mut parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let file = parts.pop()?;
+    let stem = file.strip_suffix(".py")?;
+    let is_package = stem == "__init__";
+    if !is_package {
+        parts.push(stem.to_string());
+    }
+    if parts.is_empty() || !parts.iter().all(|p| is_identifier(p)) {
+        return None;
+    }
+    Some((ModuleName::new(parts.join(".")), is_package))
+}
+
+/// Walks every root and reads every Python module in it.
+pub fn discover_all(config: &Config) -> Result<Discovery> {
+    let roots = Roots::new(config);
+    let mut found: Vec<(RootKind, PathBuf, PathBuf)> = Vec::new();
+    for (kind, root) in &roots.roots {
+        for path in walk(root, &roots) {
+            found.push((*kind, root.clone(), path));
+        }
+    }
+    let mut cache = ParseCache::load(&config.state_dir());
+    let discovery = read_files(&roots, &mut cache, found);
+    let live: HashSet<String> = discovery.files.values().map(|f| f.rel.clone()).collect();
+    cache.retain(&live);
+    cache.save();
+    Ok(discovery)
+}
+
+fn walk(root: &Path, roots: &Roots) -> Vec<PathBuf> {
+    let nested = roots.nested_in(root);
+    let generated = roots.generated_dir.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .require_git(false)
+        .parents(true)
+        .filter_entry(move |e| {
+            if e.file_type().is_some_and(|t| t.is_dir()) && e.depth() > 0 {
+                let name = e.file_name().to_string_lossy();
+                if name == generated.as_str()
+                    || SKIP_DIRS.contains(&name.as_ref())
+                    || nested.iter().any(|n| n == e.path())
+                    || e.path().join("pyvenv.cfg").exists()
+                {
+                    return false;
+                }
+            }
+            true
+        })
+        .build_parallel()
+        .run(|| {
+            let tx = tx.clone();
+            Box::new(move |entry| {
+                if let Ok(e) = entry
+                    && e.file_type().is_some_and(|t| t.is_file())
+                    && e.path().extension().is_some_and(|x| x == "py")
+                {
+                    let _ = tx.send(e.into_path());
+                }
+                ignore::WalkState::Continue
+            })
+        });
+    drop(tx);
+    let mut paths: Vec<PathBuf> = rx.into_iter().collect();
+    paths.sort();
+    paths
+}
+
+/// Reads files (from the cache or by parsing, in parallel) into a discovery.
+/// The first root that defines a module name wins.
+fn read_files(
+    roots: &Roots,
+    cache: &mut ParseCache,
+    found: Vec<(RootKind, PathBuf, PathBuf)>,
+) -> Discovery {
+    let named: Vec<(RootKind, PathBuf, PathBuf, ModuleName, bool, String)> = found
+        .into_iter()
+        .filter_map(|(kind, root, path)| {
+            let (module, is_package) = module_name(&root, &path)?;
+            let rel = roots.rel(&path);
+            Some((kind, root, path, module, is_package, rel))
+        })
+        .collect();
+    let read: Vec<Option<(Entry, Lookup)>> = named
+        .par_iter()
+        .map(|(_, _, path, _, _, rel)| read_one(cache, path, rel))
+        .collect();
+    let mut discovery = Discovery::default();
+    for ((kind, root, path, module, is_package, rel), got) in named.into_iter().zip(read) {
+        let Some((entry, how)) = got else { continue };
+        if discovery.files.contains_key(&module) {
+            continue;
+        }
+        match how {
+            Lookup::Miss => discovery.parsed += 1,
+            _ => discovery.cache_hits += 1,
+        }
+        let summary = entry.summary.clone();
+        cache.record(rel.clone(), entry, how);
+        discovery.files.insert(
+            module.clone(),
+            SourceFile {
+                path,
+                rel,
+                module,
+                is_package,
+                root_kind: kind,
+                root_dir: root,
+                summary,
+            },
+        );
+    }
+    discovery
+}
+
+fn read_one(cache: &ParseCache, path: &Path, rel: &str) -> Option<(Entry, Lookup)> {
+    let meta = std::fs::metadata(path).ok()?;
+    let size = meta.len();
+    let mtime_ns = cache::mtime_ns(&meta);
+    let mut bytes: Option<Vec<u8>> = None;
+    let (how, summary) = cache.lookup(rel, size, mtime_ns, || {
+        let b = std::fs::read(path).ok()?;
+        let h = *blake3::hash(&b).as_bytes();
+        bytes = Some(b);
+        Some(h)
+    });
+    if let Some(summary) = summary {
+        let content = match &bytes {
+            Some(b) => *blake3::hash(b).as_bytes(),
+            None => cache.content_of(rel).unwrap_or_default(),
+        };
+        return Some((
+            Entry {
+                size,
+                mtime_ns,
+                content,
+                summary,
+            },
+            how,
+        ));
+    }
+    let bytes = match bytes {
+        Some(b) => b,
+        None => std::fs::read(path).ok()?,
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let summary = Arc::new(crate::python::summarize(&text));
+    Some((
+        Entry {
+            size,
+            mtime_ns,
+            content: *blake3::hash(&bytes).as_bytes(),
+            summary,
+        },
+        Lookup::Miss,
+    ))
+}
+
+/// Targeted discovery (1A): parse the targets' files, then only the modules
+/// their imports and deps reach (and the packages on the way, whose
+/// `__init__.py` may re-export), without walking the tree.
+pub fn discover_targets(config: &Config, targets: &[ModuleName]) -> Result<Discovery> {
+    let roots = Roots::new(config);
+    let mut cache = ParseCache::load(&config.state_dir());
+    let mut discovery = Discovery::default();
+    let mut queue: VecDeque<ModuleName> = VecDeque::new();
+    let mut seen: HashSet<ModuleName> = HashSet::new();
+    for t in targets {
+        if locate(&roots, t).is_none() {
+            return Err(JauntError::Config(
+                Problem::new(format!(
+                    "target module `{t}` not found in any source or test root"
+                ))
+                .hint(
+                    "check the module name; targets are dotted module names, `pkg.mod[:Qualname]`",
+                ),
+            ));
+        }
+        enqueue_with_parents(t, &mut queue, &mut seen);
+    }
+    while !queue.is_empty() {
+        let batch: Vec<(RootKind, PathBuf, PathBuf)> =
+            queue.drain(..).filter_map(|m| locate(&roots, &m)).collect();
+        let read = read_files(&roots, &mut cache, batch);
+        discovery.cache_hits += read.cache_hits;
+        discovery.parsed += read.parsed;
+        for (name, file) in read.files {
+            for next in referenced_modules(&file) {
+                enqueue_with_parents(&next, &mut queue, &mut seen);
+            }
+            discovery.files.entry(name).or_insert(file);
+        }
+    }
+    cache.save();
+    Ok(discovery)
+}
+
+fn enqueue_with_parents(
+    m: &ModuleName,
+    queue: &mut VecDeque<ModuleName>,
+    seen: &mut HashSet<ModuleName>,
+) {
+    let mut cur = Some(m.clone());
+    while let Some(name) = cur {
+        if seen.insert(name.clone()) {
+            queue.push_back(name.clone());
+        }
+        cur = name.parent();
+    }
+}
+
+/// The file of a module: `a/b.py` or `a/b/__init__.py` under the first
+/// root that has it.
+fn locate(roots: &Roots, module: &ModuleName) -> Option<(RootKind, PathBuf, PathBuf)> {
+    let rel: PathBuf = module.parts().collect();
+    for (kind, root) in &roots.roots {
+        let file = root.join(&rel).with_extension("py");
+        if file.is_file() {
+            return Some((*kind, root.clone(), file));
+        }
+        let init = root.join(&rel).join("__init__.py");
+        if init.is_file() {
+            return Some((*kind, root.clone(), init));
+        }
+    }
+    None
+}
+
+/// Every module a file's imports and string deps may name, as candidates:
+/// the import target itself and, for `from m import x`, `m.x` too (it may
+/// be a submodule). Candidates that are not project modules are dropped by
+/// [`locate`].
+pub fn referenced_modules(file: &SourceFile) -> Vec<ModuleName> {
+    let mut out = Vec::new();
+    let s = &file.summary;
+    let imports = s
+        .imports
+        .iter()
+        .chain(s.specs.iter().flat_map(|sp| sp.local_imports.iter()));
+    for imp in imports {
+        match &imp.target {
+            ImportTarget::Module(m) => out.push(ModuleName::new(m.clone())),
+            ImportTarget::From {
+                level,
+                module,
+                name,
+            } => {
+                if let Some(base) = absolute_module(&file.module, file.is_package, *level, module) {
+                    if name != "*" {
+                        out.push(base.child(name));
+                    }
+                    out.push(base);
+                }
+            }
+        }
+    }
+    for spec in &s.specs {
+        for dep in &spec.deps {
+            if let DepExpr::Str { value, .. } = dep {
+                let module = match value.split_once(':') {
+                    Some((m, _)) => m.to_string(),
+                    None => value
+                        .rsplit_once('.')
+                        .map_or(value.clone(), |(m, _)| m.to_string()),
+                };
+                out.push(ModuleName::new(module));
+            }
+        }
+    }
+    out.retain(|m| !m.as_str().is_empty() && m.parts().all(is_identifier));
+    out
+}
+
+/// Resolves `from <level dots><module> import …` in `current` to an
+/// absolute module name; `None` when it climbs above the top level.
+pub fn absolute_module(
+    current: &ModuleName,
+    is_package: bool,
+    level: u32,
+    module: &str,
+) -> Option<ModuleName> {
+    if level == 0 {
+        return Some(ModuleName::new(module));
+    }
+    let mut parts: Vec<&str> = current.parts().collect();
+    let climb = if is_package { level - 1 } else { level } as usize;
+    if climb > parts.len() {
+        return None;
+    }
+    parts.truncate(parts.len() - climb);
+    if !module.is_empty() {
+        parts.extend(module.split('.'));
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    Some(ModuleName::new(parts.join(".")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_names() {
+        let root = Path::new("/p/src");
+        assert_eq!(
+            module_name(root, Path::new("/p/src/pkg/mod.py")),
+            Some((ModuleName::new("pkg.mod"), false))
+        );
+        assert_eq!(
+            module_name(root, Path::new("/p/src/pkg/__init__.py")),
+            Some((ModuleName::new("pkg"), true))
+        );
+        assert_eq!(module_name(root, Path::new("/p/src/my-script.py")), None);
+        assert_eq!(module_name(root, Path::new("/p/src/__init__.py")), None);
+    }
+
+    #[test]
+    fn relative_imports() {
+        let m = ModuleName::new("pkg.sub.mod");
+        assert_eq!(
+            absolute_module(&m, false, 1, "").unwrap().as_str(),
+            "pkg.sub"
+        );
+        assert_eq!(
+            absolute_module(&m, false, 2, "other").unwrap().as_str(),
+            "pkg.other"
+        );
+        let p = ModuleName::new("pkg.sub");
+        assert_eq!(
+            absolute_module(&p, true, 1, "x").unwrap().as_str(),
+            "pkg.sub.x"
+        );
+        assert_eq!(absolute_module(&m, false, 4, "x"), None);
+    }
+}

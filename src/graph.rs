@@ -1,0 +1,536 @@
+//! The spec dependency graph: explicit `deps=`, inferred uses, re-exports,
+//! and the module DAG that generation runs on.
+//!
+//! Resolution follows Python's binding rules statically: a name used in a
+//! spec resolves through the spec module's scope (same-module specs and
+//! imports) to the spec it denotes, following attribute chains (2B) and
+//! re-exports through package `__init__` files (2C) with a cycle guard.
+
+use crate::digest::{Digest, spec_digest};
+use crate::discover::{Discovery, SourceFile, absolute_module};
+use crate::error::{JauntError, Result};
+use crate::names::{DefKind, ModuleName, SpecKind, SpecRef};
+use crate::python::{DepExpr, Import, ImportTarget, RawSpec};
+use petgraph::graphmap::DiGraphMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
+
+/// Where a spec edge comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Edge {
+    /// 1-based line of the `deps=` entry or the use.
+    pub line: u32,
+    /// Written in `deps=` (rather than inferred).
+    pub explicit: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct SpecNode {
+    pub spec_ref: SpecRef,
+    pub kind: SpecKind,
+    pub def_kind: DefKind,
+    /// Project-relative file.
+    pub file: String,
+    pub line: u32,
+    pub byte_range: (u32, u32),
+    pub prompt: Option<String>,
+    pub deps: BTreeMap<SpecRef, Edge>,
+    pub digest: Digest,
+}
+
+#[derive(Clone, Debug)]
+pub struct ModuleNode {
+    pub name: ModuleName,
+    pub kind: SpecKind,
+    pub file: String,
+    pub path: PathBuf,
+    pub root_dir: PathBuf,
+    pub is_package: bool,
+    /// This module's specs, sorted.
+    pub specs: Vec<SpecRef>,
+    /// Modules this one depends on (no self edge), sorted.
+    pub deps: BTreeSet<ModuleName>,
+}
+
+/// One kind's specs (build or test) and their dependencies.
+#[derive(Debug, Default)]
+pub struct SpecGraph {
+    pub specs: BTreeMap<SpecRef, SpecNode>,
+    pub modules: BTreeMap<ModuleName, ModuleNode>,
+    /// Dependency specs of another kind that this graph's specs use: for
+    /// test specs, the build specs whose APIs they see.
+    pub external: BTreeMap<SpecRef, SpecNode>,
+    /// Explanations printed with `-v`: dropped deps, unresolved uses (4B).
+    pub notes: Vec<String>,
+}
+
+/// Options that decide which edges exist.
+#[derive(Clone, Copy, Debug)]
+pub struct GraphOptions {
+    /// Project / run default for inference; a spec's `infer_deps=` wins.
+    pub infer_deps: bool,
+}
+
+impl SpecGraph {
+    /// Builds the graph of `kind`'s specs over everything discovered.
+    pub fn build(discovery: &Discovery, kind: SpecKind, opts: GraphOptions) -> SpecGraph {
+        let resolver = Resolver::new(discovery);
+        let mut graph = SpecGraph::default();
+        let mut all: BTreeMap<SpecRef, SpecNode> = BTreeMap::new();
+        for file in discovery.files.values() {
+            for raw in &file.summary.specs {
+                let node = resolver.node(file, raw, opts, &mut graph.notes);
+                all.insert(node.spec_ref.clone(), node);
+            }
+        }
+        for (r, node) in &all {
+            if node.kind != kind {
+                continue;
+            }
+            let file = &discovery.files[&r.module];
+            let module = graph
+                .modules
+                .entry(r.module.clone())
+                .or_insert_with(|| ModuleNode {
+                    name: r.module.clone(),
+                    kind,
+                    file: file.rel.clone(),
+                    path: file.path.clone(),
+                    root_dir: file.root_dir.clone(),
+                    is_package: file.is_package,
+                    specs: Vec::new(),
+                    deps: BTreeSet::new(),
+                });
+            module.specs.push(r.clone());
+            let mut node = node.clone();
+            node.deps.retain(|dep, _| {
+                all.get(dep)
+                    .is_some_and(|d| d.kind == kind || d.kind == SpecKind::Build)
+            });
+            for dep in node.deps.keys() {
+                if dep.module != r.module {
+                    module.deps.insert(dep.module.clone());
+                }
+                if all[dep].kind != kind {
+                    graph.external.insert(dep.clone(), all[dep].clone());
+                }
+            }
+            graph.specs.insert(r.clone(), node);
+        }
+        graph.notes.sort();
+        graph.notes.dedup();
+        graph
+    }
+
+    /// Every module dependency cycle, reported in spec terms with the
+    /// file:line of each edge; `Ok` when the module graph is a DAG.
+    pub fn check_cycles(&self) -> Result<()> {
+        let cycles = self.cycles();
+        if cycles.is_empty() {
+            return Ok(());
+        }
+        let mut out = String::new();
+        for (i, cycle) in cycles.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            let names: Vec<&str> = cycle.iter().map(|(a, _)| a.module.as_str()).collect();
+            out.push_str(&format!(
+                "dependency cycle between modules: {} -> {}\n",
+                names.join(" -> "),
+                names[0]
+            ));
+            if cycle.windows(2).all(|w| w[0].1 == w[1].0) {
+                let mut chain: Vec<String> = cycle.iter().map(|(a, _)| a.to_string()).collect();
+                chain.push(cycle[cycle.len() - 1].1.to_string());
+                out.push_str(&format!("  {}\n", chain.join(" -> ")));
+            }
+            for (from, to) in cycle
+                .iter()
+                .map(|(a, _)| a)
+                .zip(cycle.iter().map(|(_, b)| b))
+            {
+                let node = &self.specs[from];
+                let edge = node.deps[to];
+                out.push_str(&format!(
+                    "  {from} -> {to}  ({}:{}, {})\n",
+                    node.file,
+                    edge.line,
+                    if edge.explicit { "deps=" } else { "inferred" }
+                ));
+            }
+            out.push_str(
+                "  hint: modules are generated as whole units, so their specs cannot depend on each other in a circle; \
+                 move the specs that both sides need into a module of their own, or drop one edge \
+                 (remove it from deps=, or set infer_deps=False on the spec that only mentions the other)",
+            );
+        }
+        Err(JauntError::Cycles(out))
+    }
+
+    /// One elementary cycle per strongly connected component, as spec edges
+    /// `(from, to)` where consecutive edges chain through their modules.
+    fn cycles(&self) -> Vec<Vec<(SpecRef, SpecRef)>> {
+        let mut g: DiGraphMap<&str, ()> = DiGraphMap::new();
+        for m in self.modules.values() {
+            g.add_node(m.name.as_str());
+            for d in &m.deps {
+                if self.modules.contains_key(d) {
+                    g.add_edge(m.name.as_str(), d.as_str(), ());
+                }
+            }
+        }
+        let mut sccs: Vec<Vec<&str>> = petgraph::algo::tarjan_scc(&g)
+            .into_iter()
+            .filter(|c| c.len() > 1)
+            .map(|mut c| {
+                c.sort();
+                c
+            })
+            .collect();
+        sccs.sort();
+        sccs.into_iter()
+            .map(|scc| {
+                let members: HashSet<&str> = scc.iter().copied().collect();
+                let path = shortest_cycle(&g, scc[0], &members);
+                let mut edges: Vec<(SpecRef, SpecRef)> = Vec::new();
+                for w in path.windows(2) {
+                    let prefer = edges.last().map(|(_, to)| to.clone());
+                    edges.push(self.witness(w[0], w[1], prefer.as_ref()));
+                }
+                edges
+            })
+            .collect()
+    }
+
+    /// The spec edge behind module edge `a -> b`: one starting at `prefer`
+    /// (so the reported edges chain) when there is one, else the smallest.
+    fn witness(&self, a: &str, b: &str, prefer: Option<&SpecRef>) -> (SpecRef, SpecRef) {
+        self.modules[&ModuleName::new(a)]
+            .specs
+            .iter()
+            .flat_map(|s| {
+                self.specs[s]
+                    .deps
+                    .keys()
+                    .filter(|d| d.module.as_str() == b)
+                    .map(move |d| (s.clone(), d.clone()))
+            })
+            .min_by_key(|(from, to)| (Some(from) != prefer, from.clone(), to.clone()))
+            .expect("a module edge has a spec edge behind it")
+    }
+
+    /// Restricts the graph to `targets` and everything they depend on
+    /// (transitively), for `--target`.
+    pub fn restrict(&mut self, targets: &[crate::names::Target]) {
+        let mut keep: BTreeSet<ModuleName> = BTreeSet::new();
+        let mut stack: Vec<ModuleName> = targets
+            .iter()
+            .map(|t| t.module.clone())
+            .filter(|m| self.modules.contains_key(m))
+            .collect();
+        while let Some(m) = stack.pop() {
+            if keep.insert(m.clone())
+                && let Some(node) = self.modules.get(&m)
+            {
+                stack.extend(
+                    node.deps
+                        .iter()
+                        .filter(|d| self.modules.contains_key(*d))
+                        .cloned(),
+                );
+            }
+        }
+        self.modules.retain(|m, _| keep.contains(m));
+        self.specs.retain(|r, _| keep.contains(&r.module));
+    }
+}
+
+/// A shortest path `start -> … -> start` inside one component (BFS).
+fn shortest_cycle<'a>(
+    g: &DiGraphMap<&'a str, ()>,
+    start: &'a str,
+    members: &HashSet<&'a str>,
+) -> Vec<&'a str> {
+    let mut prev: HashMap<&str, &str> = HashMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(n) = queue.pop_front() {
+        let mut next: Vec<&str> = g.neighbors(n).filter(|m| members.contains(m)).collect();
+        next.sort();
+        for m in next {
+            if m == start {
+                let mut path = vec![n];
+                let mut cur = n;
+                while cur != start {
+                    cur = prev[cur];
+                    path.push(cur);
+                }
+                path.reverse();
+                path.push(start);
+                return path;
+            }
+            if !prev.contains_key(m) {
+                prev.insert(m, n);
+                queue.push_back(m);
+            }
+        }
+    }
+    vec![start, start]
+}
+
+/// Name resolution over every discovered module.
+struct Resolver<'a> {
+    files: &'a BTreeMap<ModuleName, SourceFile>,
+    /// Qualnames of the specs of each module.
+    spec_names: HashMap<&'a ModuleName, HashSet<&'a str>>,
+    /// Module-level import bindings of each module (last binding wins).
+    scopes: HashMap<&'a ModuleName, HashMap<&'a str, &'a Import>>,
+}
+
+/// How deep re-export chains are followed before giving up.
+const MAX_HOPS: usize = 32;
+
+impl<'a> Resolver<'a> {
+    fn new(d: &'a Discovery) -> Resolver<'a> {
+        let mut spec_names = HashMap::new();
+        let mut scopes = HashMap::new();
+        for (name, file) in &d.files {
+            spec_names.insert(
+                name,
+                file.summary
+                    .specs
+                    .iter()
+                    .map(|s| s.qualname.as_str())
+                    .collect(),
+            );
+            scopes.insert(
+                name,
+                file.summary
+                    .imports
+                    .iter()
+                    .map(|i| (i.binding.as_str(), i))
+                    .collect(),
+            );
+        }
+        Resolver {
+            files: &d.files,
+            spec_names,
+            scopes,
+        }
+    }
+
+    fn node(
+        &self,
+        file: &SourceFile,
+        raw: &RawSpec,
+        opts: GraphOptions,
+        notes: &mut Vec<String>,
+    ) -> SpecNode {
+        let me = SpecRef::new(file.module.clone(), raw.qualname.clone());
+        let local: HashMap<&str, &Import> = raw
+            .local_imports
+            .iter()
+            .map(|i| (i.binding.as_str(), i))
+            .collect();
+        let mut deps: BTreeMap<SpecRef, Edge> = BTreeMap::new();
+        let mut explicit: BTreeSet<SpecRef> = BTreeSet::new();
+        for dep in &raw.deps {
+            let (resolved, line, shown) = match dep {
+                DepExpr::Name { chain, line } => (
+                    self.resolve_chain(file, &local, chain),
+                    *line,
+                    chain.join("."),
+                ),
+                DepExpr::Str { value, line } => (self.resolve_string(value), *line, value.clone()),
+            };
+            match resolved {
+                Some(r) => {
+                    explicit.insert(r.clone());
+                    if r != me {
+                        deps.insert(
+                            r,
+                            Edge {
+                                line,
+                                explicit: true,
+                            },
+                        );
+                    }
+                }
+                None => notes.push(format!(
+                    "dropped dep: {me} deps= entry '{shown}' resolves to no spec at {}:{line}",
+                    file.rel
+                )),
+            }
+        }
+        if raw.infer_deps.unwrap_or(opts.infer_deps) {
+            for used in &raw.uses {
+                match self.resolve_chain(file, &local, &used.chain) {
+                    Some(r) if r != me => {
+                        deps.entry(r).or_insert(Edge {
+                            line: used.line,
+                            explicit: false,
+                        });
+                    }
+                    Some(_) => {}
+                    None => {
+                        if let Some(note) =
+                            self.unresolved_note(file, &local, &me, &used.chain[0], used.line)
+                        {
+                            notes.push(note);
+                        }
+                    }
+                }
+            }
+        }
+        let explicit: Vec<SpecRef> = explicit.into_iter().collect();
+        SpecNode {
+            digest: spec_digest(
+                &raw.canonical,
+                raw.kind,
+                &explicit,
+                raw.prompt.as_deref(),
+                raw.infer_deps,
+            ),
+            spec_ref: me,
+            kind: raw.kind,
+            def_kind: raw.def_kind,
+            file: file.rel.clone(),
+            line: raw.line,
+            byte_range: raw.byte_range,
+            prompt: raw.prompt.clone(),
+            deps,
+        }
+    }
+
+    /// 4B: a from-imported name that resolves to no spec (never for names
+    /// imported from `jaunt` itself).
+    fn unresolved_note(
+        &self,
+        file: &SourceFile,
+        local: &HashMap<&str, &Import>,
+        me: &SpecRef,
+        name: &str,
+        line: u32,
+    ) -> Option<String> {
+        let imp = local
+            .get(name)
+            .or_else(|| self.scopes[&file.module].get(name))?;
+        let ImportTarget::From { level, module, .. } = &imp.target else {
+            return None;
+        };
+        let base = absolute_module(&file.module, file.is_package, *level, module)?;
+        if base.as_str() == "jaunt" || base.as_str().starts_with("jaunt.") {
+            return None;
+        }
+        Some(format!(
+            "unresolved inferred dep: {me} uses '{name}' (from {base}) at {}:{line}",
+            file.rel
+        ))
+    }
+
+    /// A `deps=` string: `pkg.mod:Name`, or the dot shorthand `pkg.mod.Name`.
+    fn resolve_string(&self, value: &str) -> Option<SpecRef> {
+        match value.split_once(':') {
+            Some((module, qual)) => {
+                let parts: Vec<&str> = qual.split('.').collect();
+                self.lookup(&ModuleName::new(module), &parts, 0)
+            }
+            None => self.resolve_dotted(&value.split('.').collect::<Vec<_>>(), 0),
+        }
+    }
+
+    /// A name or attribute chain used in `file`, through its scope.
+    fn resolve_chain(
+        &self,
+        file: &SourceFile,
+        local: &HashMap<&str, &Import>,
+        chain: &[String],
+    ) -> Option<SpecRef> {
+        let parts: Vec<&str> = chain.iter().map(String::as_str).collect();
+        let first = *parts.first()?;
+        if let Some(imp) = local.get(first) {
+            return self.follow(file, imp, &parts[1..], 0);
+        }
+        if let Some(r) = self.own_spec(&file.module, &parts) {
+            return Some(r);
+        }
+        let imp = self.scopes[&file.module].get(first)?;
+        self.follow(file, imp, &parts[1..], 0)
+    }
+
+    /// The longest qualname prefix of `parts` that is a spec of `module`.
+    fn own_spec(&self, module: &ModuleName, parts: &[&str]) -> Option<SpecRef> {
+        let names = self.spec_names.get(module)?;
+        (1..=parts.len()).rev().find_map(|i| {
+            let q = parts[..i].join(".");
+            names
+                .contains(q.as_str())
+                .then(|| SpecRef::new(module.clone(), q))
+        })
+    }
+
+    /// What an import binding plus the rest of a chain denotes.
+    fn follow(
+        &self,
+        file: &SourceFile,
+        imp: &Import,
+        rest: &[&str],
+        hops: usize,
+    ) -> Option<SpecRef> {
+        match &imp.target {
+            ImportTarget::Module(target) => {
+                let mut parts: Vec<&str> = target.split('.').collect();
+                parts.extend_from_slice(rest);
+                self.resolve_dotted(&parts, hops + 1)
+            }
+            ImportTarget::From {
+                level,
+                module,
+                name,
+            } => {
+                if name == "*" {
+                    return None;
+                }
+                let base = absolute_module(&file.module, file.is_package, *level, module)?;
+                let mut parts = vec![name.as_str()];
+                parts.extend_from_slice(rest);
+                self.lookup(&base, &parts, hops + 1)
+            }
+        }
+    }
+
+    /// A fully dotted path, longest module prefix first (2B): `a.b.c.Foo`
+    /// tries module `a.b.c` name `Foo`, then `a.b` name `c.Foo`, …
+    fn resolve_dotted(&self, parts: &[&str], hops: usize) -> Option<SpecRef> {
+        (1..parts.len()).rev().find_map(|i| {
+            let module = ModuleName::new(parts[..i].join("."));
+            self.files
+                .contains_key(&module)
+                .then(|| self.lookup(&module, &parts[i..], hops))
+                .flatten()
+        })
+    }
+
+    /// `parts` looked up as an attribute path of `module`: its own specs,
+    /// then its imports (re-exports, 2C, followed transitively), then its
+    /// submodules.
+    fn lookup(&self, module: &ModuleName, parts: &[&str], hops: usize) -> Option<SpecRef> {
+        if hops > MAX_HOPS || parts.is_empty() {
+            return None;
+        }
+        let file = self.files.get(module)?;
+        if let Some(r) = self.own_spec(module, parts) {
+            return Some(r);
+        }
+        if let Some(imp) = self.scopes[module].get(parts[0]) {
+            if let Some(r) = self.follow(file, imp, &parts[1..], hops) {
+                return Some(r);
+            }
+        }
+        let sub = module.child(parts[0]);
+        if self.files.contains_key(&sub) {
+            return self.lookup(&sub, &parts[1..], hops + 1);
+        }
+        None
+    }
+}

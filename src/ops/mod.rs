@@ -1,0 +1,5 @@
+//! Operations: one per command, the logic behind the CLI (as Cargo splits
+//! `cargo::ops` from its data model). The CLI parses arguments, calls an
+//! operation, and prints what it returns.
+
+pub mod project;

@@ -1,0 +1,86 @@
+//! Loading a project: configuration, discovery, graphs, cycle check.
+//!
+//! Every command that needs the spec graph goes through [`Project::load`],
+//! so all of them report discovery errors and cycles the same way (exit 2).
+
+use crate::config::{Config, Locate};
+use crate::discover::{self, Discovery};
+use crate::error::Result;
+use crate::graph::{GraphOptions, SpecGraph};
+use crate::names::{ModuleName, SpecKind, Target};
+use std::path::PathBuf;
+
+/// How to find and read the project.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    pub root: Option<PathBuf>,
+    pub config: Option<PathBuf>,
+    pub targets: Vec<Target>,
+    /// `--no-infer-deps`.
+    pub no_infer_deps: bool,
+}
+
+pub struct Project {
+    pub config: Config,
+    pub discovery: Discovery,
+    pub build: SpecGraph,
+    pub test: SpecGraph,
+}
+
+impl Project {
+    pub fn load_config(opts: &LoadOptions) -> Result<Config> {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        match (&opts.config, &opts.root) {
+            (Some(file), _) => Config::load(Locate::File(file)),
+            (None, Some(root)) => Config::load(Locate::Root(root)),
+            (None, None) => Config::load(Locate::Discover(&cwd)),
+        }
+    }
+
+    /// Reads the project: every root, or with targets only what they reach.
+    /// Fails (exit 2) on unreadable spec files and module cycles.
+    pub fn load(opts: &LoadOptions) -> Result<Project> {
+        let config = Self::load_config(opts)?;
+        let discovery = if opts.targets.is_empty() {
+            discover::discover_all(&config)?
+        } else {
+            let modules: Vec<ModuleName> = opts.targets.iter().map(|t| t.module.clone()).collect();
+            discover::discover_targets(&config, &modules)?
+        };
+        discovery.check()?;
+        let build = SpecGraph::build(
+            &discovery,
+            SpecKind::Build,
+            GraphOptions {
+                infer_deps: config.build.infer_deps && !opts.no_infer_deps,
+            },
+        );
+        let test = SpecGraph::build(
+            &discovery,
+            SpecKind::Test,
+            GraphOptions {
+                infer_deps: config.test.infer_deps && !opts.no_infer_deps,
+            },
+        );
+        build.check_cycles()?;
+        test.check_cycles()?;
+        let mut project = Project {
+            config,
+            discovery,
+            build,
+            test,
+        };
+        if !opts.targets.is_empty() {
+            project.build.restrict(&opts.targets);
+            project.test.restrict(&opts.targets);
+        }
+        Ok(project)
+    }
+
+    pub fn graph(&self, kind: SpecKind) -> &SpecGraph {
+        match kind {
+            SpecKind::Build => &self.build,
+            SpecKind::Test => &self.test,
+        }
+    }
+}
