@@ -128,6 +128,49 @@ pub fn spec_digest(
     h.finish()
 }
 
+/// Everything the generator is shown for one module (DESIGN.md, inputs key).
+pub struct InputsParts<'a> {
+    pub kind: crate::names::SpecKind,
+    pub module: &'a crate::names::ModuleName,
+    pub generated_module: &'a crate::names::ModuleName,
+    /// The module's own specs, sorted by ref.
+    pub specs: &'a [(crate::names::SpecRef, Digest)],
+    /// Specs of other modules whose APIs the request shows, sorted.
+    pub dependency_apis: &'a [(crate::names::SpecRef, Digest)],
+    /// Artifacts of the dependency modules whose sources the request shows.
+    pub dependency_modules: &'a [(crate::names::ModuleName, Digest)],
+    pub generator: &'a Digest,
+    /// `(distribution, skill digest)` of the skills in the request.
+    pub skills: &'a [(String, Digest)],
+}
+
+/// The inputs key (action key) of a module: whatever can change its
+/// request or the model's identity, up to formatting.
+pub fn inputs_key(p: &InputsParts<'_>) -> Digest {
+    let mut h = KeyHasher::new("jaunt.inputs.v1");
+    h.str("kind", p.kind.as_str())
+        .str("module", p.module.as_str())
+        .str("generated_module", p.generated_module.as_str())
+        .digest("generator", p.generator);
+    h.str("specs", &p.specs.len().to_string());
+    for (r, d) in p.specs {
+        h.str("spec", &r.to_string()).digest("spec_digest", d);
+    }
+    h.str("dependency_apis", &p.dependency_apis.len().to_string());
+    for (r, d) in p.dependency_apis {
+        h.str("api", &r.to_string()).digest("api_digest", d);
+    }
+    h.str("dependency_modules", &p.dependency_modules.len().to_string());
+    for (m, d) in p.dependency_modules {
+        h.str("dep_module", m.as_str()).digest("dep_artifact", d);
+    }
+    h.str("skills", &p.skills.len().to_string());
+    for (dist, d) in p.skills {
+        h.str("skill", dist).digest("skill_digest", d);
+    }
+    h.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
