@@ -81,8 +81,5 @@ def _read_toml(path: str) -> dict[str, Any]:
 def _validated(value: object, source: str) -> str:
     """Generated code is imported as a package, so its name must be importable."""
     if not isinstance(value, str) or not value.isidentifier() or keyword.iskeyword(value):
-        raise JauntConfigError(
-            f"{source} must be a Python identifier (it names the generated "
-            f"package), got {value!r}"
-        )
+        raise JauntConfigError(f"{source} must be a Python identifier (it names the generated package), got {value!r}")
     return value

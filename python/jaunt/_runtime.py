@@ -59,9 +59,7 @@ def magic(obj: T, /) -> T: ...
 def magic(
     obj: None = None, /, *, deps: Deps = None, prompt: str | None = None, infer_deps: bool | None = None
 ) -> Callable[[T], T]: ...
-def magic(
-    obj: Any = None, /, *, deps: Deps = None, prompt: str | None = None, infer_deps: bool | None = None
-) -> Any:
+def magic(obj: Any = None, /, *, deps: Deps = None, prompt: str | None = None, infer_deps: bool | None = None) -> Any:
     """Mark a function, async function, method or class as an implementation spec.
 
     Usable bare (``@jaunt.magic``) or with options (``@jaunt.magic(deps=...)``).
@@ -79,9 +77,7 @@ def test(obj: T, /) -> T: ...
 def test(
     obj: None = None, /, *, deps: Deps = None, prompt: str | None = None, infer_deps: bool | None = None
 ) -> Callable[[T], T]: ...
-def test(
-    obj: Any = None, /, *, deps: Deps = None, prompt: str | None = None, infer_deps: bool | None = None
-) -> Any:
+def test(obj: Any = None, /, *, deps: Deps = None, prompt: str | None = None, infer_deps: bool | None = None) -> Any:
     """Mark a function as a test spec; ``jaunt apply`` generates the real test.
 
     The spec gets ``__test__ = False`` so pytest collects only the generated
@@ -131,8 +127,8 @@ def _dep_refs(deps: Deps) -> tuple[str, ...]:
     for dep in items:
         if isinstance(dep, str):
             refs.append(dep)
-        elif isinstance(getattr(dep, "__jaunt_spec__", None), SpecInfo):
-            refs.append(dep.__jaunt_spec__.ref)
+        elif isinstance(spec := getattr(dep, "__jaunt_spec__", None), SpecInfo):
+            refs.append(spec.ref)
         elif callable(dep) and hasattr(dep, "__module__") and hasattr(dep, "__qualname__"):
             refs.append(f"{dep.__module__}:{dep.__qualname__}")
         else:
@@ -230,9 +226,9 @@ def _spec_function(fn: Callable[..., Any], info: SpecInfo) -> Callable[..., Any]
             return implementation()(*args, **kwargs)
 
         wrapper = forward
-    wrapper.__jaunt_spec__ = info  # type: ignore[attr-defined]
+    wrapper.__jaunt_spec__ = info  # type: ignore[union-attr]
     if info.kind == "test":
-        wrapper.__test__ = False  # type: ignore[attr-defined]
+        wrapper.__test__ = False  # type: ignore[union-attr]
     return wrapper
 
 
@@ -263,7 +259,7 @@ def _make_stand_in(cls: type, info: SpecInfo) -> type:
     Subclasses the user derives from the stand-in construct normally.
     """
     implementation = _Implementation(info)
-    inherited_new = cls.__new__
+    inherited_new: Callable[..., Any] = cls.__new__
 
     def __new__(klass: type, /, *args: Any, **kwargs: Any) -> Any:
         # A dataclass(slots=True) copy carries the marker in its own dict; a
@@ -286,7 +282,7 @@ def _make_stand_in(cls: type, info: SpecInfo) -> type:
         __new__.__signature__ = signature.replace(  # type: ignore[attr-defined]
             parameters=[first, *signature.parameters.values()]
         )
-    cls.__new__ = staticmethod(__new__)  # type: ignore[assignment]
+    cls.__new__ = staticmethod(__new__)  # type: ignore[method-assign]
     cls.__jaunt_spec__ = info  # type: ignore[attr-defined]
     return cls
 

@@ -25,7 +25,4 @@ class JauntNotBuiltError(JauntError):
     def __init__(self, ref: str, generated_module: str, missing: str) -> None:
         self.ref = ref
         self.generated_module = generated_module
-        super().__init__(
-            f"jaunt spec {ref} has not been built: {missing}. "
-            "Run `jaunt apply` to generate it."
-        )
+        super().__init__(f"jaunt spec {ref} has not been built: {missing}. Run `jaunt apply` to generate it.")

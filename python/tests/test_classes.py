@@ -7,9 +7,9 @@ import dataclasses
 import inspect
 
 import pytest
+from conftest import Project
 
 import jaunt
-from conftest import Project
 
 SHAPES = '''
 import abc
@@ -60,7 +60,7 @@ class Size:
     height: int
 '''
 
-GENERATED_SHAPES = '''
+GENERATED_SHAPES = """
 import abc
 import dataclasses
 import dataclasses
@@ -106,7 +106,7 @@ class Size:
 
     def area(self):
         return self.width * self.height
-'''
+"""
 
 
 def _write_shapes(project: Project) -> None:
@@ -230,7 +230,7 @@ def test_generated_module_imported_first_still_resolves(project: Project) -> Non
     project.write("zoo/__init__.py")
     project.write(
         "zoo/animals.py",
-        '''
+        """
         import jaunt
 
         class Collar:
@@ -239,7 +239,7 @@ def test_generated_module_imported_first_still_resolves(project: Project) -> Non
         @jaunt.magic
         class Cat:
             def __init__(self, name: str) -> None: ...
-        ''',
+        """,
     )
     project.write(
         "zoo/__generated__/animals.py",

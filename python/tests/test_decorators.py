@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from conftest import Project
 
 import jaunt
-from conftest import Project
 
 
 def test_with_and_without_parentheses(project: Project) -> None:
     project.write("shop/__init__.py")
     project.write(
         "shop/forms.py",
-        '''
+        """
         import jaunt
 
         @jaunt.magic
@@ -29,7 +29,7 @@ def test_with_and_without_parentheses(project: Project) -> None:
 
         @jaunt.test()
         def test_forms() -> None: ...
-        ''',
+        """,
     )
     project.write(
         "shop/__generated__/forms.py",

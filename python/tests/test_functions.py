@@ -7,9 +7,9 @@ import inspect
 import sys
 
 import pytest
+from conftest import Project
 
 import jaunt
-from conftest import Project
 
 SPECS = '''
 import jaunt
@@ -25,13 +25,13 @@ async def fetch(key: str, /, default: str | None = None) -> str:
     raise AssertionError("spec body must not run")
 '''
 
-GENERATED = '''
+GENERATED = """
 def add(a, b=1, *, scale=1):
     return (a + b) * scale
 
 async def fetch(key, /, default=None):
     return f"value of {key}"
-'''
+"""
 
 
 def test_sync_function_forwards_and_keeps_metadata(project: Project) -> None:

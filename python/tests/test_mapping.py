@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from conftest import Project
 
 import jaunt
-from conftest import Project
 from jaunt import _config
 from jaunt._mapping import generated_module_name
 
@@ -100,7 +100,7 @@ def test_pyproject_tool_jaunt_paths_table(project: Project) -> None:
 def test_pyproject_without_tool_jaunt_is_skipped(project: Project) -> None:
     _project_with_dirs(project, *ALL_DIRS)
     project.write("jaunt.toml", '[paths]\ngenerated_dir = "gen_jaunt_toml"\n')
-    project.write("shop/pyproject.toml", '[tool.black]\nline-length = 100\n')
+    project.write("shop/pyproject.toml", "[tool.black]\nline-length = 100\n")
     assert project.load("shop.calc").where() == "shop.gen_jaunt_toml.calc"
 
 
@@ -144,7 +144,10 @@ def test_invalid_generated_dir_from_env(project: Project, monkeypatch: pytest.Mo
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[paths]\ngenerated_dir = "not valid"\n', r"`paths\.generated_dir` in .*jaunt\.toml must be a Python identifier"),
+        (
+            '[paths]\ngenerated_dir = "not valid"\n',
+            r"`paths\.generated_dir` in .*jaunt\.toml must be a Python identifier",
+        ),
         ("[paths]\ngenerated_dir = 3\n", r"must be a Python identifier .* got 3"),
         ('paths = "x"\n', r"`paths` must be a table"),
         ("[paths\n", r"jaunt\.toml is not valid TOML"),
