@@ -1,0 +1,59 @@
+//! Writing generated files: atomically, with their header, never outside
+//! the generated directory, never over a file jaunt did not write.
+
+use crate::digest::Digest;
+use crate::error::{JauntError, Result};
+use crate::fsutil::write_atomic;
+use crate::genfile::{self, DiskState, Header};
+use crate::graph::ModuleNode;
+use std::path::Path;
+
+/// Writes `body` as `module`'s generated file, plus the `__init__.py` its
+/// generated package needs. Skips the write when the file already holds
+/// exactly these bytes.
+pub fn write_module(module: &ModuleNode, generated_dir: &str, inputs: Digest, body: &str) -> Result<()> {
+    let path = genfile::output_path(module, generated_dir);
+    let inside = path
+        .parent()
+        .is_some_and(|p| p.components().any(|c| c.as_os_str() == generated_dir));
+    if !inside || !path.starts_with(&module.root_dir) {
+        return Err(JauntError::Other(format!(
+            "refusing to write {}: outside the generated directory `{generated_dir}`",
+            path.display()
+        )));
+    }
+    if DiskState::read(&path) == DiskState::Foreign {
+        return Err(JauntError::Generation(format!(
+            "refusing to overwrite {}: it was not written by jaunt\n  hint: move your file elsewhere; `{generated_dir}/` belongs to jaunt",
+            path.display()
+        )));
+    }
+    for init in genfile::package_inits(module, generated_dir) {
+        if !init.exists() {
+            write_atomic(&init, b"").map_err(|e| JauntError::io(format!("writing {}", init.display()), e))?;
+        }
+    }
+    let header = Header {
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        kind: module.kind,
+        source_module: module.name.clone(),
+        inputs,
+        artifact: Digest::of(body.as_bytes()),
+        spec_refs: module.specs.clone(),
+    };
+    let text = genfile::render(&header, body);
+    if std::fs::read(&path).is_ok_and(|old| old == text.as_bytes()) {
+        return Ok(());
+    }
+    write_atomic(&path, text.as_bytes()).map_err(|e| JauntError::io(format!("writing {}", path.display()), e))
+}
+
+/// Deletes an orphaned generated file (only one jaunt wrote).
+pub fn remove(path: &Path) -> Result<bool> {
+    match DiskState::read(path) {
+        DiskState::Intact(_) | DiskState::Edited(_) => std::fs::remove_file(path)
+            .map(|_| true)
+            .map_err(|e| JauntError::io(format!("removing {}", path.display()), e)),
+        _ => Ok(false),
+    }
+}

@@ -1,0 +1,436 @@
+//! The planner: for each module, one status and the reasons for it.
+//!
+//! A module's inputs key can only be computed once the artifacts of its
+//! dependency modules are known, so modules are visited dependencies first;
+//! a module whose dependency must be generated is `pending` ("known after
+//! apply"). Planning reads the lockfile, the store's action cache and the
+//! generated files, and writes nothing.
+
+use crate::digest::{Digest, InputsParts, inputs_key};
+use crate::genfile::{self, DiskState};
+use crate::graph::{ModuleNode, SpecGraph};
+use crate::lock::{LockGenerator, LockModule, LockSpec, Lockfile};
+use crate::names::{ModuleName, SpecKind, SpecRef};
+use crate::store::Store;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Fresh,
+    Restore,
+    Rewrite,
+    Generate,
+    Pending,
+    Remove,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::Fresh,
+        Status::Restore,
+        Status::Rewrite,
+        Status::Generate,
+        Status::Pending,
+        Status::Remove,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Fresh => "fresh",
+            Status::Restore => "restore",
+            Status::Rewrite => "rewrite",
+            Status::Generate => "generate",
+            Status::Pending => "pending",
+            Status::Remove => "remove",
+        }
+    }
+}
+
+/// Where a `restore` takes its artifact from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The store holds the artifact (lockfile or action cache said which).
+    Store,
+    /// The generated file on disk is intact and has this inputs key; the
+    /// lockfile merely lacks its entry.
+    Disk,
+}
+
+#[derive(Clone, Debug)]
+pub struct ModulePlan {
+    pub name: ModuleName,
+    pub kind: SpecKind,
+    pub status: Status,
+    pub reasons: Vec<String>,
+    /// Known unless pending.
+    pub inputs: Option<Digest>,
+    /// Known for fresh, restore and rewrite.
+    pub artifact: Option<Digest>,
+    pub source: Source,
+    /// Absolute path of the generated file.
+    pub output: PathBuf,
+}
+
+/// The whole plan: build modules dependencies first, then test modules,
+/// then removals.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub modules: Vec<ModulePlan>,
+}
+
+impl Plan {
+    pub fn summary(&self) -> BTreeMap<&'static str, usize> {
+        let mut out: BTreeMap<&'static str, usize> = Status::ALL.iter().map(|s| (s.as_str(), 0)).collect();
+        for m in &self.modules {
+            *out.entry(m.status.as_str()).or_default() += 1;
+        }
+        out
+    }
+
+    pub fn all_fresh(&self) -> bool {
+        self.modules.iter().all(|m| m.status == Status::Fresh)
+    }
+
+    pub fn get(&self, kind: SpecKind, name: &ModuleName) -> Option<&ModulePlan> {
+        self.modules.iter().find(|m| m.kind == kind && m.name == *name)
+    }
+}
+
+/// Everything planning and applying share about one kind's graph.
+pub struct KeyContext<'a> {
+    pub kind: SpecKind,
+    pub graph: &'a SpecGraph,
+    pub fingerprint: Digest,
+    pub generated_dir: &'a str,
+}
+
+impl KeyContext<'_> {
+    /// Dependency modules of the same kind, whose generated sources the
+    /// request shows and whose artifacts are inputs.
+    pub fn dep_modules<'m>(&self, m: &'m ModuleNode) -> impl Iterator<Item = &'m ModuleName> {
+        m.deps.iter().filter(|d| self.graph.modules.contains_key(*d))
+    }
+
+    /// Specs of other modules that `m`'s specs use: their APIs are shown.
+    pub fn dependency_apis(&self, m: &ModuleNode) -> Vec<(SpecRef, Digest)> {
+        let mut apis: BTreeMap<SpecRef, Digest> = BTreeMap::new();
+        for s in &m.specs {
+            for d in self.graph.specs[s].deps.keys() {
+                if d.module == m.name {
+                    continue;
+                }
+                let node = self.graph.specs.get(d).or_else(|| self.graph.external.get(d));
+                if let Some(node) = node {
+                    apis.insert(d.clone(), node.digest);
+                }
+            }
+        }
+        apis.into_iter().collect()
+    }
+
+    pub fn spec_digests(&self, m: &ModuleNode) -> Vec<(SpecRef, Digest)> {
+        m.specs.iter().map(|s| (s.clone(), self.graph.specs[s].digest)).collect()
+    }
+
+    /// The inputs key, once every dependency module's artifact is known.
+    pub fn inputs(&self, m: &ModuleNode, artifacts: &HashMap<ModuleName, Digest>) -> Option<Digest> {
+        let mut deps = Vec::new();
+        for d in self.dep_modules(m) {
+            deps.push((d.clone(), *artifacts.get(d)?));
+        }
+        let generated = genfile::generated_module(m, self.generated_dir);
+        Some(inputs_key(&InputsParts {
+            kind: m.kind,
+            module: &m.name,
+            generated_module: &generated,
+            specs: &self.spec_digests(m),
+            dependency_apis: &self.dependency_apis(m),
+            dependency_modules: &deps,
+            generator: &self.fingerprint,
+            skills: &[],
+        }))
+    }
+
+    /// The lockfile entry for a built module.
+    pub fn lock_entry(&self, m: &ModuleNode, root: &Path, inputs: Digest, artifact: Digest) -> LockModule {
+        LockModule {
+            name: m.name.clone(),
+            kind: m.kind,
+            source: m.file.clone(),
+            output: relative(root, &genfile::output_path(m, self.generated_dir)),
+            inputs,
+            artifact,
+            deps: self.dep_modules(m).cloned().collect(),
+            specs: m
+                .specs
+                .iter()
+                .map(|s| LockSpec {
+                    spec_ref: s.clone(),
+                    digest: self.graph.specs[s].digest,
+                    deps: self.graph.specs[s].deps.keys().cloned().collect(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Modules in dependency order (dependencies first), ties by name.
+    pub fn order(&self) -> Vec<&ModuleNode> {
+        let mut done: std::collections::HashSet<&ModuleName> = Default::default();
+        let mut out = Vec::new();
+        let mut remaining: Vec<&ModuleNode> = self.graph.modules.values().collect();
+        while !remaining.is_empty() {
+            let (ready, rest): (Vec<&ModuleNode>, Vec<&ModuleNode>) = remaining
+                .into_iter()
+                .partition(|m| self.dep_modules(m).all(|d| done.contains(d)));
+            if ready.is_empty() {
+                // Cycles were rejected when the graph was loaded.
+                out.extend(rest);
+                break;
+            }
+            for m in &ready {
+                done.insert(&m.name);
+            }
+            out.extend(ready);
+            remaining = rest;
+        }
+        out
+    }
+}
+
+/// A path relative to the project root, with `/` separators.
+pub fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+pub struct Planner<'a> {
+    pub root: &'a Path,
+    pub lock: Option<&'a Lockfile>,
+    pub store: &'a Store,
+    pub generator: &'a LockGenerator,
+    /// With `--target`, modules outside the targets are not removed.
+    pub targeted: bool,
+}
+
+impl Planner<'_> {
+    /// Plans one kind's modules, dependencies first.
+    pub fn plan_kind(&self, ctx: &KeyContext<'_>, plan: &mut Plan) {
+        let mut artifacts: HashMap<ModuleName, Digest> = HashMap::new();
+        let mut waiting: HashMap<ModuleName, Status> = HashMap::new();
+        for m in ctx.order() {
+            let output = genfile::output_path(m, ctx.generated_dir);
+            let blocked: Vec<&ModuleName> = ctx.dep_modules(m).filter(|d| !artifacts.contains_key(*d)).collect();
+            if !blocked.is_empty() {
+                let reasons = blocked
+                    .iter()
+                    .map(|d| format!("waits on {d} ({})", waiting.get(*d).map_or("pending", |s| s.as_str())))
+                    .collect();
+                waiting.insert(m.name.clone(), Status::Pending);
+                plan.modules.push(ModulePlan {
+                    name: m.name.clone(),
+                    kind: m.kind,
+                    status: Status::Pending,
+                    reasons,
+                    inputs: None,
+                    artifact: None,
+                    source: Source::Store,
+                    output,
+                });
+                continue;
+            }
+            let inputs = ctx.inputs(m, &artifacts).expect("dependencies known");
+            let mp = self.plan_module(ctx, m, inputs, output, &artifacts);
+            match mp.artifact {
+                Some(a) => {
+                    artifacts.insert(m.name.clone(), a);
+                }
+                None => {
+                    waiting.insert(m.name.clone(), mp.status);
+                }
+            }
+            plan.modules.push(mp);
+        }
+    }
+
+    fn plan_module(
+        &self,
+        ctx: &KeyContext<'_>,
+        m: &ModuleNode,
+        inputs: Digest,
+        output: PathBuf,
+        artifacts: &HashMap<ModuleName, Digest>,
+    ) -> ModulePlan {
+        let entry = self.lock.and_then(|l| l.module(m.kind, &m.name));
+        let disk = DiskState::read(&output);
+        let mut mp = ModulePlan {
+            name: m.name.clone(),
+            kind: m.kind,
+            status: Status::Generate,
+            reasons: Vec::new(),
+            inputs: Some(inputs),
+            artifact: None,
+            source: Source::Store,
+            output,
+        };
+        if let Some(e) = entry.filter(|e| e.inputs == inputs) {
+            if disk.matches(&inputs, &e.artifact) {
+                mp.status = Status::Fresh;
+                mp.artifact = Some(e.artifact);
+                return mp;
+            }
+            let why = match disk {
+                DiskState::Missing => "file missing",
+                DiskState::Foreign => "file replaced by one jaunt did not write",
+                _ => "file edited",
+            };
+            if self.store.has_artifact(&e.artifact) {
+                mp.status = Status::Rewrite;
+                mp.artifact = Some(e.artifact);
+                mp.reasons.push(why.to_string());
+            } else {
+                mp.reasons.push(format!("{why}, and its artifact is not in the store"));
+            }
+            return mp;
+        }
+        let mut reasons = self.change_reasons(ctx, m, entry, artifacts);
+        if let Ok(Some(action)) = self.store.get_action(&inputs)
+            && self.store.has_artifact(&action.artifact)
+        {
+            mp.status = Status::Restore;
+            mp.artifact = Some(action.artifact);
+            reasons.push("found in the store".into());
+        } else if let DiskState::Intact(h) = &disk
+            && h.inputs == inputs
+        {
+            mp.status = Status::Restore;
+            mp.artifact = Some(h.artifact);
+            mp.source = Source::Disk;
+            reasons.push("generated file already up to date".into());
+        }
+        mp.reasons = reasons;
+        mp
+    }
+
+    /// Why a module's inputs differ from its lockfile entry.
+    fn change_reasons(
+        &self,
+        ctx: &KeyContext<'_>,
+        m: &ModuleNode,
+        entry: Option<&LockModule>,
+        artifacts: &HashMap<ModuleName, Digest>,
+    ) -> Vec<String> {
+        let Some(entry) = entry else {
+            return vec![if self.lock.is_some() {
+                "new module".to_string()
+            } else {
+                "no jaunt.lock entry".to_string()
+            }];
+        };
+        let mut reasons = Vec::new();
+        let old: BTreeMap<&SpecRef, &Digest> = entry.specs.iter().map(|s| (&s.spec_ref, &s.digest)).collect();
+        for s in &m.specs {
+            match old.get(s) {
+                None => reasons.push(format!("spec added: {s}")),
+                Some(d) if **d != ctx.graph.specs[s].digest => reasons.push(format!("spec changed: {s}")),
+                Some(_) => {}
+            }
+        }
+        for s in old.keys() {
+            if !m.specs.contains(s) {
+                reasons.push(format!("spec removed: {s}"));
+            }
+        }
+        let lock = self.lock.expect("entry comes from the lockfile");
+        if lock.generator.fingerprint != self.generator.fingerprint {
+            reasons.push("generator changed".into());
+        }
+        for d in ctx.dep_modules(m) {
+            let before = lock.module(m.kind, d).map(|e| e.artifact);
+            if before != artifacts.get(d).copied() {
+                reasons.push(format!("dependency changed: {d}"));
+            }
+        }
+        for (api, digest) in ctx.dependency_apis(m) {
+            let before = lock
+                .modules
+                .iter()
+                .flat_map(|e| e.specs.iter())
+                .find(|s| s.spec_ref == api)
+                .map(|s| s.digest);
+            if before != Some(digest) {
+                reasons.push(format!("dependency API changed: {api}"));
+            }
+        }
+        if entry.deps != ctx.dep_modules(m).cloned().collect::<Vec<_>>() && reasons.is_empty() {
+            reasons.push("dependencies changed".into());
+        }
+        if reasons.is_empty() {
+            reasons.push("inputs changed".into());
+        }
+        reasons
+    }
+
+    /// Generated files whose spec module is gone (orphans): those the
+    /// lockfile records, and jaunt-written files found in the generated
+    /// directories of the modules that remain.
+    pub fn plan_removals(&self, graphs: &[&KeyContext<'_>], plan: &mut Plan) {
+        if self.targeted {
+            return;
+        }
+        let present = |kind: SpecKind, name: &ModuleName| {
+            graphs
+                .iter()
+                .any(|c| c.graph.modules.get(name).is_some_and(|m| m.kind == kind))
+        };
+        let mut orphans: BTreeMap<PathBuf, (ModuleName, SpecKind)> = BTreeMap::new();
+        let planned = |kind: SpecKind| graphs.iter().any(|c| c.kind == kind);
+        for e in self.lock.iter().flat_map(|l| l.modules.iter()) {
+            if planned(e.kind) && !present(e.kind, &e.name) {
+                orphans.insert(self.root.join(&e.output), (e.name.clone(), e.kind));
+            }
+        }
+        let mut dirs: Vec<PathBuf> = graphs
+            .iter()
+            .flat_map(|c| {
+                c.graph
+                    .modules
+                    .values()
+                    .filter_map(|m| genfile::output_path(m, c.generated_dir).parent().map(Path::to_path_buf))
+            })
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        for dir in dirs {
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            for path in entries.flatten().map(|e| e.path()) {
+                if path.extension().is_none_or(|x| x != "py") || orphans.contains_key(&path) {
+                    continue;
+                }
+                if let DiskState::Intact(h) | DiskState::Edited(h) = DiskState::read(&path)
+                    && planned(h.kind)
+                    && !present(h.kind, &h.source_module)
+                {
+                    orphans.insert(path, (h.source_module, h.kind));
+                }
+            }
+        }
+        for (output, (name, kind)) in orphans {
+            plan.modules.push(ModulePlan {
+                name,
+                kind,
+                status: Status::Remove,
+                reasons: vec!["spec module removed".into()],
+                inputs: None,
+                artifact: None,
+                source: Source::Store,
+                output,
+            });
+        }
+    }
+}
