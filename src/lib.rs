@@ -5,5 +5,6 @@
 pub mod cli;
 pub mod digest;
 pub mod fsutil;
+pub mod lock;
 pub mod names;
 pub mod python;
