@@ -8,3 +8,4 @@ pub mod fsutil;
 pub mod lock;
 pub mod names;
 pub mod python;
+pub mod store;
