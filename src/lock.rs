@@ -1018,6 +1018,8 @@ digest = "{sk}"
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("jaunt.lock");
         assert_eq!(Lockfile::load(&path).unwrap(), None);
+        let unreadable = Lockfile::load(dir.path()).unwrap_err();
+        assert!(unreadable.message.contains("cannot read"), "{unreadable}");
         assert!(sample().write(&path).unwrap());
         assert!(!sample().write(&path).unwrap());
         assert_eq!(Lockfile::load(&path).unwrap(), Some(canonical(sample())));
