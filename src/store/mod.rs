@@ -1,0 +1,177 @@
+//! The local content-addressed store.
+//!
+//! One directory per user (shared by every checkout of every project) keeps
+//! every artifact jaunt ever generated and an action cache from inputs key
+//! to artifact, so a revert, a branch switch or a fresh clone restores
+//! modules without a model call. Layout, versioned so a future format can
+//! live beside this one:
+//!
+//! ```text
+//! <root>/v1/cas/ab/cdef….zst   zstd frame of an artifact, named by BLAKE3 of the uncompressed bytes
+//! <root>/v1/ac/12/3456…        action entry (JSON, self-checking)
+//! <root>/v1/tmp/               staging for write-then-rename
+//! <root>/v1/quarantine/        corrupt objects, moved aside so they are never served again
+//! ```
+//!
+//! Any number of jaunt processes may share a store: every write is
+//! temp-file-then-rename ([`crate::fsutil::write_atomic`]), so a reader sees
+//! a whole object or none, and racing identical writes are harmless. Nothing
+//! read back is trusted before its hash is checked.
+
+mod action;
+mod local;
+mod maintain;
+#[cfg(test)]
+mod tests;
+
+pub use action::{ActionEntry, Usage};
+pub use maintain::{CorruptObject, GcKeep, GcReport, StoreStats, VerifyReport};
+
+use std::path::{Path, PathBuf};
+
+/// A store rooted at a directory, which need not exist yet.
+#[derive(Clone, Debug)]
+pub struct Store {
+    root: PathBuf,
+}
+
+/// A store operation that failed. Both variants name the file involved.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store I/O error at {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The object failed its check and was moved to the quarantine; callers
+    /// treat it as missing.
+    #[error("corrupt store object {}: {reason} (moved to quarantine)", path.display())]
+    Corrupt { path: PathBuf, reason: String },
+}
+
+impl StoreError {
+    fn io(path: &Path, source: std::io::Error) -> StoreError {
+        StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// The two kinds of object, by their directory under `v1/`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Area {
+    Cas,
+    Ac,
+}
+
+impl Area {
+    fn dir(self) -> &'static str {
+        match self {
+            Area::Cas => "cas",
+            Area::Ac => "ac",
+        }
+    }
+
+    fn suffix(self) -> &'static str {
+        match self {
+            Area::Cas => ".zst",
+            Area::Ac => "",
+        }
+    }
+}
+
+impl Store {
+    /// Opens the store at `root` without touching the disk.
+    pub fn open(root: PathBuf) -> Store {
+        Store { root }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `$JAUNT_STORE` if set, else the per-user cache directory. Callers
+    /// apply `[store] path` from the configuration before falling back here.
+    pub fn default_root() -> PathBuf {
+        if let Some(path) = std::env::var_os("JAUNT_STORE").filter(|p| !p.is_empty()) {
+            return PathBuf::from(path);
+        }
+        dirs::cache_dir()
+            .unwrap_or_else(|| dirs::home_dir().unwrap_or_default().join(".cache"))
+            .join("jaunt")
+    }
+
+    fn v1(&self) -> PathBuf {
+        self.root.join("v1")
+    }
+
+    fn area_dir(&self, area: Area) -> PathBuf {
+        self.v1().join(area.dir())
+    }
+
+    /// `<area>/<hex[0..2]>/<hex[2..]><suffix>`: two-level fan-out keeps
+    /// directories small.
+    fn object_path(&self, area: Area, digest: &crate::digest::Digest) -> PathBuf {
+        let hex = digest.hex();
+        let (shard, rest) = hex.split_at(2);
+        self.area_dir(area)
+            .join(shard)
+            .join(format!("{rest}{}", area.suffix()))
+    }
+
+    fn quarantine_dir(&self) -> PathBuf {
+        self.v1().join("quarantine")
+    }
+
+    /// Moves a corrupt object out of the way so no later read serves it,
+    /// and returns the error to report. If it cannot be moved it is deleted.
+    fn quarantine(&self, area: Area, path: &Path, reason: String) -> StoreError {
+        let shard = path
+            .parent()
+            .and_then(Path::file_name)
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let dir = self.quarantine_dir();
+        let moved = std::fs::create_dir_all(&dir).and_then(|()| {
+            std::fs::rename(path, dir.join(format!("{}-{shard}{name}", area.dir())))
+        });
+        if moved.is_err() {
+            let _ = std::fs::remove_file(path);
+        }
+        StoreError::Corrupt {
+            path: path.to_path_buf(),
+            reason,
+        }
+    }
+
+    /// Removes `.jaunt-tmp-*` leftovers of killed runs (older than a
+    /// minute, so a write in progress elsewhere is left alone). Returns how
+    /// many were removed.
+    pub fn sweep_temps(&self) -> usize {
+        const MIN_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+        let mut dirs = vec![self.v1().join("tmp")];
+        for area in [Area::Cas, Area::Ac] {
+            if let Ok(shards) = std::fs::read_dir(self.area_dir(area)) {
+                dirs.extend(shards.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
+            }
+        }
+        dirs.iter()
+            .map(|d| crate::fsutil::remove_stale_temps(d, MIN_AGE))
+            .sum()
+    }
+}
+
+/// Reads a whole file; `None` when it does not exist.
+fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(StoreError::io(path, e)),
+    }
+}

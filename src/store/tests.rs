@@ -1,0 +1,271 @@
+//! Store behaviour on real directories.
+
+use super::*;
+use crate::digest::Digest;
+use std::fs;
+use std::time::{Duration, SystemTime};
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("store"));
+    (dir, store)
+}
+
+fn entry(artifact: Digest) -> ActionEntry {
+    ActionEntry {
+        artifact,
+        generator: "command/fake".into(),
+        usage: None,
+        created: 1_760_000_000,
+    }
+}
+
+/// Makes a file look `age` old, as if written by an earlier run.
+fn backdate(path: &Path, age: Duration) {
+    let file = fs::OpenOptions::new().write(true).open(path).unwrap();
+    file.set_modified(SystemTime::now() - age).unwrap();
+}
+
+fn backdate_all(store: &Store, age: Duration) {
+    for area in [Area::Cas, Area::Ac] {
+        for o in store.objects(area).unwrap() {
+            backdate(&o.path, age);
+        }
+    }
+}
+
+const DAY: Duration = Duration::from_secs(24 * 3600);
+
+#[test]
+fn missing_store_is_empty() {
+    let (_dir, store) = store();
+    let d = Digest::of(b"x");
+    assert_eq!(store.get_artifact(&d).unwrap(), None);
+    assert!(!store.has_artifact(&d));
+    assert_eq!(store.get_action(&d).unwrap(), None);
+    assert_eq!(store.stats().unwrap().artifacts, 0);
+    assert_eq!(store.verify().unwrap(), VerifyReport::default());
+    assert_eq!(
+        store.gc(&GcKeep::default(), None).unwrap(),
+        GcReport::default()
+    );
+    assert_eq!(store.sweep_temps(), 0);
+    assert!(!store.root().exists());
+}
+
+#[test]
+fn artifact_round_trip_and_dedup() {
+    let (_dir, store) = store();
+    let body = b"def f():\n    return 1\n".repeat(50);
+    let d = store.put_artifact(&body).unwrap();
+    assert_eq!(d, Digest::of(&body));
+    assert!(store.has_artifact(&d));
+    assert_eq!(store.get_artifact(&d).unwrap().as_deref(), Some(&body[..]));
+    assert_eq!(store.put_artifact(&body).unwrap(), d);
+    let stats = store.stats().unwrap();
+    assert_eq!(stats.artifacts, 1);
+    assert_eq!(stats.bytes_uncompressed, body.len() as u64);
+    assert!(stats.bytes_stored < stats.bytes_uncompressed);
+    assert!(stats.compression_ratio > 1.0);
+    let path = store.object_path(Area::Cas, &d);
+    let hex = d.hex();
+    assert!(path.ends_with(format!("v1/cas/{}/{}.zst", &hex[..2], &hex[2..])));
+}
+
+#[test]
+fn corrupt_artifact_is_quarantined_and_not_returned() {
+    let (_dir, store) = store();
+    let d = store.put_artifact(b"good body").unwrap();
+    let path = store.object_path(Area::Cas, &d);
+    // A valid zstd frame of the wrong content: only the hash check catches it.
+    fs::write(&path, zstd::bulk::compress(b"evil body", 3).unwrap()).unwrap();
+    match store.get_artifact(&d) {
+        Err(StoreError::Corrupt { path: p, reason }) => {
+            assert_eq!(p, path);
+            assert!(reason.contains("hashes to"), "{reason}");
+        }
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+    assert!(!path.exists());
+    assert_eq!(fs::read_dir(store.quarantine_dir()).unwrap().count(), 1);
+    assert_eq!(store.get_artifact(&d).unwrap(), None);
+
+    // Garbage that is not zstd at all; a fresh put repairs it.
+    store.put_artifact(b"good body").unwrap();
+    fs::write(&path, b"garbage").unwrap();
+    assert!(matches!(
+        store.get_artifact(&d),
+        Err(StoreError::Corrupt { .. })
+    ));
+    fs::write(&path, b"garbage").unwrap();
+    store.put_artifact(b"good body").unwrap();
+    assert_eq!(
+        store.get_artifact(&d).unwrap().as_deref(),
+        Some(&b"good body"[..])
+    );
+}
+
+#[test]
+fn action_round_trip_and_truncation() {
+    let (_dir, store) = store();
+    let key = Digest::of(b"inputs");
+    let e = entry(Digest::of(b"artifact"));
+    store.put_action(&key, &e).unwrap();
+    assert_eq!(store.get_action(&key).unwrap(), Some(e.clone()));
+
+    let path = store.object_path(Area::Ac, &key);
+    let bytes = fs::read(&path).unwrap();
+    fs::write(&path, &bytes[..bytes.len() - 10]).unwrap();
+    let err = store.get_action(&key).unwrap_err();
+    assert!(
+        err.to_string().contains(&path.display().to_string()),
+        "{err}"
+    );
+    assert_eq!(store.get_action(&key).unwrap(), None);
+}
+
+#[test]
+fn get_action_marks_the_entry_used() {
+    let (_dir, store) = store();
+    let key = Digest::of(b"inputs");
+    store.put_action(&key, &entry(Digest::of(b"a"))).unwrap();
+    let path = store.object_path(Area::Ac, &key);
+    backdate(&path, DAY);
+    store.get_action(&key).unwrap();
+    let age = SystemTime::now()
+        .duration_since(fs::metadata(&path).unwrap().modified().unwrap())
+        .unwrap_or_default();
+    assert!(age < DAY);
+}
+
+#[test]
+fn verify_reports_and_quarantines_corrupt_objects() {
+    let (_dir, store) = store();
+    let good = store.put_artifact(b"good").unwrap();
+    let bad = store.put_artifact(b"bad").unwrap();
+    let bad_path = store.object_path(Area::Cas, &bad);
+    fs::write(&bad_path, b"not zstd").unwrap();
+    let key = Digest::of(b"k");
+    store.put_action(&key, &entry(good)).unwrap();
+    let bad_key = Digest::of(b"k2");
+    store.put_action(&bad_key, &entry(good)).unwrap();
+    let bad_key_path = store.object_path(Area::Ac, &bad_key);
+    fs::write(&bad_key_path, b"{\"v\":1,").unwrap();
+
+    let report = store.verify().unwrap();
+    assert_eq!((report.artifacts, report.actions), (2, 2));
+    let paths: Vec<_> = report.corrupt.iter().map(|c| c.path.clone()).collect();
+    let mut expected = vec![bad_key_path.clone(), bad_path.clone()];
+    expected.sort();
+    assert_eq!(paths, expected);
+    assert!(!bad_path.exists() && !bad_key_path.exists());
+    assert!(store.verify().unwrap().corrupt.is_empty());
+    assert_eq!(
+        store.get_artifact(&good).unwrap().as_deref(),
+        Some(&b"good"[..])
+    );
+}
+
+#[test]
+fn gc_keeps_referenced_and_recent_and_removes_the_rest() {
+    let (_dir, store) = store();
+    let pinned = store.put_artifact(b"pinned by the lockfile").unwrap();
+    let via_recent = store.put_artifact(b"named by a recent entry").unwrap();
+    let via_kept = store.put_artifact(b"named by a kept entry").unwrap();
+    let orphan = store.put_artifact(b"nobody wants me").unwrap();
+    let old_target = store.put_artifact(b"named by an old entry").unwrap();
+    let (recent_key, kept_key, old_key) = (
+        Digest::of(b"recent"),
+        Digest::of(b"kept"),
+        Digest::of(b"old"),
+    );
+    store.put_action(&recent_key, &entry(via_recent)).unwrap();
+    store.put_action(&kept_key, &entry(via_kept)).unwrap();
+    store.put_action(&old_key, &entry(old_target)).unwrap();
+    backdate_all(&store, 30 * DAY);
+    backdate(&store.object_path(Area::Ac, &recent_key), DAY);
+    fs::create_dir_all(store.quarantine_dir()).unwrap();
+    fs::write(store.quarantine_dir().join("cas-junk"), b"junk").unwrap();
+
+    let keep = GcKeep {
+        artifacts: [pinned].into(),
+        actions: [kept_key].into(),
+    };
+    let report = store.gc(&keep, Some(7 * DAY)).unwrap();
+    assert_eq!(report.artifacts_kept, 3);
+    assert_eq!(report.actions_kept, 2);
+    assert_eq!(report.artifacts_removed, 2);
+    assert_eq!(report.actions_removed, 1);
+    assert_eq!(report.quarantined_removed, 1);
+    assert!(report.bytes_freed > 0);
+    for kept in [pinned, via_recent, via_kept] {
+        assert!(store.has_artifact(&kept));
+    }
+    assert!(!store.has_artifact(&orphan) && !store.has_artifact(&old_target));
+    assert_eq!(store.get_action(&old_key).unwrap(), None);
+    assert!(store.get_action(&recent_key).unwrap().is_some());
+
+    // Without max_age only the keep sets count; fresh objects are spared.
+    let fresh = store.put_artifact(b"written by a concurrent run").unwrap();
+    backdate_all(&store, 30 * DAY);
+    let fresh_too = store.put_artifact(b"just now").unwrap();
+    let report = store.gc(&keep, None).unwrap();
+    assert_eq!(report.actions_removed, 1); // recent_key is now old
+    assert!(!store.has_artifact(&fresh) && store.has_artifact(&fresh_too));
+    assert!(store.has_artifact(&pinned) && store.has_artifact(&via_kept));
+    assert!(!store.has_artifact(&via_recent));
+}
+
+#[test]
+fn stale_temps_are_swept_and_fresh_ones_left() {
+    let (_dir, store) = store();
+    let d = store.put_artifact(b"x").unwrap();
+    let shard = store
+        .object_path(Area::Cas, &d)
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let tmp = store.v1().join("tmp");
+    fs::create_dir_all(&tmp).unwrap();
+    let stale = [shard.join(".jaunt-tmp-old"), tmp.join(".jaunt-tmp-old")];
+    for p in &stale {
+        fs::write(p, b"partial").unwrap();
+        backdate(p, Duration::from_secs(3600));
+    }
+    let fresh = shard.join(".jaunt-tmp-new");
+    fs::write(&fresh, b"in progress").unwrap();
+    assert_eq!(store.sweep_temps(), 2);
+    assert!(fresh.exists() && stale.iter().all(|p| !p.exists()));
+    assert_eq!(store.stats().unwrap().artifacts, 1);
+}
+
+#[test]
+fn concurrent_identical_writes_are_harmless() {
+    let (_dir, store) = store();
+    let body = b"same bytes from two processes".repeat(100);
+    let key = Digest::of(b"key");
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                for _ in 0..20 {
+                    let d = store.put_artifact(&body).unwrap();
+                    store.put_action(&key, &entry(d)).unwrap();
+                    assert_eq!(store.get_artifact(&d).unwrap().as_deref(), Some(&body[..]));
+                    assert!(store.get_action(&key).unwrap().is_some());
+                }
+            });
+        }
+    });
+    let report = store.verify().unwrap();
+    assert_eq!((report.artifacts, report.actions), (1, 1));
+    assert!(report.corrupt.is_empty());
+}
+
+#[test]
+fn default_root_falls_back_to_a_jaunt_cache_dir() {
+    // Read-only check of the fallback, so the test does not race others
+    // over the process environment.
+    if std::env::var_os("JAUNT_STORE").is_none() {
+        assert!(Store::default_root().ends_with("jaunt"));
+    }
+}
