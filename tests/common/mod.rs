@@ -1,0 +1,116 @@
+//! Shared harness for integration tests: fixture projects in temporary
+//! directories, and the real `jaunt` binary run on them.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+/// A throwaway project directory with its own store and generator log.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub store: PathBuf,
+}
+
+/// The fake generator test double (tests/support/fake_generator.py).
+pub fn fake_generator() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/fake_generator.py")
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = dir.path().join(".store");
+        Fixture { dir, store }
+    }
+
+    /// A project whose `jaunt.toml` uses the fake generator through the
+    /// `command` backend.
+    pub fn with_fake_generator() -> Fixture {
+        let f = Fixture::new();
+        f.write(
+            "jaunt.toml",
+            &format!(
+                "version = 1\n\n[paths]\nsource_roots = [\"src\"]\n\n[llm]\nprovider = \"command\"\ncommand = [\"python3\", {:?}]\n",
+                fake_generator().display().to_string()
+            ),
+        );
+        std::fs::create_dir_all(f.path("src")).unwrap();
+        f
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> &Fixture {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+        self
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
+    }
+
+    pub fn exists(&self, rel: &str) -> bool {
+        self.path(rel).exists()
+    }
+
+    /// The log of requests the fake generator saw.
+    pub fn log(&self) -> PathBuf {
+        self.path(".fake-gen.log")
+    }
+
+    /// Requests the fake generator received, in order.
+    pub fn requests(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.log())
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    pub fn clear_log(&self) {
+        let _ = std::fs::remove_file(self.log());
+    }
+
+    /// `jaunt` in the project root, with an isolated store and no color.
+    pub fn jaunt(&self) -> Command {
+        let mut cmd = Command::cargo_bin("jaunt").unwrap();
+        cmd.current_dir(self.root())
+            .env("JAUNT_STORE", &self.store)
+            .env("FAKE_GEN_LOG", self.log())
+            .env("NO_COLOR", "1")
+            .env_remove("JAUNT_REMOTE_STORE")
+            .arg("--color=never");
+        cmd
+    }
+
+    /// Runs jaunt and returns (exit code, stdout, stderr).
+    pub fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = self.jaunt().args(args).output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// Runs jaunt, asserting the exit code, and returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let (code, out, err) = self.run(args);
+        assert_eq!(code, 0, "jaunt {args:?} failed\nstdout:\n{out}\nstderr:\n{err}");
+        out
+    }
+
+    /// Runs jaunt with `--json` output parsed.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.ok(args);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("bad JSON from {args:?}: {e}\n{out}"))
+    }
+}

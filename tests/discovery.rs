@@ -1,0 +1,215 @@
+//! Discovery: roots and skipped directories, targeted discovery (1A), the
+//! parse cache (1B), configuration errors and bad spec files.
+
+mod common;
+
+use common::Fixture;
+
+fn project() -> Fixture {
+    let f = Fixture::new();
+    f.write("jaunt.toml", "version = 1\n");
+    f
+}
+
+fn spec_refs(f: &Fixture, extra: &[&str]) -> Vec<String> {
+    let mut args = vec!["specs", "--json"];
+    args.extend_from_slice(extra);
+    f.json(&args)["specs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["ref"].as_str().unwrap().to_string())
+        .collect()
+}
+
+const SPEC: &str = "import jaunt\n\n@jaunt.magic\ndef f(): ...\n";
+
+#[test]
+fn default_roots_skip_generated_hidden_venv_and_ignored_dirs() {
+    let f = project();
+    f.write("src/pkg/__init__.py", "")
+        .write("src/pkg/mod.py", SPEC)
+        .write("top.py", SPEC)
+        .write("tests/test_top.py", "import jaunt\n\n@jaunt.test\ndef test_f(): ...\n")
+        .write("src/pkg/__generated__/mod.py", SPEC)
+        .write(".hidden/h.py", SPEC)
+        .write("venv/lib/v.py", SPEC)
+        .write("myenv/pyvenv.cfg", "home = /usr\n")
+        .write("myenv/lib/e.py", SPEC)
+        .write("ignored/i.py", SPEC)
+        .write(".gitignore", "ignored/\n")
+        .write("my-script.py", SPEC);
+    assert_eq!(spec_refs(&f, &[]), ["pkg.mod:f", "test_top:test_f", "top:f"]);
+}
+
+#[test]
+fn targeted_discovery_parses_only_the_closure() {
+    let f = project();
+    f.write("src/app/__init__.py", "from app.models import User\n")
+        .write("src/app/models.py", "import jaunt\n\n@jaunt.magic\nclass User: ...\n")
+        .write(
+            "src/app/api.py",
+            "import jaunt\nfrom app import User\n\n@jaunt.magic(deps=\"app.util:fmt\")\ndef get(u: User): ...\n",
+        )
+        .write("src/app/util.py", "import jaunt\n\n@jaunt.magic\ndef fmt(): ...\n")
+        .write("src/app/unrelated.py", "import jaunt\n\n@jaunt.magic\ndef other(): ...\n")
+        .write("src/broken.py", "def oops(:\n");
+    let (code, _, err) = f.run(&["graph", "--format", "json"]);
+    assert_eq!(code, 2, "a full scan sees the broken file: {err}");
+    let targeted = f.json(&["graph", "--format", "json", "--target", "app.api"]);
+    assert_eq!(
+        targeted,
+        serde_json::json!({
+            "specs": {
+                "app.api:get": ["app.models:User", "app.util:fmt"],
+                "app.models:User": [],
+                "app.util:fmt": []
+            },
+            "modules": {
+                "app.api": ["app.models", "app.util"],
+                "app.models": [],
+                "app.util": []
+            }
+        })
+    );
+    std::fs::remove_file(f.path("src/broken.py")).unwrap();
+    let full = f.json(&["graph", "--format", "json"]);
+    for (k, v) in targeted["specs"].as_object().unwrap() {
+        assert_eq!(&full["specs"][k], v, "same edges as a full scan for {k}");
+    }
+    let (code, _, err) = f.run(&["graph", "--target", "app.nope"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("target module `app.nope` not found"), "{err}");
+}
+
+fn parsed_count(err: &str) -> usize {
+    let line = err
+        .lines()
+        .find(|l| l.contains("files read from the parse cache"))
+        .unwrap_or_else(|| panic!("no cache note in {err}"));
+    let parsed = line.rsplit(", ").next().unwrap();
+    parsed.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+/// Sets a file's mtime into the past so it is not "racy" against the cache.
+fn age(f: &Fixture, rel: &str, secs_ago: u64) {
+    let t = std::time::SystemTime::now() - std::time::Duration::from_secs(secs_ago);
+    let file = std::fs::File::options().write(true).open(f.path(rel)).unwrap();
+    file.set_modified(t).unwrap();
+}
+
+#[test]
+fn parse_cache_hits_invalidates_and_survives_corruption() {
+    let f = project();
+    f.write("a.py", SPEC).write("b.py", SPEC);
+    age(&f, "a.py", 100);
+    age(&f, "b.py", 100);
+    let (_, _, err) = f.run(&["-v", "specs"]);
+    assert_eq!(parsed_count(&err), 2, "cold: {err}");
+    assert!(f.exists(".jaunt/cache/parse-v1.bin"));
+    let (_, _, err) = f.run(&["-v", "specs"]);
+    assert_eq!(parsed_count(&err), 0, "warm: {err}");
+
+    f.write("a.py", "import jaunt\n\n@jaunt.magic\ndef g(): ...\n");
+    age(&f, "a.py", 50);
+    let (_, _, err) = f.run(&["-v", "specs"]);
+    assert_eq!(parsed_count(&err), 1, "one changed file: {err}");
+    assert_eq!(spec_refs(&f, &[]), ["a:g", "b:f"]);
+
+    std::fs::write(f.path(".jaunt/cache/parse-v1.bin"), b"\x00garbage not a cache").unwrap();
+    let (code, _, err) = f.run(&["-v", "specs"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(parsed_count(&err), 2, "corrupt cache ignored: {err}");
+    let (_, _, err) = f.run(&["-v", "specs"]);
+    assert_eq!(parsed_count(&err), 0, "and rewritten: {err}");
+
+    let out = f.ok(&["cache", "clear"]);
+    assert!(out.contains("parse cache removed"), "{out}");
+    assert!(!f.exists(".jaunt/cache"));
+}
+
+#[test]
+fn racy_change_within_mtime_granularity_is_reparsed() {
+    let f = project();
+    f.write("a.py", SPEC);
+    let before = std::fs::metadata(f.path("a.py")).unwrap().modified().unwrap();
+    f.ok(&["specs"]);
+    // Same size, same mtime, different content: only the racy rule saves us.
+    f.write("a.py", "import jaunt\n\n@jaunt.magic\ndef h(): ...\n");
+    std::fs::File::options()
+        .write(true)
+        .open(f.path("a.py"))
+        .unwrap()
+        .set_modified(before)
+        .unwrap();
+    assert_eq!(spec_refs(&f, &[]), ["a:h"]);
+}
+
+#[test]
+fn syntax_error_names_file_and_line_and_other_files_still_report() {
+    let f = project();
+    f.write("good.py", SPEC)
+        .write("bad.py", "import jaunt\n\n@jaunt.magic\ndef f(:\n    pass\n")
+        .write("worse.py", "import jaunt\n\n\nx = (\n");
+    let (code, out, err) = f.run(&["specs"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty());
+    assert!(err.contains("bad.py:4:"), "{err}");
+    assert!(err.contains("worse.py:"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn non_static_deps_is_an_error_with_a_fix() {
+    let f = project();
+    f.write(
+        "m.py",
+        "import jaunt\n\ndef pick(): ...\n\n@jaunt.magic(deps=pick())\ndef f(): ...\n",
+    );
+    let (code, _, err) = f.run(&["specs"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("m.py:5:"), "{err}");
+    assert!(err.contains("hint:"), "{err}");
+}
+
+#[test]
+fn unknown_config_key_suggests_the_right_one() {
+    let f = Fixture::new();
+    f.write("jaunt.toml", "version = 1\n\n[paths]\nsource_root = [\"src\"]\n");
+    let (code, _, err) = f.run(&["specs"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("jaunt.toml:4: unknown key `paths.source_root`"), "{err}");
+    assert!(err.contains("did you mean `paths.source_roots`?"), "{err}");
+}
+
+#[test]
+fn missing_explicit_source_root_is_an_error_missing_defaults_are_not() {
+    let f = Fixture::new();
+    f.write("jaunt.toml", "version = 1\n[paths]\nsource_roots = [\"lib\"]\n");
+    let (code, _, err) = f.run(&["specs"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("jaunt.toml:3: source root `lib` does not exist"), "{err}");
+    let g = Fixture::new();
+    g.write("jaunt.toml", "version = 1\n").write("m.py", SPEC);
+    assert_eq!(spec_refs(&g, &[]), ["m:f"]);
+}
+
+#[test]
+fn pyproject_tool_jaunt_and_root_discovery_from_a_subdirectory() {
+    let f = Fixture::new();
+    f.write("pyproject.toml", "[project]\nname = \"x\"\n\n[tool.jaunt]\nversion = 1\n\n[tool.jaunt.paths]\nsource_roots = [\"src\"]\n")
+        .write("src/pkg/__init__.py", "")
+        .write("src/pkg/m.py", SPEC);
+    let out = f
+        .jaunt()
+        .current_dir(f.path("src/pkg"))
+        .args(["specs", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pkg.m:f"));
+    let none = tempfile::tempdir().unwrap();
+    let out = f.jaunt().current_dir(none.path()).args(["specs"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("jaunt init"));
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""A deterministic fake generator: a TEST DOUBLE for a language model.
+
+jaunt's `command` backend writes one JSON request to stdin and reads a
+Python module from stdout. This program answers without any model:
+
+* if `$FAKE_GEN_IMPLS/<generated_module>.py` exists, it prints that file
+  (canned, working implementations for end-to-end tests and the example);
+* otherwise it prints a module defining every expected name with a stub
+  body that returns a digest of the request's spec sources, so a changed
+  spec changes the output.
+
+Every request is appended as one JSON line to `$FAKE_GEN_LOG` when set, so
+tests can count calls and inspect what each request carried.
+
+Knobs, for failure tests:
+  FAKE_GEN_INVALID   comma-separated spec modules whose output is always
+                     invalid (a missing definition and a syntax error)
+  FAKE_GEN_INVALID_FIRST  same, but only on attempt 1
+  FAKE_GEN_EXIT      comma-separated spec modules for which the program
+                     exits 3 with a message on stderr
+  FAKE_GEN_SLEEP     seconds to sleep per request (latency)
+  FAKE_GEN_FENCE     wrap the output in a markdown fence
+"""
+
+import hashlib
+import json
+import os
+import sys
+import time
+
+
+def listed(var, module):
+    return module in [m for m in os.environ.get(var, "").split(",") if m]
+
+
+def stub(request):
+    digest = hashlib.blake2b(
+        "\n".join(s["source"] for s in request["specs"]).encode(), digest_size=8
+    ).hexdigest()
+    lines = [f'"""Stub implementation of {request["spec_module"]} (fake generator)."""', ""]
+    classes = {}
+    for name in request["expected_names"]:
+        if "." in name:
+            outer, method = name.split(".", 1)
+            classes.setdefault(outer, []).append(method)
+    for spec in request["specs"]:
+        name = spec["qualname"]
+        if "." in name:
+            continue
+        if spec["kind"] == "class":
+            lines += [f"class {name}:", f"    SPEC_DIGEST = {digest!r}", ""]
+        elif spec["kind"] == "async_function":
+            lines += [f"async def {name}(*args, **kwargs):", f"    return {digest!r}", ""]
+        else:
+            lines += [f"def {name}(*args, **kwargs):", f"    return {digest!r}", ""]
+    for outer, methods in classes.items():
+        lines.append(f"class {outer}:")
+        for m in methods:
+            lines += [f"    def {m}(self, *args, **kwargs):", f"        return {digest!r}"]
+        lines.append("")
+    for dep in request.get("dependency_modules", []):
+        lines.append(f"# uses generated {dep['module']}")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    request = json.load(sys.stdin)
+    module = request["spec_module"]
+    log = os.environ.get("FAKE_GEN_LOG")
+    if log:
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(json.dumps(request, sort_keys=True) + "\n")
+    if os.environ.get("FAKE_GEN_SLEEP"):
+        time.sleep(float(os.environ["FAKE_GEN_SLEEP"]))
+    if listed("FAKE_GEN_EXIT", module):
+        print(f"fake generator: refusing {module}", file=sys.stderr)
+        sys.exit(3)
+    if listed("FAKE_GEN_INVALID", module) or (
+        listed("FAKE_GEN_INVALID_FIRST", module) and request.get("attempt", 1) == 1
+    ):
+        print("def broken(:\n    pass\n")
+        return
+    impls = os.environ.get("FAKE_GEN_IMPLS")
+    canned = os.path.join(impls, request["generated_module"] + ".py") if impls else None
+    if canned and os.path.exists(canned):
+        with open(canned, encoding="utf-8") as f:
+            body = f.read()
+    else:
+        body = stub(request)
+    if os.environ.get("FAKE_GEN_FENCE"):
+        body = "Here is the module:\n```python\n" + body + "```\n"
+    sys.stdout.write(body)
+
+
+if __name__ == "__main__":
+    main()
