@@ -1,8 +1,14 @@
 //! One file's summary: imports, specs and the names they use.
 
+use super::args::read_args;
+use super::canonical::canonical_digest;
+use super::imports::{JauntResolver, import_bindings};
+use super::parse::{line, module_statements, parse, syntax_errors, text};
+use super::uses::collect_uses;
 use crate::digest::Digest;
 use crate::names::{DefKind, SpecKind};
 use serde::{Deserialize, Serialize};
+use tree_sitter::Node;
 
 /// What the planner needs from one Python file. Serializable: it is what
 /// the persistent parse cache stores.
@@ -105,6 +111,119 @@ pub struct Diagnostic {
 /// unreadable spec arguments become [`Diagnostic`]s, and every spec that can
 /// be read is still returned.
 pub fn summarize(source: &str) -> FileSummary {
-    let _ = source;
-    FileSummary::default()
+    let mut summary = FileSummary::default();
+    let Some(tree) = parse(source) else {
+        summary.diagnostics.push(Diagnostic {
+            line: 1,
+            column: 1,
+            message: "the parser gave up on this file".to_string(),
+            hint: None,
+        });
+        return summary;
+    };
+    let root = tree.root_node();
+    summary.diagnostics = syntax_errors(root, source)
+        .into_iter()
+        .map(|e| Diagnostic {
+            line: e.line,
+            column: e.column,
+            message: e.message,
+            hint: None,
+        })
+        .collect();
+    module_statements(root, |stmt| {
+        import_bindings(stmt, source, &mut summary.imports);
+    });
+    let Some(resolver) = JauntResolver::new(&summary.imports) else {
+        return summary;
+    };
+    let mut finder = SpecFinder {
+        source,
+        resolver: &resolver,
+        specs: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    let mut cursor = root.walk();
+    for stmt in root.named_children(&mut cursor) {
+        finder.visit(stmt, "");
+    }
+    summary.specs = finder.specs;
+    summary.diagnostics.extend(finder.diagnostics);
+    summary
+}
+
+/// Finds specs at module level and, through class bodies, nested ones.
+struct SpecFinder<'s, 'r> {
+    source: &'s str,
+    resolver: &'r JauntResolver<'r>,
+    specs: Vec<RawSpec>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl SpecFinder<'_, '_> {
+    /// Visits one statement; `prefix` is the enclosing classes' qualname
+    /// with a trailing dot, empty at module level.
+    fn visit(&mut self, stmt: Node<'_>, prefix: &str) {
+        let (def, decorated) = match stmt.kind() {
+            "decorated_definition" => match stmt.child_by_field_name("definition") {
+                Some(def) => (def, Some(stmt)),
+                None => return,
+            },
+            "class_definition" => (stmt, None),
+            _ => return,
+        };
+        let Some(name) = def.child_by_field_name("name") else {
+            return;
+        };
+        let qualname = format!("{prefix}{}", text(name, self.source));
+        if let Some(decorated) = decorated {
+            self.spec(decorated, def, &qualname, !prefix.is_empty());
+        }
+        if def.kind() == "class_definition" {
+            if let Some(body) = def.child_by_field_name("body") {
+                let inner = format!("{qualname}.");
+                let mut cursor = body.walk();
+                for child in body.named_children(&mut cursor) {
+                    self.visit(child, &inner);
+                }
+            }
+        }
+    }
+
+    /// Records `decorated` as a spec if one of its decorators is jaunt's.
+    fn spec(&mut self, decorated: Node<'_>, def: Node<'_>, qualname: &str, in_class: bool) {
+        let mut cursor = decorated.walk();
+        let Some((decorator, kind)) = decorated
+            .named_children(&mut cursor)
+            .filter(|d| d.kind() == "decorator")
+            .find_map(|d| Some((d, self.resolver.decorator_kind(d, self.source)?)))
+        else {
+            return;
+        };
+        let def_kind = match def.kind() {
+            "class_definition" => DefKind::Class,
+            _ if in_class => DefKind::Method,
+            _ if def.child(0).is_some_and(|t| t.kind() == "async") => DefKind::AsyncFunction,
+            _ => DefKind::Function,
+        };
+        let args = read_args(decorator, self.source, &mut self.diagnostics);
+        let (uses, local_imports) = collect_uses(decorated, self.source, self.resolver);
+        let range = decorated.byte_range();
+        self.specs.push(RawSpec {
+            qualname: qualname.to_string(),
+            kind,
+            def_kind,
+            line: line(def),
+            byte_range: (
+                u32::try_from(range.start).unwrap_or(u32::MAX),
+                u32::try_from(range.end).unwrap_or(u32::MAX),
+            ),
+            deps: args.deps,
+            prompt: args.prompt,
+            infer_deps: args.infer_deps,
+            uses,
+            local_imports,
+            canonical: canonical_digest(decorated, Some(decorator), self.source),
+        });
+    }
 }
