@@ -300,3 +300,211 @@ fn has_token(node: Node<'_>, token: &str) -> bool {
     node.children(&mut cursor)
         .any(|c| !c.is_named() && c.kind() == token)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::digest::Digest;
+    use crate::python::summarize;
+
+    /// Digests of every spec in a file (with `import jaunt` prepended).
+    fn digests(body: &str) -> Vec<Digest> {
+        let summary = summarize(&format!("import jaunt\n{body}"));
+        assert!(summary.diagnostics.is_empty(), "{:?}", summary.diagnostics);
+        assert!(!summary.specs.is_empty(), "no spec in {body}");
+        summary.specs.iter().map(|s| s.canonical).collect()
+    }
+
+    fn assert_same(a: &str, b: &str) {
+        assert_eq!(digests(a), digests(b), "expected equal digests:\n{a}\n---\n{b}");
+    }
+
+    /// A spec file as people write it before running a formatter.
+    const MESSY: &str = r#"import jaunt
+from typing import Optional
+import decimal as dec
+
+
+@jaunt.magic(deps = [ "shop.money:Money" ], prompt = 'Round half-up.')
+def total( items : list[ "Item" ] , rate : float=0.2 , * , currency : Optional[str]=None )->dec.Decimal :
+  '''Sum the items' prices, plus tax.
+
+        Raises ValueError on an empty cart.   
+  '''
+  #apply tax last
+  if ( not items ) : raise ValueError( 'empty cart' )
+  subtotal = sum( [ i.price*i.qty for i in items ] , start = dec.Decimal( 0 ) )   # exact
+  return ( subtotal*( 1+rate ) ).quantize( dec.Decimal( '0.01' ) , rounding = dec.ROUND_HALF_UP )
+
+@jaunt.magic
+class Cart( object ):
+  '''A shopping cart.'''
+  TAX = 0XFF_FF ; LIMIT = 1E3
+  def __init__( self , owner , items = ( ) ) :
+    self.owner , self.items = owner , list( items )
+  @jaunt.magic( prompt = "Be" ' exact.' )
+  async def checkout( self , *args , **kwargs ) :
+    """Check out."""
+    return await self.pay( *args , key = lambda x : ( x.a , x.b ) , **kwargs )
+  def describe( self ) :
+    return f'{ self.owner!r:>10 } has { len( self.items ) } items' + U'\u00e9' + r'\d'
+
+@jaunt.test( )
+def test_total( ) :
+  assert total( [ ] , rate = .5 ) == dec.Decimal( "0.00" ) , "empty"
+  for ( a , b ) in { 'x' : 1 , 'y' : 2 }.items( ) : print( a , b , sep = '' , end = '\n' )
+"#;
+
+    /// Runs a formatter on `source` through stdin; a missing tool fails the
+    /// test, because formatting invariance is a promise jaunt makes.
+    fn format_with(program: &str, args: &[&str], source: &str) -> String {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("`{program}` is needed for this test ({e}); run `pip install ruff black`")
+            });
+        child
+            .stdin
+            .take()
+            .expect("stdin is piped")
+            .write_all(source.as_bytes())
+            .expect("formatter reads stdin");
+        let output = child.wait_with_output().expect("formatter runs");
+        assert!(
+            output.status.success(),
+            "{program} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("formatter writes UTF-8")
+    }
+
+    fn spec_digests(source: &str) -> Vec<(String, Digest)> {
+        let summary = summarize(source);
+        assert!(summary.diagnostics.is_empty(), "{:?}", summary.diagnostics);
+        summary
+            .specs
+            .into_iter()
+            .map(|s| (s.qualname, s.canonical))
+            .collect()
+    }
+
+    #[test]
+    fn real_formatters_leave_digests_unchanged() {
+        let before = spec_digests(MESSY);
+        assert_eq!(before.len(), 4);
+        for (program, args) in [
+            ("ruff", &["format", "--no-cache", "-"][..]),
+            ("black", &["-q", "-"][..]),
+        ] {
+            let formatted = format_with(program, args, MESSY);
+            assert_ne!(formatted, MESSY);
+            assert_eq!(spec_digests(&formatted), before, "after {program}:\n{formatted}");
+        }
+    }
+
+    fn assert_differ(a: &str, b: &str) {
+        assert_ne!(digests(a), digests(b), "expected different digests:\n{a}\n---\n{b}");
+    }
+
+    #[test]
+    fn formatting_does_not_change_the_digest() {
+        let pairs = [
+            ("@jaunt.magic\ndef f(): return 'a'\n", "@jaunt.magic\ndef f():\n    return \"a\"\n"),
+            (
+                "@jaunt.magic\ndef f():\n    '''Doc.\n\n       More.   \n    '''\n",
+                "@jaunt.magic\ndef f():\n        \"\"\"Doc.\n\n        More.\n        \"\"\"\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(a, b,): return g(a, b,)\n",
+                "@jaunt.magic\ndef f(a, b): return g(a, b)\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(alpha: int, beta: str = 'x') -> dict[str, int]:\n    return call(alpha, beta, key=[1, 2, 3])\n",
+                "@jaunt.magic\ndef f(\n    alpha: int,\n    beta: str = \"x\",\n) -> dict[str, int]:\n    return call(\n        alpha,\n        beta,\n        key=[\n            1,\n            2,\n            3,\n        ],\n    )\n",
+            ),
+            ("@jaunt.magic\nclass A():\n    pass\n", "@jaunt.magic\nclass A:\n    pass\n"),
+            (
+                "@jaunt.magic\ndef f(x):\n    if (x):\n        return (x)\n",
+                "@jaunt.magic\ndef f(x):\n    if x:\n        return x\n",
+            ),
+            ("@jaunt.magic\ndef f(): return 0XFF, 1E5\n", "@jaunt.magic\ndef f(): return 0xff, 1e5\n"),
+            ("@jaunt.magic\ndef f(): return ('a' 'b')\n", "@jaunt.magic\ndef f(): return 'ab'\n"),
+            (
+                "@jaunt.magic\ndef f():\n    #comment\n    pass\n",
+                "@jaunt.magic\ndef f():\n    # comment\n    pass\n",
+            ),
+            (
+                "@jaunt.magic\ndef f():\n    x = 1  # note\n",
+                "@jaunt.magic\ndef f():\n    # note\n    x = 1\n",
+            ),
+            ("@jaunt.magic\ndef f(): return 'it\\'s'\n", "@jaunt.magic\ndef f(): return \"it's\"\n"),
+            (
+                "@jaunt.magic\ndef f():\n    for (a, b) in x: del (a, b)\n    return (1, 2)\n",
+                "@jaunt.magic\ndef f():\n    for a, b in x:\n        del a, b\n    return 1, 2\n",
+            ),
+            ("@jaunt.magic\ndef f(): return U'x', Rb'\\d'\n", "@jaunt.magic\ndef f(): return 'x', br'\\d'\n"),
+            (
+                "@jaunt.magic\ndef f(): return f'{x!r:>{w}}'\n",
+                "@jaunt.magic\ndef f(): return F\"{x!r:>{w}}\"\n",
+            ),
+            (
+                "@jaunt.magic(deps=[A, B])\ndef f(): ...\n",
+                "@jaunt.magic\ndef f(): ...\n",
+            ),
+            (
+                "@other(1)\n@jaunt.magic(prompt='x')\ndef f(): ...\n",
+                "@other(1,)\n@jaunt.magic\ndef f(): ...\n",
+            ),
+            ("@jaunt.magic\ndef f(): x = a; y = b\n", "@jaunt.magic\ndef f():\n    x = a\n    y = b\n"),
+            (
+                "@jaunt.magic\ndef f(): return a and \\\n    b\n",
+                "@jaunt.magic\ndef f():\n    return (\n        a\n        and b\n    )\n",
+            ),
+        ];
+        for (a, b) in pairs {
+            assert_same(a, b);
+        }
+    }
+
+    #[test]
+    fn visible_changes_change_the_digest() {
+        let pairs = [
+            (
+                "@jaunt.magic\ndef f():\n    \"\"\"Add two.\"\"\"\n",
+                "@jaunt.magic\ndef f():\n    \"\"\"Add three.\"\"\"\n",
+            ),
+            (
+                "@jaunt.magic\ndef f():\n    # keep it short\n    pass\n",
+                "@jaunt.magic\ndef f():\n    # keep it long\n    pass\n",
+            ),
+            ("@jaunt.magic\ndef f(a): ...\n", "@jaunt.magic\ndef f(b): ...\n"),
+            ("@jaunt.magic\ndef f(a=1): ...\n", "@jaunt.magic\ndef f(a=2): ...\n"),
+            ("@jaunt.magic\ndef f(a: int): ...\n", "@jaunt.magic\ndef f(a: str): ...\n"),
+            ("@jaunt.magic\ndef f(a) -> int: ...\n", "@jaunt.magic\ndef f(a): ...\n"),
+            (
+                "@other(1)\n@jaunt.magic\ndef f(): ...\n",
+                "@other(2)\n@jaunt.magic\ndef f(): ...\n",
+            ),
+            ("@jaunt.magic\ndef f(a): return a + 1\n", "@jaunt.magic\ndef f(a): return a - 1\n"),
+            ("@jaunt.magic\ndef f(): return 'a'\n", "@jaunt.magic\ndef f(): return b'a'\n"),
+            ("@jaunt.magic\ndef f(): return x[1:]\n", "@jaunt.magic\ndef f(): return x[:1]\n"),
+            ("@jaunt.magic\ndef f(): return (1,)\n", "@jaunt.magic\ndef f(): return (1)\n"),
+            ("@jaunt.magic\ndef f(): return 1\n", "@jaunt.magic\ndef f(): return 1.0\n"),
+            ("@jaunt.magic\ndef f(): return f'{x:>3}'\n", "@jaunt.magic\ndef f(): return f'{x:<3}'\n"),
+            ("@jaunt.magic\ndef f(): return f'{x=}'\n", "@jaunt.magic\ndef f(): return f'{x = }'\n"),
+            ("@jaunt.magic\ndef f(): ...\n", "@jaunt.magic\nasync def f(): ...\n"),
+            ("@jaunt.magic\ndef f(): return a.b\n", "@jaunt.magic\ndef f(): return a.c\n"),
+        ];
+        for (a, b) in pairs {
+            assert_differ(a, b);
+        }
+        // The decorator itself is left out: its kind and arguments are
+        // folded in later, once `deps` are resolved.
+        assert_same("@jaunt.magic\ndef f(): ...\n", "@jaunt.test\ndef f(): ...\n");
+    }
+}
