@@ -133,3 +133,69 @@ fn defined_in_class(statements: &[Node<'_>], class: &str, path: &[&str], source:
             }
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::validate;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn accepts_a_module_defining_every_name() {
+        let src = "\
+from .money import Money as M
+import os.path
+TOTAL: int = 0
+a = b = 1
+c, (d, e) = 1, (2, 3)
+def f(): ...
+async def g(): ...
+@decorator
+class Cart:
+    LIMIT = 3
+    def total(self): ...
+    @property
+    async def fetch(self): ...
+    class Inner:
+        def deep(self): ...
+try:
+    from fast import speedy
+except ImportError:
+    def speedy(): ...
+";
+        let expected = names(&[
+            "M", "os", "TOTAL", "a", "b", "c", "d", "e", "f", "g", "Cart", "Cart.total",
+            "Cart.fetch", "Cart.LIMIT", "Cart.Inner.deep", "speedy",
+        ]);
+        assert_eq!(validate(src, &expected), Vec::<String>::new());
+    }
+
+    #[test]
+    fn reports_missing_names_in_order() {
+        let src = "def f(): ...\nclass Cart:\n    def total(self): ...\ndef method(): ...\n";
+        let expected = names(&["g", "f", "Cart.method", "Nope.x", "Cart"]);
+        assert_eq!(
+            validate(src, &expected),
+            vec![
+                "missing definition: g".to_string(),
+                "missing method: Cart.method (expected a def inside class Cart)".to_string(),
+                "missing method: Nope.x (expected a def inside class Nope)".to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn reports_syntax_errors_with_lines() {
+        let src = "def f(:\n    pass\n\nclass A:\n    def g(self)\n        return 1\n";
+        let problems = validate(src, &names(&["A"]));
+        assert!(problems[0].starts_with("line 1: invalid syntax near `def f(:`"), "{problems:?}");
+        let src = "def f():\n    return [1, 2\n";
+        let problems = validate(src, &names(&["f"]));
+        assert_eq!(problems, vec!["line 2: invalid syntax near `return [1, 2`".to_string()]);
+        let problems = validate("def f()\n    pass\n", &names(&["f"]));
+        assert!(problems[0].starts_with("line 1: "), "{problems:?}");
+        assert_eq!(problems.last().map(String::as_str), Some("missing definition: f"));
+    }
+}
