@@ -1,11 +1,11 @@
 //! The jaunt decorator's keyword arguments, read statically: what can be
 //! read is returned, everything else becomes a diagnostic with a fix.
 
+use super::canonical::string_value;
 use super::imports::attribute_chain;
 use super::parse::{column, line};
 use super::strings::Prefix;
 use super::summary::{DepExpr, Diagnostic};
-use super::canonical::string_value;
 use tree_sitter::Node;
 
 const DEPS_HINT: &str =
@@ -48,9 +48,10 @@ pub(crate) fn read_args(
         match arg.kind() {
             "comment" => {}
             "keyword_argument" => {
-                let (Some(name), Some(value)) =
-                    (arg.child_by_field_name("name"), arg.child_by_field_name("value"))
-                else {
+                let (Some(name), Some(value)) = (
+                    arg.child_by_field_name("name"),
+                    arg.child_by_field_name("value"),
+                ) else {
                     continue;
                 };
                 let value = unparenthesize(value);
@@ -135,13 +136,23 @@ fn read_dep(
         return;
     }
     match string_value(item, source) {
-        Some((Prefix { format: false, bytes: false, .. }, value)) => deps.push(DepExpr::Str {
+        Some((
+            Prefix {
+                format: false,
+                bytes: false,
+                ..
+            },
+            value,
+        )) => deps.push(DepExpr::Str {
             value,
             line: line(item),
         }),
         _ => report(
             item,
-            format!("deps= entry `{}` cannot be read without running the code", short(item, source)),
+            format!(
+                "deps= entry `{}` cannot be read without running the code",
+                short(item, source)
+            ),
             DEPS_HINT,
         ),
     }

@@ -152,7 +152,10 @@ impl<'s, 't> Canon<'s, 't> {
     fn is_punctuation(&self, kind: &str) -> bool {
         match kind {
             "," | "(" | ")" | ";" | "\\" | "{" | "}" => true,
-            ":" => self.stack.last().is_none_or(|(parent, _)| *parent != "slice"),
+            ":" => self
+                .stack
+                .last()
+                .is_none_or(|(parent, _)| *parent != "slice"),
             _ => false,
         }
     }
@@ -206,7 +209,12 @@ impl<'s, 't> Canon<'s, 't> {
 
     /// Decides how a named node appears in the stream: `None` to leave it
     /// out (its children still visited), else the kind to record.
-    fn named_kind(&mut self, node: Node<'_>, kind: &'t str, field: Option<&str>) -> Option<&'t str> {
+    fn named_kind(
+        &mut self,
+        node: Node<'_>,
+        kind: &'t str,
+        field: Option<&str>,
+    ) -> Option<&'t str> {
         match kind {
             "parenthesized_expression" => None,
             "expression_list" | "pattern_list" | "tuple_pattern" => Some("tuple"),
@@ -315,7 +323,11 @@ mod tests {
     }
 
     fn assert_same(a: &str, b: &str) {
-        assert_eq!(digests(a), digests(b), "expected equal digests:\n{a}\n---\n{b}");
+        assert_eq!(
+            digests(a),
+            digests(b),
+            "expected equal digests:\n{a}\n---\n{b}"
+        );
     }
 
     /// A spec file as people write it before running a formatter.
@@ -403,18 +415,29 @@ def test_total( ) :
         ] {
             let formatted = format_with(program, args, MESSY);
             assert_ne!(formatted, MESSY);
-            assert_eq!(spec_digests(&formatted), before, "after {program}:\n{formatted}");
+            assert_eq!(
+                spec_digests(&formatted),
+                before,
+                "after {program}:\n{formatted}"
+            );
         }
     }
 
     fn assert_differ(a: &str, b: &str) {
-        assert_ne!(digests(a), digests(b), "expected different digests:\n{a}\n---\n{b}");
+        assert_ne!(
+            digests(a),
+            digests(b),
+            "expected different digests:\n{a}\n---\n{b}"
+        );
     }
 
     #[test]
     fn formatting_does_not_change_the_digest() {
         let pairs = [
-            ("@jaunt.magic\ndef f(): return 'a'\n", "@jaunt.magic\ndef f():\n    return \"a\"\n"),
+            (
+                "@jaunt.magic\ndef f(): return 'a'\n",
+                "@jaunt.magic\ndef f():\n    return \"a\"\n",
+            ),
             (
                 "@jaunt.magic\ndef f():\n    '''Doc.\n\n       More.   \n    '''\n",
                 "@jaunt.magic\ndef f():\n        \"\"\"Doc.\n\n        More.\n        \"\"\"\n",
@@ -427,13 +450,22 @@ def test_total( ) :
                 "@jaunt.magic\ndef f(alpha: int, beta: str = 'x') -> dict[str, int]:\n    return call(alpha, beta, key=[1, 2, 3])\n",
                 "@jaunt.magic\ndef f(\n    alpha: int,\n    beta: str = \"x\",\n) -> dict[str, int]:\n    return call(\n        alpha,\n        beta,\n        key=[\n            1,\n            2,\n            3,\n        ],\n    )\n",
             ),
-            ("@jaunt.magic\nclass A():\n    pass\n", "@jaunt.magic\nclass A:\n    pass\n"),
+            (
+                "@jaunt.magic\nclass A():\n    pass\n",
+                "@jaunt.magic\nclass A:\n    pass\n",
+            ),
             (
                 "@jaunt.magic\ndef f(x):\n    if (x):\n        return (x)\n",
                 "@jaunt.magic\ndef f(x):\n    if x:\n        return x\n",
             ),
-            ("@jaunt.magic\ndef f(): return 0XFF, 1E5\n", "@jaunt.magic\ndef f(): return 0xff, 1e5\n"),
-            ("@jaunt.magic\ndef f(): return ('a' 'b')\n", "@jaunt.magic\ndef f(): return 'ab'\n"),
+            (
+                "@jaunt.magic\ndef f(): return 0XFF, 1E5\n",
+                "@jaunt.magic\ndef f(): return 0xff, 1e5\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(): return ('a' 'b')\n",
+                "@jaunt.magic\ndef f(): return 'ab'\n",
+            ),
             (
                 "@jaunt.magic\ndef f():\n    #comment\n    pass\n",
                 "@jaunt.magic\ndef f():\n    # comment\n    pass\n",
@@ -442,12 +474,18 @@ def test_total( ) :
                 "@jaunt.magic\ndef f():\n    x = 1  # note\n",
                 "@jaunt.magic\ndef f():\n    # note\n    x = 1\n",
             ),
-            ("@jaunt.magic\ndef f(): return 'it\\'s'\n", "@jaunt.magic\ndef f(): return \"it's\"\n"),
+            (
+                "@jaunt.magic\ndef f(): return 'it\\'s'\n",
+                "@jaunt.magic\ndef f(): return \"it's\"\n",
+            ),
             (
                 "@jaunt.magic\ndef f():\n    for (a, b) in x: del (a, b)\n    return (1, 2)\n",
                 "@jaunt.magic\ndef f():\n    for a, b in x:\n        del a, b\n    return 1, 2\n",
             ),
-            ("@jaunt.magic\ndef f(): return U'x', Rb'\\d'\n", "@jaunt.magic\ndef f(): return 'x', br'\\d'\n"),
+            (
+                "@jaunt.magic\ndef f(): return U'x', Rb'\\d'\n",
+                "@jaunt.magic\ndef f(): return 'x', br'\\d'\n",
+            ),
             (
                 "@jaunt.magic\ndef f(): return f'{x!r:>{w}}'\n",
                 "@jaunt.magic\ndef f(): return F\"{x!r:>{w}}\"\n",
@@ -460,7 +498,10 @@ def test_total( ) :
                 "@other(1)\n@jaunt.magic(prompt='x')\ndef f(): ...\n",
                 "@other(1,)\n@jaunt.magic\ndef f(): ...\n",
             ),
-            ("@jaunt.magic\ndef f(): x = a; y = b\n", "@jaunt.magic\ndef f():\n    x = a\n    y = b\n"),
+            (
+                "@jaunt.magic\ndef f(): x = a; y = b\n",
+                "@jaunt.magic\ndef f():\n    x = a\n    y = b\n",
+            ),
             (
                 "@jaunt.magic\ndef f(): return a and \\\n    b\n",
                 "@jaunt.magic\ndef f():\n    return (\n        a\n        and b\n    )\n",
@@ -482,29 +523,71 @@ def test_total( ) :
                 "@jaunt.magic\ndef f():\n    # keep it short\n    pass\n",
                 "@jaunt.magic\ndef f():\n    # keep it long\n    pass\n",
             ),
-            ("@jaunt.magic\ndef f(a): ...\n", "@jaunt.magic\ndef f(b): ...\n"),
-            ("@jaunt.magic\ndef f(a=1): ...\n", "@jaunt.magic\ndef f(a=2): ...\n"),
-            ("@jaunt.magic\ndef f(a: int): ...\n", "@jaunt.magic\ndef f(a: str): ...\n"),
-            ("@jaunt.magic\ndef f(a) -> int: ...\n", "@jaunt.magic\ndef f(a): ...\n"),
+            (
+                "@jaunt.magic\ndef f(a): ...\n",
+                "@jaunt.magic\ndef f(b): ...\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(a=1): ...\n",
+                "@jaunt.magic\ndef f(a=2): ...\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(a: int): ...\n",
+                "@jaunt.magic\ndef f(a: str): ...\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(a) -> int: ...\n",
+                "@jaunt.magic\ndef f(a): ...\n",
+            ),
             (
                 "@other(1)\n@jaunt.magic\ndef f(): ...\n",
                 "@other(2)\n@jaunt.magic\ndef f(): ...\n",
             ),
-            ("@jaunt.magic\ndef f(a): return a + 1\n", "@jaunt.magic\ndef f(a): return a - 1\n"),
-            ("@jaunt.magic\ndef f(): return 'a'\n", "@jaunt.magic\ndef f(): return b'a'\n"),
-            ("@jaunt.magic\ndef f(): return x[1:]\n", "@jaunt.magic\ndef f(): return x[:1]\n"),
-            ("@jaunt.magic\ndef f(): return (1,)\n", "@jaunt.magic\ndef f(): return (1)\n"),
-            ("@jaunt.magic\ndef f(): return 1\n", "@jaunt.magic\ndef f(): return 1.0\n"),
-            ("@jaunt.magic\ndef f(): return f'{x:>3}'\n", "@jaunt.magic\ndef f(): return f'{x:<3}'\n"),
-            ("@jaunt.magic\ndef f(): return f'{x=}'\n", "@jaunt.magic\ndef f(): return f'{x = }'\n"),
-            ("@jaunt.magic\ndef f(): ...\n", "@jaunt.magic\nasync def f(): ...\n"),
-            ("@jaunt.magic\ndef f(): return a.b\n", "@jaunt.magic\ndef f(): return a.c\n"),
+            (
+                "@jaunt.magic\ndef f(a): return a + 1\n",
+                "@jaunt.magic\ndef f(a): return a - 1\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(): return 'a'\n",
+                "@jaunt.magic\ndef f(): return b'a'\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(): return x[1:]\n",
+                "@jaunt.magic\ndef f(): return x[:1]\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(): return (1,)\n",
+                "@jaunt.magic\ndef f(): return (1)\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(): return 1\n",
+                "@jaunt.magic\ndef f(): return 1.0\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(): return f'{x:>3}'\n",
+                "@jaunt.magic\ndef f(): return f'{x:<3}'\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(): return f'{x=}'\n",
+                "@jaunt.magic\ndef f(): return f'{x = }'\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(): ...\n",
+                "@jaunt.magic\nasync def f(): ...\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(): return a.b\n",
+                "@jaunt.magic\ndef f(): return a.c\n",
+            ),
         ];
         for (a, b) in pairs {
             assert_differ(a, b);
         }
         // The decorator itself is left out: its kind and arguments are
         // folded in later, once `deps` are resolved.
-        assert_same("@jaunt.magic\ndef f(): ...\n", "@jaunt.test\ndef f(): ...\n");
+        assert_same(
+            "@jaunt.magic\ndef f(): ...\n",
+            "@jaunt.test\ndef f(): ...\n",
+        );
     }
 }

@@ -60,9 +60,10 @@ pub(crate) fn import_bindings(stmt: Node<'_>, source: &str, out: &mut Vec<Import
             for name in stmt.children_by_field_name("name", &mut cursor) {
                 let (binding, imported) = match name.kind() {
                     "aliased_import" => {
-                        let (Some(n), Some(alias)) =
-                            (name.child_by_field_name("name"), name.child_by_field_name("alias"))
-                        else {
+                        let (Some(n), Some(alias)) = (
+                            name.child_by_field_name("name"),
+                            name.child_by_field_name("alias"),
+                        ) else {
                             continue;
                         };
                         (text(alias, source).to_string(), dotted(n, source))
@@ -149,10 +150,18 @@ impl<'a> JauntResolver<'a> {
         let (first, rest) = chain.split_first()?;
         let mut full = match self.binding(first)? {
             ImportTarget::Module(m) => m.clone(),
-            ImportTarget::From { level: 0, module, name } if name == "*" => {
+            ImportTarget::From {
+                level: 0,
+                module,
+                name,
+            } if name == "*" => {
                 format!("{module}.{first}")
             }
-            ImportTarget::From { level: 0, module, name } => format!("{module}.{name}"),
+            ImportTarget::From {
+                level: 0,
+                module,
+                name,
+            } => format!("{module}.{name}"),
             ImportTarget::From { .. } => return None,
         };
         for part in rest {

@@ -60,7 +60,11 @@ pub(crate) fn walk<'t>(root: Node<'t>, visitor: &mut impl Visitor<'t>) {
     let mut depth = 0usize;
     loop {
         let node = cursor.node();
-        let field = if depth == 0 { None } else { cursor.field_name() };
+        let field = if depth == 0 {
+            None
+        } else {
+            cursor.field_name()
+        };
         if visitor.enter(node, field) && cursor.goto_first_child() {
             depth += 1;
             continue;
@@ -144,8 +148,14 @@ pub(crate) fn module_statements<'t>(root: Node<'t>, mut each: impl FnMut(Node<'t
     stack.reverse();
     while let Some(node) = stack.pop() {
         match node.kind() {
-            "if_statement" | "try_statement" | "with_statement" | "elif_clause"
-            | "else_clause" | "except_clause" | "except_group_clause" | "finally_clause"
+            "if_statement"
+            | "try_statement"
+            | "with_statement"
+            | "elif_clause"
+            | "else_clause"
+            | "except_clause"
+            | "except_group_clause"
+            | "finally_clause"
             | "block" => {
                 let start = stack.len();
                 stack.extend(node.named_children(&mut cursor));

@@ -194,7 +194,10 @@ pub(crate) fn canonical_number(literal: &str) -> String {
         .map(|c| c.to_ascii_lowercase())
         .collect();
     if let Some(imaginary) = lower.strip_suffix('j') {
-        return format!("{}j", canonical_float(imaginary).unwrap_or_else(|| imaginary.to_string()));
+        return format!(
+            "{}j",
+            canonical_float(imaginary).unwrap_or_else(|| imaginary.to_string())
+        );
     }
     let digits = lower.strip_suffix('l').unwrap_or(&lower);
     let radix = match digits.get(..2) {

@@ -179,13 +179,13 @@ impl SpecFinder<'_, '_> {
         if let Some(decorated) = decorated {
             self.spec(decorated, def, &qualname, !prefix.is_empty());
         }
-        if def.kind() == "class_definition" {
-            if let Some(body) = def.child_by_field_name("body") {
-                let inner = format!("{qualname}.");
-                let mut cursor = body.walk();
-                for child in body.named_children(&mut cursor) {
-                    self.visit(child, &inner);
-                }
+        if def.kind() == "class_definition"
+            && let Some(body) = def.child_by_field_name("body")
+        {
+            let inner = format!("{qualname}.");
+            let mut cursor = body.walk();
+            for child in body.named_children(&mut cursor) {
+                self.visit(child, &inner);
             }
         }
     }
@@ -295,12 +295,30 @@ def f():
     #[test]
     fn decorators_resolve_through_imports() {
         let cases = [
-            ("import jaunt\n@jaunt.magic\ndef f(): ...\n", SpecKind::Build),
-            ("import jaunt\n@jaunt.magic()\ndef f(): ...\n", SpecKind::Build),
-            ("import jaunt as j\n@j.test(prompt='x')\ndef f(): ...\n", SpecKind::Test),
-            ("from jaunt import magic\n@magic\ndef f(): ...\n", SpecKind::Build),
-            ("from jaunt import test as t\n@t()\ndef f(): ...\n", SpecKind::Test),
-            ("from jaunt import *\n@magic\ndef f(): ...\n", SpecKind::Build),
+            (
+                "import jaunt\n@jaunt.magic\ndef f(): ...\n",
+                SpecKind::Build,
+            ),
+            (
+                "import jaunt\n@jaunt.magic()\ndef f(): ...\n",
+                SpecKind::Build,
+            ),
+            (
+                "import jaunt as j\n@j.test(prompt='x')\ndef f(): ...\n",
+                SpecKind::Test,
+            ),
+            (
+                "from jaunt import magic\n@magic\ndef f(): ...\n",
+                SpecKind::Build,
+            ),
+            (
+                "from jaunt import test as t\n@t()\ndef f(): ...\n",
+                SpecKind::Test,
+            ),
+            (
+                "from jaunt import *\n@magic\ndef f(): ...\n",
+                SpecKind::Build,
+            ),
         ];
         for (src, kind) in cases {
             let s = summarize(src);
@@ -549,14 +567,26 @@ def after(y): ...
 ";
         let s = summarize(src);
         assert!(!s.diagnostics.is_empty());
-        assert!(s.diagnostics.iter().all(|d| d.line >= 6 && d.hint.is_none()));
+        assert!(
+            s.diagnostics
+                .iter()
+                .all(|d| d.line >= 6 && d.hint.is_none())
+        );
         assert!(s.specs.iter().any(|s| s.qualname == "good"));
         assert!(s.specs.iter().any(|s| s.qualname == "after"));
     }
 
     #[test]
     fn never_panics_on_odd_input() {
-        for src in ["", "@", "import", "from . import", "@jaunt.magic(", "\u{0}\u{feff}def", "class A(:\n @jaunt.magic\n def"] {
+        for src in [
+            "",
+            "@",
+            "import",
+            "from . import",
+            "@jaunt.magic(",
+            "\u{0}\u{feff}def",
+            "class A(:\n @jaunt.magic\n def",
+        ] {
             let _ = summarize(src);
             let _ = summarize(&format!("import jaunt\n{src}"));
         }

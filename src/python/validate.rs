@@ -97,8 +97,14 @@ fn target_names(target: Node<'_>, source: &str, names: &mut HashSet<String>) {
         "identifier" => {
             names.insert(text(target, source).to_string());
         }
-        "pattern_list" | "tuple_pattern" | "list_pattern" | "expression_list" | "tuple"
-        | "list" | "parenthesized_expression" | "list_splat_pattern" => {
+        "pattern_list"
+        | "tuple_pattern"
+        | "list_pattern"
+        | "expression_list"
+        | "tuple"
+        | "list"
+        | "parenthesized_expression"
+        | "list_splat_pattern" => {
             let mut cursor = target.walk();
             for child in target.named_children(&mut cursor) {
                 target_names(child, source, names);
@@ -166,8 +172,22 @@ except ImportError:
     def speedy(): ...
 ";
         let expected = names(&[
-            "M", "os", "TOTAL", "a", "b", "c", "d", "e", "f", "g", "Cart", "Cart.total",
-            "Cart.fetch", "Cart.LIMIT", "Cart.Inner.deep", "speedy",
+            "M",
+            "os",
+            "TOTAL",
+            "a",
+            "b",
+            "c",
+            "d",
+            "e",
+            "f",
+            "g",
+            "Cart",
+            "Cart.total",
+            "Cart.fetch",
+            "Cart.LIMIT",
+            "Cart.Inner.deep",
+            "speedy",
         ]);
         assert_eq!(validate(src, &expected), Vec::<String>::new());
     }
@@ -190,12 +210,21 @@ except ImportError:
     fn reports_syntax_errors_with_lines() {
         let src = "def f(:\n    pass\n\nclass A:\n    def g(self)\n        return 1\n";
         let problems = validate(src, &names(&["A"]));
-        assert!(problems[0].starts_with("line 1: invalid syntax near `def f(:`"), "{problems:?}");
+        assert!(
+            problems[0].starts_with("line 1: invalid syntax near `def f(:`"),
+            "{problems:?}"
+        );
         let src = "def f():\n    return [1, 2\n";
         let problems = validate(src, &names(&["f"]));
-        assert_eq!(problems, vec!["line 2: invalid syntax near `return [1, 2`".to_string()]);
+        assert_eq!(
+            problems,
+            vec!["line 2: invalid syntax near `return [1, 2`".to_string()]
+        );
         let problems = validate("def f()\n    pass\n", &names(&["f"]));
         assert!(problems[0].starts_with("line 1: "), "{problems:?}");
-        assert_eq!(problems.last().map(String::as_str), Some("missing definition: f"));
+        assert_eq!(
+            problems.last().map(String::as_str),
+            Some("missing definition: f")
+        );
     }
 }
