@@ -1,1 +1,593 @@
-//! Canonical serialization of syntax trees for spec digests.
+//! Canonical serialization of syntax trees for spec digests (DESIGN.md,
+//! "Spec digest"): what black and ruff may change is left out or
+//! normalized, everything a reader could notice is kept.
+
+use super::parse::{Visitor, text, walk};
+use super::strings::{Prefix, canonical_number, clean_docstring, decode_into};
+use crate::digest::{Digest, KeyHasher};
+use tree_sitter::Node;
+
+/// One piece of a string literal: literal text by value, or an f-string
+/// interpolation.
+pub(crate) enum Part<'t> {
+    Lit(String),
+    Interp(Node<'t>),
+}
+
+/// A string literal or implicit concatenation, merged into one value.
+pub(crate) struct StringLit<'t> {
+    pub bytes: bool,
+    pub parts: Vec<Part<'t>>,
+    /// Comments between the pieces of a parenthesized concatenation.
+    pub comments: Vec<Node<'t>>,
+}
+
+/// Reads a `string` or `concatenated_string` node; `None` for other nodes.
+pub(crate) fn read_string<'t>(node: Node<'t>, source: &str) -> Option<StringLit<'t>> {
+    let mut lit = StringLit {
+        bytes: false,
+        parts: Vec::new(),
+        comments: Vec::new(),
+    };
+    match node.kind() {
+        "string" => read_piece(node, source, &mut lit),
+        "concatenated_string" => {
+            let mut cursor = node.walk();
+            for piece in node.named_children(&mut cursor) {
+                match piece.kind() {
+                    "string" => read_piece(piece, source, &mut lit),
+                    "comment" => lit.comments.push(piece),
+                    _ => {}
+                }
+            }
+        }
+        _ => return None,
+    }
+    Some(lit)
+}
+
+/// Decodes the text between the quotes, around any interpolations, so the
+/// value does not depend on how tree-sitter splits `string_content`.
+fn read_piece<'t>(node: Node<'t>, source: &str, lit: &mut StringLit<'t>) {
+    let mut prefix = Prefix::default();
+    let mut pos = node.start_byte();
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        match child.kind() {
+            "string_start" => {
+                prefix = Prefix::of(text(child, source));
+                lit.bytes |= prefix.bytes;
+                pos = child.end_byte();
+            }
+            "interpolation" | "string_end" => {
+                let piece = source.get(pos..child.start_byte()).unwrap_or("");
+                if !piece.is_empty() {
+                    if let Some(Part::Lit(last)) = lit.parts.last_mut() {
+                        decode_into(piece, prefix, last);
+                    } else {
+                        let mut value = String::new();
+                        decode_into(piece, prefix, &mut value);
+                        lit.parts.push(Part::Lit(value));
+                    }
+                }
+                if child.kind() == "interpolation" {
+                    lit.parts.push(Part::Interp(child));
+                }
+                pos = child.end_byte();
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The value of a string literal without interpolations, with its prefix
+/// (`format` set when it has interpolations, whose value is unknown).
+pub(crate) fn string_value(node: Node<'_>, source: &str) -> Option<(Prefix, String)> {
+    let lit = read_string(node, source)?;
+    let mut value = String::new();
+    let mut prefix = Prefix {
+        bytes: lit.bytes,
+        ..Prefix::default()
+    };
+    for part in &lit.parts {
+        match part {
+            Part::Lit(text) => value.push_str(text),
+            Part::Interp(_) => prefix.format = true,
+        }
+    }
+    Some((prefix, value))
+}
+
+/// The canonical digest of a definition, leaving out `skip` (the spec's own
+/// jaunt decorator).
+pub(crate) fn canonical_digest(def: Node<'_>, skip: Option<Node<'_>>, source: &str) -> Digest {
+    let mut canon = Canon {
+        source,
+        skip: skip.map(|n| n.id()),
+        docstring: None,
+        stack: Vec::new(),
+        tree: Vec::with_capacity(1024),
+        comments: Vec::new(),
+    };
+    walk(def, &mut canon);
+    KeyHasher::new("jaunt.canonical.v1")
+        .field("tree", &canon.tree)
+        .field("comments", &canon.comments)
+        .finish()
+}
+
+/// Stream record tags; each record is a tag byte, then (except for `CLOSE`)
+/// a u32 length and the bytes, so the stream is unambiguous.
+const OPEN: u8 = b'(';
+const CLOSE: u8 = b')';
+const VALUE: u8 = b'v';
+const TOKEN: u8 = b't';
+
+struct Canon<'s, 't> {
+    source: &'s str,
+    skip: Option<usize>,
+    /// The `expression_statement` holding the docstring of the body being
+    /// walked, found on entering the body.
+    docstring: Option<usize>,
+    /// Per entered node: its kind, and whether an OPEN record was written.
+    stack: Vec<(&'t str, bool)>,
+    tree: Vec<u8>,
+    comments: Vec<u8>,
+}
+
+fn record(buf: &mut Vec<u8>, tag: u8, bytes: &[u8]) {
+    buf.push(tag);
+    buf.extend_from_slice(&u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_le_bytes());
+    buf.extend_from_slice(bytes);
+}
+
+impl<'s, 't> Canon<'s, 't> {
+    fn comment(&mut self, node: Node<'_>) {
+        let body = text(node, self.source).trim_start_matches('#').trim();
+        record(&mut self.comments, VALUE, body.as_bytes());
+    }
+
+    /// Anonymous tokens that only delimit or group: formatters add and
+    /// remove them freely, and the tree structure already says what they do.
+    fn is_punctuation(&self, kind: &str) -> bool {
+        match kind {
+            "," | "(" | ")" | ";" | "\\" | "{" | "}" => true,
+            ":" => self
+                .stack
+                .last()
+                .is_none_or(|(parent, _)| *parent != "slice"),
+            _ => false,
+        }
+    }
+
+    fn emit_string(&mut self, lit: StringLit<'t>) {
+        for comment in &lit.comments {
+            self.comment(*comment);
+        }
+        let kind: &[u8] = if lit.bytes { b"bytes" } else { b"str" };
+        record(&mut self.tree, OPEN, kind);
+        for part in lit.parts {
+            match part {
+                Part::Lit(value) => record(&mut self.tree, VALUE, value.as_bytes()),
+                Part::Interp(node) => walk(node, self),
+            }
+        }
+        self.tree.push(CLOSE);
+    }
+
+    /// A format spec's literal text is not in the tree: emit the text
+    /// between its nested `{expr}` fields, in order with them.
+    fn emit_format_spec(&mut self, node: Node<'t>) {
+        let mut pos = node.start_byte();
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            let gap = self.source.get(pos..child.start_byte()).unwrap_or("");
+            if !gap.is_empty() {
+                record(&mut self.tree, VALUE, gap.as_bytes());
+            }
+            if child.kind() == "format_expression" {
+                walk(child, self);
+            }
+            pos = child.end_byte();
+        }
+        let rest = self.source.get(pos..node.end_byte()).unwrap_or("");
+        if !rest.is_empty() {
+            record(&mut self.tree, VALUE, rest.as_bytes());
+        }
+    }
+
+    /// The `expression_statement` that is a body's docstring, if any.
+    fn find_docstring(block: Node<'_>) -> Option<usize> {
+        let mut cursor = block.walk();
+        let first = block
+            .named_children(&mut cursor)
+            .find(|n| n.kind() != "comment")?;
+        let only = (first.kind() == "expression_statement" && first.named_child_count() == 1)
+            .then(|| first.named_child(0))??;
+        matches!(only.kind(), "string" | "concatenated_string").then_some(first.id())
+    }
+
+    /// Decides how a named node appears in the stream: `None` to leave it
+    /// out (its children still visited), else the kind to record.
+    fn named_kind(
+        &mut self,
+        node: Node<'_>,
+        kind: &'t str,
+        field: Option<&str>,
+    ) -> Option<&'t str> {
+        match kind {
+            "parenthesized_expression" => None,
+            "expression_list" | "pattern_list" | "tuple_pattern" => Some("tuple"),
+            "argument_list"
+                if field == Some("superclasses")
+                    && node.named_children(&mut node.walk()).all(|c| c.is_extra()) =>
+            {
+                None
+            }
+            "block"
+                if matches!(
+                    self.stack.last(),
+                    Some(("function_definition" | "class_definition", _))
+                ) =>
+            {
+                self.docstring = Self::find_docstring(node);
+                Some(kind)
+            }
+            _ => Some(kind),
+        }
+    }
+}
+
+impl<'s, 't> Visitor<'t> for Canon<'s, 't> {
+    fn enter(&mut self, node: Node<'t>, field: Option<&'t str>) -> bool {
+        let kind = node.kind();
+        let mut opened = false;
+        let descend = if Some(node.id()) == self.skip {
+            false
+        } else if node.is_extra() {
+            if kind == "comment" {
+                self.comment(node);
+            }
+            false
+        } else if !node.is_named() {
+            if !self.is_punctuation(kind) {
+                record(&mut self.tree, TOKEN, kind.as_bytes());
+            }
+            false
+        } else if Some(node.id()) == self.docstring {
+            let value = node
+                .named_child(0)
+                .and_then(|s| string_value(s, self.source))
+                .map(|(_, v)| clean_docstring(&v))
+                .unwrap_or_default();
+            record(&mut self.tree, OPEN, b"docstring");
+            record(&mut self.tree, VALUE, value.as_bytes());
+            opened = true;
+            false
+        } else if let Some(lit) = read_string(node, self.source) {
+            self.emit_string(lit);
+            false
+        } else if let Some(name) = self.named_kind(node, kind, field) {
+            record(&mut self.tree, OPEN, name.as_bytes());
+            opened = true;
+            if node.child_count() == 0 {
+                let raw = text(node, self.source);
+                match kind {
+                    "integer" | "float" => {
+                        record(&mut self.tree, VALUE, canonical_number(raw).as_bytes());
+                    }
+                    _ => record(&mut self.tree, VALUE, raw.as_bytes()),
+                }
+                false
+            } else if kind == "format_specifier" {
+                self.emit_format_spec(node);
+                false
+            } else {
+                if kind == "interpolation" && has_token(node, "=") {
+                    // `f"{x = }"` prints its own source text, spaces included.
+                    record(&mut self.tree, VALUE, text(node, self.source).as_bytes());
+                }
+                true
+            }
+        } else {
+            true
+        };
+        self.stack.push((kind, opened));
+        descend
+    }
+
+    fn exit(&mut self, _node: Node<'t>) {
+        if let Some((_, true)) = self.stack.pop() {
+            self.tree.push(CLOSE);
+        }
+    }
+}
+
+fn has_token(node: Node<'_>, token: &str) -> bool {
+    let mut cursor = node.walk();
+    node.children(&mut cursor)
+        .any(|c| !c.is_named() && c.kind() == token)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::digest::Digest;
+    use crate::python::summarize;
+
+    /// Digests of every spec in a file (with `import jaunt` prepended).
+    fn digests(body: &str) -> Vec<Digest> {
+        let summary = summarize(&format!("import jaunt\n{body}"));
+        assert!(summary.diagnostics.is_empty(), "{:?}", summary.diagnostics);
+        assert!(!summary.specs.is_empty(), "no spec in {body}");
+        summary.specs.iter().map(|s| s.canonical).collect()
+    }
+
+    fn assert_same(a: &str, b: &str) {
+        assert_eq!(
+            digests(a),
+            digests(b),
+            "expected equal digests:\n{a}\n---\n{b}"
+        );
+    }
+
+    /// A spec file as people write it before running a formatter.
+    const MESSY: &str = r#"import jaunt
+from typing import Optional
+import decimal as dec
+
+
+@jaunt.magic(deps = [ "shop.money:Money" ], prompt = 'Round half-up.')
+def total( items : list[ "Item" ] , rate : float=0.2 , * , currency : Optional[str]=None )->dec.Decimal :
+  '''Sum the items' prices, plus tax.
+
+        Raises ValueError on an empty cart.   
+  '''
+  #apply tax last
+  if ( not items ) : raise ValueError( 'empty cart' )
+  subtotal = sum( [ i.price*i.qty for i in items ] , start = dec.Decimal( 0 ) )   # exact
+  return ( subtotal*( 1+rate ) ).quantize( dec.Decimal( '0.01' ) , rounding = dec.ROUND_HALF_UP )
+
+@jaunt.magic
+class Cart( object ):
+  '''A shopping cart.'''
+  TAX = 0XFF_FF ; LIMIT = 1E3
+  def __init__( self , owner , items = ( ) ) :
+    self.owner , self.items = owner , list( items )
+  @jaunt.magic( prompt = "Be" ' exact.' )
+  async def checkout( self , *args , **kwargs ) :
+    """Check out."""
+    return await self.pay( *args , key = lambda x : ( x.a , x.b ) , **kwargs )
+  def describe( self ) :
+    return f'{ self.owner!r:>10 } has { len( self.items ) } items' + U'\u00e9' + r'\d'
+
+@jaunt.test( )
+def test_total( ) :
+  assert total( [ ] , rate = .5 ) == dec.Decimal( "0.00" ) , "empty"
+  for ( a , b ) in { 'x' : 1 , 'y' : 2 }.items( ) : print( a , b , sep = '' , end = '\n' )
+"#;
+
+    /// Runs a formatter on `source` through stdin; a missing tool fails the
+    /// test, because formatting invariance is a promise jaunt makes.
+    fn format_with(program: &str, args: &[&str], source: &str) -> String {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("`{program}` is needed for this test ({e}); run `pip install ruff black`")
+            });
+        child
+            .stdin
+            .take()
+            .expect("stdin is piped")
+            .write_all(source.as_bytes())
+            .expect("formatter reads stdin");
+        let output = child.wait_with_output().expect("formatter runs");
+        assert!(
+            output.status.success(),
+            "{program} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("formatter writes UTF-8")
+    }
+
+    fn spec_digests(source: &str) -> Vec<(String, Digest)> {
+        let summary = summarize(source);
+        assert!(summary.diagnostics.is_empty(), "{:?}", summary.diagnostics);
+        summary
+            .specs
+            .into_iter()
+            .map(|s| (s.qualname, s.canonical))
+            .collect()
+    }
+
+    #[test]
+    fn real_formatters_leave_digests_unchanged() {
+        let before = spec_digests(MESSY);
+        assert_eq!(before.len(), 4);
+        for (program, args) in [
+            ("ruff", &["format", "--no-cache", "-"][..]),
+            ("black", &["-q", "-"][..]),
+        ] {
+            let formatted = format_with(program, args, MESSY);
+            assert_ne!(formatted, MESSY);
+            assert_eq!(
+                spec_digests(&formatted),
+                before,
+                "after {program}:\n{formatted}"
+            );
+        }
+    }
+
+    fn assert_differ(a: &str, b: &str) {
+        assert_ne!(
+            digests(a),
+            digests(b),
+            "expected different digests:\n{a}\n---\n{b}"
+        );
+    }
+
+    #[test]
+    fn formatting_does_not_change_the_digest() {
+        let pairs = [
+            (
+                "@jaunt.magic\ndef f(): return 'a'\n",
+                "@jaunt.magic\ndef f():\n    return \"a\"\n",
+            ),
+            (
+                "@jaunt.magic\ndef f():\n    '''Doc.\n\n       More.   \n    '''\n",
+                "@jaunt.magic\ndef f():\n        \"\"\"Doc.\n\n        More.\n        \"\"\"\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(a, b,): return g(a, b,)\n",
+                "@jaunt.magic\ndef f(a, b): return g(a, b)\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(alpha: int, beta: str = 'x') -> dict[str, int]:\n    return call(alpha, beta, key=[1, 2, 3])\n",
+                "@jaunt.magic\ndef f(\n    alpha: int,\n    beta: str = \"x\",\n) -> dict[str, int]:\n    return call(\n        alpha,\n        beta,\n        key=[\n            1,\n            2,\n            3,\n        ],\n    )\n",
+            ),
+            (
+                "@jaunt.magic\nclass A():\n    pass\n",
+                "@jaunt.magic\nclass A:\n    pass\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(x):\n    if (x):\n        return (x)\n",
+                "@jaunt.magic\ndef f(x):\n    if x:\n        return x\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(): return 0XFF, 1E5\n",
+                "@jaunt.magic\ndef f(): return 0xff, 1e5\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(): return ('a' 'b')\n",
+                "@jaunt.magic\ndef f(): return 'ab'\n",
+            ),
+            (
+                "@jaunt.magic\ndef f():\n    #comment\n    pass\n",
+                "@jaunt.magic\ndef f():\n    # comment\n    pass\n",
+            ),
+            (
+                "@jaunt.magic\ndef f():\n    x = 1  # note\n",
+                "@jaunt.magic\ndef f():\n    # note\n    x = 1\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(): return 'it\\'s'\n",
+                "@jaunt.magic\ndef f(): return \"it's\"\n",
+            ),
+            (
+                "@jaunt.magic\ndef f():\n    for (a, b) in x: del (a, b)\n    return (1, 2)\n",
+                "@jaunt.magic\ndef f():\n    for a, b in x:\n        del a, b\n    return 1, 2\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(): return U'x', Rb'\\d'\n",
+                "@jaunt.magic\ndef f(): return 'x', br'\\d'\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(): return f'{x!r:>{w}}'\n",
+                "@jaunt.magic\ndef f(): return F\"{x!r:>{w}}\"\n",
+            ),
+            (
+                "@jaunt.magic(deps=[A, B])\ndef f(): ...\n",
+                "@jaunt.magic\ndef f(): ...\n",
+            ),
+            (
+                "@other(1)\n@jaunt.magic(prompt='x')\ndef f(): ...\n",
+                "@other(1,)\n@jaunt.magic\ndef f(): ...\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(): x = a; y = b\n",
+                "@jaunt.magic\ndef f():\n    x = a\n    y = b\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(): return a and \\\n    b\n",
+                "@jaunt.magic\ndef f():\n    return (\n        a\n        and b\n    )\n",
+            ),
+        ];
+        for (a, b) in pairs {
+            assert_same(a, b);
+        }
+    }
+
+    #[test]
+    fn visible_changes_change_the_digest() {
+        let pairs = [
+            (
+                "@jaunt.magic\ndef f():\n    \"\"\"Add two.\"\"\"\n",
+                "@jaunt.magic\ndef f():\n    \"\"\"Add three.\"\"\"\n",
+            ),
+            (
+                "@jaunt.magic\ndef f():\n    # keep it short\n    pass\n",
+                "@jaunt.magic\ndef f():\n    # keep it long\n    pass\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(a): ...\n",
+                "@jaunt.magic\ndef f(b): ...\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(a=1): ...\n",
+                "@jaunt.magic\ndef f(a=2): ...\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(a: int): ...\n",
+                "@jaunt.magic\ndef f(a: str): ...\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(a) -> int: ...\n",
+                "@jaunt.magic\ndef f(a): ...\n",
+            ),
+            (
+                "@other(1)\n@jaunt.magic\ndef f(): ...\n",
+                "@other(2)\n@jaunt.magic\ndef f(): ...\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(a): return a + 1\n",
+                "@jaunt.magic\ndef f(a): return a - 1\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(): return 'a'\n",
+                "@jaunt.magic\ndef f(): return b'a'\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(): return x[1:]\n",
+                "@jaunt.magic\ndef f(): return x[:1]\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(): return (1,)\n",
+                "@jaunt.magic\ndef f(): return (1)\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(): return 1\n",
+                "@jaunt.magic\ndef f(): return 1.0\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(): return f'{x:>3}'\n",
+                "@jaunt.magic\ndef f(): return f'{x:<3}'\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(): return f'{x=}'\n",
+                "@jaunt.magic\ndef f(): return f'{x = }'\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(): ...\n",
+                "@jaunt.magic\nasync def f(): ...\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(): return a.b\n",
+                "@jaunt.magic\ndef f(): return a.c\n",
+            ),
+        ];
+        for (a, b) in pairs {
+            assert_differ(a, b);
+        }
+        // The decorator itself is left out: its kind and arguments are
+        // folded in later, once `deps` are resolved.
+        assert_same(
+            "@jaunt.magic\ndef f(): ...\n",
+            "@jaunt.test\ndef f(): ...\n",
+        );
+    }
+}

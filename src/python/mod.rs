@@ -6,8 +6,13 @@
 //! [`FileSummary`] small enough for the persistent parse cache;
 //! [`validate`] checks a generated module before it is accepted.
 
+mod args;
 mod canonical;
+mod imports;
+mod parse;
+mod strings;
 mod summary;
+mod uses;
 mod validate;
 
 pub use summary::{

@@ -1,8 +1,14 @@
 //! One file's summary: imports, specs and the names they use.
 
+use super::args::read_args;
+use super::canonical::canonical_digest;
+use super::imports::{JauntResolver, import_bindings};
+use super::parse::{line, module_statements, parse, syntax_errors, text};
+use super::uses::collect_uses;
 use crate::digest::Digest;
 use crate::names::{DefKind, SpecKind};
 use serde::{Deserialize, Serialize};
+use tree_sitter::Node;
 
 /// What the planner needs from one Python file. Serializable: it is what
 /// the persistent parse cache stores.
@@ -105,6 +111,484 @@ pub struct Diagnostic {
 /// unreadable spec arguments become [`Diagnostic`]s, and every spec that can
 /// be read is still returned.
 pub fn summarize(source: &str) -> FileSummary {
-    let _ = source;
-    FileSummary::default()
+    let mut summary = FileSummary::default();
+    let Some(tree) = parse(source) else {
+        summary.diagnostics.push(Diagnostic {
+            line: 1,
+            column: 1,
+            message: "the parser gave up on this file".to_string(),
+            hint: None,
+        });
+        return summary;
+    };
+    let root = tree.root_node();
+    summary.diagnostics = syntax_errors(root, source)
+        .into_iter()
+        .map(|e| Diagnostic {
+            line: e.line,
+            column: e.column,
+            message: e.message,
+            hint: None,
+        })
+        .collect();
+    module_statements(root, |stmt| {
+        import_bindings(stmt, source, &mut summary.imports);
+    });
+    let Some(resolver) = JauntResolver::new(&summary.imports) else {
+        return summary;
+    };
+    let mut finder = SpecFinder {
+        source,
+        resolver: &resolver,
+        specs: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    let mut cursor = root.walk();
+    for stmt in root.named_children(&mut cursor) {
+        finder.visit(stmt, "");
+    }
+    summary.specs = finder.specs;
+    summary.diagnostics.extend(finder.diagnostics);
+    summary
+}
+
+/// Finds specs at module level and, through class bodies, nested ones.
+struct SpecFinder<'s, 'r> {
+    source: &'s str,
+    resolver: &'r JauntResolver<'r>,
+    specs: Vec<RawSpec>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl SpecFinder<'_, '_> {
+    /// Visits one statement; `prefix` is the enclosing classes' qualname
+    /// with a trailing dot, empty at module level.
+    fn visit(&mut self, stmt: Node<'_>, prefix: &str) {
+        let (def, decorated) = match stmt.kind() {
+            "decorated_definition" => match stmt.child_by_field_name("definition") {
+                Some(def) => (def, Some(stmt)),
+                None => return,
+            },
+            "class_definition" => (stmt, None),
+            _ => return,
+        };
+        let Some(name) = def.child_by_field_name("name") else {
+            return;
+        };
+        let qualname = format!("{prefix}{}", text(name, self.source));
+        if let Some(decorated) = decorated {
+            self.spec(decorated, def, &qualname, !prefix.is_empty());
+        }
+        if def.kind() == "class_definition"
+            && let Some(body) = def.child_by_field_name("body")
+        {
+            let inner = format!("{qualname}.");
+            let mut cursor = body.walk();
+            for child in body.named_children(&mut cursor) {
+                self.visit(child, &inner);
+            }
+        }
+    }
+
+    /// Records `decorated` as a spec if one of its decorators is jaunt's.
+    fn spec(&mut self, decorated: Node<'_>, def: Node<'_>, qualname: &str, in_class: bool) {
+        let mut cursor = decorated.walk();
+        let Some((decorator, kind)) = decorated
+            .named_children(&mut cursor)
+            .filter(|d| d.kind() == "decorator")
+            .find_map(|d| Some((d, self.resolver.decorator_kind(d, self.source)?)))
+        else {
+            return;
+        };
+        let def_kind = match def.kind() {
+            "class_definition" => DefKind::Class,
+            _ if in_class => DefKind::Method,
+            _ if def.child(0).is_some_and(|t| t.kind() == "async") => DefKind::AsyncFunction,
+            _ => DefKind::Function,
+        };
+        let args = read_args(decorator, self.source, &mut self.diagnostics);
+        let (uses, local_imports) = collect_uses(decorated, self.source, self.resolver);
+        let range = decorated.byte_range();
+        self.specs.push(RawSpec {
+            qualname: qualname.to_string(),
+            kind,
+            def_kind,
+            line: line(def),
+            byte_range: (
+                u32::try_from(range.start).unwrap_or(u32::MAX),
+                u32::try_from(range.end).unwrap_or(u32::MAX),
+            ),
+            deps: args.deps,
+            prompt: args.prompt,
+            infer_deps: args.infer_deps,
+            uses,
+            local_imports,
+            canonical: canonical_digest(decorated, Some(decorator), self.source),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec_named<'a>(summary: &'a FileSummary, qualname: &str) -> &'a RawSpec {
+        summary
+            .specs
+            .iter()
+            .find(|s| s.qualname == qualname)
+            .unwrap_or_else(|| panic!("no spec {qualname} in {summary:#?}"))
+    }
+
+    fn chains(spec: &RawSpec) -> Vec<String> {
+        spec.uses.iter().map(|u| u.chain.join(".")).collect()
+    }
+
+    #[test]
+    fn imports_at_module_level_including_blocks() {
+        let src = "\
+import a.b
+import a.b as x
+from m import Foo as F, Bar
+from ..pkg import X
+from . import y
+from m import *
+from __future__ import annotations
+if TYPE_CHECKING:
+    import t
+try:
+    import u
+except ImportError:
+    u = None
+def f():
+    import local
+";
+        let s = summarize(src);
+        let got: Vec<(String, ImportTarget, u32)> = s
+            .imports
+            .into_iter()
+            .map(|i| (i.binding, i.target, i.line))
+            .collect();
+        let from = |level, module: &str, name: &str| ImportTarget::From {
+            level,
+            module: module.to_string(),
+            name: name.to_string(),
+        };
+        let module = |m: &str| ImportTarget::Module(m.to_string());
+        assert_eq!(
+            got,
+            vec![
+                ("a".into(), module("a"), 1),
+                ("x".into(), module("a.b"), 2),
+                ("F".into(), from(0, "m", "Foo"), 3),
+                ("Bar".into(), from(0, "m", "Bar"), 3),
+                ("X".into(), from(2, "pkg", "X"), 4),
+                ("y".into(), from(1, "", "y"), 5),
+                ("*".into(), from(0, "m", "*"), 6),
+                ("t".into(), module("t"), 9),
+                ("u".into(), module("u"), 11),
+            ]
+        );
+        assert!(s.specs.is_empty());
+    }
+
+    #[test]
+    fn decorators_resolve_through_imports() {
+        let cases = [
+            (
+                "import jaunt\n@jaunt.magic\ndef f(): ...\n",
+                SpecKind::Build,
+            ),
+            (
+                "import jaunt\n@jaunt.magic()\ndef f(): ...\n",
+                SpecKind::Build,
+            ),
+            (
+                "import jaunt as j\n@j.test(prompt='x')\ndef f(): ...\n",
+                SpecKind::Test,
+            ),
+            (
+                "from jaunt import magic\n@magic\ndef f(): ...\n",
+                SpecKind::Build,
+            ),
+            (
+                "from jaunt import test as t\n@t()\ndef f(): ...\n",
+                SpecKind::Test,
+            ),
+            (
+                "from jaunt import *\n@magic\ndef f(): ...\n",
+                SpecKind::Build,
+            ),
+        ];
+        for (src, kind) in cases {
+            let s = summarize(src);
+            assert_eq!(s.specs.len(), 1, "{src}");
+            assert_eq!(s.specs[0].kind, kind, "{src}");
+            assert_eq!(s.specs[0].qualname, "f");
+        }
+        let not_specs = [
+            "import jaunt\n@magic\ndef f(): ...\n",
+            "import other as jaunt2\n@jaunt2.magic\ndef f(): ...\n",
+            "from jaunt import magic\n@jaunt.magic\ndef f(): ...\n",
+            "@jaunt.magic\ndef f(): ...\n",
+        ];
+        for src in not_specs {
+            assert!(summarize(src).specs.is_empty(), "{src}");
+        }
+    }
+
+    #[test]
+    fn spec_kinds_qualnames_and_positions() {
+        let src = "\
+import functools
+import jaunt
+
+@functools.cache
+@jaunt.magic(deps=[Helper])
+async def fetch(url: str) -> bytes:
+    ...
+
+@jaunt.magic
+class Cart(Base, metaclass=Meta):
+    @jaunt.magic
+    def total(self) -> int: ...
+
+    @jaunt.test
+    async def check(self): ...
+
+    class Inner:
+        @jaunt.magic
+        def deep(self): ...
+
+class Plain:
+    @staticmethod
+    @jaunt.magic
+    def build(): ...
+";
+        let s = summarize(src);
+        let names: Vec<(&str, DefKind, u32)> = s
+            .specs
+            .iter()
+            .map(|s| (s.qualname.as_str(), s.def_kind, s.line))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ("fetch", DefKind::AsyncFunction, 6),
+                ("Cart", DefKind::Class, 10),
+                ("Cart.total", DefKind::Method, 12),
+                ("Cart.check", DefKind::Method, 15),
+                ("Cart.Inner.deep", DefKind::Method, 19),
+                ("Plain.build", DefKind::Method, 24),
+            ]
+        );
+        let fetch = spec_named(&s, "fetch");
+        let (start, end) = fetch.byte_range;
+        let text = &src[start as usize..end as usize];
+        assert!(text.starts_with("@functools.cache"), "{text}");
+        assert!(text.ends_with("..."), "{text}");
+        assert_eq!(spec_named(&s, "Cart.check").kind, SpecKind::Test);
+        assert!(s.diagnostics.is_empty(), "{:?}", s.diagnostics);
+    }
+
+    #[test]
+    fn decorator_arguments_are_read_statically() {
+        let src = r#"
+import jaunt
+@jaunt.magic(deps=[Foo, mod.sub.Bar, "pkg.mod:Name", ("pkg.mod.Other")], prompt="Use " 'cents.\n', infer_deps=False)
+def a(): ...
+@jaunt.magic(deps=Foo, prompt=None, infer_deps=True)
+def b(): ...
+@jaunt.magic(deps=None)
+def c(): ...
+"#;
+        let s = summarize(src);
+        let a = spec_named(&s, "a");
+        assert_eq!(
+            a.deps,
+            vec![
+                DepExpr::Name {
+                    chain: vec!["Foo".into()],
+                    line: 3
+                },
+                DepExpr::Name {
+                    chain: vec!["mod".into(), "sub".into(), "Bar".into()],
+                    line: 3
+                },
+                DepExpr::Str {
+                    value: "pkg.mod:Name".into(),
+                    line: 3
+                },
+                DepExpr::Str {
+                    value: "pkg.mod.Other".into(),
+                    line: 3
+                },
+            ]
+        );
+        assert_eq!(a.prompt.as_deref(), Some("Use cents.\n"));
+        assert_eq!(a.infer_deps, Some(false));
+        let b = spec_named(&s, "b");
+        assert_eq!(b.deps.len(), 1);
+        assert_eq!(b.prompt, None);
+        assert_eq!(b.infer_deps, Some(true));
+        assert!(spec_named(&s, "c").deps.is_empty());
+        assert!(s.diagnostics.is_empty(), "{:?}", s.diagnostics);
+    }
+
+    #[test]
+    fn unreadable_arguments_become_diagnostics_with_hints() {
+        let src = r#"import jaunt
+@jaunt.magic(deps=[Foo, make()], prompt=f"x{y}", infer_deps=flag, colour=1)
+def a(): ...
+@jaunt.magic("positional", **extra)
+def b(): ...
+@jaunt.magic(prompt=PROMPT)
+def c(): ...
+"#;
+        let s = summarize(src);
+        assert_eq!(s.specs.len(), 3);
+        let a = spec_named(&s, "a");
+        assert_eq!(a.deps.len(), 1);
+        let messages: Vec<(u32, u32, &str)> = s
+            .diagnostics
+            .iter()
+            .map(|d| (d.line, d.column, d.message.as_str()))
+            .collect();
+        assert_eq!(messages.len(), 7, "{messages:#?}");
+        assert_eq!(messages[0].0, 2);
+        assert_eq!(messages[0].1, 25);
+        assert!(messages[0].2.contains("make()"));
+        assert!(messages[1].2.contains("prompt="));
+        assert!(messages[2].2.contains("infer_deps="));
+        assert!(messages[3].2.contains("colour="));
+        assert!(messages[4].2.contains("positional"));
+        assert!(messages[5].2.contains("unpacked"));
+        assert_eq!(messages[6].0, 6);
+        assert!(s.diagnostics.iter().all(|d| d.hint.is_some()));
+        assert!(
+            s.diagnostics[0]
+                .hint
+                .as_deref()
+                .is_some_and(|h| h.contains("deps= takes a name"))
+        );
+    }
+
+    #[test]
+    fn uses_are_chains_in_source_order() {
+        let src = r#"import jaunt
+import functools
+@functools.wraps(wrapped, assigned=ASSIGNED)
+@jaunt.magic(deps=[OnlyDep])
+def total(cart: Cart, *args: Extra, rate: float = DEFAULT_RATE, **kw) -> money.Money:
+    """Sum."""
+    from decimal import Decimal as D
+    x = helpers.round(cart.items, key=Key)
+    y = make().value.deep
+    z = f"{fmt.pct(x)}"
+    lambda q: q + Z
+    total(x)  # a reference to itself is a use; its def name is not
+    return money.Money(x + Cart)
+"#;
+        let s = summarize(src);
+        let spec = spec_named(&s, "total");
+        assert_eq!(
+            chains(spec),
+            vec![
+                "functools.wraps",
+                "wrapped",
+                "ASSIGNED",
+                "Cart",
+                "Extra",
+                "float",
+                "DEFAULT_RATE",
+                "money.Money",
+                "x",
+                "helpers.round",
+                "cart.items",
+                "Key",
+                "y",
+                "make",
+                "z",
+                "fmt.pct",
+                "q",
+                "Z",
+                "total",
+            ]
+        );
+        assert_eq!(spec.uses[0].line, 3);
+        assert_eq!(
+            spec.local_imports,
+            vec![Import {
+                binding: "D".into(),
+                target: ImportTarget::From {
+                    level: 0,
+                    module: "decimal".into(),
+                    name: "Decimal".into()
+                },
+                line: 7
+            }]
+        );
+    }
+
+    #[test]
+    fn class_uses_include_methods_and_nested_specs_their_own() {
+        let src = "import jaunt
+@jaunt.magic
+class Cart(Base, metaclass=Meta):
+    @jaunt.magic(deps=Price)
+    def total(self) -> Money:
+        return sum_of(self.items)
+    def other(self):
+        return Tax
+";
+        let s = summarize(src);
+        assert_eq!(
+            chains(spec_named(&s, "Cart")),
+            vec!["Base", "Meta", "Money", "sum_of", "self.items", "Tax"]
+        );
+        assert_eq!(
+            chains(spec_named(&s, "Cart.total")),
+            vec!["Money", "sum_of", "self.items"]
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_reported_and_specs_still_read() {
+        let src = "import jaunt
+@jaunt.magic
+def good(x: int) -> int:
+    return x
+
+def broken(:
+    pass
+
+@jaunt.magic
+def after(y): ...
+";
+        let s = summarize(src);
+        assert!(!s.diagnostics.is_empty());
+        assert!(
+            s.diagnostics
+                .iter()
+                .all(|d| d.line >= 6 && d.hint.is_none())
+        );
+        assert!(s.specs.iter().any(|s| s.qualname == "good"));
+        assert!(s.specs.iter().any(|s| s.qualname == "after"));
+    }
+
+    #[test]
+    fn never_panics_on_odd_input() {
+        for src in [
+            "",
+            "@",
+            "import",
+            "from . import",
+            "@jaunt.magic(",
+            "\u{0}\u{feff}def",
+            "class A(:\n @jaunt.magic\n def",
+        ] {
+            let _ = summarize(src);
+            let _ = summarize(&format!("import jaunt\n{src}"));
+        }
+    }
 }

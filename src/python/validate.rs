@@ -1,9 +1,230 @@
 //! Validation of generated modules.
 
+use super::imports::import_bindings;
+use super::parse::{module_statements, parse, syntax_errors, text};
+use std::collections::HashSet;
+use tree_sitter::Node;
+
 /// Checks a generated module: it parses without error nodes and defines
 /// every expected name (`Outer.method` as a method of class `Outer`).
-/// Returns one message per problem; empty when the module is acceptable.
+/// Returns one message per problem, syntax errors first in source order,
+/// then missing names in the order expected; empty when acceptable.
 pub fn validate(source: &str, expected_names: &[String]) -> Vec<String> {
-    let _ = (source, expected_names);
-    Vec::new()
+    let Some(tree) = parse(source) else {
+        return vec!["the parser gave up on this module".to_string()];
+    };
+    let root = tree.root_node();
+    let mut problems: Vec<String> = syntax_errors(root, source)
+        .into_iter()
+        .map(|e| {
+            if e.near.is_empty() {
+                format!("line {}: {}", e.line, e.message)
+            } else {
+                format!("line {}: {} near `{}`", e.line, e.message, e.near)
+            }
+        })
+        .collect();
+    let mut top = Vec::new();
+    module_statements(root, |stmt| top.push(stmt));
+    let module_names = defined_names(&top, source);
+    for expected in expected_names {
+        let mut parts = expected.split('.');
+        let first = parts.next().unwrap_or("");
+        let rest: Vec<&str> = parts.collect();
+        if rest.is_empty() {
+            if !module_names.contains(first) {
+                problems.push(format!("missing definition: {expected}"));
+            }
+        } else if !defined_in_class(&top, first, &rest, source) {
+            let class = expected.rsplit_once('.').map_or("", |(class, _)| class);
+            problems.push(format!(
+                "missing method: {expected} (expected a def inside class {class})"
+            ));
+        }
+    }
+    problems
+}
+
+/// Names a sequence of statements binds: defs, classes, assignment targets
+/// and imports.
+fn defined_names(statements: &[Node<'_>], source: &str) -> HashSet<String> {
+    let mut names = HashSet::new();
+    let mut imports = Vec::new();
+    for &stmt in statements {
+        if import_bindings(stmt, source, &mut imports) {
+            continue;
+        }
+        if let Some(def) = definition(stmt) {
+            if let Some(name) = def.child_by_field_name("name") {
+                names.insert(text(name, source).to_string());
+            }
+        } else if stmt.kind() == "expression_statement" {
+            let mut cursor = stmt.walk();
+            for expr in stmt.named_children(&mut cursor) {
+                assignment_targets(expr, source, &mut names);
+            }
+        }
+    }
+    names.extend(imports.into_iter().map(|i| i.binding));
+    names
+}
+
+/// The `def`/`class` node of a statement, decorated or not.
+fn definition(stmt: Node<'_>) -> Option<Node<'_>> {
+    match stmt.kind() {
+        "function_definition" | "class_definition" => Some(stmt),
+        "decorated_definition" => stmt.child_by_field_name("definition"),
+        _ => None,
+    }
+}
+
+/// Adds the names bound by an assignment (`a = b = 1`, `a, b = t`,
+/// `x: int = 0`).
+fn assignment_targets(expr: Node<'_>, source: &str, names: &mut HashSet<String>) {
+    if expr.kind() != "assignment" && expr.kind() != "augmented_assignment" {
+        return;
+    }
+    if let Some(left) = expr.child_by_field_name("left") {
+        target_names(left, source, names);
+    }
+    if let Some(right) = expr.child_by_field_name("right") {
+        assignment_targets(right, source, names);
+    }
+}
+
+fn target_names(target: Node<'_>, source: &str, names: &mut HashSet<String>) {
+    match target.kind() {
+        "identifier" => {
+            names.insert(text(target, source).to_string());
+        }
+        "pattern_list"
+        | "tuple_pattern"
+        | "list_pattern"
+        | "expression_list"
+        | "tuple"
+        | "list"
+        | "parenthesized_expression"
+        | "list_splat_pattern" => {
+            let mut cursor = target.walk();
+            for child in target.named_children(&mut cursor) {
+                target_names(child, source, names);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether `path` (`["method"]`, or deeper `["Inner", "method"]`) is
+/// defined inside the class `class` among `statements`.
+fn defined_in_class(statements: &[Node<'_>], class: &str, path: &[&str], source: &str) -> bool {
+    let Some((member, rest)) = path.split_first() else {
+        return true;
+    };
+    statements
+        .iter()
+        .filter_map(|&stmt| definition(stmt))
+        .filter(|def| def.kind() == "class_definition")
+        .filter(|def| {
+            def.child_by_field_name("name")
+                .is_some_and(|n| text(n, source) == class)
+        })
+        .filter_map(|def| def.child_by_field_name("body"))
+        .any(|body| {
+            let mut cursor = body.walk();
+            let members: Vec<Node<'_>> = body.named_children(&mut cursor).collect();
+            if rest.is_empty() {
+                defined_names(&members, source).contains(*member)
+            } else {
+                defined_in_class(&members, member, rest, source)
+            }
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::validate;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn accepts_a_module_defining_every_name() {
+        let src = "\
+from .money import Money as M
+import os.path
+TOTAL: int = 0
+a = b = 1
+c, (d, e) = 1, (2, 3)
+def f(): ...
+async def g(): ...
+@decorator
+class Cart:
+    LIMIT = 3
+    def total(self): ...
+    @property
+    async def fetch(self): ...
+    class Inner:
+        def deep(self): ...
+try:
+    from fast import speedy
+except ImportError:
+    def speedy(): ...
+";
+        let expected = names(&[
+            "M",
+            "os",
+            "TOTAL",
+            "a",
+            "b",
+            "c",
+            "d",
+            "e",
+            "f",
+            "g",
+            "Cart",
+            "Cart.total",
+            "Cart.fetch",
+            "Cart.LIMIT",
+            "Cart.Inner.deep",
+            "speedy",
+        ]);
+        assert_eq!(validate(src, &expected), Vec::<String>::new());
+    }
+
+    #[test]
+    fn reports_missing_names_in_order() {
+        let src = "def f(): ...\nclass Cart:\n    def total(self): ...\ndef method(): ...\n";
+        let expected = names(&["g", "f", "Cart.method", "Nope.x", "Cart"]);
+        assert_eq!(
+            validate(src, &expected),
+            vec![
+                "missing definition: g".to_string(),
+                "missing method: Cart.method (expected a def inside class Cart)".to_string(),
+                "missing method: Nope.x (expected a def inside class Nope)".to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn reports_syntax_errors_with_lines() {
+        let src = "def f(:\n    pass\n\nclass A:\n    def g(self)\n        return 1\n";
+        let problems = validate(src, &names(&["A"]));
+        assert!(
+            problems[0].starts_with("line 1: invalid syntax near `def f(:`"),
+            "{problems:?}"
+        );
+        let src = "def f():\n    return [1, 2\n";
+        let problems = validate(src, &names(&["f"]));
+        assert_eq!(
+            problems,
+            vec!["line 2: invalid syntax near `return [1, 2`".to_string()]
+        );
+        let problems = validate("def f()\n    pass\n", &names(&["f"]));
+        assert!(problems[0].starts_with("line 1: "), "{problems:?}");
+        assert_eq!(
+            problems.last().map(String::as_str),
+            Some("missing definition: f")
+        );
+    }
 }

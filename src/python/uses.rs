@@ -1,0 +1,114 @@
+//! The names a definition uses, and the imports inside it: what dependency
+//! inference resolves against the file's imports.
+
+use super::imports::{JauntResolver, attribute_chain, import_bindings};
+use super::parse::{Visitor, line, text, walk};
+use super::summary::{Import, NameUse};
+use std::collections::HashSet;
+use tree_sitter::Node;
+
+/// Uses (first occurrence of each chain, source order) and local imports of
+/// one definition. Jaunt decorators are skipped: they are not dependencies.
+pub(crate) fn collect_uses(
+    def: Node<'_>,
+    source: &str,
+    resolver: &JauntResolver<'_>,
+) -> (Vec<NameUse>, Vec<Import>) {
+    let mut collector = Uses {
+        source,
+        resolver,
+        parents: Vec::new(),
+        seen: HashSet::new(),
+        uses: Vec::new(),
+        imports: Vec::new(),
+    };
+    walk(def, &mut collector);
+    (collector.uses, collector.imports)
+}
+
+struct Uses<'s, 'r, 't> {
+    source: &'s str,
+    resolver: &'r JauntResolver<'r>,
+    parents: Vec<&'t str>,
+    seen: HashSet<Vec<&'s str>>,
+    uses: Vec<NameUse>,
+    imports: Vec<Import>,
+}
+
+impl<'s> Uses<'s, '_, '_> {
+    fn add(&mut self, chain: Vec<&'s str>, node: Node<'_>) {
+        if chain.is_empty() || self.seen.contains(&chain) {
+            return;
+        }
+        self.uses.push(NameUse {
+            chain: chain.iter().map(|s| s.to_string()).collect(),
+            line: line(node),
+        });
+        self.seen.insert(chain);
+    }
+
+    /// Whether `node` reads a name rather than binding or labelling one.
+    fn is_use(&self, field: Option<&str>) -> bool {
+        // `name`: def/class names, keyword-argument and parameter names,
+        // walrus targets; `attribute`: the part after a dot; `alias`: `as x`.
+        if matches!(field, Some("name" | "attribute" | "alias")) {
+            return false;
+        }
+        !matches!(
+            self.parents.last(),
+            Some(
+                &("parameters"
+                    | "lambda_parameters"
+                    | "typed_parameter"
+                    | "list_splat_pattern"
+                    | "dictionary_splat_pattern")
+            )
+        )
+    }
+}
+
+impl<'s, 't> Visitor<'t> for Uses<'s, '_, 't> {
+    fn enter(&mut self, node: Node<'t>, field: Option<&'t str>) -> bool {
+        let descend = if !node.is_named() || node.is_extra() {
+            false
+        } else {
+            match node.kind() {
+                "decorator" => self.resolver.decorator_kind(node, self.source).is_none(),
+                "import_statement" | "import_from_statement" | "future_import_statement" => {
+                    import_bindings(node, self.source, &mut self.imports);
+                    false
+                }
+                "identifier" => {
+                    if self.is_use(field) {
+                        self.add(vec![text(node, self.source)], node);
+                    }
+                    false
+                }
+                "attribute" => match attribute_chain(node, self.source) {
+                    Some(chain) => {
+                        self.add(chain, node);
+                        false
+                    }
+                    None => true,
+                },
+                "dotted_name" => {
+                    let mut cursor = node.walk();
+                    let chain = node
+                        .named_children(&mut cursor)
+                        .filter(|c| c.kind() == "identifier")
+                        .map(|c| text(c, self.source))
+                        .collect();
+                    self.add(chain, node);
+                    false
+                }
+                _ => true,
+            }
+        };
+        self.parents.push(node.kind());
+        descend
+    }
+
+    fn exit(&mut self, _node: Node<'t>) {
+        self.parents.pop();
+    }
+}
