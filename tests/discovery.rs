@@ -39,7 +39,7 @@ fn default_roots_skip_generated_hidden_venv_and_ignored_dirs() {
         .write("ignored/i.py", SPEC)
         .write(".gitignore", "ignored/\n")
         .write("my-script.py", SPEC);
-    assert_eq!(spec_refs(&f, &[]), ["pkg.mod:f", "test_top:test_f", "top:f"]);
+    assert_eq!(spec_refs(&f, &[]), ["pkg.mod:f", "top:f", "test_top:test_f"]);
 }
 
 #[test]
