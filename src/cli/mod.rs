@@ -1,10 +1,14 @@
 //! The command line: argument parsing and output only. Each subcommand
 //! lives in its own file and calls one operation from [`crate::ops`].
 
+mod apply;
 mod cache;
+mod clean;
 mod graph;
 mod output;
+mod plan;
 mod specs;
+mod store;
 
 use crate::error::{JauntError, exit};
 use crate::names::Target;
@@ -71,6 +75,20 @@ pub enum Command {
     Specs(specs::Args),
     /// Show the spec and module dependency graphs.
     Graph(graph::Args),
+    /// Show what apply would do, and why.
+    Plan(plan::PlanArgs),
+    /// Generate what changed, restore the rest from the store.
+    #[command(alias = "build")]
+    Apply(apply::ApplyArgs),
+    /// Model-free gate: exit 4 unless every module is fresh and jaunt.lock is up to date.
+    Check,
+    /// One-line summary of the plan.
+    Status,
+    /// Delete generated files.
+    Clean(clean::Args),
+    /// Inspect and maintain the content-addressed store.
+    #[command(subcommand)]
+    Store(store::StoreCommand),
     /// Manage the project's parse cache.
     #[command(subcommand)]
     Cache(cache::CacheCommand),
@@ -113,6 +131,12 @@ pub fn main() -> i32 {
     let result = match &cli.command {
         Command::Specs(args) => specs::run(&cli.global, args),
         Command::Graph(args) => graph::run(&cli.global, args),
+        Command::Plan(args) => plan::run_plan(&cli.global, args),
+        Command::Apply(args) => apply::run(&cli.global, args),
+        Command::Check => plan::run_check(&cli.global),
+        Command::Status => plan::run_status(&cli.global),
+        Command::Clean(args) => clean::run(&cli.global, args),
+        Command::Store(cmd) => store::run(&cli.global, cmd),
         Command::Cache(cmd) => cache::run(&cli.global, cmd),
     };
     match result {

@@ -164,14 +164,8 @@ fn gate(project: &Project, session: &Session, plan: &Plan, opts: &ApplyOptions) 
                 needs.join("\n")
             )));
         }
-        let mut built = HashMap::new();
-        for m in &plan.modules {
-            if let (Some(i), Some(a)) = (m.inputs, m.artifact) {
-                built.insert((m.kind, m.name.clone()), (i, a));
-            }
-        }
         let kinds: Vec<SpecKind> = plan.modules.iter().map(|m| m.kind).collect();
-        let next = next_lock(project, session, &kinds, &built, plan, opts.targeted);
+        let next = lock_after(project, session, &kinds, plan, opts.targeted);
         let current = session.lock.as_ref().map(Lockfile::render);
         if current.as_deref() != Some(next.render().as_str()) {
             return Err(JauntError::Gate(
@@ -474,6 +468,18 @@ fn request_for(
         dependency_modules,
         skills: String::new(),
     })
+}
+
+/// The lockfile as it would be if the plan were carried out without any
+/// generation: what `--locked` and `check` compare against.
+pub fn lock_after(project: &Project, session: &Session, kinds: &[SpecKind], plan: &Plan, targeted: bool) -> Lockfile {
+    let mut built = HashMap::new();
+    for m in &plan.modules {
+        if let (Some(i), Some(a)) = (m.inputs, m.artifact) {
+            built.insert((m.kind, m.name.clone()), (i, a));
+        }
+    }
+    next_lock(project, session, kinds, &built, plan, targeted)
 }
 
 /// The lockfile after this run: every built module's entry; failed and

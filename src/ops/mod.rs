@@ -2,4 +2,9 @@
 //! `cargo::ops` from its data model). The CLI parses arguments, calls an
 //! operation, and prints what it returns.
 
+pub mod apply;
+pub mod check;
+pub mod clean;
 pub mod project;
+pub mod session;
+pub mod store;

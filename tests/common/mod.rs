@@ -108,6 +108,13 @@ impl Fixture {
         out
     }
 
+    /// Runs jaunt expecting exit `code`, with `--json` output parsed.
+    pub fn json_code(&self, args: &[&str], code: i32) -> serde_json::Value {
+        let (got, out, err) = self.run(args);
+        assert_eq!(got, code, "jaunt {args:?}\nstdout:\n{out}\nstderr:\n{err}");
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("bad JSON from {args:?}: {e}\n{out}"))
+    }
+
     /// Runs jaunt with `--json` output parsed.
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
         let out = self.ok(args);

@@ -4,7 +4,9 @@
 jaunt's `command` backend writes one JSON request to stdin and reads a
 Python module from stdout. This program answers without any model:
 
-* if `$FAKE_GEN_IMPLS/<generated_module>.py` exists, it prints that file
+* if `<impls>/<generated_module>.py` exists, where <impls> is the
+  `--impls DIR` argument (relative to the working directory, which jaunt
+  sets to the project root) or `$FAKE_GEN_IMPLS`, it prints that file
   (canned, working implementations for end-to-end tests and the example);
 * otherwise it prints a module defining every expected name with a stub
   body that returns a digest of the request's spec sources, so a changed
@@ -82,6 +84,8 @@ def main():
         print("def broken(:\n    pass\n")
         return
     impls = os.environ.get("FAKE_GEN_IMPLS")
+    if "--impls" in sys.argv[1:-1]:
+        impls = sys.argv[sys.argv.index("--impls") + 1]
     canned = os.path.join(impls, request["generated_module"] + ".py") if impls else None
     if canned and os.path.exists(canned):
         with open(canned, encoding="utf-8") as f:

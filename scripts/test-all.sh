@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite, runnable on a fresh machine: installs what the tests
+# need (Python packages, nginx), then lints and tests the Rust crate and the
+# Python runtime. README.md documents this command; .ci/run calls it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "==> installing test dependencies"
+python3 -m pip install --quiet --disable-pip-version-check \
+  pytest ruff black "./python"
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "==> cargo clippy"
+cargo clippy --all-targets --locked -- -D warnings
+
+echo "==> cargo test"
+cargo test --locked -- --test-threads=2
+
+echo "==> pytest (runtime)"
+python3 -m pytest python/tests -q

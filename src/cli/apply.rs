@@ -1,0 +1,163 @@
+//! `jaunt apply` (alias `build`): carry out the plan.
+
+use super::{CmdResult, GlobalArgs, output};
+use crate::error::{JauntError, exit};
+use crate::names::SpecKind;
+use crate::ops::apply::{self, ApplyOptions, ApplyReport, Event};
+use crate::ops::project::Project;
+use crate::ops::session::Session;
+use console::style;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ApplyArgs {
+    /// Regenerate every module (or the --target modules), ignoring the store.
+    #[arg(long)]
+    pub force: bool,
+    /// Fail (exit 4) if jaunt.lock would change.
+    #[arg(long)]
+    pub locked: bool,
+    /// Never call a model: only restore and rewrite from the store.
+    #[arg(long)]
+    pub offline: bool,
+    /// --locked and --offline.
+    #[arg(long)]
+    pub frozen: bool,
+    /// Leave the remote store out.
+    #[arg(long)]
+    pub no_remote: bool,
+}
+
+impl ApplyArgs {
+    pub fn options(&self, global: &GlobalArgs) -> ApplyOptions {
+        ApplyOptions {
+            jobs: global.jobs,
+            force: self.force,
+            offline: self.offline || self.frozen,
+            locked: self.locked || self.frozen,
+            targeted: !global.targets.is_empty(),
+        }
+    }
+}
+
+/// Ctrl-C: the first stops new work (in-flight requests finish and are
+/// kept); a second one exits at once.
+pub fn install_interrupt() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let handler_flag = flag.clone();
+    let _ = ctrlc::set_handler(move || {
+        if handler_flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("interrupted: finishing in-flight modules (Ctrl-C again to abort)");
+    });
+    flag
+}
+
+pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> CmdResult {
+    let project = Project::load(&global.load_options())?;
+    super::specs::print_notes(global, &project);
+    let session = Session::open(&project.config)?;
+    let report = run_kinds(global, args, &project, &session, &[SpecKind::Build])?;
+    Ok(finish(global, &report))
+}
+
+/// Runs apply for some kinds with progress output; shared with `jaunt test`.
+pub fn run_kinds(
+    global: &GlobalArgs,
+    args: &ApplyArgs,
+    project: &Project,
+    session: &Session,
+    kinds: &[SpecKind],
+) -> Result<ApplyReport, JauntError> {
+    let cancel = install_interrupt();
+    let fancy = std::io::stderr().is_terminal() && !global.json && !global.quiet;
+    let bar = ProgressBar::hidden();
+    let failed = AtomicUsize::new(0);
+    let in_flight = AtomicUsize::new(0);
+    let quiet = global.quiet || global.json;
+    let progress = |e: Event<'_>| match e {
+        Event::Start { total } => {
+            if fancy {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                bar.set_length(total as u64);
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        .progress_chars("=> "),
+                );
+            }
+        }
+        Event::Began(m) => {
+            let n = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            if fancy {
+                bar.set_message(format!("{n} in flight, {} failed — {m}", failed.load(Ordering::SeqCst)));
+            }
+        }
+        Event::Finished { module, status } => {
+            in_flight.fetch_sub(1, Ordering::SeqCst);
+            if status == "failed" {
+                failed.fetch_add(1, Ordering::SeqCst);
+            }
+            if fancy {
+                bar.inc(1);
+                bar.println(format!("  {status:>9} {module}"));
+            } else if !quiet {
+                eprintln!("  {status:>9} {module}");
+            }
+        }
+    };
+    let result = apply::apply(project, session, kinds, &args.options(global), &cancel, &progress);
+    bar.finish_and_clear();
+    result
+}
+
+/// Prints the report and returns the exit code.
+pub fn finish(global: &GlobalArgs, report: &ApplyReport) -> i32 {
+    if global.json {
+        output::json(report);
+    } else if !global.quiet {
+        for (module, errors) in &report.failed {
+            eprintln!("{} {module}", style("failed").red().bold().for_stderr());
+            for e in errors {
+                for line in e.lines() {
+                    eprintln!("    {line}");
+                }
+            }
+        }
+        if !report.cancelled.is_empty() {
+            output::warning(&format!(
+                "interrupted; not started: {} (finished modules are stored; the next apply restores them)",
+                report.cancelled.join(", ")
+            ));
+        }
+        let tokens = if report.usage.prompt_tokens + report.usage.completion_tokens > 0 {
+            format!(
+                ", {} prompt + {} completion tokens",
+                report.usage.prompt_tokens, report.usage.completion_tokens
+            )
+        } else {
+            String::new()
+        };
+        println!(
+            "Applied: {} generated, {} restored, {} rewritten, {} removed, {} fresh, {} failed; {} model call(s){tokens}.",
+            report.generated.len(),
+            report.restored.len(),
+            report.rewritten.len(),
+            report.removed.len(),
+            report.fresh.len(),
+            report.failed.len(),
+            report.model_calls,
+        );
+    }
+    if !report.failed.is_empty() {
+        exit::GENERATION
+    } else if !report.cancelled.is_empty() {
+        130
+    } else {
+        exit::OK
+    }
+}

@@ -1,0 +1,164 @@
+//! `jaunt plan`, `jaunt check` and `jaunt status`: what apply would do.
+
+use super::{CmdResult, GlobalArgs, output};
+use crate::error::exit;
+use crate::names::SpecKind;
+use crate::ops::project::Project;
+use crate::ops::{check, session::Session};
+use crate::plan::{Plan, Status};
+use console::style;
+use serde::Serialize;
+
+#[derive(clap::Args, Debug)]
+pub struct PlanArgs {
+    /// Also list fresh modules.
+    #[arg(long)]
+    all: bool,
+}
+
+#[derive(Serialize)]
+struct ModuleJson<'a> {
+    name: String,
+    kind: &'a str,
+    status: &'a str,
+    reasons: &'a [String],
+}
+
+#[derive(Serialize)]
+struct PlanJson<'a> {
+    ok: bool,
+    modules: Vec<ModuleJson<'a>>,
+    summary: std::collections::BTreeMap<&'static str, usize>,
+}
+
+fn to_json(plan: &Plan, ok: bool) -> PlanJson<'_> {
+    let mut modules: Vec<ModuleJson> = plan
+        .modules
+        .iter()
+        .map(|m| ModuleJson {
+            name: m.name.to_string(),
+            kind: m.kind.as_str(),
+            status: m.status.as_str(),
+            reasons: &m.reasons,
+        })
+        .collect();
+    modules.sort_by(|a, b| (&a.name, a.kind).cmp(&(&b.name, b.kind)));
+    PlanJson {
+        ok,
+        modules,
+        summary: plan.summary(),
+    }
+}
+
+fn symbol(status: Status) -> console::StyledObject<&'static str> {
+    match status {
+        Status::Generate => style("+").green().bold(),
+        Status::Pending => style("~").yellow().bold(),
+        Status::Restore => style("<").cyan().bold(),
+        Status::Rewrite => style("<").cyan(),
+        Status::Remove => style("-").red().bold(),
+        Status::Fresh => style("=").dim(),
+    }
+}
+
+/// The human plan, grouped by status the way `terraform plan` is.
+pub fn print_plan(plan: &Plan, all: bool) {
+    let order = [
+        Status::Generate,
+        Status::Pending,
+        Status::Restore,
+        Status::Rewrite,
+        Status::Remove,
+        Status::Fresh,
+    ];
+    for status in order {
+        if status == Status::Fresh && !all {
+            continue;
+        }
+        let mut mods: Vec<_> = plan.modules.iter().filter(|m| m.status == status).collect();
+        mods.sort_by(|a, b| (&a.name, a.kind).cmp(&(&b.name, b.kind)));
+        for m in mods {
+            let kind = if m.kind == SpecKind::Test { " [test]" } else { "" };
+            println!("  {} {}{kind} ({})", symbol(status), style(&m.name).bold(), status.as_str());
+            for r in &m.reasons {
+                println!("      {}", style(r).dim());
+            }
+        }
+    }
+    println!();
+    println!("{}", summary_line(plan));
+}
+
+pub fn summary_line(plan: &Plan) -> String {
+    let s = plan.summary();
+    format!(
+        "Plan: {} to generate, {} pending, {} to restore, {} to rewrite, {} to remove, {} fresh.",
+        s["generate"], s["pending"], s["restore"], s["rewrite"], s["remove"], s["fresh"]
+    )
+}
+
+fn load(global: &GlobalArgs) -> Result<(Project, Session), crate::error::JauntError> {
+    let project = Project::load(&global.load_options())?;
+    super::specs::print_notes(global, &project);
+    let session = Session::open(&project.config)?;
+    Ok((project, session))
+}
+
+pub fn run_plan(global: &GlobalArgs, args: &PlanArgs) -> CmdResult {
+    let (project, session) = load(global)?;
+    let plan = session.plan(&project, &[SpecKind::Build], !global.targets.is_empty());
+    if global.json {
+        output::json(&to_json(&plan, plan.all_fresh()));
+    } else if plan.all_fresh() && !args.all {
+        println!("No changes. {} module(s) fresh.", plan.modules.len());
+    } else {
+        print_plan(&plan, args.all);
+    }
+    Ok(exit::OK)
+}
+
+/// `jaunt check`: the model-free gate; exit 4 unless everything is fresh
+/// and jaunt.lock is up to date.
+pub fn run_check(global: &GlobalArgs) -> CmdResult {
+    let (project, session) = load(global)?;
+    let result = check::check(&project, &session, !global.targets.is_empty());
+    if global.json {
+        output::json(&to_json(&result.plan, result.ok()));
+    } else {
+        for m in result.plan.modules.iter().filter(|m| m.status != Status::Fresh) {
+            eprintln!(
+                "{} {} ({}): {}",
+                style("stale").red().bold().for_stderr(),
+                m.name,
+                m.status.as_str(),
+                m.reasons.join("; ")
+            );
+        }
+        if !result.lock_up_to_date {
+            eprintln!("{} jaunt.lock is missing or out of date", style("stale").red().bold().for_stderr());
+        }
+        if result.ok() && !global.quiet {
+            println!("ok: {} module(s) fresh, jaunt.lock up to date", result.plan.modules.len());
+        }
+    }
+    if result.ok() {
+        Ok(exit::OK)
+    } else {
+        if !global.json {
+            eprintln!("hint: run `jaunt apply` (or `jaunt apply --offline` to restore from the store) and commit jaunt.lock");
+        }
+        Ok(exit::GATE)
+    }
+}
+
+/// `jaunt status`: the plan's one-line summary.
+pub fn run_status(global: &GlobalArgs) -> CmdResult {
+    let (project, session) = load(global)?;
+    let plan = session.plan(&project, &check::kinds(&session), !global.targets.is_empty());
+    if global.json {
+        output::json(&to_json(&plan, plan.all_fresh()));
+    } else {
+        println!("{}", summary_line(&plan));
+    }
+    Ok(exit::OK)
+}

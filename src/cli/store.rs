@@ -1,0 +1,94 @@
+//! `jaunt store stats|verify|gc`.
+
+use super::{CmdResult, GlobalArgs, output};
+use crate::error::{JauntError, exit};
+use crate::ops::project::Project;
+use crate::ops::session::store_root;
+use crate::ops::store::{keep_from_locks, parse_age};
+use crate::store::Store;
+use std::path::PathBuf;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum StoreCommand {
+    /// Objects, bytes stored and compression ratio.
+    Stats,
+    /// Check every object's hash; exit 4 on any corrupt object.
+    Verify,
+    /// Delete what no lockfile references and nothing used recently.
+    Gc {
+        /// Also keep what this lockfile references (repeatable).
+        #[arg(long = "keep-lock", value_name = "FILE")]
+        keep_lock: Vec<PathBuf>,
+        /// Keep action entries used within this age (e.g. 30d, 12h).
+        #[arg(long, value_name = "AGE", value_parser = parse_age)]
+        max_age: Option<std::time::Duration>,
+    },
+}
+
+fn store_err(e: crate::store::StoreError) -> JauntError {
+    JauntError::Other(e.to_string())
+}
+
+pub fn run(global: &GlobalArgs, cmd: &StoreCommand) -> CmdResult {
+    let config = Project::load_config(&global.load_options());
+    let store = match &config {
+        Ok(c) => Store::open(store_root(c)),
+        // Outside a project the store commands still work on the default store.
+        Err(_) => Store::open(Store::default_root()),
+    };
+    match cmd {
+        StoreCommand::Stats => {
+            let stats = store.stats().map_err(store_err)?;
+            if global.json {
+                output::json(&stats);
+            } else {
+                println!("store: {}", store.root().display());
+                println!("  artifacts:   {}", stats.artifacts);
+                println!("  actions:     {}", stats.actions);
+                println!("  stored:      {} bytes", stats.bytes_stored);
+                println!("  raw:         {} bytes", stats.bytes_uncompressed);
+                println!("  compression: {:.2}x", stats.compression_ratio);
+            }
+            Ok(exit::OK)
+        }
+        StoreCommand::Verify => {
+            let report = store.verify().map_err(store_err)?;
+            if global.json {
+                output::json(&report);
+            } else {
+                for c in &report.corrupt {
+                    eprintln!("corrupt: {} ({})", c.path.display(), c.reason);
+                }
+                println!(
+                    "verified {} artifacts and {} actions: {} corrupt",
+                    report.artifacts,
+                    report.actions,
+                    report.corrupt.len()
+                );
+            }
+            Ok(if report.corrupt.is_empty() { exit::OK } else { exit::GATE })
+        }
+        StoreCommand::Gc { keep_lock, max_age } => {
+            let mut locks: Vec<PathBuf> = keep_lock.clone();
+            if let Ok(c) = &config {
+                locks.push(c.lock_path());
+            }
+            let refs: Vec<&std::path::Path> = locks.iter().map(PathBuf::as_path).collect();
+            let keep = keep_from_locks(&refs)?;
+            let report = store.gc(&keep, *max_age).map_err(store_err)?;
+            if global.json {
+                output::json(&report);
+            } else {
+                println!(
+                    "gc: removed {} artifacts and {} actions ({} bytes freed); kept {} artifacts and {} actions",
+                    report.artifacts_removed,
+                    report.actions_removed,
+                    report.bytes_freed,
+                    report.artifacts_kept,
+                    report.actions_kept
+                );
+            }
+            Ok(exit::OK)
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! `jaunt check`: is every module fresh and the lockfile up to date?
+
+use crate::names::SpecKind;
+use crate::ops::apply::lock_after;
+use crate::ops::project::Project;
+use crate::ops::session::Session;
+use crate::plan::Plan;
+
+pub struct CheckResult {
+    pub plan: Plan,
+    pub lock_up_to_date: bool,
+}
+
+impl CheckResult {
+    pub fn ok(&self) -> bool {
+        self.plan.all_fresh() && self.lock_up_to_date
+    }
+}
+
+/// Build modules always; test modules once the project builds them (the
+/// lockfile has test entries), so a project that never runs `jaunt test`
+/// is not failed for its unbuilt tests.
+pub fn kinds(session: &Session) -> Vec<SpecKind> {
+    let tests = session
+        .lock
+        .as_ref()
+        .is_some_and(|l| l.modules.iter().any(|m| m.kind == SpecKind::Test));
+    if tests {
+        vec![SpecKind::Build, SpecKind::Test]
+    } else {
+        vec![SpecKind::Build]
+    }
+}
+
+pub fn check(project: &Project, session: &Session, targeted: bool) -> CheckResult {
+    let kinds = kinds(session);
+    let plan = session.plan(project, &kinds, targeted);
+    let next = lock_after(project, session, &kinds, &plan, targeted);
+    let lock_up_to_date = session.lock.as_ref().map(|l| l.render()) == Some(next.render());
+    CheckResult {
+        plan,
+        lock_up_to_date,
+    }
+}
