@@ -8,6 +8,7 @@ pub mod digest;
 pub mod discover;
 pub mod error;
 pub mod fsutil;
+pub mod generate;
 pub mod graph;
 pub mod names;
 pub mod ops;
