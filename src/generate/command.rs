@@ -205,105 +205,54 @@ fn kill(child: &mut Child) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generate::tests::{config, sample_request};
+    use crate::generate::tests::{config, sample_request, wire};
     use std::path::Path;
 
-    fn script(dir: &Path, name: &str, body: &str) {
+    /// Writes `body` as the executable shell script `dir/gen.sh` and runs
+    /// the backend on it once, with `args` and extra `[llm]` lines.
+    fn run_script(body: &str, args: &str, llm: &str) -> Result<Output, GenError> {
         use std::os::unix::fs::PermissionsExt;
-        let path = dir.join(name);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("gen.sh");
         std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write script");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
             .expect("make script executable");
-    }
-
-    fn run(dir: &Path, llm: &str) -> Result<Output, GenError> {
-        let backend = CommandBackend::from_config(&config(dir, llm)).expect("backend");
-        let request = sample_request();
-        let wire = WireRequest {
-            request: &request,
-            system: "the system prompt".into(),
-            prompt: "the module prompt".into(),
-            attempt: 2,
-            errors: vec!["missing `total`".into()],
-        };
-        backend.generate(&wire)
+        let llm = format!("provider = \"command\"\ncommand = [\"./gen.sh\"{args}]\n{llm}");
+        let backend = CommandBackend::from_config(&config(dir.path(), &llm)).expect("backend");
+        let mut request = sample_request();
+        request.skills = "s".repeat(1_000_000);
+        backend.generate(&wire(&request))
     }
 
     #[test]
     fn success_returns_stdout() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        script(
-            dir.path(),
-            "gen.sh",
-            "cat >/dev/null\necho 'def total(items):'\necho '    return sum(items)'",
-        );
-        let out = run(
-            dir.path(),
-            "provider = \"command\"\ncommand = [\"./gen.sh\"]",
-        )
-        .expect("ok");
+        let body = "cat >/dev/null\necho 'def total(items):'\necho '    return sum(items)'";
+        let out = run_script(body, "", "").expect("ok");
         assert_eq!(out.source, "def total(items):\n    return sum(items)\n");
         assert_eq!(out.usage, None);
     }
 
     #[test]
     fn request_arrives_on_stdin_and_cwd_is_the_root() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        script(
-            dir.path(),
-            "echo.sh",
-            "python3 -c 'import json, os, sys; r = json.load(sys.stdin); print(r[sys.argv[1]], r[\"attempt\"], r[\"errors\"][0], r[\"specs\"][0][\"ref\"], os.path.exists(\"echo.sh\"))' \"$1\"",
-        );
-        let out = run(
-            dir.path(),
-            "provider = \"command\"\ncommand = [\"./echo.sh\", \"generated_module\"]",
-        )
-        .expect("ok");
+        let body = "python3 -c 'import json, os, sys; r = json.load(sys.stdin); print(r[sys.argv[1]], r[\"attempt\"], r[\"errors\"][0], r[\"specs\"][0][\"ref\"], len(r[\"skills\"]), os.path.exists(\"gen.sh\"))' \"$1\"";
+        let out = run_script(body, ", \"generated_module\"", "").expect("ok");
         assert_eq!(
             out.source.trim(),
-            "shop.__generated__.cart 2 missing `total` shop.cart:total True"
+            "shop.__generated__.cart 2 missing `total` shop.cart:total 1000000 True"
         );
     }
 
     #[test]
     fn large_request_does_not_deadlock_against_early_stdout() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        script(
-            dir.path(),
-            "big.sh",
-            "head -c 300000 /dev/zero | tr '\\0' x\necho\ncat >/dev/null",
-        );
-        let backend = CommandBackend::from_config(&config(
-            dir.path(),
-            "provider = \"command\"\ncommand = [\"./big.sh\"]",
-        ))
-        .expect("backend");
-        let mut request = sample_request();
-        request.skills = "s".repeat(1_000_000);
-        let wire = WireRequest {
-            request: &request,
-            system: String::new(),
-            prompt: String::new(),
-            attempt: 1,
-            errors: Vec::new(),
-        };
-        let out = backend.generate(&wire).expect("ok");
+        let body = "head -c 300000 /dev/zero | tr '\\0' x\necho\ncat >/dev/null";
+        let out = run_script(body, "", "").expect("ok");
         assert_eq!(out.source.trim().len(), 300_000);
     }
 
     #[test]
     fn failure_carries_exit_code_and_stderr_tail() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        script(
-            dir.path(),
-            "fail.sh",
-            "for i in $(seq 1 30); do echo \"line $i\" >&2; done\necho 'out of credits' >&2\nexit 3",
-        );
-        let err = run(
-            dir.path(),
-            "provider = \"command\"\ncommand = [\"./fail.sh\"]",
-        )
-        .expect_err("fails");
+        let body = "for i in $(seq 1 30); do echo \"line $i\" >&2; done\necho 'out of credits' >&2\nexit 3";
+        let err = run_script(body, "", "").expect_err("fails");
         let message = err.to_string();
         assert!(message.contains("exit code 3"), "{message}");
         assert!(message.contains("out of credits"), "{message}");
@@ -314,38 +263,27 @@ mod tests {
 
     #[test]
     fn timeout_kills_the_program() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        script(dir.path(), "slow.sh", "sleep 30\necho 'x = 1'");
-        let err = run(
-            dir.path(),
-            "provider = \"command\"\ncommand = [\"./slow.sh\"]\ntimeout_s = 0.3",
-        )
-        .expect_err("times out");
+        let err = run_script("sleep 30\necho 'x = 1'", "", "timeout_s = 0.3").expect_err("slow");
         assert!(matches!(err, GenError::Timeout { .. }), "{err}");
         assert!(err.to_string().contains("timeout_s"), "{err}");
     }
 
     #[test]
     fn empty_stdout_is_an_error() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        script(dir.path(), "quiet.sh", "cat >/dev/null\necho '  '");
-        let err = run(
-            dir.path(),
-            "provider = \"command\"\ncommand = [\"./quiet.sh\"]",
-        )
-        .expect_err("empty");
+        let err = run_script("cat >/dev/null\necho '  '", "", "").expect_err("empty");
         assert!(matches!(err, GenError::BadOutput { .. }), "{err}");
     }
 
     #[test]
     fn missing_program_names_it_and_the_fix() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let err = run(
-            dir.path(),
-            "provider = \"command\"\ncommand = [\"./nope.sh\"]",
-        )
-        .expect_err("missing");
-        let message = err.to_string();
+        let llm = "provider = \"command\"\ncommand = [\"./nope.sh\"]";
+        let backend = CommandBackend::from_config(&config(dir.path(), llm)).expect("backend");
+        let request = sample_request();
+        let message = backend
+            .generate(&wire(&request))
+            .expect_err("missing")
+            .to_string();
         assert!(message.contains("./nope.sh"), "{message}");
         assert!(
             message.contains("relative to the project root"),

@@ -282,6 +282,17 @@ pub(crate) mod tests {
         }
     }
 
+    /// A second-attempt wire request around `request`.
+    pub(crate) fn wire(request: &Request) -> WireRequest<'_> {
+        WireRequest {
+            request,
+            system: "the system prompt".into(),
+            prompt: "the module prompt".into(),
+            attempt: 2,
+            errors: vec!["missing `total`".into()],
+        }
+    }
+
     pub(crate) fn config(root: &Path, llm: &str) -> Config {
         let text = format!("version = 1\n[llm]\n{llm}\n");
         Config::parse(&text, Path::new("jaunt.toml"), PathBuf::from(root))
@@ -291,14 +302,7 @@ pub(crate) mod tests {
     #[test]
     fn wire_request_has_the_documented_shape() {
         let request = sample_request();
-        let wire = WireRequest {
-            request: &request,
-            system: "sys".into(),
-            prompt: "prompt".into(),
-            attempt: 2,
-            errors: vec!["e".into()],
-        };
-        let value = serde_json::to_value(&wire).expect("serializes");
+        let value = serde_json::to_value(wire(&request)).expect("serializes");
         let object = value.as_object().expect("an object");
         let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
         keys.sort();
@@ -323,7 +327,9 @@ pub(crate) mod tests {
         assert_eq!(value["spec_module"], "shop.cart");
         assert_eq!(value["generated_module"], "shop.__generated__.cart");
         assert_eq!(value["attempt"], 2);
-        assert_eq!(value["errors"][0], "e");
+        assert_eq!(value["errors"][0], "missing `total`");
+        assert_eq!(value["system"], "the system prompt");
+        assert_eq!(value["prompt"], "the module prompt");
         let spec = &value["specs"][0];
         assert_eq!(spec["ref"], "shop.cart:total");
         assert_eq!(spec["qualname"], "total");

@@ -189,6 +189,22 @@ mod tests {
         })
     }
 
+    /// Runs the retry loop on a scripted double with a test validator that
+    /// rejects modules mentioning `BAD`.
+    fn run_double(
+        answers: Vec<Result<Output, GenError>>,
+    ) -> (Result<Output, GenFailure>, ScriptedGenerator) {
+        let double = ScriptedGenerator::new(answers);
+        let result = retry(
+            &double,
+            &Prompts::default(),
+            &sample_request(),
+            3,
+            reject_bad,
+        );
+        (result, double)
+    }
+
     /// Test validator: rejects modules that mention `BAD`.
     fn reject_bad(source: &str, _expected: &[String]) -> Vec<String> {
         if source.contains("BAD") {
@@ -200,18 +216,11 @@ mod tests {
 
     #[test]
     fn retry_carries_errors_and_sums_usage() {
-        let double = ScriptedGenerator::new(vec![
+        let (result, double) = run_double(vec![
             answer("BAD = 1\n", 10),
             answer("```python\ndef total(items): ...\n```\n", 20),
         ]);
-        let out = retry(
-            &double,
-            &Prompts::default(),
-            &sample_request(),
-            3,
-            reject_bad,
-        )
-        .expect("second attempt accepted");
+        let out = result.expect("second attempt accepted");
         assert_eq!(out.source, "def total(items): ...\n");
         assert_eq!(
             out.usage,
@@ -230,7 +239,7 @@ mod tests {
 
     #[test]
     fn failure_lists_every_attempt() {
-        let double = ScriptedGenerator::new(vec![
+        let (result, double) = run_double(vec![
             answer("BAD\n", 5),
             Err(GenError::BadOutput {
                 generator: "g".into(),
@@ -238,39 +247,33 @@ mod tests {
             }),
             answer("BAD again\n", 5),
         ]);
-        let failure = retry(
-            &double,
-            &Prompts::default(),
-            &sample_request(),
-            3,
-            reject_bad,
-        )
-        .expect_err("never accepted");
+        let failure = result.expect_err("never accepted");
         assert_eq!(failure.errors.len(), 3, "{:?}", failure.errors);
         assert!(failure.errors[0].starts_with("attempt 1: "));
         assert!(failure.errors[1].contains("printed nothing"));
         assert!(failure.errors[2].starts_with("attempt 3: "));
         assert_eq!(failure.usage.prompt_tokens, 10);
+        let seen = double.seen.lock().expect("lock");
+        assert_eq!(seen.len(), 3);
+        assert_eq!(
+            seen[2].1,
+            ["`total` is not defined"],
+            "a backend error keeps the last validation errors"
+        );
     }
 
     #[test]
     fn setup_errors_stop_the_loop() {
-        let double = ScriptedGenerator::new(vec![Err(GenError::Failed {
+        let (result, double) = run_double(vec![Err(GenError::Failed {
             program: "gen".into(),
             status: "exit code 1".into(),
             stderr_tail: "no API key".into(),
         })]);
-        let failure = retry(
-            &double,
-            &Prompts::default(),
-            &sample_request(),
-            3,
-            reject_bad,
-        )
-        .expect_err("fails");
+        let failure = result.expect_err("fails");
         assert_eq!(failure.errors.len(), 1);
         assert!(failure.errors[0].contains("no API key"));
         assert_eq!(failure.usage, Usage::default());
+        assert_eq!(double.seen.lock().expect("lock").len(), 1);
     }
 
     #[test]
