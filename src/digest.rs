@@ -173,7 +173,10 @@ pub fn inputs_key(p: &InputsParts<'_>) -> Digest {
     for (r, d) in p.dependency_apis {
         h.str("api", &r.to_string()).digest("api_digest", d);
     }
-    h.str("dependency_modules", &p.dependency_modules.len().to_string());
+    h.str(
+        "dependency_modules",
+        &p.dependency_modules.len().to_string(),
+    );
     for (m, d) in p.dependency_modules {
         h.str("dep_module", m.as_str()).digest("dep_artifact", d);
     }

@@ -167,6 +167,9 @@ mod tests {
         assert!(matches!(DiskState::read(&p), DiskState::Edited(_)));
         std::fs::write(&p, "x = 1\n").unwrap();
         assert_eq!(DiskState::read(&p), DiskState::Foreign);
-        assert_eq!(DiskState::read(&dir.path().join("nope.py")), DiskState::Missing);
+        assert_eq!(
+            DiskState::read(&dir.path().join("nope.py")),
+            DiskState::Missing
+        );
     }
 }

@@ -522,10 +522,10 @@ impl<'a> Resolver<'a> {
         if let Some(r) = self.own_spec(module, parts) {
             return Some(r);
         }
-        if let Some(imp) = self.scopes[module].get(parts[0]) {
-            if let Some(r) = self.follow(file, imp, &parts[1..], hops) {
-                return Some(r);
-            }
+        if let Some(imp) = self.scopes[module].get(parts[0])
+            && let Some(r) = self.follow(file, imp, &parts[1..], hops)
+        {
+            return Some(r);
         }
         let sub = module.child(parts[0]);
         if self.files.contains_key(&sub) {

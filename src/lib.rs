@@ -9,6 +9,7 @@ pub mod discover;
 pub mod error;
 pub mod exec;
 pub mod fsutil;
+pub mod generate;
 pub mod genfile;
 pub mod graph;
 pub mod lock;

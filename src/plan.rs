@@ -83,7 +83,8 @@ pub struct Plan {
 
 impl Plan {
     pub fn summary(&self) -> BTreeMap<&'static str, usize> {
-        let mut out: BTreeMap<&'static str, usize> = Status::ALL.iter().map(|s| (s.as_str(), 0)).collect();
+        let mut out: BTreeMap<&'static str, usize> =
+            Status::ALL.iter().map(|s| (s.as_str(), 0)).collect();
         for m in &self.modules {
             *out.entry(m.status.as_str()).or_default() += 1;
         }
@@ -95,7 +96,9 @@ impl Plan {
     }
 
     pub fn get(&self, kind: SpecKind, name: &ModuleName) -> Option<&ModulePlan> {
-        self.modules.iter().find(|m| m.kind == kind && m.name == *name)
+        self.modules
+            .iter()
+            .find(|m| m.kind == kind && m.name == *name)
     }
 }
 
@@ -111,7 +114,9 @@ impl KeyContext<'_> {
     /// Dependency modules of the same kind, whose generated sources the
     /// request shows and whose artifacts are inputs.
     pub fn dep_modules<'m>(&self, m: &'m ModuleNode) -> impl Iterator<Item = &'m ModuleName> {
-        m.deps.iter().filter(|d| self.graph.modules.contains_key(*d))
+        m.deps
+            .iter()
+            .filter(|d| self.graph.modules.contains_key(*d))
     }
 
     /// Specs of other modules that `m`'s specs use: their APIs are shown.
@@ -122,7 +127,11 @@ impl KeyContext<'_> {
                 if d.module == m.name {
                     continue;
                 }
-                let node = self.graph.specs.get(d).or_else(|| self.graph.external.get(d));
+                let node = self
+                    .graph
+                    .specs
+                    .get(d)
+                    .or_else(|| self.graph.external.get(d));
                 if let Some(node) = node {
                     apis.insert(d.clone(), node.digest);
                 }
@@ -132,11 +141,18 @@ impl KeyContext<'_> {
     }
 
     pub fn spec_digests(&self, m: &ModuleNode) -> Vec<(SpecRef, Digest)> {
-        m.specs.iter().map(|s| (s.clone(), self.graph.specs[s].digest)).collect()
+        m.specs
+            .iter()
+            .map(|s| (s.clone(), self.graph.specs[s].digest))
+            .collect()
     }
 
     /// The inputs key, once every dependency module's artifact is known.
-    pub fn inputs(&self, m: &ModuleNode, artifacts: &HashMap<ModuleName, Digest>) -> Option<Digest> {
+    pub fn inputs(
+        &self,
+        m: &ModuleNode,
+        artifacts: &HashMap<ModuleName, Digest>,
+    ) -> Option<Digest> {
         let mut deps = Vec::new();
         for d in self.dep_modules(m) {
             deps.push((d.clone(), *artifacts.get(d)?));
@@ -155,7 +171,13 @@ impl KeyContext<'_> {
     }
 
     /// The lockfile entry for a built module.
-    pub fn lock_entry(&self, m: &ModuleNode, root: &Path, inputs: Digest, artifact: Digest) -> LockModule {
+    pub fn lock_entry(
+        &self,
+        m: &ModuleNode,
+        root: &Path,
+        inputs: Digest,
+        artifact: Digest,
+    ) -> LockModule {
         LockModule {
             name: m.name.clone(),
             kind: m.kind,
@@ -225,11 +247,19 @@ impl Planner<'_> {
         let mut waiting: HashMap<ModuleName, Status> = HashMap::new();
         for m in ctx.order() {
             let output = genfile::output_path(m, ctx.generated_dir);
-            let blocked: Vec<&ModuleName> = ctx.dep_modules(m).filter(|d| !artifacts.contains_key(*d)).collect();
+            let blocked: Vec<&ModuleName> = ctx
+                .dep_modules(m)
+                .filter(|d| !artifacts.contains_key(*d))
+                .collect();
             if !blocked.is_empty() {
                 let reasons = blocked
                     .iter()
-                    .map(|d| format!("waits on {d} ({})", waiting.get(*d).map_or("pending", |s| s.as_str())))
+                    .map(|d| {
+                        format!(
+                            "waits on {d} ({})",
+                            waiting.get(*d).map_or("pending", |s| s.as_str())
+                        )
+                    })
                     .collect();
                 waiting.insert(m.name.clone(), Status::Pending);
                 plan.modules.push(ModulePlan {
@@ -294,7 +324,8 @@ impl Planner<'_> {
                 mp.artifact = Some(e.artifact);
                 mp.reasons.push(why.to_string());
             } else {
-                mp.reasons.push(format!("{why}, and its artifact is not in the store"));
+                mp.reasons
+                    .push(format!("{why}, and its artifact is not in the store"));
             }
             return mp;
         }
@@ -333,11 +364,17 @@ impl Planner<'_> {
             }];
         };
         let mut reasons = Vec::new();
-        let old: BTreeMap<&SpecRef, &Digest> = entry.specs.iter().map(|s| (&s.spec_ref, &s.digest)).collect();
+        let old: BTreeMap<&SpecRef, &Digest> = entry
+            .specs
+            .iter()
+            .map(|s| (&s.spec_ref, &s.digest))
+            .collect();
         for s in &m.specs {
             match old.get(s) {
                 None => reasons.push(format!("spec added: {s}")),
-                Some(d) if **d != ctx.graph.specs[s].digest => reasons.push(format!("spec changed: {s}")),
+                Some(d) if **d != ctx.graph.specs[s].digest => {
+                    reasons.push(format!("spec changed: {s}"))
+                }
                 Some(_) => {}
             }
         }
@@ -398,16 +435,19 @@ impl Planner<'_> {
         let mut dirs: Vec<PathBuf> = graphs
             .iter()
             .flat_map(|c| {
-                c.graph
-                    .modules
-                    .values()
-                    .filter_map(|m| genfile::output_path(m, c.generated_dir).parent().map(Path::to_path_buf))
+                c.graph.modules.values().filter_map(|m| {
+                    genfile::output_path(m, c.generated_dir)
+                        .parent()
+                        .map(Path::to_path_buf)
+                })
             })
             .collect();
         dirs.sort();
         dirs.dedup();
         for dir in dirs {
-            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
             for path in entries.flatten().map(|e| e.path()) {
                 if path.extension().is_none_or(|x| x != "py") || orphans.contains_key(&path) {
                     continue;

@@ -30,7 +30,10 @@ fn default_roots_skip_generated_hidden_venv_and_ignored_dirs() {
     f.write("src/pkg/__init__.py", "")
         .write("src/pkg/mod.py", SPEC)
         .write("top.py", SPEC)
-        .write("tests/test_top.py", "import jaunt\n\n@jaunt.test\ndef test_f(): ...\n")
+        .write(
+            "tests/test_top.py",
+            "import jaunt\n\n@jaunt.test\ndef test_f(): ...\n",
+        )
         .write("src/pkg/__generated__/mod.py", SPEC)
         .write(".hidden/h.py", SPEC)
         .write("venv/lib/v.py", SPEC)
@@ -39,7 +42,10 @@ fn default_roots_skip_generated_hidden_venv_and_ignored_dirs() {
         .write("ignored/i.py", SPEC)
         .write(".gitignore", "ignored/\n")
         .write("my-script.py", SPEC);
-    assert_eq!(spec_refs(&f, &[]), ["pkg.mod:f", "top:f", "test_top:test_f"]);
+    assert_eq!(
+        spec_refs(&f, &[]),
+        ["pkg.mod:f", "top:f", "test_top:test_f"]
+    );
 }
 
 #[test]
@@ -94,7 +100,10 @@ fn parsed_count(err: &str) -> usize {
 /// Sets a file's mtime into the past so it is not "racy" against the cache.
 fn age(f: &Fixture, rel: &str, secs_ago: u64) {
     let t = std::time::SystemTime::now() - std::time::Duration::from_secs(secs_ago);
-    let file = std::fs::File::options().write(true).open(f.path(rel)).unwrap();
+    let file = std::fs::File::options()
+        .write(true)
+        .open(f.path(rel))
+        .unwrap();
     file.set_modified(t).unwrap();
 }
 
@@ -116,7 +125,11 @@ fn parse_cache_hits_invalidates_and_survives_corruption() {
     assert_eq!(parsed_count(&err), 1, "one changed file: {err}");
     assert_eq!(spec_refs(&f, &[]), ["a:g", "b:f"]);
 
-    std::fs::write(f.path(".jaunt/cache/parse-v1.bin"), b"\x00garbage not a cache").unwrap();
+    std::fs::write(
+        f.path(".jaunt/cache/parse-v1.bin"),
+        b"\x00garbage not a cache",
+    )
+    .unwrap();
     let (code, _, err) = f.run(&["-v", "specs"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(parsed_count(&err), 2, "corrupt cache ignored: {err}");
@@ -132,7 +145,10 @@ fn parse_cache_hits_invalidates_and_survives_corruption() {
 fn racy_change_within_mtime_granularity_is_reparsed() {
     let f = project();
     f.write("a.py", SPEC);
-    let before = std::fs::metadata(f.path("a.py")).unwrap().modified().unwrap();
+    let before = std::fs::metadata(f.path("a.py"))
+        .unwrap()
+        .modified()
+        .unwrap();
     f.ok(&["specs"]);
     // Same size, same mtime, different content: only the racy rule saves us.
     f.write("a.py", "import jaunt\n\n@jaunt.magic\ndef h(): ...\n");
@@ -149,7 +165,10 @@ fn racy_change_within_mtime_granularity_is_reparsed() {
 fn syntax_error_names_file_and_line_and_other_files_still_report() {
     let f = project();
     f.write("good.py", SPEC)
-        .write("bad.py", "import jaunt\n\n@jaunt.magic\ndef f(:\n    pass\n")
+        .write(
+            "bad.py",
+            "import jaunt\n\n@jaunt.magic\ndef f(:\n    pass\n",
+        )
         .write("worse.py", "import jaunt\n\n\nx = (\n");
     let (code, out, err) = f.run(&["specs"]);
     assert_eq!(code, 2, "{err}");
@@ -175,20 +194,32 @@ fn non_static_deps_is_an_error_with_a_fix() {
 #[test]
 fn unknown_config_key_suggests_the_right_one() {
     let f = Fixture::new();
-    f.write("jaunt.toml", "version = 1\n\n[paths]\nsource_root = [\"src\"]\n");
+    f.write(
+        "jaunt.toml",
+        "version = 1\n\n[paths]\nsource_root = [\"src\"]\n",
+    );
     let (code, _, err) = f.run(&["specs"]);
     assert_eq!(code, 2);
-    assert!(err.contains("jaunt.toml:4: unknown key `paths.source_root`"), "{err}");
+    assert!(
+        err.contains("jaunt.toml:4: unknown key `paths.source_root`"),
+        "{err}"
+    );
     assert!(err.contains("did you mean `paths.source_roots`?"), "{err}");
 }
 
 #[test]
 fn missing_explicit_source_root_is_an_error_missing_defaults_are_not() {
     let f = Fixture::new();
-    f.write("jaunt.toml", "version = 1\n[paths]\nsource_roots = [\"lib\"]\n");
+    f.write(
+        "jaunt.toml",
+        "version = 1\n[paths]\nsource_roots = [\"lib\"]\n",
+    );
     let (code, _, err) = f.run(&["specs"]);
     assert_eq!(code, 2);
-    assert!(err.contains("jaunt.toml:3: source root `lib` does not exist"), "{err}");
+    assert!(
+        err.contains("jaunt.toml:3: source root `lib` does not exist"),
+        "{err}"
+    );
     let g = Fixture::new();
     g.write("jaunt.toml", "version = 1\n").write("m.py", SPEC);
     assert_eq!(spec_refs(&g, &[]), ["m:f"]);
@@ -206,10 +237,19 @@ fn pyproject_tool_jaunt_and_root_discovery_from_a_subdirectory() {
         .args(["specs", "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("pkg.m:f"));
     let none = tempfile::tempdir().unwrap();
-    let out = f.jaunt().current_dir(none.path()).args(["specs"]).output().unwrap();
+    let out = f
+        .jaunt()
+        .current_dir(none.path())
+        .args(["specs"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("jaunt init"));
 }

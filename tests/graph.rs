@@ -8,7 +8,10 @@ use serde_json::{Value, json};
 
 fn project() -> Fixture {
     let f = Fixture::new();
-    f.write("jaunt.toml", "version = 1\n[paths]\nsource_roots = [\"src\"]\n");
+    f.write(
+        "jaunt.toml",
+        "version = 1\n[paths]\nsource_roots = [\"src\"]\n",
+    );
     f
 }
 
@@ -73,7 +76,10 @@ def by_set(): ...
     assert_eq!(deps_of(&g, "pkg.user:by_chain"), ["pkg.base:c"]);
     assert_eq!(deps_of(&g, "pkg.user:by_ref_string"), ["pkg.base:D"]);
     assert_eq!(deps_of(&g, "pkg.user:by_dot_shorthand"), ["pkg.base:a"]);
-    assert_eq!(deps_of(&g, "pkg.user:by_list"), ["pkg.base:a", "pkg.base:b"]);
+    assert_eq!(
+        deps_of(&g, "pkg.user:by_list"),
+        ["pkg.base:a", "pkg.base:b"]
+    );
     assert_eq!(deps_of(&g, "pkg.user:by_tuple"), ["pkg.base:c"]);
     assert_eq!(deps_of(&g, "pkg.user:by_set"), ["pkg.base:D", "pkg.base:a"]);
     assert_eq!(g["modules"]["pkg.user"], json!(["pkg.base"]));
@@ -89,10 +95,7 @@ fn inference_through_names_attributes_and_nested_specs() {
             "src/app/sub/sub.py",
             "import jaunt\n\n@jaunt.magic\nclass Foo: ...\n",
         )
-        .write(
-            "src/app/sub/__init__.py",
-            "",
-        )
+        .write("src/app/sub/__init__.py", "")
         .write(
             "src/app/models.py",
             "from jaunt import magic\n\n@magic\nclass User: ...\n\n@magic()\ndef helper(): ...\n",
@@ -125,9 +128,15 @@ def via_alias() -> "None":
         );
     let g = graph(&f, &[]);
     assert_eq!(deps_of(&g, "app.service:Service.find"), ["app.models:User"]);
-    assert_eq!(deps_of(&g, "app.service:via_import_chain"), ["app.models:helper"]);
+    assert_eq!(
+        deps_of(&g, "app.service:via_import_chain"),
+        ["app.models:helper"]
+    );
     assert_eq!(deps_of(&g, "app.service:via_alias"), ["app.sub.sub:Foo"]);
-    assert!(g["specs"].get("app.service:Service").is_none(), "plain class is no spec");
+    assert!(
+        g["specs"].get("app.service:Service").is_none(),
+        "plain class is no spec"
+    );
 }
 
 #[test]
@@ -157,7 +166,10 @@ fn re_exports_two_levels_and_relative() {
             "import jaunt\nimport pkg\nfrom pkg import Thing, Renamed\n\n@jaunt.magic\ndef make(t: Thing) -> Renamed: ...\n\n@jaunt.magic\ndef via_attr():\n    return pkg.Thing()\n",
         );
     let g = graph(&f, &[]);
-    assert_eq!(deps_of(&g, "consumer:make"), ["pkg.mid.deep:Thing", "pkg.rel.impl:Other"]);
+    assert_eq!(
+        deps_of(&g, "consumer:make"),
+        ["pkg.mid.deep:Thing", "pkg.rel.impl:Other"]
+    );
     assert_eq!(deps_of(&g, "consumer:via_attr"), ["pkg.mid.deep:Thing"]);
 }
 
@@ -166,7 +178,10 @@ fn re_export_cycle_does_not_hang() {
     let f = project();
     f.write("src/a/__init__.py", "from b import X\n")
         .write("src/b/__init__.py", "from a import X\n")
-        .write("src/c.py", "import jaunt\nfrom a import X\n\n@jaunt.magic\ndef f(x: X): ...\n");
+        .write(
+            "src/c.py",
+            "import jaunt\nfrom a import X\n\n@jaunt.magic\ndef f(x: X): ...\n",
+        );
     let g = graph(&f, &[]);
     assert_eq!(deps_of(&g, "c:f"), Vec::<String>::new());
 }
@@ -219,7 +234,13 @@ def test_like(): ...
     let specs = out["specs"].as_array().unwrap();
     let refs: Vec<(&str, &str, &str)> = specs
         .iter()
-        .map(|s| (s["ref"].as_str().unwrap(), s["kind"].as_str().unwrap(), s["definition"].as_str().unwrap()))
+        .map(|s| {
+            (
+                s["ref"].as_str().unwrap(),
+                s["kind"].as_str().unwrap(),
+                s["definition"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         refs,
@@ -266,7 +287,10 @@ fn no_infer_deps_flag_and_config_and_per_spec() {
     assert!(deps_of(&g, "user:opts_out").is_empty());
     let g = graph(&f, &["--no-infer-deps"]);
     assert!(deps_of(&g, "user:infers").is_empty());
-    f.write("jaunt.toml", "version = 1\n[paths]\nsource_roots = [\"src\"]\n[build]\ninfer_deps = false\n");
+    f.write(
+        "jaunt.toml",
+        "version = 1\n[paths]\nsource_roots = [\"src\"]\n[build]\ninfer_deps = false\n",
+    );
     let g = graph(&f, &[]);
     assert!(deps_of(&g, "user:infers").is_empty());
 }
@@ -284,15 +308,25 @@ fn verbose_reports_unresolved_inferred_deps() {
     let (code, _, err) = f.run(&["-v", "graph", "--format", "json"]);
     assert_eq!(code, 0);
     assert!(
-        err.contains("unresolved inferred dep: mod:f uses 'Optional' (from typing) at src/mod.py:7"),
+        err.contains(
+            "unresolved inferred dep: mod:f uses 'Optional' (from typing) at src/mod.py:7"
+        ),
         "{err}"
     );
     assert!(
-        err.contains("unresolved inferred dep: mod:f uses 'Missing' (from other.lib) at src/mod.py:7"),
+        err.contains(
+            "unresolved inferred dep: mod:f uses 'Missing' (from other.lib) at src/mod.py:7"
+        ),
         "{err}"
     );
-    assert!(!err.contains("uses 'magic'"), "jaunt names are never reported: {err}");
-    assert!(err.contains("dropped dep: mod:f deps= entry 'nowhere:Thing'"), "{err}");
+    assert!(
+        !err.contains("uses 'magic'"),
+        "jaunt names are never reported: {err}"
+    );
+    assert!(
+        err.contains("dropped dep: mod:f deps= entry 'nowhere:Thing'"),
+        "{err}"
+    );
 }
 
 fn cycle_project(modules: &[(&str, &str)]) -> Fixture {
@@ -306,14 +340,27 @@ fn cycle_project(modules: &[(&str, &str)]) -> Fixture {
 #[test]
 fn two_module_cycle_is_reported_in_spec_terms() {
     let f = cycle_project(&[
-        ("a", "import jaunt\nfrom b import G\n\n@jaunt.magic\ndef F(g: G): ...\n"),
-        ("b", "import jaunt\nimport a\n\n@jaunt.magic(deps=[a.F])\ndef G(): ...\n"),
+        (
+            "a",
+            "import jaunt\nfrom b import G\n\n@jaunt.magic\ndef F(g: G): ...\n",
+        ),
+        (
+            "b",
+            "import jaunt\nimport a\n\n@jaunt.magic(deps=[a.F])\ndef G(): ...\n",
+        ),
     ]);
-    for args in [vec!["graph"], vec!["graph", "--format", "json"], vec!["specs", "--json"]] {
+    for args in [
+        vec!["graph"],
+        vec!["graph", "--format", "json"],
+        vec!["specs", "--json"],
+    ] {
         let (code, out, err) = f.run(&args);
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(out.is_empty(), "nothing on stdout: {out}");
-        assert!(err.contains("dependency cycle between modules: a -> b -> a"), "{err}");
+        assert!(
+            err.contains("dependency cycle between modules: a -> b -> a"),
+            "{err}"
+        );
         assert!(err.contains("a:F -> b:G -> a:F"), "{err}");
         assert!(err.contains("a:F -> b:G  (src/a.py:5, inferred)"), "{err}");
         assert!(err.contains("b:G -> a:F  (src/b.py:4, deps=)"), "{err}");
@@ -324,17 +371,45 @@ fn two_module_cycle_is_reported_in_spec_terms() {
 #[test]
 fn three_module_cycle_and_two_independent_cycles() {
     let f = cycle_project(&[
-        ("x", "import jaunt\nfrom y import Y\n\n@jaunt.magic\ndef X(v: Y): ...\n"),
-        ("y", "import jaunt\nfrom z import Z\n\n@jaunt.magic\ndef Y(v: Z): ...\n"),
-        ("z", "import jaunt\nfrom x import X\n\n@jaunt.magic\ndef Z(v: X): ...\n"),
-        ("p", "import jaunt\nfrom q import Q\n\n@jaunt.magic\ndef P(v: Q): ...\n"),
-        ("q", "import jaunt\nfrom p import P\n\n@jaunt.magic\ndef Q(v: P): ...\n"),
-        ("ok", "import jaunt\nfrom p import P\n\n@jaunt.magic\ndef fine(v: P): ...\n"),
+        (
+            "x",
+            "import jaunt\nfrom y import Y\n\n@jaunt.magic\ndef X(v: Y): ...\n",
+        ),
+        (
+            "y",
+            "import jaunt\nfrom z import Z\n\n@jaunt.magic\ndef Y(v: Z): ...\n",
+        ),
+        (
+            "z",
+            "import jaunt\nfrom x import X\n\n@jaunt.magic\ndef Z(v: X): ...\n",
+        ),
+        (
+            "p",
+            "import jaunt\nfrom q import Q\n\n@jaunt.magic\ndef P(v: Q): ...\n",
+        ),
+        (
+            "q",
+            "import jaunt\nfrom p import P\n\n@jaunt.magic\ndef Q(v: P): ...\n",
+        ),
+        (
+            "ok",
+            "import jaunt\nfrom p import P\n\n@jaunt.magic\ndef fine(v: P): ...\n",
+        ),
     ]);
     let (code, _, err) = f.run(&["graph"]);
     assert_eq!(code, 2);
-    assert!(err.contains("dependency cycle between modules: p -> q -> p"), "{err}");
-    assert!(err.contains("dependency cycle between modules: x -> y -> z -> x"), "{err}");
+    assert!(
+        err.contains("dependency cycle between modules: p -> q -> p"),
+        "{err}"
+    );
+    assert!(
+        err.contains("dependency cycle between modules: x -> y -> z -> x"),
+        "{err}"
+    );
     assert!(err.contains("x:X -> y:Y -> z:Z -> x:X"), "{err}");
-    assert_eq!(err.matches("dependency cycle between modules").count(), 2, "{err}");
+    assert_eq!(
+        err.matches("dependency cycle between modules").count(),
+        2,
+        "{err}"
+    );
 }

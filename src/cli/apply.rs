@@ -94,7 +94,10 @@ pub fn run_kinds(
         Event::Began(m) => {
             let n = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
             if fancy {
-                bar.set_message(format!("{n} in flight, {} failed — {m}", failed.load(Ordering::SeqCst)));
+                bar.set_message(format!(
+                    "{n} in flight, {} failed — {m}",
+                    failed.load(Ordering::SeqCst)
+                ));
             }
         }
         Event::Finished { module, status } => {
@@ -110,7 +113,14 @@ pub fn run_kinds(
             }
         }
     };
-    let result = apply::apply(project, session, kinds, &args.options(global), &cancel, &progress);
+    let result = apply::apply(
+        project,
+        session,
+        kinds,
+        &args.options(global),
+        &cancel,
+        &progress,
+    );
     bar.finish_and_clear();
     result
 }

@@ -26,7 +26,11 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     if global.json {
         output::json(&serde_json::json!({ "removed": rel, "dry_run": args.dry_run }));
     } else if !global.quiet {
-        let verb = if args.dry_run { "would remove" } else { "removed" };
+        let verb = if args.dry_run {
+            "would remove"
+        } else {
+            "removed"
+        };
         for r in &rel {
             println!("{verb} {r}");
         }

@@ -78,8 +78,17 @@ pub fn print_plan(plan: &Plan, all: bool) {
         let mut mods: Vec<_> = plan.modules.iter().filter(|m| m.status == status).collect();
         mods.sort_by(|a, b| (&a.name, a.kind).cmp(&(&b.name, b.kind)));
         for m in mods {
-            let kind = if m.kind == SpecKind::Test { " [test]" } else { "" };
-            println!("  {} {}{kind} ({})", symbol(status), style(&m.name).bold(), status.as_str());
+            let kind = if m.kind == SpecKind::Test {
+                " [test]"
+            } else {
+                ""
+            };
+            println!(
+                "  {} {}{kind} ({})",
+                symbol(status),
+                style(&m.name).bold(),
+                status.as_str()
+            );
             for r in &m.reasons {
                 println!("      {}", style(r).dim());
             }
@@ -125,7 +134,12 @@ pub fn run_check(global: &GlobalArgs) -> CmdResult {
     if global.json {
         output::json(&to_json(&result.plan, result.ok()));
     } else {
-        for m in result.plan.modules.iter().filter(|m| m.status != Status::Fresh) {
+        for m in result
+            .plan
+            .modules
+            .iter()
+            .filter(|m| m.status != Status::Fresh)
+        {
             eprintln!(
                 "{} {} ({}): {}",
                 style("stale").red().bold().for_stderr(),
@@ -135,17 +149,25 @@ pub fn run_check(global: &GlobalArgs) -> CmdResult {
             );
         }
         if !result.lock_up_to_date {
-            eprintln!("{} jaunt.lock is missing or out of date", style("stale").red().bold().for_stderr());
+            eprintln!(
+                "{} jaunt.lock is missing or out of date",
+                style("stale").red().bold().for_stderr()
+            );
         }
         if result.ok() && !global.quiet {
-            println!("ok: {} module(s) fresh, jaunt.lock up to date", result.plan.modules.len());
+            println!(
+                "ok: {} module(s) fresh, jaunt.lock up to date",
+                result.plan.modules.len()
+            );
         }
     }
     if result.ok() {
         Ok(exit::OK)
     } else {
         if !global.json {
-            eprintln!("hint: run `jaunt apply` (or `jaunt apply --offline` to restore from the store) and commit jaunt.lock");
+            eprintln!(
+                "hint: run `jaunt apply` (or `jaunt apply --offline` to restore from the store) and commit jaunt.lock"
+            );
         }
         Ok(exit::GATE)
     }
@@ -154,7 +176,11 @@ pub fn run_check(global: &GlobalArgs) -> CmdResult {
 /// `jaunt status`: the plan's one-line summary.
 pub fn run_status(global: &GlobalArgs) -> CmdResult {
     let (project, session) = load(global)?;
-    let plan = session.plan(&project, &check::kinds(&session), !global.targets.is_empty());
+    let plan = session.plan(
+        &project,
+        &check::kinds(&session),
+        !global.targets.is_empty(),
+    );
     if global.json {
         output::json(&to_json(&plan, plan.all_fresh()));
     } else {

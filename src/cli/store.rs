@@ -66,7 +66,11 @@ pub fn run(global: &GlobalArgs, cmd: &StoreCommand) -> CmdResult {
                     report.corrupt.len()
                 );
             }
-            Ok(if report.corrupt.is_empty() { exit::OK } else { exit::GATE })
+            Ok(if report.corrupt.is_empty() {
+                exit::OK
+            } else {
+                exit::GATE
+            })
         }
         StoreCommand::Gc { keep_lock, max_age } => {
             let mut locks: Vec<PathBuf> = keep_lock.clone();

@@ -11,7 +11,12 @@ use std::path::Path;
 /// Writes `body` as `module`'s generated file, plus the `__init__.py` its
 /// generated package needs. Skips the write when the file already holds
 /// exactly these bytes.
-pub fn write_module(module: &ModuleNode, generated_dir: &str, inputs: Digest, body: &str) -> Result<()> {
+pub fn write_module(
+    module: &ModuleNode,
+    generated_dir: &str,
+    inputs: Digest,
+    body: &str,
+) -> Result<()> {
     let path = genfile::output_path(module, generated_dir);
     let inside = path
         .parent()
@@ -30,7 +35,8 @@ pub fn write_module(module: &ModuleNode, generated_dir: &str, inputs: Digest, bo
     }
     for init in genfile::package_inits(module, generated_dir) {
         if !init.exists() {
-            write_atomic(&init, b"").map_err(|e| JauntError::io(format!("writing {}", init.display()), e))?;
+            write_atomic(&init, b"")
+                .map_err(|e| JauntError::io(format!("writing {}", init.display()), e))?;
         }
     }
     let header = Header {
@@ -45,7 +51,8 @@ pub fn write_module(module: &ModuleNode, generated_dir: &str, inputs: Digest, bo
     if std::fs::read(&path).is_ok_and(|old| old == text.as_bytes()) {
         return Ok(());
     }
-    write_atomic(&path, text.as_bytes()).map_err(|e| JauntError::io(format!("writing {}", path.display()), e))
+    write_atomic(&path, text.as_bytes())
+        .map_err(|e| JauntError::io(format!("writing {}", path.display()), e))
 }
 
 /// Deletes an orphaned generated file (only one jaunt wrote).

@@ -52,7 +52,9 @@ pub fn run<R: Send>(
         let mut running = 0;
         loop {
             while running < jobs.max(1) && !cancel.load(Ordering::SeqCst) {
-                let Some((_, std::cmp::Reverse(i))) = ready.pop() else { break };
+                let Some((_, std::cmp::Reverse(i))) = ready.pop() else {
+                    break;
+                };
                 let tx = tx.clone();
                 running += 1;
                 scope.spawn(move || {
@@ -114,12 +116,18 @@ fn critical_paths(dependents: &[Vec<usize>]) -> Vec<usize> {
         if let Some(&v) = memo.get(&i) {
             return v;
         }
-        let v = 1 + dependents[i].iter().map(|&d| visit(d, dependents, memo)).max().unwrap_or(0);
+        let v = 1 + dependents[i]
+            .iter()
+            .map(|&d| visit(d, dependents, memo))
+            .max()
+            .unwrap_or(0);
         memo.insert(i, v);
         v
     }
     let mut memo = HashMap::new();
-    (0..dependents.len()).map(|i| visit(i, dependents, &mut memo)).collect()
+    (0..dependents.len())
+        .map(|i| visit(i, dependents, &mut memo))
+        .collect()
 }
 
 #[cfg(test)]
@@ -183,7 +191,14 @@ mod tests {
     fn cancelled_before_start() {
         let deps = vec![vec![], vec![]];
         let mut outcomes = Vec::new();
-        run(2, &deps, 1, &AtomicBool::new(true), |_| Ok(()), |i, o| outcomes.push((i, o)));
+        run(
+            2,
+            &deps,
+            1,
+            &AtomicBool::new(true),
+            |_| Ok(()),
+            |i, o| outcomes.push((i, o)),
+        );
         assert_eq!(outcomes.len(), 2);
         assert!(outcomes.iter().all(|(_, o)| *o == Outcome::Cancelled));
     }

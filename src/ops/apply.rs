@@ -52,9 +52,14 @@ pub struct ApplyReport {
 /// Progress as modules move, for the CLI's bar or plain lines.
 pub enum Event<'a> {
     /// Generation of `total` modules is starting.
-    Start { total: usize },
+    Start {
+        total: usize,
+    },
     Began(&'a ModuleName),
-    Finished { module: &'a ModuleName, status: &'a str },
+    Finished {
+        module: &'a ModuleName,
+        status: &'a str,
+    },
 }
 
 /// Runs apply for `kinds` (build for `jaunt apply`; `jaunt test` adds test).
@@ -80,7 +85,10 @@ pub fn apply(
         match mp.status {
             Status::Fresh => {
                 report.fresh.push(mp.name.to_string());
-                built.insert((mp.kind, mp.name.clone()), (known(mp.inputs), known(mp.artifact)));
+                built.insert(
+                    (mp.kind, mp.name.clone()),
+                    (known(mp.inputs), known(mp.artifact)),
+                );
             }
             Status::Restore | Status::Rewrite => {
                 let module = &ctx.graph.modules[&mp.name];
@@ -92,12 +100,17 @@ pub fn apply(
                             &mut report.rewritten
                         };
                         list.push(mp.name.to_string());
-                        built.insert((mp.kind, mp.name.clone()), (known(mp.inputs), known(mp.artifact)));
+                        built.insert(
+                            (mp.kind, mp.name.clone()),
+                            (known(mp.inputs), known(mp.artifact)),
+                        );
                     }
                     // A corrupt or vanished store object: generate instead.
                     Err(_) if !opts.offline => dag.push(mp),
                     Err(e) => {
-                        report.failed.insert(mp.name.to_string(), vec![e.to_string()]);
+                        report
+                            .failed
+                            .insert(mp.name.to_string(), vec![e.to_string()]);
                     }
                 }
             }
@@ -111,7 +124,17 @@ pub fn apply(
     }
     if !dag.is_empty() {
         let generator = generate::backend_from_config(&project.config)?;
-        run_dag(project, session, generator.as_ref(), &dag, &mut built, &mut report, opts, cancel, progress);
+        run_dag(
+            project,
+            session,
+            generator.as_ref(),
+            &dag,
+            &mut built,
+            &mut report,
+            opts,
+            cancel,
+            progress,
+        );
     }
     report.lock_changed = write_lock(project, session, kinds, &built, &plan, opts)?;
     for list in [
@@ -147,7 +170,14 @@ fn gate(project: &Project, session: &Session, plan: &Plan, opts: &ApplyOptions) 
         .modules
         .iter()
         .filter(|m| matches!(m.status, Status::Generate | Status::Pending))
-        .map(|m| format!("  {} ({}): {}", m.name, m.status.as_str(), m.reasons.join("; ")))
+        .map(|m| {
+            format!(
+                "  {} ({}): {}",
+                m.name,
+                m.status.as_str(),
+                m.reasons.join("; ")
+            )
+        })
         .collect();
     if opts.offline && !needs.is_empty() {
         return Err(JauntError::Gate(format!(
@@ -178,13 +208,23 @@ fn gate(project: &Project, session: &Session, plan: &Plan, opts: &ApplyOptions) 
 
 /// Writes a restore or rewrite from the store (or adopts the intact file
 /// on disk into the store).
-fn materialize_known(session: &Session, ctx: &KeyContext<'_>, module: &ModuleNode, mp: &ModulePlan) -> Result<()> {
+fn materialize_known(
+    session: &Session,
+    ctx: &KeyContext<'_>,
+    module: &ModuleNode,
+    mp: &ModulePlan,
+) -> Result<()> {
     let inputs = known(mp.inputs);
     let artifact = known(mp.artifact);
     if mp.source == Source::Disk {
-        let text = std::fs::read_to_string(&mp.output).map_err(|e| JauntError::io(format!("reading {}", mp.output.display()), e))?;
-        let (_, body) = genfile::parse(&text).ok_or_else(|| JauntError::Other(format!("{} lost its header", mp.output.display())))?;
-        session.store.put_artifact(body.as_bytes()).map_err(store_err)?;
+        let text = std::fs::read_to_string(&mp.output)
+            .map_err(|e| JauntError::io(format!("reading {}", mp.output.display()), e))?;
+        let (_, body) = genfile::parse(&text)
+            .ok_or_else(|| JauntError::Other(format!("{} lost its header", mp.output.display())))?;
+        session
+            .store
+            .put_artifact(body.as_bytes())
+            .map_err(store_err)?;
         record_action(session, inputs, artifact, None)?;
         return Ok(());
     }
@@ -193,7 +233,8 @@ fn materialize_known(session: &Session, ctx: &KeyContext<'_>, module: &ModuleNod
         .get_artifact(&artifact)
         .map_err(store_err)?
         .ok_or_else(|| JauntError::Other(format!("artifact {artifact} missing from the store")))?;
-    let body = String::from_utf8(body).map_err(|_| JauntError::Other(format!("artifact {artifact} is not UTF-8")))?;
+    let body = String::from_utf8(body)
+        .map_err(|_| JauntError::Other(format!("artifact {artifact} is not UTF-8")))?;
     if mp.status == Status::Restore {
         record_action(session, inputs, artifact, None)?;
     }
@@ -204,8 +245,19 @@ fn store_err(e: crate::store::StoreError) -> JauntError {
     JauntError::Other(e.to_string())
 }
 
-fn record_action(session: &Session, inputs: Digest, artifact: Digest, usage: Option<Usage>) -> Result<()> {
-    if session.store.get_action(&inputs).ok().flatten().is_some_and(|a| a.artifact == artifact) {
+fn record_action(
+    session: &Session,
+    inputs: Digest,
+    artifact: Digest,
+    usage: Option<Usage>,
+) -> Result<()> {
+    if session
+        .store
+        .get_action(&inputs)
+        .ok()
+        .flatten()
+        .is_some_and(|a| a.artifact == artifact)
+    {
         return Ok(());
     }
     let entry = ActionEntry {
@@ -242,10 +294,15 @@ fn run_dag(
     cancel: &AtomicBool,
     progress: &(dyn Fn(Event<'_>) + Sync),
 ) {
-    let index: HashMap<(SpecKind, &ModuleName), usize> =
-        dag.iter().enumerate().map(|(i, m)| ((m.kind, &m.name), i)).collect();
-    let contexts: HashMap<SpecKind, KeyContext<'_>> =
-        dag.iter().map(|m| (m.kind, session.key_context(project, m.kind))).collect();
+    let index: HashMap<(SpecKind, &ModuleName), usize> = dag
+        .iter()
+        .enumerate()
+        .map(|(i, m)| ((m.kind, &m.name), i))
+        .collect();
+    let contexts: HashMap<SpecKind, KeyContext<'_>> = dag
+        .iter()
+        .map(|m| (m.kind, session.key_context(project, m.kind)))
+        .collect();
     let deps: Vec<Vec<usize>> = dag
         .iter()
         .map(|m| {
@@ -255,7 +312,8 @@ fn run_dag(
                 .collect()
         })
         .collect();
-    let artifacts: Mutex<HashMap<(SpecKind, ModuleName), (Digest, Digest)>> = Mutex::new(built.clone());
+    let artifacts: Mutex<HashMap<(SpecKind, ModuleName), (Digest, Digest)>> =
+        Mutex::new(built.clone());
     let calls = AtomicU64::new(0);
     let usage = Mutex::new(Usage::default());
     progress(Event::Start { total: dag.len() });
@@ -277,7 +335,9 @@ fn run_dag(
                     .filter_map(|d| all.get(&(mp.kind, d.clone())).map(|(_, a)| (d.clone(), *a)))
                     .collect()
             };
-            let result = build_one(project, session, generator, ctx, module, mp, &arts, opts, &calls, &usage);
+            let result = build_one(
+                project, session, generator, ctx, module, mp, &arts, opts, &calls, &usage,
+            );
             let status = match &result {
                 Ok(b) => b.how.as_str(),
                 Err(_) => "failed",
@@ -288,7 +348,10 @@ fn run_dag(
                     .unwrap_or_else(|e| e.into_inner())
                     .insert((mp.kind, mp.name.clone()), (b.inputs, b.artifact));
             }
-            progress(Event::Finished { module: &mp.name, status });
+            progress(Event::Finished {
+                module: &mp.name,
+                status,
+            });
             match result {
                 Ok(b) => Ok(Ok(b)),
                 Err(f) => Err(Err(f)),
@@ -349,16 +412,28 @@ fn build_one(
         errors: vec!["a dependency has no artifact".into()],
     })?;
     if !opts.force {
-        let entry = session.lock.as_ref().and_then(|l| l.module(module.kind, &module.name));
+        let entry = session
+            .lock
+            .as_ref()
+            .and_then(|l| l.module(module.kind, &module.name));
         let disk = DiskState::read(&mp.output);
         if let Some(e) = entry.filter(|e| e.inputs == inputs) {
             if disk.matches(&inputs, &e.artifact) {
-                return Ok(Built { inputs, artifact: e.artifact, how: Status::Fresh });
+                return Ok(Built {
+                    inputs,
+                    artifact: e.artifact,
+                    how: Status::Fresh,
+                });
             }
             if let Ok(Some(body)) = session.store.get_artifact(&e.artifact) {
                 let body = String::from_utf8_lossy(&body);
-                materialize::write_module(module, ctx.generated_dir, inputs, &body).map_err(fail)?;
-                return Ok(Built { inputs, artifact: e.artifact, how: Status::Rewrite });
+                materialize::write_module(module, ctx.generated_dir, inputs, &body)
+                    .map_err(fail)?;
+                return Ok(Built {
+                    inputs,
+                    artifact: e.artifact,
+                    how: Status::Rewrite,
+                });
             }
         }
         if let Ok(Some(action)) = session.store.get_action(&inputs)
@@ -366,7 +441,11 @@ fn build_one(
         {
             let body = String::from_utf8_lossy(&body);
             materialize::write_module(module, ctx.generated_dir, inputs, &body).map_err(fail)?;
-            return Ok(Built { inputs, artifact: action.artifact, how: Status::Restore });
+            return Ok(Built {
+                inputs,
+                artifact: action.artifact,
+                how: Status::Restore,
+            });
         }
     }
     if opts.offline {
@@ -375,7 +454,12 @@ fn build_one(
         });
     }
     let request = request_for(project, session, ctx, module, arts).map_err(fail)?;
-    let result = generate::generate_with_retry(generator, &session.prompts, &request, project.config.build.max_attempts);
+    let result = generate::generate_with_retry(
+        generator,
+        &session.prompts,
+        &request,
+        project.config.build.max_attempts,
+    );
     let (output, attempts) = match result {
         Ok(out) => {
             let n = out.attempts;
@@ -390,10 +474,17 @@ fn build_one(
     calls.fetch_add(u64::from(attempts), Ordering::SeqCst);
     let out_usage = output.usage.unwrap_or_default();
     add_usage(usage, &out_usage);
-    let artifact = session.store.put_artifact(output.source.as_bytes()).map_err(|e| fail(store_err(e)))?;
+    let artifact = session
+        .store
+        .put_artifact(output.source.as_bytes())
+        .map_err(|e| fail(store_err(e)))?;
     record_action(session, inputs, artifact, output.usage).map_err(fail)?;
     materialize::write_module(module, ctx.generated_dir, inputs, &output.source).map_err(fail)?;
-    Ok(Built { inputs, artifact, how: Status::Generate })
+    Ok(Built {
+        inputs,
+        artifact,
+        how: Status::Generate,
+    })
 }
 
 fn add_usage(total: &Mutex<Usage>, u: &Usage) {
@@ -415,7 +506,8 @@ fn request_for(
     let mut source_of = |r: &crate::names::SpecRef, range: (u32, u32)| -> Result<String> {
         if !sources.contains_key(&r.module) {
             let file = &project.discovery.files[&r.module];
-            let text = std::fs::read_to_string(&file.path).map_err(|e| JauntError::io(format!("reading {}", file.path.display()), e))?;
+            let text = std::fs::read_to_string(&file.path)
+                .map_err(|e| JauntError::io(format!("reading {}", file.path.display()), e))?;
             sources.insert(&project.discovery.files[&r.module].module, text);
         }
         let text = &sources[&r.module];
@@ -437,7 +529,11 @@ fn request_for(
     }
     let mut dependency_apis = Vec::new();
     for (r, _) in ctx.dependency_apis(module) {
-        let node = ctx.graph.specs.get(&r).or_else(|| ctx.graph.external.get(&r));
+        let node = ctx
+            .graph
+            .specs
+            .get(&r)
+            .or_else(|| ctx.graph.external.get(&r));
         if let Some(node) = node {
             dependency_apis.push(DependencyApi {
                 spec_ref: r.clone(),
@@ -447,12 +543,16 @@ fn request_for(
     }
     let mut dependency_modules = Vec::new();
     for d in ctx.dep_modules(module) {
-        let Some(artifact) = arts.get(d) else { continue };
+        let Some(artifact) = arts.get(d) else {
+            continue;
+        };
         let body = session
             .store
             .get_artifact(artifact)
             .map_err(store_err)?
-            .ok_or_else(|| JauntError::Other(format!("artifact of dependency {d} missing from the store")))?;
+            .ok_or_else(|| {
+                JauntError::Other(format!("artifact of dependency {d} missing from the store"))
+            })?;
         dependency_modules.push(DependencyModule {
             module: d.clone(),
             source: String::from_utf8_lossy(&body).into_owned(),
@@ -472,7 +572,13 @@ fn request_for(
 
 /// The lockfile as it would be if the plan were carried out without any
 /// generation: what `--locked` and `check` compare against.
-pub fn lock_after(project: &Project, session: &Session, kinds: &[SpecKind], plan: &Plan, targeted: bool) -> Lockfile {
+pub fn lock_after(
+    project: &Project,
+    session: &Session,
+    kinds: &[SpecKind],
+    plan: &Plan,
+    targeted: bool,
+) -> Lockfile {
     let mut built = HashMap::new();
     for m in &plan.modules {
         if let (Some(i), Some(a)) = (m.inputs, m.artifact) {
@@ -504,7 +610,9 @@ fn next_lock(
         }
     }
     if !targeted {
-        modules.retain(|(name, kind), _| !kinds.contains(kind) || project.graph(*kind).modules.contains_key(name));
+        modules.retain(|(name, kind), _| {
+            !kinds.contains(kind) || project.graph(*kind).modules.contains_key(name)
+        });
     }
     for ((kind, name), (inputs, artifact)) in built {
         let ctx = session.key_context(project, *kind);
@@ -518,7 +626,11 @@ fn next_lock(
     Lockfile {
         generator: session.generator.clone(),
         modules: modules.into_values().collect(),
-        skills: session.lock.as_ref().map(|l| l.skills.clone()).unwrap_or_default(),
+        skills: session
+            .lock
+            .as_ref()
+            .map(|l| l.skills.clone())
+            .unwrap_or_default(),
     }
 }
 

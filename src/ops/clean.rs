@@ -10,7 +10,12 @@ use crate::plan::Status;
 use std::path::PathBuf;
 
 /// Files removed (or, with `dry_run`, that would be).
-pub fn clean(project: &Project, session: &Session, orphans_only: bool, dry_run: bool) -> Result<Vec<PathBuf>> {
+pub fn clean(
+    project: &Project,
+    session: &Session,
+    orphans_only: bool,
+    dry_run: bool,
+) -> Result<Vec<PathBuf>> {
     let mut targets: Vec<PathBuf> = session
         .plan(project, &[SpecKind::Build, SpecKind::Test], false)
         .modules

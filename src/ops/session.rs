@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::error::{JauntError, Problem, Result};
-use crate::generate::{self, prompts::Prompts};
+use crate::generate::{self, Prompts};
 use crate::lock::{LockGenerator, Lockfile};
 use crate::names::SpecKind;
 use crate::ops::project::Project;
@@ -70,7 +70,10 @@ impl Session {
             targeted,
         };
         let mut plan = Plan::default();
-        let contexts: Vec<KeyContext<'_>> = kinds.iter().map(|k| self.key_context(project, *k)).collect();
+        let contexts: Vec<KeyContext<'_>> = kinds
+            .iter()
+            .map(|k| self.key_context(project, *k))
+            .collect();
         for ctx in &contexts {
             planner.plan_kind(ctx, &mut plan);
         }

@@ -6,6 +6,7 @@
 
 use crate::digest::{Digest, KeyHasher};
 use serde::{Deserialize, Serialize};
+use std::ops::{Add, AddAssign};
 
 /// Entry format version, stored as `v`.
 const ACTION_VERSION: u32 = 1;
@@ -22,11 +23,28 @@ pub struct ActionEntry {
     pub created: u64,
 }
 
-/// Token usage of one model call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Tokens spent on model calls, as reported by a backend.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Usage {
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
+}
+
+impl Add for Usage {
+    type Output = Usage;
+
+    fn add(self, other: Usage) -> Usage {
+        Usage {
+            prompt_tokens: self.prompt_tokens + other.prompt_tokens,
+            completion_tokens: self.completion_tokens + other.completion_tokens,
+        }
+    }
+}
+
+impl AddAssign for Usage {
+    fn add_assign(&mut self, other: Usage) {
+        *self = *self + other;
+    }
 }
 
 /// The on-disk form: `{"v":1, …entry…, "check":"b3:…"}`.

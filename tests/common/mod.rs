@@ -104,7 +104,10 @@ impl Fixture {
     /// Runs jaunt, asserting the exit code, and returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let (code, out, err) = self.run(args);
-        assert_eq!(code, 0, "jaunt {args:?} failed\nstdout:\n{out}\nstderr:\n{err}");
+        assert_eq!(
+            code, 0,
+            "jaunt {args:?} failed\nstdout:\n{out}\nstderr:\n{err}"
+        );
         out
     }
 

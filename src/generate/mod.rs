@@ -1,0 +1,390 @@
+//! The generator layer: what a model is asked, and how it is asked.
+//!
+//! A [`Request`] describes one module to generate (DESIGN.md, Generator
+//! backends); [`Prompts`] render it into messages; a [`Generator`] backend
+//! turns the [`WireRequest`] (request plus messages, attempt and the
+//! previous attempt's errors) into Python source; [`generate_with_retry`]
+//! validates each answer and retries with its errors. [`fingerprint`]
+//! digests everything about the generator that can change its output, for
+//! the inputs key and the lockfile's `[generator]`.
+
+mod command;
+mod prompts;
+mod retry;
+
+pub use crate::store::Usage;
+pub use command::CommandBackend;
+pub use prompts::{Prompts, Rendered};
+pub use retry::{Accepted, GenFailure, generate_with_retry, strip_fences};
+
+use crate::config::Config;
+use crate::digest::{Digest, KeyHasher};
+use crate::error::{JauntError, Problem};
+use crate::names::{DefKind, ModuleName, SpecKind, SpecRef};
+use serde::Serialize;
+
+/// Version of the request and prompt format: bump it when rendering or the
+/// wire request changes in a way templates do not show, so that every
+/// inputs key changes with it.
+pub const PROMPT_FORMAT_VERSION: u32 = 1;
+
+/// Everything the generator is shown for one module. Serializes as the
+/// `command` backend's JSON (DESIGN.md), without the per-attempt fields
+/// that [`WireRequest`] adds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Request {
+    pub kind: SpecKind,
+    pub spec_module: ModuleName,
+    pub generated_module: ModuleName,
+    /// Module-relative qualnames the output must define (`Outer.method`).
+    pub expected_names: Vec<String>,
+    pub specs: Vec<RequestSpec>,
+    pub dependency_apis: Vec<DependencyApi>,
+    pub dependency_modules: Vec<DependencyModule>,
+    /// The library skills block, already rendered.
+    pub skills: String,
+}
+
+/// One spec of the module being generated.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RequestSpec {
+    #[serde(rename = "ref")]
+    pub spec_ref: SpecRef,
+    pub qualname: String,
+    pub kind: DefKind,
+    /// Verbatim source, decorators included.
+    pub source: String,
+    /// The decorator's `prompt=`.
+    pub prompt: Option<String>,
+}
+
+/// A spec of another module that this module uses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DependencyApi {
+    #[serde(rename = "ref")]
+    pub spec_ref: SpecRef,
+    pub source: String,
+}
+
+/// A dependency spec module and the generated body behind it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DependencyModule {
+    pub module: ModuleName,
+    pub source: String,
+}
+
+/// What a backend receives for one attempt: the request, the rendered
+/// messages an HTTP backend would send, the 1-based attempt and the
+/// previous attempt's validation errors.
+#[derive(Clone, Debug, Serialize)]
+pub struct WireRequest<'a> {
+    #[serde(flatten)]
+    pub request: &'a Request,
+    pub system: String,
+    pub prompt: String,
+    pub attempt: u32,
+    pub errors: Vec<String>,
+}
+
+/// A backend's answer: module source (fences not yet stripped) and, when
+/// the backend reports it, the tokens spent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Output {
+    pub source: String,
+    pub usage: Option<Usage>,
+}
+
+/// Why a backend produced no answer. Messages never contain secrets.
+#[derive(Debug, thiserror::Error)]
+pub enum GenError {
+    /// The generator program exited unsuccessfully.
+    #[error("generator `{program}` failed ({status}){}", stderr_suffix(.stderr_tail))]
+    Failed {
+        program: String,
+        /// `exit code 3`, `killed by signal 9`, …
+        status: String,
+        /// The last lines of its stderr.
+        stderr_tail: String,
+    },
+    /// The generator did not answer in `[llm] timeout_s` and was stopped.
+    #[error(
+        "generator `{generator}` did not answer within {seconds}s and was stopped; raise `[llm] timeout_s` if it needs longer"
+    )]
+    Timeout { generator: String, seconds: f64 },
+    /// The generator answered with nothing usable.
+    #[error("generator `{generator}` gave no usable output: {reason}")]
+    BadOutput { generator: String, reason: String },
+    /// The generator program could not be started.
+    #[error(
+        "cannot run generator `{program}`: {source}\n  hint: check `[llm] command`: a program path containing `/` is relative to the project root, any other name is looked up on PATH, and the file must be executable"
+    )]
+    Spawn {
+        program: String,
+        source: std::io::Error,
+    },
+    /// Talking to a running generator program failed.
+    #[error("I/O error talking to generator `{program}`: {source}")]
+    Io {
+        program: String,
+        source: std::io::Error,
+    },
+    /// An error reported by a model provider's API.
+    #[error("{message}")]
+    Provider { message: String, retryable: bool },
+}
+
+fn stderr_suffix(tail: &str) -> String {
+    if tail.trim().is_empty() {
+        String::new()
+    } else {
+        format!("; its stderr ended with:\n{}", tail.trim_end())
+    }
+}
+
+impl GenError {
+    /// Whether another attempt may succeed: a slow or empty answer and
+    /// transient provider errors, not a broken setup.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            GenError::Timeout { .. } | GenError::BadOutput { .. } => true,
+            GenError::Provider { retryable, .. } => *retryable,
+            GenError::Failed { .. } | GenError::Spawn { .. } | GenError::Io { .. } => false,
+        }
+    }
+}
+
+/// A model backend.
+pub trait Generator: Send + Sync {
+    /// Backend name for the lockfile's `[generator] backend`.
+    fn backend(&self) -> &str;
+    /// Model name for the lockfile's `[generator] model`.
+    fn model(&self) -> &str;
+    /// One attempt: the module source for `request`.
+    fn generate(&self, request: &WireRequest<'_>) -> Result<Output, GenError>;
+}
+
+/// The backend `[llm] provider` selects.
+pub fn backend_from_config(config: &Config) -> Result<Box<dyn Generator>, JauntError> {
+    match config.llm.provider.as_str() {
+        "command" => Ok(Box::new(CommandBackend::from_config(config)?)),
+        provider @ ("openai" | "anthropic") => Err(JauntError::Config(
+            Problem::new(format!(
+                "the `{provider}` backend is not built yet in this version of jaunt"
+            ))
+            .at(&config.file, None)
+            .hint("use `provider = \"command\"` with `command = [\"prog\", \"arg\"]` under [llm] until the HTTP backends land"),
+        )),
+        other => Err(JauntError::Config(
+            Problem::new(format!("unknown `llm.provider` {other:?}"))
+                .at(&config.file, None)
+                .hint("use one of \"openai\", \"anthropic\", \"command\""),
+        )),
+    }
+}
+
+/// The generator fingerprint: backend, model, parameters, every prompt
+/// template and [`PROMPT_FORMAT_VERSION`]. The API key and the timeout are
+/// left out: neither changes what the model writes.
+pub fn fingerprint(config: &Config, prompts: &Prompts) -> Digest {
+    let llm = &config.llm;
+    let mut h = KeyHasher::new("jaunt.generator.v1");
+    h.str("prompt_format", &PROMPT_FORMAT_VERSION.to_string())
+        .str("backend", &llm.provider)
+        .str("model", &llm.model);
+    optional(&mut h, "temperature", llm.temperature.map(f64::to_bits));
+    optional(&mut h, "max_tokens", llm.max_tokens);
+    optional(&mut h, "base_url", llm.base_url.as_deref());
+    h.str("command_args", &llm.command.len().to_string());
+    for arg in &llm.command {
+        h.str("arg", arg);
+    }
+    h.str("build_system", &prompts.build_system)
+        .str("build_module", &prompts.build_module)
+        .str("test_system", &prompts.test_system)
+        .str("test_module", &prompts.test_module);
+    h.finish()
+}
+
+/// An optional parameter: its tag with the value, or `no-` and the tag.
+fn optional<T: ToString>(h: &mut KeyHasher, tag: &str, value: Option<T>) {
+    match value {
+        Some(v) => h.str(tag, &v.to_string()),
+        None => h.str(&format!("no-{tag}"), ""),
+    };
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::path::{Path, PathBuf};
+
+    pub(crate) fn sample_request() -> Request {
+        let m = ModuleName::new("shop.cart");
+        let spec = |name: &str, kind, source: &str, prompt: Option<&str>| RequestSpec {
+            spec_ref: SpecRef::new(m.clone(), name),
+            qualname: name.into(),
+            kind,
+            source: source.into(),
+            prompt: prompt.map(Into::into),
+        };
+        Request {
+            kind: SpecKind::Build,
+            spec_module: m.clone(),
+            generated_module: ModuleName::new("shop.__generated__.cart"),
+            expected_names: vec!["total".into(), "Cart".into(), "Cart.add".into()],
+            specs: vec![
+                spec(
+                    "total",
+                    DefKind::Function,
+                    "@jaunt.magic(prompt=\"use integer cents\")\ndef total(items: list[int]) -> int:\n    \"\"\"Sum of {{items}}.\"\"\"\n",
+                    Some("use integer cents"),
+                ),
+                spec(
+                    "Cart",
+                    DefKind::Class,
+                    "@jaunt.magic()\nclass Cart:\n    def add(self, cents: int) -> None:\n        \"\"\"Add an item.\"\"\"\n",
+                    None,
+                ),
+            ],
+            dependency_apis: vec![DependencyApi {
+                spec_ref: SpecRef::new(ModuleName::new("shop.money"), "Money"),
+                source: "@jaunt.magic()\nclass Money:\n    \"\"\"An amount.\"\"\"\n".into(),
+            }],
+            dependency_modules: vec![DependencyModule {
+                module: ModuleName::new("shop.money"),
+                source: "def money_helper() -> int:\n    return 1\n".into(),
+            }],
+            skills: "pydantic: use model_validate".into(),
+        }
+    }
+
+    /// A second-attempt wire request around `request`.
+    pub(crate) fn wire(request: &Request) -> WireRequest<'_> {
+        WireRequest {
+            request,
+            system: "the system prompt".into(),
+            prompt: "the module prompt".into(),
+            attempt: 2,
+            errors: vec!["missing `total`".into()],
+        }
+    }
+
+    pub(crate) fn config(root: &Path, llm: &str) -> Config {
+        let text = format!("version = 1\n[llm]\n{llm}\n");
+        Config::parse(&text, Path::new("jaunt.toml"), PathBuf::from(root))
+            .expect("test configuration parses")
+    }
+
+    #[test]
+    fn wire_request_has_the_documented_shape() {
+        let request = sample_request();
+        let value = serde_json::to_value(wire(&request)).expect("serializes");
+        let object = value.as_object().expect("an object");
+        let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "attempt",
+                "dependency_apis",
+                "dependency_modules",
+                "errors",
+                "expected_names",
+                "generated_module",
+                "kind",
+                "prompt",
+                "skills",
+                "spec_module",
+                "specs",
+                "system",
+            ]
+        );
+        assert_eq!(value["kind"], "build");
+        assert_eq!(value["spec_module"], "shop.cart");
+        assert_eq!(value["generated_module"], "shop.__generated__.cart");
+        assert_eq!(value["attempt"], 2);
+        assert_eq!(value["errors"][0], "missing `total`");
+        assert_eq!(value["system"], "the system prompt");
+        assert_eq!(value["prompt"], "the module prompt");
+        let spec = &value["specs"][0];
+        assert_eq!(spec["ref"], "shop.cart:total");
+        assert_eq!(spec["qualname"], "total");
+        assert_eq!(spec["kind"], "function");
+        assert_eq!(spec["prompt"], "use integer cents");
+        assert!(value["specs"][1]["prompt"].is_null());
+        assert_eq!(value["specs"][1]["kind"], "class");
+        assert_eq!(value["dependency_apis"][0]["ref"], "shop.money:Money");
+        assert_eq!(value["dependency_modules"][0]["module"], "shop.money");
+        let mut test = request.clone();
+        test.kind = SpecKind::Test;
+        assert_eq!(
+            serde_json::to_value(&test).expect("serializes")["kind"],
+            "test"
+        );
+    }
+
+    #[test]
+    fn usage_adds() {
+        let mut u = Usage {
+            prompt_tokens: 1,
+            completion_tokens: 2,
+        };
+        u += Usage {
+            prompt_tokens: 10,
+            completion_tokens: 20,
+        };
+        assert_eq!(u.prompt_tokens, 11);
+        assert_eq!(u.completion_tokens, 22);
+    }
+
+    #[test]
+    fn fingerprint_follows_output_relevant_settings_only() {
+        let root = Path::new("/p");
+        let prompts = Prompts::default();
+        let base_llm = "provider = \"command\"\ncommand = [\"gen\", \"--fast\"]\nmodel = \"m1\"";
+        let base = fingerprint(&config(root, base_llm), &prompts);
+        assert_eq!(base, fingerprint(&config(root, base_llm), &prompts));
+
+        let changed = |llm: &str| fingerprint(&config(root, llm), &prompts);
+        assert_ne!(
+            base,
+            changed("provider = \"command\"\ncommand = [\"gen\", \"--fast\"]\nmodel = \"m2\"")
+        );
+        assert_ne!(
+            base,
+            changed("provider = \"command\"\ncommand = [\"gen\", \"--slow\"]\nmodel = \"m1\"")
+        );
+        assert_ne!(
+            base,
+            changed("provider = \"command\"\ncommand = [\"gen --fast\"]\nmodel = \"m1\"")
+        );
+        assert_ne!(base, changed(&format!("{base_llm}\ntemperature = 0.2")));
+        assert_ne!(base, changed(&format!("{base_llm}\nmax_tokens = 100")));
+        assert_eq!(base, changed(&format!("{base_llm}\ntimeout_s = 5.0")));
+        assert_eq!(
+            base,
+            changed(&format!("{base_llm}\napi_key_env = \"OTHER\""))
+        );
+
+        let mut edited = prompts.clone();
+        edited.test_module.push_str("\nOne more rule.");
+        assert_ne!(base, fingerprint(&config(root, base_llm), &edited));
+    }
+
+    #[test]
+    fn backend_selection() {
+        let root = Path::new("/p");
+        let command =
+            backend_from_config(&config(root, "provider = \"command\"\ncommand = [\"gen\"]"))
+                .expect("command backend");
+        assert_eq!(command.backend(), "command");
+        assert_eq!(command.model(), "command");
+        for provider in ["openai", "anthropic"] {
+            let err = backend_from_config(&config(root, &format!("provider = \"{provider}\"")))
+                .err()
+                .expect("not built yet");
+            assert!(err.to_string().contains("not built yet"), "{err}");
+            assert_eq!(err.exit_code(), crate::error::exit::CONFIG);
+        }
+    }
+}
