@@ -2,10 +2,10 @@
 //! "Spec digest"): what black and ruff may change is left out or
 //! normalized, everything a reader could notice is kept.
 
-use super::parse::{Visitor, text, walk};
+use super::parse::{Visitor, kind_of, text, walk};
 use super::strings::{Prefix, canonical_number, clean_docstring, decode_into};
 use crate::digest::{Digest, KeyHasher};
-use tree_sitter::Node;
+use tree_sitter::{Node, TreeCursor};
 
 /// One piece of a string literal: literal text by value, or an f-string
 /// interpolation.
@@ -29,12 +29,12 @@ pub(crate) fn read_string<'t>(node: Node<'t>, source: &str) -> Option<StringLit<
         parts: Vec::new(),
         comments: Vec::new(),
     };
-    match node.kind() {
+    match kind_of(node) {
         "string" => read_piece(node, source, &mut lit),
         "concatenated_string" => {
             let mut cursor = node.walk();
             for piece in node.named_children(&mut cursor) {
-                match piece.kind() {
+                match kind_of(piece) {
                     "string" => read_piece(piece, source, &mut lit),
                     "comment" => lit.comments.push(piece),
                     _ => {}
@@ -53,7 +53,7 @@ fn read_piece<'t>(node: Node<'t>, source: &str, lit: &mut StringLit<'t>) {
     let mut pos = node.start_byte();
     let mut cursor = node.walk();
     for child in node.children(&mut cursor) {
-        match child.kind() {
+        match kind_of(child) {
             "string_start" => {
                 prefix = Prefix::of(text(child, source));
                 lit.bytes |= prefix.bytes;
@@ -70,7 +70,7 @@ fn read_piece<'t>(node: Node<'t>, source: &str, lit: &mut StringLit<'t>) {
                         lit.parts.push(Part::Lit(value));
                     }
                 }
-                if child.kind() == "interpolation" {
+                if kind_of(child) == "interpolation" {
                     lit.parts.push(Part::Interp(child));
                 }
                 pos = child.end_byte();
@@ -98,24 +98,6 @@ pub(crate) fn string_value(node: Node<'_>, source: &str) -> Option<(Prefix, Stri
     Some((prefix, value))
 }
 
-/// The canonical digest of a definition, leaving out `skip` (the spec's own
-/// jaunt decorator).
-pub(crate) fn canonical_digest(def: Node<'_>, skip: Option<Node<'_>>, source: &str) -> Digest {
-    let mut canon = Canon {
-        source,
-        skip: skip.map(|n| n.id()),
-        docstring: None,
-        stack: Vec::new(),
-        tree: Vec::with_capacity(1024),
-        comments: Vec::new(),
-    };
-    walk(def, &mut canon);
-    KeyHasher::new("jaunt.canonical.v1")
-        .field("tree", &canon.tree)
-        .field("comments", &canon.comments)
-        .finish()
-}
-
 /// Stream record tags; each record is a tag byte, then (except for `CLOSE`)
 /// a u32 length and the bytes, so the stream is unambiguous.
 const OPEN: u8 = b'(';
@@ -123,7 +105,9 @@ const CLOSE: u8 = b')';
 const VALUE: u8 = b'v';
 const TOKEN: u8 = b't';
 
-struct Canon<'s, 't> {
+/// Builds the canonical digest of one definition (DESIGN.md, spec digest)
+/// as a [`Visitor`] over its `decorated_definition`.
+pub(crate) struct Canon<'s, 't> {
     source: &'s str,
     skip: Option<usize>,
     /// The `expression_statement` holding the docstring of the body being
@@ -142,6 +126,25 @@ fn record(buf: &mut Vec<u8>, tag: u8, bytes: &[u8]) {
 }
 
 impl<'s, 't> Canon<'s, 't> {
+    /// `skip` is the spec's own jaunt decorator, left out of the digest.
+    pub(crate) fn new(source: &'s str, skip: Option<Node<'_>>) -> Self {
+        Canon {
+            source,
+            skip: skip.map(|n| n.id()),
+            docstring: None,
+            stack: Vec::new(),
+            tree: Vec::with_capacity(1024),
+            comments: Vec::new(),
+        }
+    }
+
+    pub(crate) fn finish(&self) -> Digest {
+        KeyHasher::new("jaunt.canonical.v1")
+            .field("tree", &self.tree)
+            .field("comments", &self.comments)
+            .finish()
+    }
+
     fn comment(&mut self, node: Node<'_>) {
         let body = text(node, self.source).trim_start_matches('#').trim();
         record(&mut self.comments, VALUE, body.as_bytes());
@@ -185,7 +188,7 @@ impl<'s, 't> Canon<'s, 't> {
             if !gap.is_empty() {
                 record(&mut self.tree, VALUE, gap.as_bytes());
             }
-            if child.kind() == "format_expression" {
+            if kind_of(child) == "format_expression" {
                 walk(child, self);
             }
             pos = child.end_byte();
@@ -201,10 +204,10 @@ impl<'s, 't> Canon<'s, 't> {
         let mut cursor = block.walk();
         let first = block
             .named_children(&mut cursor)
-            .find(|n| n.kind() != "comment")?;
-        let only = (first.kind() == "expression_statement" && first.named_child_count() == 1)
+            .find(|n| kind_of(*n) != "comment")?;
+        let only = (kind_of(first) == "expression_statement" && first.named_child_count() == 1)
             .then(|| first.named_child(0))??;
-        matches!(only.kind(), "string" | "concatenated_string").then_some(first.id())
+        matches!(kind_of(only), "string" | "concatenated_string").then_some(first.id())
     }
 
     /// Decides how a named node appears in the stream: `None` to leave it
@@ -213,13 +216,13 @@ impl<'s, 't> Canon<'s, 't> {
         &mut self,
         node: Node<'_>,
         kind: &'t str,
-        field: Option<&str>,
+        cursor: &TreeCursor<'_>,
     ) -> Option<&'t str> {
         match kind {
             "parenthesized_expression" => None,
             "expression_list" | "pattern_list" | "tuple_pattern" => Some("tuple"),
             "argument_list"
-                if field == Some("superclasses")
+                if cursor.field_name() == Some("superclasses")
                     && node.named_children(&mut node.walk()).all(|c| c.is_extra()) =>
             {
                 None
@@ -239,8 +242,8 @@ impl<'s, 't> Canon<'s, 't> {
 }
 
 impl<'s, 't> Visitor<'t> for Canon<'s, 't> {
-    fn enter(&mut self, node: Node<'t>, field: Option<&'t str>) -> bool {
-        let kind = node.kind();
+    fn enter(&mut self, node: Node<'t>, cursor: &TreeCursor<'t>) -> bool {
+        let kind = kind_of(node);
         let mut opened = false;
         let descend = if Some(node.id()) == self.skip {
             false
@@ -267,7 +270,7 @@ impl<'s, 't> Visitor<'t> for Canon<'s, 't> {
         } else if let Some(lit) = read_string(node, self.source) {
             self.emit_string(lit);
             false
-        } else if let Some(name) = self.named_kind(node, kind, field) {
+        } else if let Some(name) = self.named_kind(node, kind, cursor) {
             record(&mut self.tree, OPEN, name.as_bytes());
             opened = true;
             if node.child_count() == 0 {
@@ -306,7 +309,7 @@ impl<'s, 't> Visitor<'t> for Canon<'s, 't> {
 fn has_token(node: Node<'_>, token: &str) -> bool {
     let mut cursor = node.walk();
     node.children(&mut cursor)
-        .any(|c| !c.is_named() && c.kind() == token)
+        .any(|c| !c.is_named() && kind_of(c) == token)
 }
 
 #[cfg(test)]

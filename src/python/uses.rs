@@ -2,31 +2,15 @@
 //! inference resolves against the file's imports.
 
 use super::imports::{JauntResolver, attribute_chain, import_bindings};
-use super::parse::{Visitor, line, text, walk};
+use super::parse::{Visitor, kind_of, line, text};
 use super::summary::{Import, NameUse};
 use std::collections::HashSet;
-use tree_sitter::Node;
+use tree_sitter::{Node, TreeCursor};
 
-/// Uses (first occurrence of each chain, source order) and local imports of
-/// one definition. Jaunt decorators are skipped: they are not dependencies.
-pub(crate) fn collect_uses(
-    def: Node<'_>,
-    source: &str,
-    resolver: &JauntResolver<'_>,
-) -> (Vec<NameUse>, Vec<Import>) {
-    let mut collector = Uses {
-        source,
-        resolver,
-        parents: Vec::new(),
-        seen: HashSet::new(),
-        uses: Vec::new(),
-        imports: Vec::new(),
-    };
-    walk(def, &mut collector);
-    (collector.uses, collector.imports)
-}
-
-struct Uses<'s, 'r, 't> {
+/// Collects the uses (first occurrence of each chain, source order) and
+/// local imports of one definition, as a [`Visitor`]. Jaunt decorators are
+/// skipped: they are not dependencies.
+pub(crate) struct Uses<'s, 'r, 't> {
     source: &'s str,
     resolver: &'r JauntResolver<'r>,
     parents: Vec<&'t str>,
@@ -35,16 +19,35 @@ struct Uses<'s, 'r, 't> {
     imports: Vec<Import>,
 }
 
+impl<'s, 'r> Uses<'s, 'r, '_> {
+    pub(crate) fn new(source: &'s str, resolver: &'r JauntResolver<'r>) -> Self {
+        Uses {
+            source,
+            resolver,
+            parents: Vec::new(),
+            seen: HashSet::new(),
+            uses: Vec::new(),
+            imports: Vec::new(),
+        }
+    }
+
+    pub(crate) fn finish(self) -> (Vec<NameUse>, Vec<Import>) {
+        (self.uses, self.imports)
+    }
+}
+
 impl<'s> Uses<'s, '_, '_> {
-    fn add(&mut self, chain: Vec<&'s str>, node: Node<'_>) {
-        if chain.is_empty() || self.seen.contains(&chain) {
+    /// Records a chain unless already seen; takes a slice so that repeated
+    /// names (most of them) cost no allocation.
+    fn add(&mut self, chain: &[&'s str], node: Node<'_>) {
+        if chain.is_empty() || self.seen.contains(chain) {
             return;
         }
         self.uses.push(NameUse {
             chain: chain.iter().map(|s| s.to_string()).collect(),
             line: line(node),
         });
-        self.seen.insert(chain);
+        self.seen.insert(chain.to_vec());
     }
 
     /// Whether `node` reads a name rather than binding or labelling one.
@@ -68,43 +71,43 @@ impl<'s> Uses<'s, '_, '_> {
 }
 
 impl<'s, 't> Visitor<'t> for Uses<'s, '_, 't> {
-    fn enter(&mut self, node: Node<'t>, field: Option<&'t str>) -> bool {
+    fn enter(&mut self, node: Node<'t>, cursor: &TreeCursor<'t>) -> bool {
         let descend = if !node.is_named() || node.is_extra() {
             false
         } else {
-            match node.kind() {
+            match kind_of(node) {
                 "decorator" => self.resolver.decorator_kind(node, self.source).is_none(),
                 "import_statement" | "import_from_statement" | "future_import_statement" => {
                     import_bindings(node, self.source, &mut self.imports);
                     false
                 }
                 "identifier" => {
-                    if self.is_use(field) {
-                        self.add(vec![text(node, self.source)], node);
+                    if self.is_use(cursor.field_name()) {
+                        self.add(&[text(node, self.source)], node);
                     }
                     false
                 }
                 "attribute" => match attribute_chain(node, self.source) {
                     Some(chain) => {
-                        self.add(chain, node);
+                        self.add(&chain, node);
                         false
                     }
                     None => true,
                 },
                 "dotted_name" => {
                     let mut cursor = node.walk();
-                    let chain = node
+                    let chain: Vec<&str> = node
                         .named_children(&mut cursor)
-                        .filter(|c| c.kind() == "identifier")
+                        .filter(|c| kind_of(*c) == "identifier")
                         .map(|c| text(c, self.source))
                         .collect();
-                    self.add(chain, node);
+                    self.add(&chain, node);
                     false
                 }
                 _ => true,
             }
         };
-        self.parents.push(node.kind());
+        self.parents.push(kind_of(node));
         descend
     }
 
