@@ -11,79 +11,63 @@ use tree_sitter::Node;
 pub(crate) fn import_bindings(stmt: Node<'_>, source: &str, out: &mut Vec<Import>) -> bool {
     let line = line(stmt);
     let mut cursor = stmt.walk();
-    match kind_of(stmt) {
-        "import_statement" => {
-            for name in stmt.children_by_field_name("name", &mut cursor) {
-                let (binding, target) = match kind_of(name) {
-                    "aliased_import" => {
-                        let module = name.child_by_field_name("name");
-                        let alias = name.child_by_field_name("alias");
-                        let (Some(module), Some(alias)) = (module, alias) else {
-                            continue;
-                        };
-                        (text(alias, source).to_string(), dotted(module, source))
-                    }
-                    _ => {
-                        let module = dotted(name, source);
-                        let first = module.split('.').next().unwrap_or("").to_string();
-                        (first.clone(), first)
-                    }
-                };
-                out.push(Import {
-                    binding,
-                    target: ImportTarget::Module(target),
-                    line,
-                });
-            }
-            true
-        }
-        "import_from_statement" => {
-            let (level, module) = match stmt.child_by_field_name("module_name") {
-                Some(m) if kind_of(m) == "relative_import" => relative(m, source),
-                Some(m) => (0, dotted(m, source)),
-                None => (0, String::new()),
-            };
-            let from = |name: String| ImportTarget::From {
-                level,
-                module: module.clone(),
-                name,
-            };
-            for child in stmt.named_children(&mut cursor) {
-                if kind_of(child) == "wildcard_import" {
-                    out.push(Import {
-                        binding: "*".to_string(),
-                        target: from("*".to_string()),
-                        line,
-                    });
-                }
-            }
-            for name in stmt.children_by_field_name("name", &mut cursor) {
-                let (binding, imported) = match kind_of(name) {
-                    "aliased_import" => {
-                        let (Some(n), Some(alias)) = (
-                            name.child_by_field_name("name"),
-                            name.child_by_field_name("alias"),
-                        ) else {
-                            continue;
-                        };
-                        (text(alias, source).to_string(), dotted(n, source))
-                    }
-                    _ => {
-                        let n = dotted(name, source);
-                        (n.clone(), n)
-                    }
-                };
-                out.push(Import {
-                    binding,
-                    target: from(imported),
-                    line,
-                });
-            }
-            true
-        }
-        "future_import_statement" => true,
-        _ => false,
+    let statement = kind_of(stmt);
+    let from = match statement {
+        "import_statement" => None,
+        "import_from_statement" => Some(match stmt.child_by_field_name("module_name") {
+            Some(m) if kind_of(m) == "relative_import" => relative(m, source),
+            Some(m) => (0, dotted(m, source)),
+            None => (0, String::new()),
+        }),
+        "future_import_statement" => return true,
+        _ => return false,
+    };
+    let target = |name: String| match &from {
+        None => ImportTarget::Module(name),
+        Some((level, module)) => ImportTarget::From {
+            level: *level,
+            module: module.clone(),
+            name,
+        },
+    };
+    if from.is_some()
+        && stmt
+            .named_children(&mut cursor)
+            .any(|c| kind_of(c) == "wildcard_import")
+    {
+        out.push(Import {
+            binding: "*".to_string(),
+            target: target("*".to_string()),
+            line,
+        });
     }
+    for name in stmt.children_by_field_name("name", &mut cursor) {
+        let Some((binding, imported)) = binding(name, source, from.is_none()) else {
+            continue;
+        };
+        out.push(Import {
+            binding,
+            target: target(imported),
+            line,
+        });
+    }
+    true
+}
+
+/// The (binding, imported name) of one imported name: `x.y as z` binds `z`
+/// to `x.y`; a plain `import a.b` binds `a` to `a`; `from m import n`
+/// binds `n` to `n`.
+fn binding(name: Node<'_>, source: &str, plain_import: bool) -> Option<(String, String)> {
+    if kind_of(name) == "aliased_import" {
+        let module = name.child_by_field_name("name")?;
+        let alias = name.child_by_field_name("alias")?;
+        return Some((text(alias, source).to_string(), dotted(module, source)));
+    }
+    let mut imported = dotted(name, source);
+    if plain_import {
+        imported.truncate(imported.find('.').unwrap_or(imported.len()));
+    }
+    Some((imported.clone(), imported))
 }
 
 /// `a . b` → `a.b`: the identifiers of a `dotted_name`, whatever the spacing.
