@@ -484,7 +484,7 @@ def c(): ...
 import functools
 @functools.wraps(wrapped, assigned=ASSIGNED)
 @jaunt.magic(deps=[OnlyDep])
-def total(cart: Cart, *args: Extra, rate: float = DEFAULT_RATE, **kw) -> money.Money:
+def total(cart: Cart, *args: "Extra", late: "list[mod.Late]", rate: float = DEFAULT_RATE, **kw) -> money.Money:
     """Sum."""
     from decimal import Decimal as D
     x = helpers.round(cart.items, key=Key)
@@ -504,6 +504,8 @@ def total(cart: Cart, *args: Extra, rate: float = DEFAULT_RATE, **kw) -> money.M
                 "ASSIGNED",
                 "Cart",
                 "Extra",
+                "list",
+                "mod.Late",
                 "float",
                 "DEFAULT_RATE",
                 "money.Money",
