@@ -107,14 +107,14 @@ const TOKEN: u8 = b't';
 
 /// Builds the canonical digest of one definition (DESIGN.md, spec digest)
 /// as a [`Visitor`] over its `decorated_definition`.
-pub(crate) struct Canon<'s, 't> {
+pub(crate) struct Canon<'s> {
     source: &'s str,
     skip: Option<usize>,
     /// The `expression_statement` holding the docstring of the body being
     /// walked, found on entering the body.
     docstring: Option<usize>,
     /// Per entered node: its kind, and whether an OPEN record was written.
-    stack: Vec<(&'t str, bool)>,
+    stack: Vec<(&'static str, bool)>,
     tree: Vec<u8>,
     comments: Vec<u8>,
 }
@@ -125,7 +125,7 @@ fn record(buf: &mut Vec<u8>, tag: u8, bytes: &[u8]) {
     buf.extend_from_slice(bytes);
 }
 
-impl<'s, 't> Canon<'s, 't> {
+impl<'s> Canon<'s> {
     /// `skip` is the spec's own jaunt decorator, left out of the digest.
     pub(crate) fn new(source: &'s str, skip: Option<Node<'_>>) -> Self {
         Canon {
@@ -163,7 +163,7 @@ impl<'s, 't> Canon<'s, 't> {
         }
     }
 
-    fn emit_string(&mut self, lit: StringLit<'t>) {
+    fn emit_string(&mut self, lit: StringLit<'_>) {
         for comment in &lit.comments {
             self.comment(*comment);
         }
@@ -180,7 +180,7 @@ impl<'s, 't> Canon<'s, 't> {
 
     /// A format spec's literal text is not in the tree: emit the text
     /// between its nested `{expr}` fields, in order with them.
-    fn emit_format_spec(&mut self, node: Node<'t>) {
+    fn emit_format_spec(&mut self, node: Node<'_>) {
         let mut pos = node.start_byte();
         let mut cursor = node.walk();
         for child in node.children(&mut cursor) {
@@ -215,24 +215,27 @@ impl<'s, 't> Canon<'s, 't> {
     fn named_kind(
         &mut self,
         node: Node<'_>,
-        kind: &'t str,
+        kind: &'static str,
         cursor: &TreeCursor<'_>,
-    ) -> Option<&'t str> {
+    ) -> Option<&'static str> {
+        let parent = self.stack.last().map_or("", |(parent, _)| *parent);
         match kind {
             "parenthesized_expression" => None,
             "expression_list" | "pattern_list" | "tuple_pattern" => Some("tuple"),
+            // Annotations parse as types at the top of an annotation but as
+            // expressions inside the parentheses black adds around long ones.
+            "generic_type" => Some("subscript"),
+            "splat_type" => Some("list_splat"),
+            "union_type" => Some("binary_operator"),
+            "type_parameter" if parent == "generic_type" => None,
+            "type" if matches!(parent, "type_parameter" | "union_type") => None,
             "argument_list"
                 if cursor.field_name() == Some("superclasses")
                     && node.named_children(&mut node.walk()).all(|c| c.is_extra()) =>
             {
                 None
             }
-            "block"
-                if matches!(
-                    self.stack.last(),
-                    Some(("function_definition" | "class_definition", _))
-                ) =>
-            {
+            "block" if matches!(parent, "function_definition" | "class_definition") => {
                 self.docstring = Self::find_docstring(node);
                 Some(kind)
             }
@@ -241,7 +244,7 @@ impl<'s, 't> Canon<'s, 't> {
     }
 }
 
-impl<'s, 't> Visitor<'t> for Canon<'s, 't> {
+impl<'t> Visitor<'t> for Canon<'_> {
     fn enter(&mut self, node: Node<'t>, cursor: &TreeCursor<'t>) -> bool {
         let kind = kind_of(node);
         let mut opened = false;
@@ -504,6 +507,18 @@ def test_total( ) :
             (
                 "@jaunt.magic\ndef f(): x = a; y = b\n",
                 "@jaunt.magic\ndef f():\n    x = a\n    y = b\n",
+            ),
+            (
+                "@jaunt.magic\ndef f() -> (Set[int]):\n    with open(a) as f, open(b) as g: pass\n",
+                "@jaunt.magic\ndef f() -> Set[int]:\n    with (\n        open(a) as f,\n        open(b) as g,\n    ):\n        pass\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(x: Dict[str, *Ts], y: Callable[[int], str]): ...\n",
+                "@jaunt.magic\ndef f(x: (Dict[str, *Ts]), y: (Callable[[int], str])): ...\n",
+            ),
+            (
+                "@jaunt.magic\ndef f():\n    del (a), b\n    x = (yield)\n    assert (x), ('m')\n",
+                "@jaunt.magic\ndef f():\n    del a, b\n    x = yield\n    assert x, 'm'\n",
             ),
             (
                 "@jaunt.magic\ndef f(): return a and \\\n    b\n",
