@@ -366,6 +366,15 @@ class Cart( object ):
   def describe( self ) :
     return f'{ self.owner!r:>10 } has { len( self.items ) } items' + U'\u00e9' + r'\d'
 
+@jaunt.magic(infer_deps=False)
+def long_one(first_argument_name: dict[str, list[tuple[int, int]]], second_argument_name: Optional[int]) -> dict[str, list[tuple[int, int, int, int, int, int]]] | None:
+    if first_argument_name is not None and second_argument_name is not None and len(first_argument_name) > 10:
+        with open("some/long/path/name.txt") as first_file, open("another/long/path/name.txt") as second_file:
+            del first_argument_name["key_one"], first_argument_name["key_two"], first_argument_name["key_3"]
+    assert second_argument_name is None or second_argument_name > 0, "second_argument_name must be positive"
+    value = first_argument_name["some_long_key_name"][0][1] + first_argument_name["other_key"][1][0] * 2
+    return {key: [(a, b, a + b, a - b, a * b, a // max(b, 1)) for a, b in pairs] for key, pairs in first_argument_name.items()}
+
 @jaunt.test( )
 def test_total( ) :
   assert total( [ ] , rate = .5 ) == dec.Decimal( "0.00" ) , "empty"
@@ -414,10 +423,22 @@ def test_total( ) :
     #[test]
     fn real_formatters_leave_digests_unchanged() {
         let before = spec_digests(MESSY);
-        assert_eq!(before.len(), 4);
+        assert_eq!(before.len(), 5);
         for (program, args) in [
             ("ruff", &["format", "--no-cache", "-"][..]),
-            ("black", &["-q", "-"][..]),
+            (
+                "ruff",
+                &[
+                    "format",
+                    "--no-cache",
+                    "--preview",
+                    "--line-length",
+                    "40",
+                    "-",
+                ],
+            ),
+            ("black", &["-q", "-"]),
+            ("black", &["-q", "--preview", "--line-length", "40", "-"]),
         ] {
             let formatted = format_with(program, args, MESSY);
             assert_ne!(formatted, MESSY);
