@@ -3,7 +3,7 @@
 
 use super::canonical::string_value;
 use super::imports::attribute_chain;
-use super::parse::{column, kind_of, line};
+use super::parse::{column, kind_of, line, text};
 use super::strings::Prefix;
 use super::summary::{DepExpr, Diagnostic};
 use tree_sitter::Node;
@@ -55,7 +55,7 @@ pub(crate) fn read_args(
                     continue;
                 };
                 let value = unparenthesize(value);
-                match super::parse::text(name, source) {
+                match text(name, source) {
                     "deps" => read_deps(value, source, &mut args.deps, &mut report),
                     "prompt" => match kind_of(value) {
                         "none" => {}
@@ -170,7 +170,7 @@ fn unparenthesize(mut node: Node<'_>) -> Node<'_> {
 }
 
 fn short(node: Node<'_>, source: &str) -> String {
-    let text = super::parse::text(node, source);
+    let text = text(node, source);
     let first = text.lines().next().unwrap_or("");
     if first.chars().count() > 40 || first.len() < text.len() {
         format!("{}…", first.chars().take(40).collect::<String>())

@@ -199,15 +199,17 @@ impl<'s> Canon<'s> {
         }
     }
 
-    /// The `expression_statement` that is a body's docstring, if any.
-    fn find_docstring(block: Node<'_>) -> Option<usize> {
+    /// The `expression_statement` that is a body's docstring, if any: a
+    /// lone plain string (f-strings and bytes are not docstrings in Python).
+    fn find_docstring(&self, block: Node<'_>) -> Option<usize> {
         let mut cursor = block.walk();
         let first = block
             .named_children(&mut cursor)
             .find(|n| kind_of(*n) != "comment")?;
         let only = (kind_of(first) == "expression_statement" && first.named_child_count() == 1)
             .then(|| first.named_child(0))??;
-        matches!(kind_of(only), "string" | "concatenated_string").then_some(first.id())
+        let (prefix, _) = string_value(only, self.source)?;
+        (!prefix.format && !prefix.bytes).then_some(first.id())
     }
 
     /// Decides how a named node appears in the stream: `None` to leave it
@@ -236,7 +238,7 @@ impl<'s> Canon<'s> {
                 None
             }
             "block" if matches!(parent, "function_definition" | "class_definition") => {
-                self.docstring = Self::find_docstring(node);
+                self.docstring = self.find_docstring(node);
                 Some(kind)
             }
             _ => Some(kind),
