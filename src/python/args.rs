@@ -169,10 +169,11 @@ fn unparenthesize(mut node: Node<'_>) -> Node<'_> {
     node
 }
 
+/// An expression as written, cut to one short line for a message.
 fn short(node: Node<'_>, source: &str) -> String {
-    let text = text(node, source);
-    let first = text.lines().next().unwrap_or("");
-    if first.chars().count() > 40 || first.len() < text.len() {
+    let written = text(node, source);
+    let first = written.lines().next().unwrap_or("");
+    if first.chars().count() > 40 || first.len() < written.len() {
         format!("{}…", first.chars().take(40).collect::<String>())
     } else {
         first.to_string()
