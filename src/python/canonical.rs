@@ -452,6 +452,18 @@ def test_total( ) :
         }
     }
 
+    /// Truncated files (an editor mid-keystroke) must still summarize and
+    /// validate without panicking.
+    #[test]
+    fn every_prefix_of_a_spec_file_is_survivable() {
+        let cuts = MESSY.char_indices().map(|(i, _)| i).step_by(5);
+        for cut in cuts {
+            let partial = &MESSY[..cut];
+            let _ = summarize(partial);
+            let _ = crate::python::validate(partial, &["total".to_string(), "Cart.x".to_string()]);
+        }
+    }
+
     fn assert_differ(a: &str, b: &str) {
         assert_ne!(
             digests(a),

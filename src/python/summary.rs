@@ -491,6 +491,8 @@ def total(cart: Cart, *args: "Extra", late: "list[mod.Late]", rate: float = DEFA
     y = make().value.deep
     z = f"{fmt.pct(x)}"
     lambda q: q + Z
+    with opener() as handle:
+        pass
     total(x)  # a reference to itself is a use; its def name is not
     return money.Money(x + Cart)
 "#;
@@ -519,6 +521,7 @@ def total(cart: Cart, *args: "Extra", late: "list[mod.Late]", rate: float = DEFA
                 "fmt.pct",
                 "q",
                 "Z",
+                "opener",
                 "total",
             ]
         );

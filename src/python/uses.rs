@@ -89,7 +89,8 @@ impl<'s> Uses<'s, '_> {
     /// Whether `node` reads a name rather than binding or labelling one.
     fn is_use(&self, field: Option<&str>) -> bool {
         // `name`: def/class names, keyword-argument and parameter names,
-        // walrus targets; `attribute`: the part after a dot; `alias`: `as x`.
+        // walrus targets; `attribute`: the part after a dot; `alias` and
+        // `as_pattern_target`: `as x` in imports, `with` and `except`.
         if matches!(field, Some("name" | "attribute" | "alias")) {
             return false;
         }
@@ -100,7 +101,8 @@ impl<'s> Uses<'s, '_> {
                     | "lambda_parameters"
                     | "typed_parameter"
                     | "list_splat_pattern"
-                    | "dictionary_splat_pattern")
+                    | "dictionary_splat_pattern"
+                    | "as_pattern_target")
             )
         )
     }
