@@ -3,7 +3,7 @@
 
 use super::canonical::string_value;
 use super::imports::attribute_chain;
-use super::parse::{column, line};
+use super::parse::{column, kind_of, line, text};
 use super::strings::Prefix;
 use super::summary::{DepExpr, Diagnostic};
 use tree_sitter::Node;
@@ -30,7 +30,7 @@ pub(crate) fn read_args(
     let mut args = SpecArgs::default();
     let Some(arguments) = decorator
         .named_child(0)
-        .filter(|e| e.kind() == "call")
+        .filter(|e| kind_of(*e) == "call")
         .and_then(|call| call.child_by_field_name("arguments"))
     else {
         return args;
@@ -45,7 +45,7 @@ pub(crate) fn read_args(
     };
     let mut cursor = arguments.walk();
     for arg in arguments.named_children(&mut cursor) {
-        match arg.kind() {
+        match kind_of(arg) {
             "comment" => {}
             "keyword_argument" => {
                 let (Some(name), Some(value)) = (
@@ -55,9 +55,9 @@ pub(crate) fn read_args(
                     continue;
                 };
                 let value = unparenthesize(value);
-                match super::parse::text(name, source) {
+                match text(name, source) {
                     "deps" => read_deps(value, source, &mut args.deps, &mut report),
-                    "prompt" => match value.kind() {
+                    "prompt" => match kind_of(value) {
                         "none" => {}
                         _ => match string_value(value, source) {
                             Some((prefix, text)) if !prefix.format && !prefix.bytes => {
@@ -71,7 +71,7 @@ pub(crate) fn read_args(
                             ),
                         },
                     },
-                    "infer_deps" => match value.kind() {
+                    "infer_deps" => match kind_of(value) {
                         "true" => args.infer_deps = Some(true),
                         "false" => args.infer_deps = Some(false),
                         _ => report(
@@ -108,12 +108,12 @@ fn read_deps(
     deps: &mut Vec<DepExpr>,
     report: &mut impl FnMut(Node<'_>, String, &str),
 ) {
-    match value.kind() {
+    match kind_of(value) {
         "none" => {}
         "list" | "tuple" | "set" => {
             let mut cursor = value.walk();
             for item in value.named_children(&mut cursor) {
-                if item.kind() != "comment" {
+                if kind_of(item) != "comment" {
                     read_dep(unparenthesize(item), source, deps, report);
                 }
             }
@@ -160,7 +160,7 @@ fn read_dep(
 
 /// `(x)` → `x`: grouping parentheses change nothing.
 fn unparenthesize(mut node: Node<'_>) -> Node<'_> {
-    while node.kind() == "parenthesized_expression" {
+    while kind_of(node) == "parenthesized_expression" {
         match node.named_child(0) {
             Some(inner) => node = inner,
             None => break,
@@ -169,10 +169,11 @@ fn unparenthesize(mut node: Node<'_>) -> Node<'_> {
     node
 }
 
+/// An expression as written, cut to one short line for a message.
 fn short(node: Node<'_>, source: &str) -> String {
-    let text = super::parse::text(node, source);
-    let first = text.lines().next().unwrap_or("");
-    if first.chars().count() > 40 || first.len() < text.len() {
+    let written = text(node, source);
+    let first = written.lines().next().unwrap_or("");
+    if first.chars().count() > 40 || first.len() < written.len() {
         format!("{}…", first.chars().take(40).collect::<String>())
     } else {
         first.to_string()

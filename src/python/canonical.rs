@@ -2,10 +2,10 @@
 //! "Spec digest"): what black and ruff may change is left out or
 //! normalized, everything a reader could notice is kept.
 
-use super::parse::{Visitor, text, walk};
+use super::parse::{Visitor, kind_of, text, walk};
 use super::strings::{Prefix, canonical_number, clean_docstring, decode_into};
 use crate::digest::{Digest, KeyHasher};
-use tree_sitter::Node;
+use tree_sitter::{Node, TreeCursor};
 
 /// One piece of a string literal: literal text by value, or an f-string
 /// interpolation.
@@ -29,12 +29,12 @@ pub(crate) fn read_string<'t>(node: Node<'t>, source: &str) -> Option<StringLit<
         parts: Vec::new(),
         comments: Vec::new(),
     };
-    match node.kind() {
+    match kind_of(node) {
         "string" => read_piece(node, source, &mut lit),
         "concatenated_string" => {
             let mut cursor = node.walk();
             for piece in node.named_children(&mut cursor) {
-                match piece.kind() {
+                match kind_of(piece) {
                     "string" => read_piece(piece, source, &mut lit),
                     "comment" => lit.comments.push(piece),
                     _ => {}
@@ -53,7 +53,7 @@ fn read_piece<'t>(node: Node<'t>, source: &str, lit: &mut StringLit<'t>) {
     let mut pos = node.start_byte();
     let mut cursor = node.walk();
     for child in node.children(&mut cursor) {
-        match child.kind() {
+        match kind_of(child) {
             "string_start" => {
                 prefix = Prefix::of(text(child, source));
                 lit.bytes |= prefix.bytes;
@@ -70,7 +70,7 @@ fn read_piece<'t>(node: Node<'t>, source: &str, lit: &mut StringLit<'t>) {
                         lit.parts.push(Part::Lit(value));
                     }
                 }
-                if child.kind() == "interpolation" {
+                if kind_of(child) == "interpolation" {
                     lit.parts.push(Part::Interp(child));
                 }
                 pos = child.end_byte();
@@ -98,24 +98,6 @@ pub(crate) fn string_value(node: Node<'_>, source: &str) -> Option<(Prefix, Stri
     Some((prefix, value))
 }
 
-/// The canonical digest of a definition, leaving out `skip` (the spec's own
-/// jaunt decorator).
-pub(crate) fn canonical_digest(def: Node<'_>, skip: Option<Node<'_>>, source: &str) -> Digest {
-    let mut canon = Canon {
-        source,
-        skip: skip.map(|n| n.id()),
-        docstring: None,
-        stack: Vec::new(),
-        tree: Vec::with_capacity(1024),
-        comments: Vec::new(),
-    };
-    walk(def, &mut canon);
-    KeyHasher::new("jaunt.canonical.v1")
-        .field("tree", &canon.tree)
-        .field("comments", &canon.comments)
-        .finish()
-}
-
 /// Stream record tags; each record is a tag byte, then (except for `CLOSE`)
 /// a u32 length and the bytes, so the stream is unambiguous.
 const OPEN: u8 = b'(';
@@ -123,14 +105,16 @@ const CLOSE: u8 = b')';
 const VALUE: u8 = b'v';
 const TOKEN: u8 = b't';
 
-struct Canon<'s, 't> {
+/// Builds the canonical digest of one definition (DESIGN.md, spec digest)
+/// as a [`Visitor`] over its `decorated_definition`.
+pub(crate) struct Canon<'s> {
     source: &'s str,
     skip: Option<usize>,
     /// The `expression_statement` holding the docstring of the body being
     /// walked, found on entering the body.
     docstring: Option<usize>,
     /// Per entered node: its kind, and whether an OPEN record was written.
-    stack: Vec<(&'t str, bool)>,
+    stack: Vec<(&'static str, bool)>,
     tree: Vec<u8>,
     comments: Vec<u8>,
 }
@@ -141,7 +125,26 @@ fn record(buf: &mut Vec<u8>, tag: u8, bytes: &[u8]) {
     buf.extend_from_slice(bytes);
 }
 
-impl<'s, 't> Canon<'s, 't> {
+impl<'s> Canon<'s> {
+    /// `skip` is the spec's own jaunt decorator, left out of the digest.
+    pub(crate) fn new(source: &'s str, skip: Option<Node<'_>>) -> Self {
+        Canon {
+            source,
+            skip: skip.map(|n| n.id()),
+            docstring: None,
+            stack: Vec::new(),
+            tree: Vec::with_capacity(1024),
+            comments: Vec::new(),
+        }
+    }
+
+    pub(crate) fn finish(&self) -> Digest {
+        KeyHasher::new("jaunt.canonical.v1")
+            .field("tree", &self.tree)
+            .field("comments", &self.comments)
+            .finish()
+    }
+
     fn comment(&mut self, node: Node<'_>) {
         let body = text(node, self.source).trim_start_matches('#').trim();
         record(&mut self.comments, VALUE, body.as_bytes());
@@ -160,7 +163,7 @@ impl<'s, 't> Canon<'s, 't> {
         }
     }
 
-    fn emit_string(&mut self, lit: StringLit<'t>) {
+    fn emit_string(&mut self, lit: StringLit<'_>) {
         for comment in &lit.comments {
             self.comment(*comment);
         }
@@ -177,7 +180,7 @@ impl<'s, 't> Canon<'s, 't> {
 
     /// A format spec's literal text is not in the tree: emit the text
     /// between its nested `{expr}` fields, in order with them.
-    fn emit_format_spec(&mut self, node: Node<'t>) {
+    fn emit_format_spec(&mut self, node: Node<'_>) {
         let mut pos = node.start_byte();
         let mut cursor = node.walk();
         for child in node.children(&mut cursor) {
@@ -185,7 +188,7 @@ impl<'s, 't> Canon<'s, 't> {
             if !gap.is_empty() {
                 record(&mut self.tree, VALUE, gap.as_bytes());
             }
-            if child.kind() == "format_expression" {
+            if kind_of(child) == "format_expression" {
                 walk(child, self);
             }
             pos = child.end_byte();
@@ -196,15 +199,17 @@ impl<'s, 't> Canon<'s, 't> {
         }
     }
 
-    /// The `expression_statement` that is a body's docstring, if any.
-    fn find_docstring(block: Node<'_>) -> Option<usize> {
+    /// The `expression_statement` that is a body's docstring, if any: a
+    /// lone plain string (f-strings and bytes are not docstrings in Python).
+    fn find_docstring(&self, block: Node<'_>) -> Option<usize> {
         let mut cursor = block.walk();
         let first = block
             .named_children(&mut cursor)
-            .find(|n| n.kind() != "comment")?;
-        let only = (first.kind() == "expression_statement" && first.named_child_count() == 1)
+            .find(|n| kind_of(*n) != "comment")?;
+        let only = (kind_of(first) == "expression_statement" && first.named_child_count() == 1)
             .then(|| first.named_child(0))??;
-        matches!(only.kind(), "string" | "concatenated_string").then_some(first.id())
+        let (prefix, _) = string_value(only, self.source)?;
+        (!prefix.format && !prefix.bytes).then_some(first.id())
     }
 
     /// Decides how a named node appears in the stream: `None` to leave it
@@ -212,25 +217,28 @@ impl<'s, 't> Canon<'s, 't> {
     fn named_kind(
         &mut self,
         node: Node<'_>,
-        kind: &'t str,
-        field: Option<&str>,
-    ) -> Option<&'t str> {
+        kind: &'static str,
+        cursor: &TreeCursor<'_>,
+    ) -> Option<&'static str> {
+        let parent = self.stack.last().map_or("", |(parent, _)| *parent);
         match kind {
             "parenthesized_expression" => None,
             "expression_list" | "pattern_list" | "tuple_pattern" => Some("tuple"),
+            // Annotations parse as types at the top of an annotation but as
+            // expressions inside the parentheses black adds around long ones.
+            "generic_type" => Some("subscript"),
+            "splat_type" => Some("list_splat"),
+            "union_type" => Some("binary_operator"),
+            "type_parameter" if parent == "generic_type" => None,
+            "type" if matches!(parent, "type_parameter" | "union_type") => None,
             "argument_list"
-                if field == Some("superclasses")
+                if cursor.field_name() == Some("superclasses")
                     && node.named_children(&mut node.walk()).all(|c| c.is_extra()) =>
             {
                 None
             }
-            "block"
-                if matches!(
-                    self.stack.last(),
-                    Some(("function_definition" | "class_definition", _))
-                ) =>
-            {
-                self.docstring = Self::find_docstring(node);
+            "block" if matches!(parent, "function_definition" | "class_definition") => {
+                self.docstring = self.find_docstring(node);
                 Some(kind)
             }
             _ => Some(kind),
@@ -238,9 +246,9 @@ impl<'s, 't> Canon<'s, 't> {
     }
 }
 
-impl<'s, 't> Visitor<'t> for Canon<'s, 't> {
-    fn enter(&mut self, node: Node<'t>, field: Option<&'t str>) -> bool {
-        let kind = node.kind();
+impl<'t> Visitor<'t> for Canon<'_> {
+    fn enter(&mut self, node: Node<'t>, cursor: &TreeCursor<'t>) -> bool {
+        let kind = kind_of(node);
         let mut opened = false;
         let descend = if Some(node.id()) == self.skip {
             false
@@ -267,7 +275,7 @@ impl<'s, 't> Visitor<'t> for Canon<'s, 't> {
         } else if let Some(lit) = read_string(node, self.source) {
             self.emit_string(lit);
             false
-        } else if let Some(name) = self.named_kind(node, kind, field) {
+        } else if let Some(name) = self.named_kind(node, kind, cursor) {
             record(&mut self.tree, OPEN, name.as_bytes());
             opened = true;
             if node.child_count() == 0 {
@@ -306,7 +314,7 @@ impl<'s, 't> Visitor<'t> for Canon<'s, 't> {
 fn has_token(node: Node<'_>, token: &str) -> bool {
     let mut cursor = node.walk();
     node.children(&mut cursor)
-        .any(|c| !c.is_named() && c.kind() == token)
+        .any(|c| !c.is_named() && kind_of(c) == token)
 }
 
 #[cfg(test)]
@@ -360,6 +368,15 @@ class Cart( object ):
   def describe( self ) :
     return f'{ self.owner!r:>10 } has { len( self.items ) } items' + U'\u00e9' + r'\d'
 
+@jaunt.magic(infer_deps=False)
+def long_one(first_argument_name: dict[str, list[tuple[int, int]]], second_argument_name: Optional[int]) -> dict[str, list[tuple[int, int, int, int, int, int]]] | None:
+    if first_argument_name is not None and second_argument_name is not None and len(first_argument_name) > 10:
+        with open("some/long/path/name.txt") as first_file, open("another/long/path/name.txt") as second_file:
+            del first_argument_name["key_one"], first_argument_name["key_two"], first_argument_name["key_3"]
+    assert second_argument_name is None or second_argument_name > 0, "second_argument_name must be positive"
+    value = first_argument_name["some_long_key_name"][0][1] + first_argument_name["other_key"][1][0] * 2
+    return {key: [(a, b, a + b, a - b, a * b, a // max(b, 1)) for a, b in pairs] for key, pairs in first_argument_name.items()}
+
 @jaunt.test( )
 def test_total( ) :
   assert total( [ ] , rate = .5 ) == dec.Decimal( "0.00" ) , "empty"
@@ -408,10 +425,22 @@ def test_total( ) :
     #[test]
     fn real_formatters_leave_digests_unchanged() {
         let before = spec_digests(MESSY);
-        assert_eq!(before.len(), 4);
+        assert_eq!(before.len(), 5);
         for (program, args) in [
             ("ruff", &["format", "--no-cache", "-"][..]),
-            ("black", &["-q", "-"][..]),
+            (
+                "ruff",
+                &[
+                    "format",
+                    "--no-cache",
+                    "--preview",
+                    "--line-length",
+                    "40",
+                    "-",
+                ],
+            ),
+            ("black", &["-q", "-"]),
+            ("black", &["-q", "--preview", "--line-length", "40", "-"]),
         ] {
             let formatted = format_with(program, args, MESSY);
             assert_ne!(formatted, MESSY);
@@ -420,6 +449,18 @@ def test_total( ) :
                 before,
                 "after {program}:\n{formatted}"
             );
+        }
+    }
+
+    /// Truncated files (an editor mid-keystroke) must still summarize and
+    /// validate without panicking.
+    #[test]
+    fn every_prefix_of_a_spec_file_is_survivable() {
+        let cuts = MESSY.char_indices().map(|(i, _)| i).step_by(5);
+        for cut in cuts {
+            let partial = &MESSY[..cut];
+            let _ = summarize(partial);
+            let _ = crate::python::validate(partial, &["total".to_string(), "Cart.x".to_string()]);
         }
     }
 
@@ -501,6 +542,18 @@ def test_total( ) :
             (
                 "@jaunt.magic\ndef f(): x = a; y = b\n",
                 "@jaunt.magic\ndef f():\n    x = a\n    y = b\n",
+            ),
+            (
+                "@jaunt.magic\ndef f() -> (Set[int]):\n    with open(a) as f, open(b) as g: pass\n",
+                "@jaunt.magic\ndef f() -> Set[int]:\n    with (\n        open(a) as f,\n        open(b) as g,\n    ):\n        pass\n",
+            ),
+            (
+                "@jaunt.magic\ndef f(x: Dict[str, *Ts], y: Callable[[int], str]): ...\n",
+                "@jaunt.magic\ndef f(x: (Dict[str, *Ts]), y: (Callable[[int], str])): ...\n",
+            ),
+            (
+                "@jaunt.magic\ndef f():\n    del (a), b\n    x = (yield)\n    assert (x), ('m')\n",
+                "@jaunt.magic\ndef f():\n    del a, b\n    x = yield\n    assert x, 'm'\n",
             ),
             (
                 "@jaunt.magic\ndef f(): return a and \\\n    b\n",

@@ -1,7 +1,7 @@
 //! Import statements to bindings, and resolving a decorator through them to
 //! `jaunt.magic` / `jaunt.test`.
 
-use super::parse::{line, text};
+use super::parse::{kind_of, line, text};
 use super::summary::{Import, ImportTarget};
 use crate::names::SpecKind;
 use tree_sitter::Node;
@@ -11,90 +11,74 @@ use tree_sitter::Node;
 pub(crate) fn import_bindings(stmt: Node<'_>, source: &str, out: &mut Vec<Import>) -> bool {
     let line = line(stmt);
     let mut cursor = stmt.walk();
-    match stmt.kind() {
-        "import_statement" => {
-            for name in stmt.children_by_field_name("name", &mut cursor) {
-                let (binding, target) = match name.kind() {
-                    "aliased_import" => {
-                        let module = name.child_by_field_name("name");
-                        let alias = name.child_by_field_name("alias");
-                        let (Some(module), Some(alias)) = (module, alias) else {
-                            continue;
-                        };
-                        (text(alias, source).to_string(), dotted(module, source))
-                    }
-                    _ => {
-                        let module = dotted(name, source);
-                        let first = module.split('.').next().unwrap_or("").to_string();
-                        (first.clone(), first)
-                    }
-                };
-                out.push(Import {
-                    binding,
-                    target: ImportTarget::Module(target),
-                    line,
-                });
-            }
-            true
-        }
-        "import_from_statement" => {
-            let (level, module) = match stmt.child_by_field_name("module_name") {
-                Some(m) if m.kind() == "relative_import" => relative(m, source),
-                Some(m) => (0, dotted(m, source)),
-                None => (0, String::new()),
-            };
-            let from = |name: String| ImportTarget::From {
-                level,
-                module: module.clone(),
-                name,
-            };
-            for child in stmt.named_children(&mut cursor) {
-                if child.kind() == "wildcard_import" {
-                    out.push(Import {
-                        binding: "*".to_string(),
-                        target: from("*".to_string()),
-                        line,
-                    });
-                }
-            }
-            for name in stmt.children_by_field_name("name", &mut cursor) {
-                let (binding, imported) = match name.kind() {
-                    "aliased_import" => {
-                        let (Some(n), Some(alias)) = (
-                            name.child_by_field_name("name"),
-                            name.child_by_field_name("alias"),
-                        ) else {
-                            continue;
-                        };
-                        (text(alias, source).to_string(), dotted(n, source))
-                    }
-                    _ => {
-                        let n = dotted(name, source);
-                        (n.clone(), n)
-                    }
-                };
-                out.push(Import {
-                    binding,
-                    target: from(imported),
-                    line,
-                });
-            }
-            true
-        }
-        "future_import_statement" => true,
-        _ => false,
+    let statement = kind_of(stmt);
+    let from = match statement {
+        "import_statement" => None,
+        "import_from_statement" => Some(match stmt.child_by_field_name("module_name") {
+            Some(m) if kind_of(m) == "relative_import" => relative(m, source),
+            Some(m) => (0, dotted(m, source)),
+            None => (0, String::new()),
+        }),
+        "future_import_statement" => return true,
+        _ => return false,
+    };
+    let target = |name: String| match &from {
+        None => ImportTarget::Module(name),
+        Some((level, module)) => ImportTarget::From {
+            level: *level,
+            module: module.clone(),
+            name,
+        },
+    };
+    if from.is_some()
+        && stmt
+            .named_children(&mut cursor)
+            .any(|c| kind_of(c) == "wildcard_import")
+    {
+        out.push(Import {
+            binding: "*".to_string(),
+            target: target("*".to_string()),
+            line,
+        });
     }
+    for name in stmt.children_by_field_name("name", &mut cursor) {
+        let Some((binding, imported)) = binding(name, source, from.is_none()) else {
+            continue;
+        };
+        out.push(Import {
+            binding,
+            target: target(imported),
+            line,
+        });
+    }
+    true
+}
+
+/// The (binding, imported name) of one imported name: `x.y as z` binds `z`
+/// to `x.y`; a plain `import a.b` binds `a` to `a`; `from m import n`
+/// binds `n` to `n`.
+fn binding(name: Node<'_>, source: &str, plain_import: bool) -> Option<(String, String)> {
+    if kind_of(name) == "aliased_import" {
+        let module = name.child_by_field_name("name")?;
+        let alias = name.child_by_field_name("alias")?;
+        return Some((text(alias, source).to_string(), dotted(module, source)));
+    }
+    let mut imported = dotted(name, source);
+    if plain_import {
+        imported.truncate(imported.find('.').unwrap_or(imported.len()));
+    }
+    Some((imported.clone(), imported))
 }
 
 /// `a . b` → `a.b`: the identifiers of a `dotted_name`, whatever the spacing.
 fn dotted(node: Node<'_>, source: &str) -> String {
-    if node.kind() != "dotted_name" {
+    if kind_of(node) != "dotted_name" {
         return text(node, source).to_string();
     }
     let mut cursor = node.walk();
     let mut out = String::new();
     for part in node.named_children(&mut cursor) {
-        if part.kind() == "identifier" {
+        if kind_of(part) == "identifier" {
             if !out.is_empty() {
                 out.push('.');
             }
@@ -109,7 +93,7 @@ fn relative(node: Node<'_>, source: &str) -> (u32, String) {
     let mut module = String::new();
     let mut cursor = node.walk();
     for part in node.named_children(&mut cursor) {
-        match part.kind() {
+        match kind_of(part) {
             "import_prefix" => {
                 let dots = text(part, source).bytes().filter(|&b| b == b'.').count();
                 level += u32::try_from(dots).unwrap_or(u32::MAX);
@@ -143,7 +127,7 @@ impl<'a> JauntResolver<'a> {
     /// call) must resolve to `jaunt.magic` or `jaunt.test`.
     pub(crate) fn decorator_kind(&self, decorator: Node<'_>, source: &str) -> Option<SpecKind> {
         let mut expr = decorator.named_child(0)?;
-        if expr.kind() == "call" {
+        if kind_of(expr) == "call" {
             expr = expr.child_by_field_name("function")?;
         }
         let chain = attribute_chain(expr, source)?;
@@ -203,7 +187,7 @@ pub(crate) fn attribute_chain<'s>(node: Node<'_>, source: &'s str) -> Option<Vec
     let mut parts = Vec::new();
     let mut node = node;
     loop {
-        match node.kind() {
+        match kind_of(node) {
             "identifier" => {
                 parts.push(text(node, source));
                 parts.reverse();

@@ -2,7 +2,8 @@
 //! validation: one parser per thread, positions, and an iterative walk.
 
 use std::cell::RefCell;
-use tree_sitter::{Node, Parser, Tree, TreeCursor};
+use std::sync::OnceLock;
+use tree_sitter::{Language, Node, Parser, Tree, TreeCursor};
 
 thread_local! {
     /// Parsers are costly to set up and not `Sync`; each rayon worker keeps
@@ -22,6 +23,30 @@ fn new_parser() -> Parser {
 /// timeout or cancellation set here, so in practice never).
 pub(crate) fn parse(source: &str) -> Option<Tree> {
     PARSER.with(|p| p.borrow_mut().parse(source, None))
+}
+
+/// Node kind names by kind id, looked up once: `Node::kind` measures and
+/// validates the C string on every call, which shows in profiles.
+static KINDS: OnceLock<Vec<String>> = OnceLock::new();
+
+/// A node's kind (`"identifier"`, `"+"`, …); `"ERROR"` for error nodes,
+/// whose id (`u16::MAX`) is past the table.
+pub(crate) fn kind_of(node: Node<'_>) -> &'static str {
+    let kinds = KINDS.get_or_init(|| {
+        let language = Language::new(tree_sitter_python::LANGUAGE);
+        (0..language.node_kind_count())
+            .map(|id| {
+                u16::try_from(id)
+                    .ok()
+                    .and_then(|id| language.node_kind_for_id(id))
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect()
+    });
+    kinds
+        .get(usize::from(node.kind_id()))
+        .map_or("ERROR", String::as_str)
 }
 
 /// The source text of a node; empty if the range is not a valid slice.
@@ -46,9 +71,10 @@ pub(crate) fn column(node: Node<'_>, source: &str) -> u32 {
 
 /// A pre-order visit with exit events, driven by [`walk`].
 pub(crate) trait Visitor<'t> {
-    /// Called on entering a node; `field` is its field name in the parent.
-    /// Returns whether to visit its children.
-    fn enter(&mut self, node: Node<'t>, field: Option<&'t str>) -> bool;
+    /// Called on entering a node, with the cursor on it (for its field name
+    /// in the parent, which costs a lookup, so only when needed). Returns
+    /// whether to visit its children.
+    fn enter(&mut self, node: Node<'t>, cursor: &TreeCursor<'t>) -> bool;
     /// Called after a node's children (or right after `enter` if skipped).
     fn exit(&mut self, _node: Node<'t>) {}
 }
@@ -60,12 +86,7 @@ pub(crate) fn walk<'t>(root: Node<'t>, visitor: &mut impl Visitor<'t>) {
     let mut depth = 0usize;
     loop {
         let node = cursor.node();
-        let field = if depth == 0 {
-            None
-        } else {
-            cursor.field_name()
-        };
-        if visitor.enter(node, field) && cursor.goto_first_child() {
+        if visitor.enter(node, &cursor) && cursor.goto_first_child() {
             depth += 1;
             continue;
         }
@@ -84,6 +105,68 @@ pub(crate) fn walk<'t>(root: Node<'t>, visitor: &mut impl Visitor<'t>) {
     }
 }
 
+/// Two visitors in one walk, each seeing the nodes it asked for: a node
+/// one of them skipped is hidden from it until the walk leaves that node.
+pub(crate) struct Pair<A, B> {
+    pub a: A,
+    pub b: B,
+    depth: usize,
+    /// Depth of the node where `a` (resp. `b`) stopped descending.
+    a_off: Option<usize>,
+    b_off: Option<usize>,
+}
+
+impl<A, B> Pair<A, B> {
+    pub(crate) fn new(a: A, b: B) -> Self {
+        Pair {
+            a,
+            b,
+            depth: 0,
+            a_off: None,
+            b_off: None,
+        }
+    }
+}
+
+impl<'t, A: Visitor<'t>, B: Visitor<'t>> Visitor<'t> for Pair<A, B> {
+    fn enter(&mut self, node: Node<'t>, cursor: &TreeCursor<'t>) -> bool {
+        self.depth += 1;
+        let mut descend = false;
+        if self.a_off.is_none() {
+            if self.a.enter(node, cursor) {
+                descend = true;
+            } else {
+                self.a_off = Some(self.depth);
+            }
+        }
+        if self.b_off.is_none() {
+            if self.b.enter(node, cursor) {
+                descend = true;
+            } else {
+                self.b_off = Some(self.depth);
+            }
+        }
+        descend
+    }
+
+    fn exit(&mut self, node: Node<'t>) {
+        for (visitor_off, exit) in [
+            (&mut self.a_off, &mut self.a as &mut dyn Visitor<'t>),
+            (&mut self.b_off, &mut self.b as &mut dyn Visitor<'t>),
+        ] {
+            match *visitor_off {
+                None => exit.exit(node),
+                Some(depth) if depth == self.depth => {
+                    exit.exit(node);
+                    *visitor_off = None;
+                }
+                Some(_) => {}
+            }
+        }
+        self.depth -= 1;
+    }
+}
+
 /// One syntax error: position and message (`invalid syntax`, `missing X`).
 pub(crate) struct SyntaxError {
     pub line: u32,
@@ -99,10 +182,10 @@ struct ErrorCollector<'s> {
 }
 
 impl<'t> Visitor<'t> for ErrorCollector<'_> {
-    fn enter(&mut self, node: Node<'t>, _field: Option<&'t str>) -> bool {
+    fn enter(&mut self, node: Node<'t>, _cursor: &TreeCursor<'t>) -> bool {
         if node.is_error() || node.is_missing() {
             let message = if node.is_missing() {
-                format!("missing {}", node.kind())
+                format!("missing {}", kind_of(node))
             } else {
                 "invalid syntax".to_string()
             };
@@ -147,7 +230,7 @@ pub(crate) fn module_statements<'t>(root: Node<'t>, mut each: impl FnMut(Node<'t
     let mut stack: Vec<Node<'t>> = root.named_children(&mut cursor).collect();
     stack.reverse();
     while let Some(node) = stack.pop() {
-        match node.kind() {
+        match kind_of(node) {
             "if_statement"
             | "try_statement"
             | "with_statement"

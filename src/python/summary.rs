@@ -1,10 +1,10 @@
 //! One file's summary: imports, specs and the names they use.
 
 use super::args::read_args;
-use super::canonical::canonical_digest;
+use super::canonical::Canon;
 use super::imports::{JauntResolver, import_bindings};
-use super::parse::{line, module_statements, parse, syntax_errors, text};
-use super::uses::collect_uses;
+use super::parse::{Pair, kind_of, line, module_statements, parse, syntax_errors, text, walk};
+use super::uses::Uses;
 use crate::digest::Digest;
 use crate::names::{DefKind, SpecKind};
 use serde::{Deserialize, Serialize};
@@ -164,7 +164,7 @@ impl SpecFinder<'_, '_> {
     /// Visits one statement; `prefix` is the enclosing classes' qualname
     /// with a trailing dot, empty at module level.
     fn visit(&mut self, stmt: Node<'_>, prefix: &str) {
-        let (def, decorated) = match stmt.kind() {
+        let (def, decorated) = match kind_of(stmt) {
             "decorated_definition" => match stmt.child_by_field_name("definition") {
                 Some(def) => (def, Some(stmt)),
                 None => return,
@@ -179,7 +179,7 @@ impl SpecFinder<'_, '_> {
         if let Some(decorated) = decorated {
             self.spec(decorated, def, &qualname, !prefix.is_empty());
         }
-        if def.kind() == "class_definition"
+        if kind_of(def) == "class_definition"
             && let Some(body) = def.child_by_field_name("body")
         {
             let inner = format!("{qualname}.");
@@ -195,19 +195,24 @@ impl SpecFinder<'_, '_> {
         let mut cursor = decorated.walk();
         let Some((decorator, kind)) = decorated
             .named_children(&mut cursor)
-            .filter(|d| d.kind() == "decorator")
+            .filter(|d| kind_of(*d) == "decorator")
             .find_map(|d| Some((d, self.resolver.decorator_kind(d, self.source)?)))
         else {
             return;
         };
-        let def_kind = match def.kind() {
+        let def_kind = match kind_of(def) {
             "class_definition" => DefKind::Class,
             _ if in_class => DefKind::Method,
-            _ if def.child(0).is_some_and(|t| t.kind() == "async") => DefKind::AsyncFunction,
+            _ if def.child(0).is_some_and(|t| kind_of(t) == "async") => DefKind::AsyncFunction,
             _ => DefKind::Function,
         };
         let args = read_args(decorator, self.source, &mut self.diagnostics);
-        let (uses, local_imports) = collect_uses(decorated, self.source, self.resolver);
+        let mut visitors = Pair::new(
+            Canon::new(self.source, Some(decorator)),
+            Uses::new(self.source, self.resolver),
+        );
+        walk(decorated, &mut visitors);
+        let (uses, local_imports) = visitors.b.finish();
         let range = decorated.byte_range();
         self.specs.push(RawSpec {
             qualname: qualname.to_string(),
@@ -223,7 +228,7 @@ impl SpecFinder<'_, '_> {
             infer_deps: args.infer_deps,
             uses,
             local_imports,
-            canonical: canonical_digest(decorated, Some(decorator), self.source),
+            canonical: visitors.a.finish(),
         });
     }
 }
@@ -479,13 +484,15 @@ def c(): ...
 import functools
 @functools.wraps(wrapped, assigned=ASSIGNED)
 @jaunt.magic(deps=[OnlyDep])
-def total(cart: Cart, *args: Extra, rate: float = DEFAULT_RATE, **kw) -> money.Money:
+def total(cart: Cart, *args: "Extra", late: "list[mod.Late]", rate: float = DEFAULT_RATE, **kw) -> money.Money:
     """Sum."""
     from decimal import Decimal as D
     x = helpers.round(cart.items, key=Key)
     y = make().value.deep
     z = f"{fmt.pct(x)}"
     lambda q: q + Z
+    with opener() as handle:
+        pass
     total(x)  # a reference to itself is a use; its def name is not
     return money.Money(x + Cart)
 "#;
@@ -499,6 +506,8 @@ def total(cart: Cart, *args: Extra, rate: float = DEFAULT_RATE, **kw) -> money.M
                 "ASSIGNED",
                 "Cart",
                 "Extra",
+                "list",
+                "mod.Late",
                 "float",
                 "DEFAULT_RATE",
                 "money.Money",
@@ -512,6 +521,7 @@ def total(cart: Cart, *args: Extra, rate: float = DEFAULT_RATE, **kw) -> money.M
                 "fmt.pct",
                 "q",
                 "Z",
+                "opener",
                 "total",
             ]
         );

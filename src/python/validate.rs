@@ -1,7 +1,7 @@
 //! Validation of generated modules.
 
 use super::imports::import_bindings;
-use super::parse::{module_statements, parse, syntax_errors, text};
+use super::parse::{kind_of, module_statements, parse, syntax_errors, text};
 use std::collections::HashSet;
 use tree_sitter::Node;
 
@@ -58,7 +58,7 @@ fn defined_names(statements: &[Node<'_>], source: &str) -> HashSet<String> {
             if let Some(name) = def.child_by_field_name("name") {
                 names.insert(text(name, source).to_string());
             }
-        } else if stmt.kind() == "expression_statement" {
+        } else if kind_of(stmt) == "expression_statement" {
             let mut cursor = stmt.walk();
             for expr in stmt.named_children(&mut cursor) {
                 assignment_targets(expr, source, &mut names);
@@ -71,7 +71,7 @@ fn defined_names(statements: &[Node<'_>], source: &str) -> HashSet<String> {
 
 /// The `def`/`class` node of a statement, decorated or not.
 fn definition(stmt: Node<'_>) -> Option<Node<'_>> {
-    match stmt.kind() {
+    match kind_of(stmt) {
         "function_definition" | "class_definition" => Some(stmt),
         "decorated_definition" => stmt.child_by_field_name("definition"),
         _ => None,
@@ -81,7 +81,7 @@ fn definition(stmt: Node<'_>) -> Option<Node<'_>> {
 /// Adds the names bound by an assignment (`a = b = 1`, `a, b = t`,
 /// `x: int = 0`).
 fn assignment_targets(expr: Node<'_>, source: &str, names: &mut HashSet<String>) {
-    if expr.kind() != "assignment" && expr.kind() != "augmented_assignment" {
+    if kind_of(expr) != "assignment" && kind_of(expr) != "augmented_assignment" {
         return;
     }
     if let Some(left) = expr.child_by_field_name("left") {
@@ -93,7 +93,7 @@ fn assignment_targets(expr: Node<'_>, source: &str, names: &mut HashSet<String>)
 }
 
 fn target_names(target: Node<'_>, source: &str, names: &mut HashSet<String>) {
-    match target.kind() {
+    match kind_of(target) {
         "identifier" => {
             names.insert(text(target, source).to_string());
         }
@@ -123,7 +123,7 @@ fn defined_in_class(statements: &[Node<'_>], class: &str, path: &[&str], source:
     statements
         .iter()
         .filter_map(|&stmt| definition(stmt))
-        .filter(|def| def.kind() == "class_definition")
+        .filter(|def| kind_of(*def) == "class_definition")
         .filter(|def| {
             def.child_by_field_name("name")
                 .is_some_and(|n| text(n, source) == class)
