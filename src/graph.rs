@@ -382,6 +382,22 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
+        if raw.kind == SpecKind::Test && raw.infer_deps.unwrap_or(opts.infer_deps) {
+            // A test spec's body is usually empty: what it tests is named in
+            // its docstring and imported by its module. Those imports are its
+            // dependency APIs.
+            for imp in &file.summary.imports {
+                let chain = [imp.binding.clone()];
+                if let Some(r) = self.resolve_chain(file, &local, &chain)
+                    && r != me
+                {
+                    deps.entry(r).or_insert(Edge {
+                        line: imp.line,
+                        explicit: false,
+                    });
+                }
+            }
+        }
         let explicit: Vec<SpecRef> = explicit.into_iter().collect();
         SpecNode {
             digest: spec_digest(

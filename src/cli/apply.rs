@@ -14,6 +14,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct ApplyArgs {
+    #[command(flatten)]
+    pub scope: super::Scope,
     /// Regenerate every module (or the --target modules), ignoring the store.
     #[arg(long)]
     pub force: bool,
@@ -38,7 +40,12 @@ impl ApplyArgs {
             force: self.force,
             offline: self.offline || self.frozen,
             locked: self.locked || self.frozen,
-            targeted: !global.targets.is_empty(),
+            targets: self
+                .scope
+                .targets
+                .iter()
+                .map(|t| t.module.clone())
+                .collect(),
         }
     }
 }
@@ -58,7 +65,7 @@ pub fn install_interrupt() -> Arc<AtomicBool> {
 }
 
 pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> CmdResult {
-    let project = Project::load(&global.load_options())?;
+    let project = Project::load(&global.load_options(&args.scope))?;
     super::specs::print_notes(global, &project);
     let session = Session::open(&project.config)?;
     let report = run_kinds(global, args, &project, &session, &[SpecKind::Build])?;

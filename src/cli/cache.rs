@@ -14,7 +14,7 @@ pub enum CacheCommand {
 pub fn run(global: &GlobalArgs, cmd: &CacheCommand) -> CmdResult {
     match cmd {
         CacheCommand::Clear => {
-            let config = Project::load_config(&global.load_options())?;
+            let config = Project::load_config(&global.load_options(&super::Scope::default()))?;
             let state = config.state_dir();
             let existed = cache::clear(&state).map_err(|e| {
                 JauntError::io(

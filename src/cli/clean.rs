@@ -7,6 +7,8 @@ use crate::ops::session::Session;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    #[command(flatten)]
+    scope: super::Scope,
     /// Only list what would be removed.
     #[arg(long)]
     dry_run: bool,
@@ -16,7 +18,7 @@ pub struct Args {
 }
 
 pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
-    let project = Project::load(&global.load_options())?;
+    let project = Project::load(&global.load_options(&args.scope))?;
     let session = Session::open(&project.config)?;
     let removed = crate::ops::clean::clean(&project, &session, args.orphans, args.dry_run)?;
     let rel: Vec<String> = removed

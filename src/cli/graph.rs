@@ -10,6 +10,8 @@ use std::fmt::Write;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    #[command(flatten)]
+    scope: super::Scope,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -33,7 +35,7 @@ enum KindArg {
 }
 
 pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
-    let project = Project::load(&global.load_options())?;
+    let project = Project::load(&global.load_options(&args.scope))?;
     super::specs::print_notes(global, &project);
     let kind = match args.kind {
         KindArg::Build => SpecKind::Build,

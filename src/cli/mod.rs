@@ -5,10 +5,12 @@ mod apply;
 mod cache;
 mod clean;
 mod graph;
+mod init;
 mod output;
 mod plan;
 mod specs;
 mod store;
+mod test;
 
 use crate::error::{JauntError, exit};
 use crate::names::Target;
@@ -39,9 +41,6 @@ pub struct GlobalArgs {
     /// Configuration file (jaunt.toml or pyproject.toml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Limit to MODULE[:QUALNAME] and what it depends on (repeatable).
-    #[arg(long = "target", global = true, value_name = "MODULE[:QUALNAME]")]
-    pub targets: Vec<Target>,
     /// Parallel generation jobs (default: [build] jobs).
     #[arg(long, short = 'j', global = true)]
     pub jobs: Option<usize>,
@@ -60,6 +59,20 @@ pub struct GlobalArgs {
     /// When to use colors.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// `--target`: limits a command to some modules and what they depend on.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct Scope {
+    /// Limit to MODULE[:QUALNAME] and what it depends on (repeatable).
+    #[arg(long = "target", value_name = "MODULE[:QUALNAME]")]
+    pub targets: Vec<Target>,
+}
+
+impl Scope {
+    pub fn targeted(&self) -> bool {
+        !self.targets.is_empty()
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -81,9 +94,16 @@ pub enum Command {
     #[command(alias = "build")]
     Apply(apply::ApplyArgs),
     /// Model-free gate: exit 4 unless every module is fresh and jaunt.lock is up to date.
-    Check,
+    Check(Scope),
     /// One-line summary of the plan.
-    Status,
+    Status(Scope),
+    /// Apply, generate the test modules of @jaunt.test specs, and run pytest.
+    Test(test::Args),
+    /// Scaffold a new project.
+    Init(init::InitArgs),
+    /// The Python runtime package carried by this binary.
+    #[command(subcommand)]
+    Runtime(init::RuntimeCommand),
     /// Delete generated files.
     Clean(clean::Args),
     /// Inspect and maintain the content-addressed store.
@@ -95,11 +115,11 @@ pub enum Command {
 }
 
 impl GlobalArgs {
-    pub fn load_options(&self) -> LoadOptions {
+    pub fn load_options(&self, scope: &Scope) -> LoadOptions {
         LoadOptions {
             root: self.root.clone(),
             config: self.config.clone(),
-            targets: self.targets.clone(),
+            targets: scope.targets.clone(),
             no_infer_deps: self.no_infer_deps,
         }
     }
@@ -133,8 +153,11 @@ pub fn main() -> i32 {
         Command::Graph(args) => graph::run(&cli.global, args),
         Command::Plan(args) => plan::run_plan(&cli.global, args),
         Command::Apply(args) => apply::run(&cli.global, args),
-        Command::Check => plan::run_check(&cli.global),
-        Command::Status => plan::run_status(&cli.global),
+        Command::Check(scope) => plan::run_check(&cli.global, scope),
+        Command::Status(scope) => plan::run_status(&cli.global, scope),
+        Command::Test(args) => test::run(&cli.global, args),
+        Command::Init(args) => init::run_init(&cli.global, args),
+        Command::Runtime(cmd) => init::run_runtime(&cli.global, cmd),
         Command::Clean(args) => clean::run(&cli.global, args),
         Command::Store(cmd) => store::run(&cli.global, cmd),
         Command::Cache(cmd) => cache::run(&cli.global, cmd),

@@ -1,6 +1,6 @@
 //! `jaunt plan`, `jaunt check` and `jaunt status`: what apply would do.
 
-use super::{CmdResult, GlobalArgs, output};
+use super::{CmdResult, GlobalArgs, Scope, output};
 use crate::error::exit;
 use crate::names::SpecKind;
 use crate::ops::project::Project;
@@ -11,6 +11,8 @@ use serde::Serialize;
 
 #[derive(clap::Args, Debug)]
 pub struct PlanArgs {
+    #[command(flatten)]
+    scope: super::Scope,
     /// Also list fresh modules.
     #[arg(long)]
     all: bool,
@@ -106,16 +108,19 @@ pub fn summary_line(plan: &Plan) -> String {
     )
 }
 
-fn load(global: &GlobalArgs) -> Result<(Project, Session), crate::error::JauntError> {
-    let project = Project::load(&global.load_options())?;
+fn load(
+    global: &GlobalArgs,
+    scope: &Scope,
+) -> Result<(Project, Session), crate::error::JauntError> {
+    let project = Project::load(&global.load_options(scope))?;
     super::specs::print_notes(global, &project);
     let session = Session::open(&project.config)?;
     Ok((project, session))
 }
 
 pub fn run_plan(global: &GlobalArgs, args: &PlanArgs) -> CmdResult {
-    let (project, session) = load(global)?;
-    let plan = session.plan(&project, &[SpecKind::Build], !global.targets.is_empty());
+    let (project, session) = load(global, &args.scope)?;
+    let plan = session.plan(&project, &[SpecKind::Build], args.scope.targeted());
     if global.json {
         output::json(&to_json(&plan, plan.all_fresh()));
     } else if plan.all_fresh() && !args.all {
@@ -128,9 +133,9 @@ pub fn run_plan(global: &GlobalArgs, args: &PlanArgs) -> CmdResult {
 
 /// `jaunt check`: the model-free gate; exit 4 unless everything is fresh
 /// and jaunt.lock is up to date.
-pub fn run_check(global: &GlobalArgs) -> CmdResult {
-    let (project, session) = load(global)?;
-    let result = check::check(&project, &session, !global.targets.is_empty());
+pub fn run_check(global: &GlobalArgs, scope: &Scope) -> CmdResult {
+    let (project, session) = load(global, scope)?;
+    let result = check::check(&project, &session, scope.targeted());
     if global.json {
         output::json(&to_json(&result.plan, result.ok()));
     } else {
@@ -174,13 +179,9 @@ pub fn run_check(global: &GlobalArgs) -> CmdResult {
 }
 
 /// `jaunt status`: the plan's one-line summary.
-pub fn run_status(global: &GlobalArgs) -> CmdResult {
-    let (project, session) = load(global)?;
-    let plan = session.plan(
-        &project,
-        &check::kinds(&session),
-        !global.targets.is_empty(),
-    );
+pub fn run_status(global: &GlobalArgs, scope: &Scope) -> CmdResult {
+    let (project, session) = load(global, scope)?;
+    let plan = session.plan(&project, &check::kinds(&session), scope.targeted());
     if global.json {
         output::json(&to_json(&plan, plan.all_fresh()));
     } else {

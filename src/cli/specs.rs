@@ -7,7 +7,10 @@ use crate::ops::project::Project;
 use serde::Serialize;
 
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    #[command(flatten)]
+    scope: super::Scope,
+}
 
 #[derive(Serialize)]
 struct SpecRow<'a> {
@@ -22,8 +25,8 @@ struct SpecRow<'a> {
     digest: String,
 }
 
-pub fn run(global: &GlobalArgs, _args: &Args) -> CmdResult {
-    let project = Project::load(&global.load_options())?;
+pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
+    let project = Project::load(&global.load_options(&args.scope))?;
     print_notes(global, &project);
     let nodes: Vec<&SpecNode> = project
         .build

@@ -30,7 +30,7 @@ fn store_err(e: crate::store::StoreError) -> JauntError {
 }
 
 pub fn run(global: &GlobalArgs, cmd: &StoreCommand) -> CmdResult {
-    let config = Project::load_config(&global.load_options());
+    let config = Project::load_config(&global.load_options(&super::Scope::default()));
     let store = match &config {
         Ok(c) => Store::open(store_root(c)),
         // Outside a project the store commands still work on the default store.

@@ -30,7 +30,9 @@ pub struct ApplyOptions {
     pub force: bool,
     pub offline: bool,
     pub locked: bool,
-    pub targeted: bool,
+    /// `--target` modules: the graph is already limited to them and their
+    /// dependencies, and `--force` regenerates only them.
+    pub targets: Vec<ModuleName>,
 }
 
 /// What apply did, in DESIGN.md's `--json` shape.
@@ -72,9 +74,9 @@ pub fn apply(
     progress: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<ApplyReport> {
     session.store.sweep_temps();
-    let mut plan = session.plan(project, kinds, opts.targeted);
+    let mut plan = session.plan(project, kinds, !opts.targets.is_empty());
     if opts.force {
-        force(&mut plan);
+        force(&mut plan, &opts.targets);
     }
     gate(project, session, &plan, opts)?;
     let mut report = ApplyReport::default();
@@ -154,10 +156,10 @@ fn known(d: Option<Digest>) -> Digest {
     d.expect("planned with a known digest")
 }
 
-/// `--force`: regenerate every planned module.
-fn force(plan: &mut Plan) {
+/// `--force`: regenerate every planned module, or only the targets.
+fn force(plan: &mut Plan, targets: &[ModuleName]) {
     for m in &mut plan.modules {
-        if m.status != Status::Remove {
+        if m.status != Status::Remove && (targets.is_empty() || targets.contains(&m.name)) {
             m.status = Status::Generate;
             m.reasons = vec!["--force".into()];
         }
@@ -195,7 +197,7 @@ fn gate(project: &Project, session: &Session, plan: &Plan, opts: &ApplyOptions) 
             )));
         }
         let kinds: Vec<SpecKind> = plan.modules.iter().map(|m| m.kind).collect();
-        let next = lock_after(project, session, &kinds, plan, opts.targeted);
+        let next = lock_after(project, session, &kinds, plan, !opts.targets.is_empty());
         let current = session.lock.as_ref().map(Lockfile::render);
         if current.as_deref() != Some(next.render().as_str()) {
             return Err(JauntError::Gate(
@@ -642,7 +644,14 @@ fn write_lock(
     plan: &Plan,
     opts: &ApplyOptions,
 ) -> Result<bool> {
-    let next = next_lock(project, session, kinds, built, plan, opts.targeted);
+    let next = next_lock(
+        project,
+        session,
+        kinds,
+        built,
+        plan,
+        !opts.targets.is_empty(),
+    );
     let path = project.config.lock_path();
     next.write(&path)
         .map_err(|e| JauntError::io(format!("writing {}", path.display()), e))

@@ -5,6 +5,9 @@
 pub mod apply;
 pub mod check;
 pub mod clean;
+pub mod init;
 pub mod project;
+pub mod runtime;
 pub mod session;
 pub mod store;
+pub mod test;

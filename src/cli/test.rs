@@ -1,0 +1,50 @@
+//! `jaunt test`: apply the build specs, generate the test modules, run pytest.
+
+use super::apply::ApplyArgs;
+use super::{CmdResult, GlobalArgs};
+use crate::error::exit;
+use crate::names::SpecKind;
+use crate::ops::project::Project;
+use crate::ops::session::Session;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    apply: ApplyArgs,
+    /// Do not apply the build specs first.
+    #[arg(long)]
+    no_build: bool,
+    /// Generate the tests but do not run pytest.
+    #[arg(long)]
+    no_run: bool,
+    /// Extra pytest argument (repeatable), after [test] pytest_args.
+    #[arg(long = "pytest-args", value_name = "ARG", allow_hyphen_values = true)]
+    pytest_args: Vec<String>,
+}
+
+pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
+    let project = Project::load(&global.load_options(&args.apply.scope))?;
+    super::specs::print_notes(global, &project);
+    let session = Session::open(&project.config)?;
+    let kinds: &[SpecKind] = if args.no_build {
+        &[SpecKind::Test]
+    } else {
+        &[SpecKind::Build, SpecKind::Test]
+    };
+    let report = super::apply::run_kinds(global, &args.apply, &project, &session, kinds)?;
+    let code = super::apply::finish(global, &report);
+    if code != exit::OK || args.no_run {
+        return Ok(code);
+    }
+    let files = crate::ops::test::test_files(&project);
+    if files.is_empty() {
+        if !global.quiet {
+            eprintln!(
+                "no generated test modules to run (write @jaunt.test specs under the test roots)"
+            );
+        }
+        return Ok(exit::OK);
+    }
+    let passed = crate::ops::test::run_pytest(&project, &files, &args.pytest_args)?;
+    Ok(if passed { exit::OK } else { exit::GATE })
+}
