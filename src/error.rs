@@ -38,11 +38,20 @@ impl Problem {
     }
 }
 
+/// A path as the user would type it: relative to the working directory
+/// when it is inside it.
+fn shown(path: &std::path::Path) -> std::path::PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(std::path::Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.file, self.line) {
-            (Some(file), Some(line)) => write!(f, "{}:{line}: ", file.display())?,
-            (Some(file), None) => write!(f, "{}: ", file.display())?,
+            (Some(file), Some(line)) => write!(f, "{}:{line}: ", shown(file).display())?,
+            (Some(file), None) => write!(f, "{}: ", shown(file).display())?,
             _ => {}
         }
         f.write_str(&self.message)?;

@@ -15,7 +15,16 @@ pub fn error(err: &JauntError) {
         JauntError::Gate(_) => "error[gate]",
         JauntError::Io { .. } | JauntError::Other(_) => "error",
     };
-    let text = err.to_string();
+    if let JauntError::Discovery(problems) = err {
+        for p in problems {
+            print_labeled(label, &p.to_string());
+        }
+        return;
+    }
+    print_labeled(label, &err.to_string());
+}
+
+fn print_labeled(label: &str, text: &str) {
     let mut lines = text.lines();
     let first = lines.next().unwrap_or_default();
     eprintln!("{}: {first}", style(label).red().bold().for_stderr());

@@ -60,6 +60,7 @@ impl Discovery {
                 out.push(p);
             }
         }
+        out.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
         out
     }
 
