@@ -63,9 +63,6 @@ impl WireFormat for Anthropic {
             }
             _ => {}
         }
-        if source.trim().is_empty() {
-            return Err(Unusable::Empty);
-        }
         Ok(Output {
             source,
             usage: usage(&response["usage"], "input_tokens", "output_tokens"),
@@ -77,29 +74,20 @@ impl WireFormat for Anthropic {
 mod tests {
     use super::*;
     use crate::generate::Usage;
-    use crate::generate::tests::{sample_request, wire};
+    use crate::generate::transport::tests::bodies;
 
     #[test]
     fn body_has_top_level_system_and_a_default_max_tokens() {
-        let request = sample_request();
-        let mut params = Params {
-            model: "claude".into(),
-            temperature: None,
-            max_tokens: None,
-        };
-        let body = Anthropic::body(&params, &wire(&request));
+        let (bare, knobs) = bodies::<Anthropic>();
         assert_eq!(
-            body,
-            json!({"model": "claude", "max_tokens": DEFAULT_MAX_TOKENS,
+            bare,
+            json!({"model": "m", "max_tokens": DEFAULT_MAX_TOKENS,
                    "system": "the system prompt",
                    "messages": [{"role": "user", "content": "the module prompt"}]})
         );
-        params.temperature = Some(0.0);
-        params.max_tokens = Some(99);
-        let body = Anthropic::body(&params, &wire(&request));
         assert_eq!(
-            (body["temperature"].as_f64(), body["max_tokens"].as_i64()),
-            (Some(0.0), Some(99))
+            (knobs["temperature"].as_f64(), knobs["max_tokens"].as_i64()),
+            (Some(0.5), Some(100))
         );
     }
 
@@ -137,7 +125,8 @@ mod tests {
         assert!(
             matches!(parse(json!([]), "refusal"), Unusable::Refused(r) if r.contains("refusal"))
         );
-        assert_eq!(parse(json!([]), "end_turn"), Unusable::Empty);
+        let blank = Anthropic::parse(&answer(json!([]), "end_turn")).expect("left to the caller");
+        assert_eq!(blank.source, "");
         assert!(matches!(
             Anthropic::parse(&json!({"type": "error"})),
             Err(Unusable::Malformed(_))

@@ -61,9 +61,6 @@ impl WireFormat for OpenAi {
             _ => {}
         }
         let source = message["content"].as_str().unwrap_or_default();
-        if source.trim().is_empty() {
-            return Err(Unusable::Empty);
-        }
         Ok(Output {
             source: source.into(),
             usage: usage(&response["usage"], "prompt_tokens", "completion_tokens"),
@@ -75,29 +72,20 @@ impl WireFormat for OpenAi {
 mod tests {
     use super::*;
     use crate::generate::Usage;
-    use crate::generate::tests::{sample_request, wire};
+    use crate::generate::transport::tests::bodies;
 
     #[test]
     fn body_carries_messages_and_set_knobs_only() {
-        let request = sample_request();
-        let mut params = Params {
-            model: "m".into(),
-            temperature: None,
-            max_tokens: None,
-        };
-        let body = OpenAi::body(&params, &wire(&request));
+        let (bare, knobs) = bodies::<OpenAi>();
         assert_eq!(
-            body,
+            bare,
             json!({"model": "m", "messages": [
                 {"role": "system", "content": "the system prompt"},
                 {"role": "user", "content": "the module prompt"},
             ]})
         );
-        params.temperature = Some(0.5);
-        params.max_tokens = Some(100);
-        let body = OpenAi::body(&params, &wire(&request));
         assert_eq!(
-            (body["temperature"].as_f64(), body["max_tokens"].as_i64()),
+            (knobs["temperature"].as_f64(), knobs["max_tokens"].as_i64()),
             (Some(0.5), Some(100))
         );
     }
@@ -137,8 +125,9 @@ mod tests {
             parse(json!({"content": ""}), "content_filter"),
             Unusable::Refused(_)
         ));
-        assert_eq!(parse(json!({"content": "  \n"}), "stop"), Unusable::Empty);
-        assert_eq!(parse(json!({"content": null}), "stop"), Unusable::Empty);
+        let null =
+            OpenAi::parse(&answer(json!({"content": null}), "stop")).expect("left to the caller");
+        assert_eq!(null.source, "");
         assert!(matches!(
             OpenAi::parse(&json!({"error": "x"})),
             Err(Unusable::Malformed(_))

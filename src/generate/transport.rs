@@ -49,7 +49,8 @@ pub trait WireFormat {
     fn auth(key: &str) -> (HeaderName, String);
     /// The JSON body of one attempt.
     fn body(params: &Params, request: &WireRequest<'_>) -> Value;
-    /// The module source and usage in a successful response.
+    /// The module source and usage in a successful response; a blank
+    /// source is rejected by the caller.
     fn parse(response: &Value) -> Result<Output, Unusable>;
 }
 
@@ -229,7 +230,11 @@ impl<F: WireFormat> Generator for HttpBackend<F> {
         let response = self
             .transport
             .post(&self.url, &F::body(&self.params, request))?;
-        F::parse(&response).map_err(|unusable| self.transport.unusable(unusable))
+        let output = F::parse(&response).map_err(|unusable| self.transport.unusable(unusable))?;
+        if output.source.trim().is_empty() {
+            return Err(self.transport.unusable(Unusable::Empty));
+        }
+        Ok(output)
     }
 }
 
@@ -352,13 +357,7 @@ impl Transport {
             .send();
         let response = match sent {
             Ok(response) => response,
-            Err(e) if e.is_timeout() => return Try::Fail(self.timed_out()),
-            Err(e) => {
-                return Try::Again {
-                    message: format!("cannot reach `{}`: {}", self.provider, chain(&e)),
-                    retry_after: None,
-                };
-            }
+            Err(e) => return self.failed(&format!("cannot reach `{}`", self.provider), &e),
         };
         let status = response.status();
         let retry_after = response
@@ -367,12 +366,8 @@ impl Transport {
             .and_then(parse_retry_after);
         let text = match response.text() {
             Ok(text) => text,
-            Err(e) if e.is_timeout() => return Try::Fail(self.timed_out()),
             Err(e) => {
-                return Try::Again {
-                    message: format!("reading `{}`'s answer failed: {}", self.provider, chain(&e)),
-                    retry_after: None,
-                };
+                return self.failed(&format!("reading `{}`'s answer failed", self.provider), &e);
             }
         };
         if status.is_success() {
@@ -390,6 +385,19 @@ impl Transport {
                 retry_after,
             },
             _ => Try::Fail(self.error(message, false)),
+        }
+    }
+
+    /// A request that got no complete answer: out of time, or worth
+    /// another try (refused connection, reset, DNS).
+    fn failed(&self, what: &str, error: &reqwest::Error) -> Try {
+        if error.is_timeout() {
+            Try::Fail(self.timed_out())
+        } else {
+            Try::Again {
+                message: format!("{what}: {}", chain(error)),
+                retry_after: None,
+            }
         }
     }
 
@@ -506,10 +514,25 @@ fn unit_random() -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::generate::OpenAiBackend;
-    use crate::generate::tests::config;
+    use crate::generate::tests::{config, sample_request, wire};
+
+    /// `F`'s body for the sample request with model `m`: without the
+    /// optional knobs, and with temperature 0.5 and max_tokens 100.
+    pub(crate) fn bodies<F: WireFormat>() -> (Value, Value) {
+        let request = sample_request();
+        let mut params = Params {
+            model: "m".into(),
+            temperature: None,
+            max_tokens: None,
+        };
+        let bare = F::body(&params, &wire(&request));
+        params.temperature = Some(0.5);
+        params.max_tokens = Some(100);
+        (bare, F::body(&params, &wire(&request)))
+    }
     use std::path::Path;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
