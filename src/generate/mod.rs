@@ -8,14 +8,20 @@
 //! digests everything about the generator that can change its output, for
 //! the inputs key and the lockfile's `[generator]`.
 
+mod anthropic;
 mod command;
+mod openai;
 mod prompts;
 mod retry;
+mod transport;
 
 pub use crate::store::Usage;
+pub use anthropic::{Anthropic, AnthropicBackend};
 pub use command::CommandBackend;
+pub use openai::{OpenAi, OpenAiBackend};
 pub use prompts::{Prompts, Rendered};
 pub use retry::{Accepted, GenFailure, generate_with_retry, strip_fences};
+pub use transport::{HttpBackend, Params, Unusable, WireFormat};
 
 use crate::config::Config;
 use crate::digest::{Digest, KeyHasher};
@@ -163,17 +169,19 @@ pub trait Generator: Send + Sync {
     fn generate(&self, request: &WireRequest<'_>) -> Result<Output, GenError>;
 }
 
-/// The backend `[llm] provider` selects.
+/// The backend `[llm] provider` selects. An HTTP backend allows
+/// `[build] jobs` requests in flight at once over the whole run.
 pub fn backend_from_config(config: &Config) -> Result<Box<dyn Generator>, JauntError> {
     match config.llm.provider.as_str() {
         "command" => Ok(Box::new(CommandBackend::from_config(config)?)),
-        provider @ ("openai" | "anthropic") => Err(JauntError::Config(
-            Problem::new(format!(
-                "the `{provider}` backend is not built yet in this version of jaunt"
-            ))
-            .at(&config.file, None)
-            .hint("use `provider = \"command\"` with `command = [\"prog\", \"arg\"]` under [llm] until the HTTP backends land"),
-        )),
+        "openai" => Ok(Box::new(OpenAiBackend::from_config(
+            config,
+            config.build.jobs,
+        )?)),
+        "anthropic" => Ok(Box::new(AnthropicBackend::from_config(
+            config,
+            config.build.jobs,
+        )?)),
         other => Err(JauntError::Config(
             Problem::new(format!("unknown `llm.provider` {other:?}"))
                 .at(&config.file, None)
@@ -379,11 +387,22 @@ pub(crate) mod tests {
                 .expect("command backend");
         assert_eq!(command.backend(), "command");
         assert_eq!(command.model(), "command");
-        for provider in ["openai", "anthropic"] {
-            let err = backend_from_config(&config(root, &format!("provider = \"{provider}\"")))
+        for (provider, path) in [("openai", "/v1"), ("anthropic", "")] {
+            let local = format!(
+                "provider = \"{provider}\"\nbase_url = \"http://localhost:8000{path}\"\nmodel = \"m\"\napi_key_env = \"JAUNT_TEST_UNSET_KEY\""
+            );
+            let backend = backend_from_config(&config(root, &local)).expect("no key needed");
+            assert_eq!((backend.backend(), backend.model()), (provider, "m"));
+            let hosted =
+                format!("provider = \"{provider}\"\napi_key_env = \"JAUNT_TEST_UNSET_KEY\"");
+            let err = backend_from_config(&config(root, &hosted))
                 .err()
-                .expect("not built yet");
-            assert!(err.to_string().contains("not built yet"), "{err}");
+                .expect("the hosted API needs a key");
+            assert!(
+                err.to_string()
+                    .contains("`JAUNT_TEST_UNSET_KEY` is not set"),
+                "{err}"
+            );
             assert_eq!(err.exit_code(), crate::error::exit::CONFIG);
         }
     }
