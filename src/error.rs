@@ -43,7 +43,11 @@ impl Problem {
 fn shown(path: &std::path::Path) -> std::path::PathBuf {
     std::env::current_dir()
         .ok()
-        .and_then(|cwd| path.strip_prefix(cwd).ok().map(std::path::Path::to_path_buf))
+        .and_then(|cwd| {
+            path.strip_prefix(cwd)
+                .ok()
+                .map(std::path::Path::to_path_buf)
+        })
         .unwrap_or_else(|| path.to_path_buf())
 }
 

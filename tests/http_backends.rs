@@ -632,7 +632,7 @@ fn jaunt_apply_through_the_openai_backend() {
     f.write(
         "jaunt.toml",
         &format!(
-            "version = 1\n\n[paths]\nsource_roots = [\"src\"]\n\n[llm]\nprovider = \"openai\"\nmodel = \"test-model\"\nbase_url = \"{}\"\n",
+            "version = 1\n\n[paths]\nsource_roots = [\"src\"]\n\n[llm]\nprovider = \"openai\"\nmodel = \"test-model\"\nbase_url = \"{}\"\nprice_per_mtok = {{ input = 2.0, output = 10.0 }}\n",
             server.base_url("/v1")
         ),
     )
@@ -657,7 +657,24 @@ fn jaunt_apply_through_the_openai_backend() {
     );
     let report: Value = serde_json::from_str(&stdout).expect("JSON report");
     assert_eq!(report["model_calls"], 1, "{report:#}");
+    assert_eq!(
+        report["usage"],
+        serde_json::json!({"prompt_tokens": 11, "completion_tokens": 22})
+    );
+    assert_eq!(report["module_usage"]["m"]["completion_tokens"], 22);
     assert!(f.read("src/__generated__/m.py").contains("return 2 * x"));
+    let action_entries = std::fs::read_dir(f.store.join("v1/ac"))
+        .expect("action cache")
+        .flatten()
+        .flat_map(|d| std::fs::read_dir(d.path()).expect("ac dir").flatten())
+        .map(|e| std::fs::read_to_string(e.path()).expect("entry"))
+        .collect::<Vec<_>>();
+    assert!(
+        action_entries
+            .iter()
+            .any(|e| e.contains("\"completion_tokens\":22")),
+        "usage kept in the action entry: {action_entries:?}"
+    );
 
     let seen = server.seen();
     assert_eq!(seen.len(), 1);
@@ -686,4 +703,19 @@ fn jaunt_apply_through_the_openai_backend() {
         }
     }
     assert!(files > 0, "the store holds the generated module");
+
+    // The human report carries tokens and the cost line.
+    std::fs::remove_file(f.path("src/__generated__/m.py")).expect("remove");
+    let out = f
+        .jaunt()
+        .env("OPENAI_API_KEY", KEY)
+        .args(["apply", "--force"])
+        .output()
+        .expect("run jaunt");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("11 prompt + 22 completion tokens"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Cost: 0.0002"), "{stdout}");
 }

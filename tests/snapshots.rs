@@ -58,7 +58,10 @@ fn plan_text_json_and_check() {
     f.ok(&["apply"]);
     snap!("plan_clean", run(&f, &["plan"]));
     let money = f.read("src/shop/money.py");
-    f.write("src/shop/money.py", &money.replace("Cents.", "Whole cents."));
+    f.write(
+        "src/shop/money.py",
+        &money.replace("Cents.", "Whole cents."),
+    );
     std::fs::remove_file(f.path("src/shop/__generated__/cart.py")).unwrap();
     snap!("plan_changed", run(&f, &["plan", "--all"]));
     snap!("check_stale", run(&f, &["check"]));
@@ -75,11 +78,20 @@ fn diagnostics() {
     f.write("jaunt.toml", "version = 2\n");
     snap!("config_version", run(&f, &["specs"]));
     f.write("jaunt.toml", "version = 1\n");
-    f.write("bad.py", "import jaunt\n\n@jaunt.magic(deps=make(), prompt=f\"x{y}\")\ndef f(:\n    pass\n");
+    f.write(
+        "bad.py",
+        "import jaunt\n\n@jaunt.magic(deps=make(), prompt=f\"x{y}\")\ndef f(:\n    pass\n",
+    );
     snap!("discovery_errors", run(&f, &["specs"]));
     std::fs::remove_file(f.path("bad.py")).unwrap();
-    f.write("a.py", "import jaunt\nfrom b import G\n\n@jaunt.magic\ndef F(g: G): ...\n")
-        .write("b.py", "import jaunt\nimport a\n\n@jaunt.magic(deps=[a.F])\ndef G(): ...\n");
+    f.write(
+        "a.py",
+        "import jaunt\nfrom b import G\n\n@jaunt.magic\ndef F(g: G): ...\n",
+    )
+    .write(
+        "b.py",
+        "import jaunt\nimport a\n\n@jaunt.magic(deps=[a.F])\ndef G(): ...\n",
+    );
     snap!("cycle", run(&f, &["graph"]));
     f.write("jaunt.lock", "version = 1\n<<<<<<< HEAD\n");
     std::fs::remove_file(f.path("a.py")).unwrap();

@@ -69,7 +69,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> CmdResult {
     super::specs::print_notes(global, &project);
     let session = Session::open(&project.config)?;
     let report = run_kinds(global, args, &project, &session, &[SpecKind::Build])?;
-    Ok(finish(global, &report))
+    Ok(finish(global, &report, project.config.llm.price_per_mtok))
 }
 
 /// Runs apply for some kinds with progress output; shared with `jaunt test`.
@@ -133,7 +133,7 @@ pub fn run_kinds(
 }
 
 /// Prints the report and returns the exit code.
-pub fn finish(global: &GlobalArgs, report: &ApplyReport) -> i32 {
+pub fn finish(global: &GlobalArgs, report: &ApplyReport, prices: Option<(f64, f64)>) -> i32 {
     if global.json {
         output::json(report);
     } else if !global.quiet {
@@ -169,6 +169,21 @@ pub fn finish(global: &GlobalArgs, report: &ApplyReport) -> i32 {
             report.failed.len(),
             report.model_calls,
         );
+        if global.verbose {
+            for (module, u) in &report.module_usage {
+                eprintln!(
+                    "  tokens {module}: {} prompt + {} completion",
+                    u.prompt_tokens, u.completion_tokens
+                );
+            }
+        }
+        if let Some((input, output)) = prices {
+            let cost = report.usage.prompt_tokens as f64 * input / 1e6
+                + report.usage.completion_tokens as f64 * output / 1e6;
+            println!(
+                "Cost: {cost:.4} (at {input} / {output} per million prompt / completion tokens)"
+            );
+        }
     }
     if !report.failed.is_empty() {
         exit::GENERATION

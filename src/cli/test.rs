@@ -32,7 +32,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         &[SpecKind::Build, SpecKind::Test]
     };
     let report = super::apply::run_kinds(global, &args.apply, &project, &session, kinds)?;
-    let code = super::apply::finish(global, &report);
+    let code = super::apply::finish(global, &report, project.config.llm.price_per_mtok);
     if code != exit::OK || args.no_run {
         return Ok(code);
     }

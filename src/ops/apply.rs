@@ -45,7 +45,10 @@ pub struct ApplyReport {
     pub removed: Vec<String>,
     pub failed: BTreeMap<String, Vec<String>>,
     pub model_calls: u64,
+    /// Tokens over all model calls of this run.
     pub usage: Usage,
+    /// Tokens per generated (or failed) module.
+    pub module_usage: BTreeMap<String, Usage>,
     /// Modules not started because the run was interrupted.
     pub cancelled: Vec<String>,
     pub lock_changed: bool,
@@ -317,7 +320,7 @@ fn run_dag(
     let artifacts: Mutex<HashMap<(SpecKind, ModuleName), (Digest, Digest)>> =
         Mutex::new(built.clone());
     let calls = AtomicU64::new(0);
-    let usage = Mutex::new(Usage::default());
+    let usage: Mutex<BTreeMap<String, Usage>> = Mutex::new(BTreeMap::new());
     progress(Event::Start { total: dag.len() });
     let jobs = opts.jobs.unwrap_or(project.config.build.jobs);
     let mut outcomes: Vec<(usize, scheduler::Outcome<Result<Built, Failure>>)> = Vec::new();
@@ -362,9 +365,11 @@ fn run_dag(
         |i, outcome| outcomes.push((i, outcome)),
     );
     report.model_calls += calls.load(Ordering::SeqCst);
-    let u = usage.into_inner().unwrap_or_else(|e| e.into_inner());
-    report.usage.prompt_tokens += u.prompt_tokens;
-    report.usage.completion_tokens += u.completion_tokens;
+    let per_module = usage.into_inner().unwrap_or_else(|e| e.into_inner());
+    for u in per_module.values() {
+        report.usage += *u;
+    }
+    report.module_usage.extend(per_module);
     for (i, outcome) in outcomes {
         let mp = dag[i];
         let name = mp.name.to_string();
@@ -405,7 +410,7 @@ fn build_one(
     arts: &HashMap<ModuleName, Digest>,
     opts: &ApplyOptions,
     calls: &AtomicU64,
-    usage: &Mutex<Usage>,
+    usage: &Mutex<BTreeMap<String, Usage>>,
 ) -> Result<Built, Failure> {
     let fail = |e: JauntError| Failure {
         errors: vec![e.to_string()],
@@ -469,13 +474,12 @@ fn build_one(
         }
         Err(f) => {
             calls.fetch_add(u64::from(f.attempts), Ordering::SeqCst);
-            add_usage(usage, &f.usage);
+            add_usage(usage, &module.name, f.usage);
             return Err(Failure { errors: f.errors });
         }
     };
     calls.fetch_add(u64::from(attempts), Ordering::SeqCst);
-    let out_usage = output.usage.unwrap_or_default();
-    add_usage(usage, &out_usage);
+    add_usage(usage, &module.name, output.usage.unwrap_or_default());
     let artifact = session
         .store
         .put_artifact(output.source.as_bytes())
@@ -489,10 +493,12 @@ fn build_one(
     })
 }
 
-fn add_usage(total: &Mutex<Usage>, u: &Usage) {
-    let mut t = total.lock().unwrap_or_else(|e| e.into_inner());
-    t.prompt_tokens += u.prompt_tokens;
-    t.completion_tokens += u.completion_tokens;
+fn add_usage(usage: &Mutex<BTreeMap<String, Usage>>, module: &ModuleName, spent: Usage) {
+    if spent == Usage::default() {
+        return;
+    }
+    let mut all = usage.lock().unwrap_or_else(|e| e.into_inner());
+    *all.entry(module.to_string()).or_default() += spent;
 }
 
 /// The request for one module: its specs verbatim, its dependencies' spec
