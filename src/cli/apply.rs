@@ -29,6 +29,9 @@ pub struct ApplyArgs {
     /// Leave the remote store out.
     #[arg(long)]
     pub no_remote: bool,
+    /// Build without library skills: none are written or sent.
+    #[arg(long)]
+    pub no_skills: bool,
 }
 
 impl ApplyArgs {
@@ -39,6 +42,7 @@ impl ApplyArgs {
             offline: self.offline || self.frozen,
             locked: self.locked || self.frozen,
             targeted: !global.targets.is_empty(),
+            no_skills: self.no_skills,
         }
     }
 }
@@ -110,6 +114,11 @@ pub fn run_kinds(
                 bar.println(format!("  {status:>9} {module}"));
             } else if !quiet {
                 eprintln!("  {status:>9} {module}");
+            }
+        }
+        Event::Warning(w) => {
+            if !global.quiet {
+                bar.suspend(|| output::warning(w));
             }
         }
     };
