@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::Fixture;
+use common::{Fixture, names, set};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
@@ -153,37 +153,10 @@ fn project(index_url: &str) -> Fixture {
     f
 }
 
-/// `jaunt ARGS` outside any activated virtualenv; returns (code, stdout, stderr).
-fn jaunt(f: &Fixture, args: &[&str]) -> (i32, String, String) {
-    let out = f
-        .jaunt()
-        .env_remove("VIRTUAL_ENV")
-        .args(args)
-        .output()
-        .expect("jaunt runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 fn apply(f: &Fixture) -> (Value, String) {
-    let (code, out, err) = jaunt(f, &["apply", "--json"]);
+    let (code, out, err) = f.run(&["apply", "--json"]);
     assert_eq!(code, 0, "apply failed\n{out}\n{err}");
     (serde_json::from_str(&out).expect("json report"), err)
-}
-
-fn names(v: &Value) -> BTreeSet<String> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|s| s.as_str().expect("string").to_string())
-        .collect()
-}
-
-fn set(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|s| s.to_string()).collect()
 }
 
 /// The `skills` block of each module request the fake generator saw.
@@ -283,7 +256,7 @@ fn skills_follow_imports_versions_and_failures() {
         assert!(!skills.contains("jaunt:skill"), "{module}: header shown");
     }
 
-    let listed = serde_json::from_str::<Value>(&jaunt(&f, &["skills", "--json"]).1).expect("json");
+    let listed = serde_json::from_str::<Value>(&f.ok(&["skills", "--json"])).expect("json");
     let rows = listed["skills"].as_array().expect("rows");
     assert_eq!(rows.len(), 2, "{listed}");
     assert_eq!(rows[0]["dist"], "python-dateutil");
@@ -357,4 +330,25 @@ fn skills_follow_imports_versions_and_failures() {
         f.read(".agents/skills/six/SKILL.md"),
         "# My notes on six\n\nUse six.moves.\n"
     );
+
+    // Editing the user's skill shows in the plan of exactly its users.
+    f.write(
+        ".agents/skills/six/SKILL.md",
+        "# My notes on six\n\nAvoid six.\n",
+    );
+    let plan = f.json(&["plan", "--json"]);
+    let changed: BTreeSet<String> = plan["modules"]
+        .as_array()
+        .expect("modules")
+        .iter()
+        .filter(|m| m["status"] != "fresh")
+        .map(|m| {
+            assert!(
+                m["reasons"].to_string().contains("skill changed: six"),
+                "{m}"
+            );
+            m["name"].as_str().expect("name").to_string()
+        })
+        .collect();
+    assert_eq!(changed, set(&["app.compat", "app.report"]), "{plan}");
 }
