@@ -66,7 +66,7 @@ impl Session {
         }
     }
 
-    /// The library skills (see [`Session::skills`]'s field).
+    /// The library skills: those `apply` set, else the SKILL.md files present.
     pub fn skills(&self, project: &Project) -> &crate::skills::Skills {
         self.skills
             .get_or_init(|| crate::skills::resolve(&project.config, &project.discovery))
