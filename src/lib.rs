@@ -17,4 +17,5 @@ pub mod names;
 pub mod ops;
 pub mod plan;
 pub mod python;
+pub mod skills;
 pub mod store;

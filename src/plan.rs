@@ -108,6 +108,8 @@ pub struct KeyContext<'a> {
     pub graph: &'a SpecGraph,
     pub fingerprint: Digest,
     pub generated_dir: &'a str,
+    /// Library skills: each module's requests carry those it imports.
+    pub skills: &'a crate::skills::Skills,
 }
 
 impl KeyContext<'_> {
@@ -166,7 +168,7 @@ impl KeyContext<'_> {
             dependency_apis: &self.dependency_apis(m),
             dependency_modules: &deps,
             generator: &self.fingerprint,
-            skills: &[],
+            skills: &self.skills.digests(&m.name),
         }))
     }
 
@@ -403,6 +405,9 @@ impl Planner<'_> {
             if before != Some(digest) {
                 reasons.push(format!("dependency API changed: {api}"));
             }
+        }
+        for dist in ctx.skills.changed(&m.name, &lock.skills) {
+            reasons.push(format!("skill changed: {dist}"));
         }
         if entry.deps != ctx.dep_modules(m).cloned().collect::<Vec<_>>() && reasons.is_empty() {
             reasons.push("dependencies changed".into());

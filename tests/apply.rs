@@ -3,9 +3,8 @@
 
 mod common;
 
-use common::Fixture;
+use common::{Fixture, names, set};
 use serde_json::Value;
-use std::collections::BTreeSet;
 
 /// base <- mid <- top, plus an independent module.
 fn chain() -> Fixture {
@@ -41,18 +40,6 @@ fn apply_json(f: &Fixture, extra: &[&str]) -> Value {
     let mut args = vec!["apply", "--json"];
     args.extend_from_slice(extra);
     f.json(&args)
-}
-
-fn names(v: &Value) -> BTreeSet<String> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_str().unwrap().to_string())
-        .collect()
-}
-
-fn set(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|s| s.to_string()).collect()
 }
 
 const GEN: &str = "src/shop/__generated__";

@@ -31,6 +31,9 @@ pub struct ApplyArgs {
     /// Leave the remote store out.
     #[arg(long)]
     pub no_remote: bool,
+    /// Build without library skills: none are written or sent.
+    #[arg(long)]
+    pub no_skills: bool,
 }
 
 impl ApplyArgs {
@@ -46,6 +49,7 @@ impl ApplyArgs {
                 .iter()
                 .map(|t| t.module.clone())
                 .collect(),
+            no_skills: self.no_skills,
         }
     }
 }
@@ -117,6 +121,11 @@ pub fn run_kinds(
                 bar.println(format!("  {status:>9} {module}"));
             } else if !quiet {
                 eprintln!("  {status:>9} {module}");
+            }
+        }
+        Event::Warning(w) => {
+            if !global.quiet {
+                bar.suspend(|| output::warning(w));
             }
         }
     };

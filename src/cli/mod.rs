@@ -8,6 +8,7 @@ mod graph;
 mod init;
 mod output;
 mod plan;
+mod skills;
 mod specs;
 mod store;
 mod test;
@@ -112,6 +113,8 @@ pub enum Command {
     /// Manage the project's parse cache.
     #[command(subcommand)]
     Cache(cache::CacheCommand),
+    /// List the library skills: version, origin, import names, users.
+    Skills(skills::Args),
 }
 
 impl GlobalArgs {
@@ -161,6 +164,7 @@ pub fn main() -> i32 {
         Command::Clean(args) => clean::run(&cli.global, args),
         Command::Store(cmd) => store::run(&cli.global, cmd),
         Command::Cache(cmd) => cache::run(&cli.global, cmd),
+        Command::Skills(args) => skills::run(&cli.global, args),
     };
     match result {
         Ok(code) => code,

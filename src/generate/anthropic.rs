@@ -1,7 +1,7 @@
 //! The `anthropic` backend: the Messages API.
 
+use super::Output;
 use super::transport::{HttpBackend, Params, Unusable, WireFormat, usage};
-use super::{Output, WireRequest};
 use reqwest::header::HeaderName;
 use serde_json::{Value, json};
 
@@ -27,12 +27,12 @@ impl WireFormat for Anthropic {
         (HeaderName::from_static("x-api-key"), key.into())
     }
 
-    fn body(params: &Params, request: &WireRequest<'_>) -> Value {
+    fn body(params: &Params, system: &str, prompt: &str) -> Value {
         let mut body = json!({
             "model": params.model,
             "max_tokens": params.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
-            "system": request.system,
-            "messages": [{"role": "user", "content": request.prompt}],
+            "system": system,
+            "messages": [{"role": "user", "content": prompt}],
         });
         if let Some(temperature) = params.temperature {
             body["temperature"] = json!(temperature);

@@ -1,8 +1,9 @@
 //! The `command` backend: a program that reads one JSON request on stdin
 //! and prints the module source on stdout (DESIGN.md, Generator backends).
 //! This is how coding-agent CLIs plug in, and how tests run offline.
+//! Skill requests go the same way, marked `"kind": "skill"`.
 
-use super::{GenError, Generator, Output, WireRequest};
+use super::{GenError, Generator, Output, SkillRequest, WireRequest};
 use crate::config::Config;
 use crate::error::{JauntError, Problem};
 use std::io::{ErrorKind, Read, Write};
@@ -86,6 +87,29 @@ impl Generator for CommandBackend {
     }
 
     fn generate(&self, request: &WireRequest<'_>) -> Result<Output, GenError> {
+        self.run(request)
+    }
+
+    fn write_skill(&self, request: &SkillRequest) -> Result<Output, GenError> {
+        /// The skill request on stdin, told apart from module requests
+        /// (whose `kind` is `build` or `test`) by its `kind`.
+        #[derive(serde::Serialize)]
+        struct Wire<'a> {
+            kind: &'static str,
+            #[serde(flatten)]
+            request: &'a SkillRequest,
+        }
+        self.run(&Wire {
+            kind: "skill",
+            request,
+        })
+    }
+}
+
+impl CommandBackend {
+    /// Runs the program once with `request` as JSON on stdin; its stdout
+    /// is the answer.
+    fn run(&self, request: &impl serde::Serialize) -> Result<Output, GenError> {
         let body = serde_json::to_vec(request).map_err(|e| self.io_error(e.into()))?;
         let mut command = Command::new(&self.program);
         command
@@ -208,9 +232,9 @@ mod tests {
     use crate::generate::tests::{config, sample_request, wire};
     use std::path::Path;
 
-    /// Writes `body` as the executable shell script `dir/gen.sh` and runs
-    /// the backend on it once, with `args` and extra `[llm]` lines.
-    fn run_script(body: &str, args: &str, llm: &str) -> Result<Output, GenError> {
+    /// Writes `body` as the executable shell script `dir/gen.sh` and a
+    /// backend running it with `args` and extra `[llm]` lines.
+    fn script_backend(body: &str, args: &str, llm: &str) -> (tempfile::TempDir, CommandBackend) {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("gen.sh");
@@ -219,9 +243,31 @@ mod tests {
             .expect("make script executable");
         let llm = format!("provider = \"command\"\ncommand = [\"./gen.sh\"{args}]\n{llm}");
         let backend = CommandBackend::from_config(&config(dir.path(), &llm)).expect("backend");
+        (dir, backend)
+    }
+
+    /// Runs a script backend (see [`script_backend`]) once on a request.
+    fn run_script(body: &str, args: &str, llm: &str) -> Result<Output, GenError> {
+        let (_dir, backend) = script_backend(body, args, llm);
         let mut request = sample_request();
         request.skills = "s".repeat(1_000_000);
         backend.generate(&wire(&request))
+    }
+
+    #[test]
+    fn skill_request_is_marked_and_answered_on_stdout() {
+        let body = "python3 -c 'import json, sys; r = json.load(sys.stdin); print(r[\"kind\"], r[\"dist\"], r[\"version\"], r[\"readme\"], r[\"system\"], r[\"prompt\"])'";
+        let (_dir, backend) = script_backend(body, "", "");
+        let out = backend
+            .write_skill(&SkillRequest {
+                dist: "six".into(),
+                version: "1.17.0".into(),
+                readme: "r".into(),
+                system: "s".into(),
+                prompt: "p".into(),
+            })
+            .expect("ok");
+        assert_eq!(out.source.trim(), "skill six 1.17.0 r s p");
     }
 
     #[test]

@@ -92,6 +92,19 @@ pub struct WireRequest<'a> {
     pub errors: Vec<String>,
 }
 
+/// A request for a library skill: free-form Markdown about one installed
+/// distribution, written from its README. Backends send `system` and
+/// `prompt` as they would a module's messages; the metadata is there for
+/// the `command` backend's JSON and for logs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SkillRequest {
+    pub dist: String,
+    pub version: String,
+    pub readme: String,
+    pub system: String,
+    pub prompt: String,
+}
+
 /// A backend's answer: module source (fences not yet stripped) and, when
 /// the backend reports it, the tokens spent.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -167,6 +180,10 @@ pub trait Generator: Send + Sync {
     fn model(&self) -> &str;
     /// One attempt: the module source for `request`.
     fn generate(&self, request: &WireRequest<'_>) -> Result<Output, GenError>;
+    /// One free-form answer for a library skill: the SKILL.md body (no
+    /// validation or retry; a failure only costs that library its skill).
+    /// HTTP backends send `system` and `prompt` like any other request.
+    fn write_skill(&self, request: &SkillRequest) -> Result<Output, GenError>;
 }
 
 /// The backend `[llm] provider` selects. An HTTP backend allows

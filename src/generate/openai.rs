@@ -1,8 +1,8 @@
 //! The `openai` backend: Chat Completions. With `base_url` it serves any
 //! OpenAI-compatible server (vLLM, Ollama, llama.cpp, LM Studio).
 
+use super::Output;
 use super::transport::{HttpBackend, Params, Unusable, WireFormat, usage};
-use super::{Output, WireRequest};
 use reqwest::header::{AUTHORIZATION, HeaderName};
 use serde_json::{Value, json};
 
@@ -24,12 +24,12 @@ impl WireFormat for OpenAi {
         (AUTHORIZATION, format!("Bearer {key}"))
     }
 
-    fn body(params: &Params, request: &WireRequest<'_>) -> Value {
+    fn body(params: &Params, system: &str, prompt: &str) -> Value {
         let mut body = json!({
             "model": params.model,
             "messages": [
-                {"role": "system", "content": request.system},
-                {"role": "user", "content": request.prompt},
+                {"role": "system", "content": system},
+                {"role": "user", "content": prompt},
             ],
         });
         if let Some(temperature) = params.temperature {

@@ -195,6 +195,13 @@ mod tests {
                 .pop()
                 .expect("the double was asked more often than scripted")
         }
+
+        fn write_skill(
+            &self,
+            _request: &crate::generate::SkillRequest,
+        ) -> Result<Output, GenError> {
+            unreachable!("the retry loop never asks for skills")
+        }
     }
 
     fn answer(source: &str, tokens: u64) -> Result<Output, GenError> {

@@ -10,7 +10,7 @@
 //! message that leaves this module has the key scrubbed out, in case a
 //! provider echoes it back.
 
-use super::{GenError, Generator, Output, Usage, WireRequest};
+use super::{GenError, Generator, Output, SkillRequest, Usage, WireRequest};
 use crate::config::Config;
 use crate::error::{JauntError, Problem};
 use reqwest::blocking::Client;
@@ -47,8 +47,8 @@ pub trait WireFormat {
     const HEADERS: &'static [(&'static str, &'static str)];
     /// The header that carries `key`, and its value.
     fn auth(key: &str) -> (HeaderName, String);
-    /// The JSON body of one attempt.
-    fn body(params: &Params, request: &WireRequest<'_>) -> Value;
+    /// The JSON body of one attempt: the rendered system and user messages.
+    fn body(params: &Params, system: &str, prompt: &str) -> Value;
     /// The module source and usage in a successful response; a blank
     /// source is rejected by the caller.
     fn parse(response: &Value) -> Result<Output, Unusable>;
@@ -227,9 +227,20 @@ impl<F: WireFormat> Generator for HttpBackend<F> {
     }
 
     fn generate(&self, request: &WireRequest<'_>) -> Result<Output, GenError> {
+        self.complete(&request.system, &request.prompt)
+    }
+
+    fn write_skill(&self, request: &SkillRequest) -> Result<Output, GenError> {
+        self.complete(&request.system, &request.prompt)
+    }
+}
+
+impl<F: WireFormat> HttpBackend<F> {
+    /// One chat completion: a system and a user message in, text out.
+    fn complete(&self, system: &str, prompt: &str) -> Result<Output, GenError> {
         let response = self
             .transport
-            .post(&self.url, &F::body(&self.params, request))?;
+            .post(&self.url, &F::body(&self.params, system, prompt))?;
         let output = F::parse(&response).map_err(|unusable| self.transport.unusable(unusable))?;
         if output.source.trim().is_empty() {
             return Err(self.transport.unusable(Unusable::Empty));
@@ -528,10 +539,11 @@ pub(crate) mod tests {
             temperature: None,
             max_tokens: None,
         };
-        let bare = F::body(&params, &wire(&request));
+        let w = wire(&request);
+        let bare = F::body(&params, &w.system, &w.prompt);
         params.temperature = Some(0.5);
         params.max_tokens = Some(100);
-        (bare, F::body(&params, &wire(&request)))
+        (bare, F::body(&params, &w.system, &w.prompt))
     }
     use std::path::Path;
     use std::sync::Arc;

@@ -33,6 +33,8 @@ pub struct ApplyOptions {
     /// `--target` modules: the graph is already limited to them and their
     /// dependencies, and `--force` regenerates only them.
     pub targets: Vec<ModuleName>,
+    /// `--no-skills`: requests carry no library skills.
+    pub no_skills: bool,
 }
 
 /// What apply did, in DESIGN.md's `--json` shape.
@@ -65,6 +67,8 @@ pub enum Event<'a> {
         module: &'a ModuleName,
         status: &'a str,
     },
+    /// A problem that does not fail the run (a library skill not written).
+    Warning(&'a str),
 }
 
 /// Runs apply for `kinds` (build for `jaunt apply`; `jaunt test` adds test).
@@ -77,6 +81,14 @@ pub fn apply(
     progress: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<ApplyReport> {
     session.store.sweep_temps();
+    // Skills first: their digests are part of the inputs keys planned next.
+    let skills = if opts.no_skills {
+        crate::skills::Skills::default()
+    } else {
+        let warn = |w: &str| progress(Event::Warning(w));
+        crate::skills::prepare(&project.config, &project.discovery, opts.offline, &warn)
+    };
+    let _ = session.skills.set(skills);
     let mut plan = session.plan(project, kinds, !opts.targets.is_empty());
     if opts.force {
         force(&mut plan, &opts.targets);
@@ -574,7 +586,7 @@ fn request_for(
         specs,
         dependency_apis,
         dependency_modules,
-        skills: String::new(),
+        skills: ctx.skills.render(&module.name),
     })
 }
 
@@ -635,10 +647,8 @@ fn next_lock(
         generator: session.generator.clone(),
         modules: modules.into_values().collect(),
         skills: session
-            .lock
-            .as_ref()
-            .map(|l| l.skills.clone())
-            .unwrap_or_default(),
+            .skills(project)
+            .lock_entries(session.lock.as_ref().map_or(&[], |l| &l.skills), targeted),
     }
 }
 

@@ -10,12 +10,16 @@ use crate::ops::project::Project;
 use crate::plan::{KeyContext, Plan, Planner};
 use crate::store::Store;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 pub struct Session {
     pub lock: Option<Lockfile>,
     pub store: Store,
     pub prompts: Prompts,
     pub generator: LockGenerator,
+    /// Library skills, resolved once: `apply` sets them after writing the
+    /// missing ones; other commands read the SKILL.md files present.
+    pub skills: OnceLock<crate::skills::Skills>,
 }
 
 /// The store directory: `JAUNT_STORE`, else `[store] path` (relative to
@@ -48,16 +52,24 @@ impl Session {
             store: Store::open(store_root(config)),
             prompts,
             generator,
+            skills: OnceLock::new(),
         })
     }
 
-    pub fn key_context<'a>(&self, project: &'a Project, kind: SpecKind) -> KeyContext<'a> {
+    pub fn key_context<'a>(&'a self, project: &'a Project, kind: SpecKind) -> KeyContext<'a> {
         KeyContext {
             kind,
             graph: project.graph(kind),
             fingerprint: self.generator.fingerprint,
             generated_dir: &project.config.paths.generated_dir,
+            skills: self.skills(project),
         }
+    }
+
+    /// The library skills: those `apply` set, else the SKILL.md files present.
+    pub fn skills(&self, project: &Project) -> &crate::skills::Skills {
+        self.skills
+            .get_or_init(|| crate::skills::resolve(&project.config, &project.discovery))
     }
 
     /// Plans the given kinds' modules, then orphan removals.

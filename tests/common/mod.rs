@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use assert_cmd::Command;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// A throwaway project directory with its own store and generator log.
@@ -79,7 +80,8 @@ impl Fixture {
         let _ = std::fs::remove_file(self.log());
     }
 
-    /// `jaunt` in the project root, with an isolated store and no color.
+    /// `jaunt` in the project root, with an isolated store, no color, and
+    /// no activated virtualenv (library skills read the project's own).
     pub fn jaunt(&self) -> Command {
         let mut cmd = Command::cargo_bin("jaunt").unwrap();
         cmd.current_dir(self.root())
@@ -87,6 +89,7 @@ impl Fixture {
             .env("FAKE_GEN_LOG", self.log())
             .env("NO_COLOR", "1")
             .env_remove("JAUNT_REMOTE_STORE")
+            .env_remove("VIRTUAL_ENV")
             .arg("--color=never");
         cmd
     }
@@ -123,4 +126,17 @@ impl Fixture {
         let out = self.ok(args);
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("bad JSON from {args:?}: {e}\n{out}"))
     }
+}
+
+/// The strings of a JSON array (module lists in reports), as a set.
+pub fn names(v: &serde_json::Value) -> BTreeSet<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect()
+}
+
+pub fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
 }

@@ -12,6 +12,9 @@ Python module from stdout. This program answers without any model:
   body that returns a digest of the request's spec sources, so a changed
   spec changes the output.
 
+A skill request (`"kind": "skill"`) is answered with a short SKILL.md
+body naming the distribution, its version and a digest of the README.
+
 Every request is appended as one JSON line to `$FAKE_GEN_LOG` when set, so
 tests can count calls and inspect what each request carried.
 
@@ -66,15 +69,26 @@ def stub(request):
     return "\n".join(lines) + "\n"
 
 
+def skill(request):
+    readme = hashlib.blake2b(request["readme"].encode(), digest_size=8).hexdigest()
+    return (
+        f"# {request['dist']} {request['version']}\n\n"
+        f"Fake skill for {request['dist']} version {request['version']} (README {readme}).\n"
+    )
+
+
 def main():
     request = json.load(sys.stdin)
-    module = request["spec_module"]
     log = os.environ.get("FAKE_GEN_LOG")
     if log:
         with open(log, "a", encoding="utf-8") as f:
             f.write(json.dumps(request, sort_keys=True) + "\n")
     if os.environ.get("FAKE_GEN_SLEEP"):
         time.sleep(float(os.environ["FAKE_GEN_SLEEP"]))
+    if request.get("kind") == "skill":
+        sys.stdout.write(skill(request))
+        return
+    module = request["spec_module"]
     if listed("FAKE_GEN_EXIT", module):
         print(f"fake generator: refusing {module}", file=sys.stderr)
         sys.exit(3)
