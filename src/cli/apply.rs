@@ -5,7 +5,7 @@ use crate::error::{JauntError, exit};
 use crate::names::SpecKind;
 use crate::ops::apply::{self, ApplyOptions, ApplyReport, Event};
 use crate::ops::project::Project;
-use crate::ops::session::Session;
+use crate::ops::session::{Session, StoreUse};
 use console::style;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -26,9 +26,6 @@ pub struct ApplyArgs {
     /// --locked and --offline.
     #[arg(long)]
     pub frozen: bool,
-    /// Leave the remote store out.
-    #[arg(long)]
-    pub no_remote: bool,
 }
 
 impl ApplyArgs {
@@ -39,6 +36,13 @@ impl ApplyArgs {
             offline: self.offline || self.frozen,
             locked: self.locked || self.frozen,
             targeted: !global.targets.is_empty(),
+        }
+    }
+
+    pub fn store_use(&self, global: &GlobalArgs) -> StoreUse {
+        StoreUse {
+            locked: self.locked || self.frozen,
+            ..global.store_use()
         }
     }
 }
@@ -60,7 +64,7 @@ pub fn install_interrupt() -> Arc<AtomicBool> {
 pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> CmdResult {
     let project = Project::load(&global.load_options())?;
     super::specs::print_notes(global, &project);
-    let session = Session::open(&project.config)?;
+    let session = Session::open_with(&project.config, args.store_use(global))?;
     let report = run_kinds(global, args, &project, &session, &[SpecKind::Build])?;
     Ok(finish(global, &report))
 }

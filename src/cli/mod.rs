@@ -13,6 +13,7 @@ mod store;
 use crate::error::{JauntError, exit};
 use crate::names::Target;
 use crate::ops::project::LoadOptions;
+use crate::ops::session::StoreUse;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -57,6 +58,9 @@ pub struct GlobalArgs {
     /// Print only errors.
     #[arg(long, short = 'q', global = true)]
     pub quiet: bool,
+    /// Leave the remote store out (the local store only).
+    #[arg(long, global = true)]
+    pub no_remote: bool,
     /// When to use colors.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -95,6 +99,13 @@ pub enum Command {
 }
 
 impl GlobalArgs {
+    pub fn store_use(&self) -> StoreUse {
+        StoreUse {
+            no_remote: self.no_remote,
+            locked: false,
+        }
+    }
+
     pub fn load_options(&self) -> LoadOptions {
         LoadOptions {
             root: self.root.clone(),

@@ -109,7 +109,7 @@ pub fn summary_line(plan: &Plan) -> String {
 fn load(global: &GlobalArgs) -> Result<(Project, Session), crate::error::JauntError> {
     let project = Project::load(&global.load_options())?;
     super::specs::print_notes(global, &project);
-    let session = Session::open(&project.config)?;
+    let session = Session::open_with(&project.config, global.store_use())?;
     Ok((project, session))
 }
 
