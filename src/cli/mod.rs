@@ -5,6 +5,7 @@ mod apply;
 mod cache;
 mod clean;
 mod graph;
+mod lock;
 mod output;
 mod plan;
 mod specs;
@@ -93,6 +94,9 @@ pub enum Command {
     /// Inspect and maintain the content-addressed store.
     #[command(subcommand)]
     Store(store::StoreCommand),
+    /// Review jaunt.lock changes.
+    #[command(subcommand)]
+    Lock(lock::LockCommand),
     /// Manage the project's parse cache.
     #[command(subcommand)]
     Cache(cache::CacheCommand),
@@ -149,6 +153,7 @@ pub fn main() -> i32 {
         Command::Clean(args) => clean::run(&cli.global, args),
         Command::Store(cmd) => store::run(&cli.global, cmd),
         Command::Cache(cmd) => cache::run(&cli.global, cmd),
+        Command::Lock(cmd) => lock::run(&cli.global, cmd),
     };
     match result {
         Ok(code) => code,

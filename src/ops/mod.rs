@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod check;
 pub mod clean;
+pub mod lockdiff;
 pub mod project;
 pub mod session;
 pub mod store;
