@@ -233,6 +233,14 @@ fn second_checkout_restores_everything_from_the_shared_remote() {
     assert_same_outputs(&a, &c);
     assert_eq!(c.read("jaunt.lock"), a.read("jaunt.lock"));
 
+    // --locked takes from the remote only what jaunt.lock pins: without a
+    // lockfile, the remote's action entries are not used, nor fetched.
+    let e = project();
+    let (code, _, err) = run(&e, Some(&url), &[], &["apply", "--locked"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("3 module(s) need generation"), "{err}");
+    assert!(files(&e.store).is_empty(), "{:?}", files(&e.store));
+
     // --no-remote leaves it out: nothing local, so a model is needed.
     let d = clone_of(&a);
     let (code, _, err) = run(&d, Some(&url), &[], &["apply", "--offline", "--no-remote"]);

@@ -48,10 +48,10 @@ pub fn remote_url(config: &Config) -> Option<String> {
         .or_else(|| config.store.remote.clone())
 }
 
-/// The local store and, unless `use_.no_remote`, the configured remote.
-pub fn open_store(config: &Config, lock: Option<&Lockfile>, use_: StoreUse) -> Result<TieredStore> {
+/// The local store and, unless `how.no_remote`, the configured remote.
+pub fn open_store(config: &Config, lock: Option<&Lockfile>, how: StoreUse) -> Result<TieredStore> {
     let local = Store::open(store_root(config));
-    let Some(url) = remote_url(config).filter(|_| !use_.no_remote) else {
+    let Some(url) = remote_url(config).filter(|_| !how.no_remote) else {
         return Ok(TieredStore::new(local, None));
     };
     let token_env = config
@@ -64,7 +64,7 @@ pub fn open_store(config: &Config, lock: Option<&Lockfile>, use_: StoreUse) -> R
             "fix [store] remote in jaunt.toml or ${REMOTE_ENV}, or pass --no-remote"
         )))
     })?;
-    let pinned = use_.locked.then(|| {
+    let pinned = how.locked.then(|| {
         lock.iter()
             .flat_map(|l| l.modules.iter().map(|m| m.artifact))
             .collect()

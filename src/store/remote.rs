@@ -144,7 +144,7 @@ impl Remote {
             let retry_reason = match request.send() {
                 Ok(r) if r.status().is_server_error() => format!("answered {}", r.status()),
                 Ok(r) => return Ok(r),
-                Err(e) => describe_transport_error(&e),
+                Err(e) => describe_transport_error(e),
             };
             if attempt == RETRIES {
                 return Err(RemoteError(format!(
@@ -185,14 +185,43 @@ impl Remote {
     }
 }
 
-/// A transport error in a few words, with the innermost cause (reqwest's
-/// own message is only "error sending request").
-fn describe_transport_error(e: &reqwest::Error) -> String {
+/// A transport error with its causes (reqwest's own message is only
+/// "error sending request"), without the URL, which may carry credentials.
+fn describe_transport_error(e: reqwest::Error) -> String {
+    let e = e.without_url();
     let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
+    let mut source = std::error::Error::source(&e);
     while let Some(s) = source {
         text = format!("{text}: {s}");
         source = s.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_checked_and_shown_without_credentials() {
+        let r = Remote::new(
+            "http://ci:secret@cache.local:8080/jaunt/",
+            "JAUNT_TEST_UNSET_TOKEN",
+        )
+        .unwrap();
+        assert_eq!(r.url(), "http://cache.local:8080/jaunt");
+        assert_eq!(r.base, "http://ci:secret@cache.local:8080/jaunt");
+        assert!(Remote::new("ftp://cache.local/jaunt", "X").is_err());
+        assert!(Remote::new("not a url", "X").is_err());
+    }
+
+    #[test]
+    fn objects_are_named_as_in_bazels_http_cache() {
+        let d = Digest::of(b"body");
+        assert_eq!(
+            Remote::object_name(Area::Cas, &d),
+            format!("cas/{}", d.hex())
+        );
+        assert_eq!(Remote::object_name(Area::Ac, &d), format!("ac/{}", d.hex()));
+    }
 }
