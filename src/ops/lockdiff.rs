@@ -101,13 +101,13 @@ fn lock_at_revision(
     let Some(entry) = entry else {
         return Ok((description, None));
     };
-    let blob = entry.object().map_err(|e| {
+    let mut blob = entry.object().map_err(|e| {
         git_error(
             format!("reading {} at {description}: {e}", rel.display()),
             HINT_BASE,
         )
     })?;
-    let text = String::from_utf8(blob.data.clone()).map_err(|_| {
+    let text = String::from_utf8(std::mem::take(&mut blob.data)).map_err(|_| {
         JauntError::Other(format!(
             "{} at {description} is not UTF-8 text",
             rel.display()
