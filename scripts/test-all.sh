@@ -6,6 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "==> installing test dependencies"
+# nginx (with its WebDAV module) serves the remote store in tests/remote_store.rs.
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  apt-get update -qq
+  apt-get install -y -qq nginx-light
+fi
 python3 -m pip install --quiet --disable-pip-version-check \
   pytest ruff black "./python"
 

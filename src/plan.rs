@@ -11,7 +11,7 @@ use crate::genfile::{self, DiskState};
 use crate::graph::{ModuleNode, SpecGraph};
 use crate::lock::{LockGenerator, LockModule, LockSpec, Lockfile};
 use crate::names::{ModuleName, SpecKind, SpecRef};
-use crate::store::Store;
+use crate::store::TieredStore;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -236,7 +236,7 @@ pub fn relative(root: &Path, path: &Path) -> String {
 pub struct Planner<'a> {
     pub root: &'a Path,
     pub lock: Option<&'a Lockfile>,
-    pub store: &'a Store,
+    pub store: &'a TieredStore,
     pub generator: &'a LockGenerator,
     /// With `--target`, modules outside the targets are not removed.
     pub targeted: bool,

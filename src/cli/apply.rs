@@ -5,7 +5,7 @@ use crate::error::{JauntError, exit};
 use crate::names::SpecKind;
 use crate::ops::apply::{self, ApplyOptions, ApplyReport, Event};
 use crate::ops::project::Project;
-use crate::ops::session::Session;
+use crate::ops::session::{Session, StoreUse};
 use console::style;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -28,9 +28,6 @@ pub struct ApplyArgs {
     /// --locked and --offline.
     #[arg(long)]
     pub frozen: bool,
-    /// Leave the remote store out.
-    #[arg(long)]
-    pub no_remote: bool,
     /// Build without library skills: none are written or sent.
     #[arg(long)]
     pub no_skills: bool,
@@ -52,6 +49,13 @@ impl ApplyArgs {
             no_skills: self.no_skills,
         }
     }
+
+    pub fn store_use(&self, global: &GlobalArgs) -> StoreUse {
+        StoreUse {
+            locked: self.locked || self.frozen,
+            ..global.store_use()
+        }
+    }
 }
 
 /// Ctrl-C: the first stops new work (in-flight requests finish and are
@@ -71,7 +75,7 @@ pub fn install_interrupt() -> Arc<AtomicBool> {
 pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> CmdResult {
     let project = Project::load(&global.load_options(&args.scope))?;
     super::specs::print_notes(global, &project);
-    let session = Session::open(&project.config)?;
+    let session = Session::open_with(&project.config, args.store_use(global))?;
     let report = run_kinds(global, args, &project, &session, &[SpecKind::Build])?;
     Ok(finish(global, &report, project.config.llm.price_per_mtok))
 }

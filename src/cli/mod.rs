@@ -6,6 +6,7 @@ mod cache;
 mod clean;
 mod graph;
 mod init;
+mod lock;
 mod output;
 mod plan;
 mod skills;
@@ -16,6 +17,7 @@ mod test;
 use crate::error::{JauntError, exit};
 use crate::names::Target;
 use crate::ops::project::LoadOptions;
+use crate::ops::session::StoreUse;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -57,6 +59,9 @@ pub struct GlobalArgs {
     /// Print only errors.
     #[arg(long, short = 'q', global = true)]
     pub quiet: bool,
+    /// Leave the remote store out (the local store only).
+    #[arg(long, global = true)]
+    pub no_remote: bool,
     /// When to use colors.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -110,6 +115,9 @@ pub enum Command {
     /// Inspect and maintain the content-addressed store.
     #[command(subcommand)]
     Store(store::StoreCommand),
+    /// Review jaunt.lock changes.
+    #[command(subcommand)]
+    Lock(lock::LockCommand),
     /// Manage the project's parse cache.
     #[command(subcommand)]
     Cache(cache::CacheCommand),
@@ -118,6 +126,13 @@ pub enum Command {
 }
 
 impl GlobalArgs {
+    pub fn store_use(&self) -> StoreUse {
+        StoreUse {
+            no_remote: self.no_remote,
+            locked: false,
+        }
+    }
+
     pub fn load_options(&self, scope: &Scope) -> LoadOptions {
         LoadOptions {
             root: self.root.clone(),
@@ -165,6 +180,7 @@ pub fn main() -> i32 {
         Command::Store(cmd) => store::run(&cli.global, cmd),
         Command::Cache(cmd) => cache::run(&cli.global, cmd),
         Command::Skills(args) => skills::run(&cli.global, args),
+        Command::Lock(cmd) => lock::run(&cli.global, cmd),
     };
     match result {
         Ok(code) => code,

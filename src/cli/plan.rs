@@ -4,7 +4,7 @@ use super::{CmdResult, GlobalArgs, Scope, output};
 use crate::error::exit;
 use crate::names::SpecKind;
 use crate::ops::project::Project;
-use crate::ops::{check, session::Session};
+use crate::ops::{check, lockdiff, session::Session};
 use crate::plan::{Plan, Status};
 use console::style;
 use serde::Serialize;
@@ -16,6 +16,9 @@ pub struct PlanArgs {
     /// Also list fresh modules.
     #[arg(long)]
     all: bool,
+    /// Also show how jaunt.lock differs from this git revision (as `jaunt lock diff`).
+    #[arg(long, value_name = "REV")]
+    base: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -114,7 +117,7 @@ fn load(
 ) -> Result<(Project, Session), crate::error::JauntError> {
     let project = Project::load(&global.load_options(scope))?;
     super::specs::print_notes(global, &project);
-    let session = Session::open(&project.config)?;
+    let session = Session::open_with(&project.config, global.store_use())?;
     Ok((project, session))
 }
 
@@ -127,6 +130,17 @@ pub fn run_plan(global: &GlobalArgs, args: &PlanArgs) -> CmdResult {
         println!("No changes. {} module(s) fresh.", plan.modules.len());
     } else {
         print_plan(&plan, args.all);
+    }
+    if let Some(rev) = &args.base {
+        if global.json {
+            output::note(
+                "--base is left out of --json output; use `jaunt lock diff --format json`",
+            );
+            return Ok(exit::OK);
+        }
+        let review = lockdiff::review(&project.config, Some(rev))?;
+        println!();
+        print!("{}", super::lock::text(&review.base, &review.diff));
     }
     Ok(exit::OK)
 }

@@ -1,9 +1,10 @@
-//! `jaunt store stats|verify|gc`.
+//! `jaunt store stats|verify|gc|push|pull`.
 
 use super::{CmdResult, GlobalArgs, output};
+use crate::config::Config;
 use crate::error::{JauntError, exit};
 use crate::ops::project::Project;
-use crate::ops::session::store_root;
+use crate::ops::session::{open_store, store_root};
 use crate::ops::store::{keep_from_locks, parse_age};
 use crate::store::Store;
 use std::path::PathBuf;
@@ -23,6 +24,10 @@ pub enum StoreCommand {
         #[arg(long, value_name = "AGE", value_parser = parse_age)]
         max_age: Option<std::time::Duration>,
     },
+    /// Copy every artifact and action entry jaunt.lock references to the remote store.
+    Push,
+    /// Copy every artifact and action entry jaunt.lock references from the remote store.
+    Pull,
 }
 
 fn store_err(e: crate::store::StoreError) -> JauntError {
@@ -94,5 +99,54 @@ pub fn run(global: &GlobalArgs, cmd: &StoreCommand) -> CmdResult {
             }
             Ok(exit::OK)
         }
+        StoreCommand::Push => transfer(global, &config?, Direction::Push),
+        StoreCommand::Pull => transfer(global, &config?, Direction::Pull),
     }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Push,
+    Pull,
+}
+
+/// `store push|pull`: what the current jaunt.lock references, between the
+/// local and the remote store.
+fn transfer(global: &GlobalArgs, config: &Config, direction: Direction) -> CmdResult {
+    let lock_path = config.lock_path();
+    if !lock_path.is_file() {
+        return Err(JauntError::Other(format!(
+            "{} does not exist: push and pull copy what the lockfile references\n  hint: run `jaunt apply` first",
+            lock_path.display()
+        )));
+    }
+    let objects = keep_from_locks(&[lock_path.as_path()])?;
+    let store = open_store(config, None, global.store_use())?;
+    let (report, verb) = match direction {
+        Direction::Push => (store.push(&objects), "pushed"),
+        Direction::Pull => (store.pull(&objects), "pulled"),
+    };
+    let report = report.map_err(JauntError::Other)?;
+    if global.json {
+        output::json(&report);
+    } else {
+        for d in &report.artifacts_missing {
+            output::warning(&format!("artifact {d} is missing from the source store"));
+        }
+        for d in &report.actions_missing {
+            output::warning(&format!(
+                "action entry {d} is missing from the source store"
+            ));
+        }
+        println!(
+            "{verb} {} artifacts and {} actions ({} and {} already there, {} and {} missing)",
+            report.artifacts_copied,
+            report.actions_copied,
+            report.artifacts_present,
+            report.actions_present,
+            report.artifacts_missing.len(),
+            report.actions_missing.len()
+        );
+    }
+    Ok(exit::OK)
 }

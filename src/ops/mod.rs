@@ -6,6 +6,7 @@ pub mod apply;
 pub mod check;
 pub mod clean;
 pub mod init;
+pub mod lockdiff;
 pub mod project;
 pub mod runtime;
 pub mod session;

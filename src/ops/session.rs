@@ -8,13 +8,14 @@ use crate::lock::{LockGenerator, Lockfile};
 use crate::names::SpecKind;
 use crate::ops::project::Project;
 use crate::plan::{KeyContext, Plan, Planner};
-use crate::store::Store;
+use crate::store::remote::{DEFAULT_TOKEN_ENV, REMOTE_ENV};
+use crate::store::{Remote, RemoteTier, Store, TieredStore};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 pub struct Session {
     pub lock: Option<Lockfile>,
-    pub store: Store,
+    pub store: TieredStore,
     pub prompts: Prompts,
     pub generator: LockGenerator,
     /// Library skills, resolved once: `apply` sets them after writing the
@@ -34,8 +35,56 @@ pub fn store_root(config: &Config) -> PathBuf {
     }
 }
 
+/// How a command may use the remote store.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StoreUse {
+    /// `--no-remote`: the local store only.
+    pub no_remote: bool,
+    /// `--locked`: the remote may only supply artifacts the lockfile pins.
+    pub locked: bool,
+}
+
+/// The remote store's URL: `JAUNT_REMOTE_STORE`, else `[store] remote`.
+pub fn remote_url(config: &Config) -> Option<String> {
+    std::env::var(REMOTE_ENV)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .or_else(|| config.store.remote.clone())
+}
+
+/// The local store and, unless `how.no_remote`, the configured remote.
+pub fn open_store(config: &Config, lock: Option<&Lockfile>, how: StoreUse) -> Result<TieredStore> {
+    let local = Store::open(store_root(config));
+    let Some(url) = remote_url(config).filter(|_| !how.no_remote) else {
+        return Ok(TieredStore::new(local, None));
+    };
+    let token_env = config
+        .store
+        .remote_token_env
+        .as_deref()
+        .unwrap_or(DEFAULT_TOKEN_ENV);
+    let remote = Remote::new(&url, token_env).map_err(|e| {
+        JauntError::Config(Problem::new(e).hint(format!(
+            "fix [store] remote in jaunt.toml or ${REMOTE_ENV}, or pass --no-remote"
+        )))
+    })?;
+    let pinned = how.locked.then(|| {
+        lock.iter()
+            .flat_map(|l| l.modules.iter().map(|m| m.artifact))
+            .collect()
+    });
+    Ok(TieredStore::new(
+        local,
+        Some(RemoteTier::new(remote, config.store.remote_write, pinned)),
+    ))
+}
+
 impl Session {
     pub fn open(config: &Config) -> Result<Session> {
+        Session::open_with(config, StoreUse::default())
+    }
+
+    pub fn open_with(config: &Config, store_use: StoreUse) -> Result<Session> {
         let lock = Lockfile::load(&config.lock_path()).map_err(|e| {
             let mut p = Problem::new(e.message.clone()).at(config.lock_path(), e.line);
             p.hint = Some(e.hint.clone());
@@ -47,9 +96,10 @@ impl Session {
             model: config.llm.model.clone(),
             fingerprint: generate::fingerprint(config, &prompts),
         };
+        let store = open_store(config, lock.as_ref(), store_use)?;
         Ok(Session {
             lock,
-            store: Store::open(store_root(config)),
+            store,
             prompts,
             generator,
             skills: OnceLock::new(),

@@ -17,15 +17,22 @@
 //! temp-file-then-rename ([`crate::fsutil::write_atomic`]), so a reader sees
 //! a whole object or none, and racing identical writes are harmless. Nothing
 //! read back is trusted before its hash is checked.
+//!
+//! Builds go through [`TieredStore`], which puts an optional remote HTTP
+//! cache ([`remote`]) behind this local store.
 
 mod action;
 mod local;
 mod maintain;
+pub mod remote;
 #[cfg(test)]
 mod tests;
+mod tiered;
 
 pub use action::{ActionEntry, Usage};
 pub use maintain::{CorruptObject, GcKeep, GcReport, StoreStats, VerifyReport};
+pub use remote::Remote;
+pub use tiered::{RemoteTier, TieredStore, TransferReport};
 
 use std::path::{Path, PathBuf};
 
@@ -60,8 +67,8 @@ impl StoreError {
 }
 
 /// The two kinds of object, by their directory under `v1/`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Area {
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Area {
     Cas,
     Ac,
 }

@@ -1,0 +1,227 @@
+//! The remote store: a plain HTTP cache in the layout of Bazel's HTTP cache.
+//!
+//! `GET`/`HEAD`/`PUT` on `{url}/cas/{hex}` and `{url}/ac/{hex}`, so any
+//! WebDAV server (nginx with `dav_methods PUT`) serves it. Bodies are the
+//! bytes the local store keeps: an artifact is its zstd frame (copied
+//! verbatim both ways, and smaller on the wire than the raw module), an
+//! action entry its self-checking JSON. This type only moves bytes; the
+//! tiered store checks every object before anything uses it.
+
+use super::Area;
+use crate::digest::Digest;
+use reqwest::StatusCode;
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use std::time::Duration;
+
+/// Environment variable that names the remote store; it wins over
+/// `[store] remote`.
+pub const REMOTE_ENV: &str = "JAUNT_REMOTE_STORE";
+
+/// Where the bearer token is read from unless `[store] remote_token_env`
+/// names another variable.
+pub const DEFAULT_TOKEN_ENV: &str = "JAUNT_REMOTE_TOKEN";
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Retries after a connection error, a timeout or a 5xx; a refusal
+/// (401/403) is not retried, it will not change.
+const RETRIES: u32 = 2;
+const RETRY_PAUSE: Duration = Duration::from_millis(200);
+
+/// A configured remote store. The HTTP client is built on first use, so
+/// commands that never touch the remote pay nothing for it.
+pub struct Remote {
+    /// Base URL without a trailing slash (credentials included, if any:
+    /// reqwest turns `user:pass@` into basic auth).
+    base: String,
+    /// The URL without credentials, for messages.
+    shown: String,
+    token: Option<String>,
+    token_env: String,
+    client: std::sync::OnceLock<Result<Client, String>>,
+}
+
+/// Why a remote request failed. Every one means "do without the remote".
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct RemoteError(String);
+
+impl Remote {
+    /// A remote at `url` (`http://` or `https://`); the bearer token comes
+    /// from `$token_env` when set and the URL carries no `user:pass@`.
+    pub fn new(url: &str, token_env: &str) -> Result<Remote, String> {
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|e| format!("invalid remote store URL `{url}`: {e}"))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(format!(
+                "remote store URL `{url}` must start with http:// or https://"
+            ));
+        }
+        let mut shown = parsed.clone();
+        let has_userinfo = !parsed.username().is_empty() || parsed.password().is_some();
+        // Clearing credentials cannot fail on an http(s) URL.
+        let _ = shown.set_username("");
+        let _ = shown.set_password(None);
+        let token = std::env::var(token_env)
+            .ok()
+            .filter(|t| !t.is_empty() && !has_userinfo);
+        Ok(Remote {
+            base: url.trim_end_matches('/').to_string(),
+            shown: shown.as_str().trim_end_matches('/').to_string(),
+            token,
+            token_env: token_env.to_string(),
+            client: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The URL as it may be printed (no credentials).
+    pub fn url(&self) -> &str {
+        &self.shown
+    }
+
+    /// `cas/<hex>` or `ac/<hex>`: the object's name on the server.
+    pub fn object_name(area: Area, digest: &Digest) -> String {
+        format!("{}/{}", area.dir(), digest.hex())
+    }
+
+    fn client(&self) -> Result<&Client, RemoteError> {
+        self.client
+            .get_or_init(|| {
+                Client::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .timeout(READ_TIMEOUT)
+                    .build()
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| RemoteError(format!("cannot set up an HTTP client: {e}")))
+    }
+
+    /// The object's bytes; `None` on 404.
+    pub fn get(&self, area: Area, digest: &Digest) -> Result<Option<Vec<u8>>, RemoteError> {
+        let name = Remote::object_name(area, digest);
+        let response = self.send(&name, |c, url| c.get(url))?;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let response = self.expect_success(&name, response)?;
+        let body = response
+            .bytes()
+            .map_err(|e| RemoteError(format!("reading {name} from {}: {e}", self.shown)))?;
+        Ok(Some(body.to_vec()))
+    }
+
+    /// Whether the server holds the object.
+    pub fn has(&self, area: Area, digest: &Digest) -> Result<bool, RemoteError> {
+        let name = Remote::object_name(area, digest);
+        let response = self.send(&name, |c, url| c.head(url))?;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Ok(false);
+        }
+        self.expect_success(&name, response).map(|_| true)
+    }
+
+    pub fn put(&self, area: Area, digest: &Digest, bytes: &[u8]) -> Result<(), RemoteError> {
+        let name = Remote::object_name(area, digest);
+        let response = self.send(&name, |c, url| c.put(url).body(bytes.to_vec()))?;
+        self.expect_success(&name, response).map(|_| ())
+    }
+
+    /// Sends a request, retrying transport errors and 5xx answers.
+    fn send(
+        &self,
+        name: &str,
+        build: impl Fn(&Client, String) -> RequestBuilder,
+    ) -> Result<Response, RemoteError> {
+        let client = self.client()?;
+        let url = format!("{}/{name}", self.base);
+        let mut attempt = 0;
+        loop {
+            let mut request = build(client, url.clone());
+            if let Some(token) = &self.token {
+                request = request.bearer_auth(token);
+            }
+            let retry_reason = match request.send() {
+                Ok(r) if r.status().is_server_error() => format!("answered {}", r.status()),
+                Ok(r) => return Ok(r),
+                Err(e) => describe_transport_error(e),
+            };
+            if attempt == RETRIES {
+                return Err(RemoteError(format!(
+                    "remote store {} is unavailable: {name}: {retry_reason} (after {} attempts)",
+                    self.shown,
+                    RETRIES + 1
+                )));
+            }
+            attempt += 1;
+            std::thread::sleep(RETRY_PAUSE * attempt);
+        }
+    }
+
+    fn expect_success(&self, name: &str, response: Response) -> Result<Response, RemoteError> {
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let hint = if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+            if self.token.is_some() {
+                format!(
+                    "; hint: the token in ${} was not accepted; check it",
+                    self.token_env
+                )
+            } else {
+                format!(
+                    "; hint: set ${} to the server's bearer token (another variable can be named by [store] remote_token_env), or put user:pass@ in the URL",
+                    self.token_env
+                )
+            }
+        } else {
+            String::new()
+        };
+        Err(RemoteError(format!(
+            "remote store {} refused {name}: {status}{hint}",
+            self.shown
+        )))
+    }
+}
+
+/// A transport error with its causes (reqwest's own message is only
+/// "error sending request"), without the URL, which may carry credentials.
+fn describe_transport_error(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        text = format!("{text}: {s}");
+        source = s.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_checked_and_shown_without_credentials() {
+        let r = Remote::new(
+            "http://ci:secret@cache.local:8080/jaunt/",
+            "JAUNT_TEST_UNSET_TOKEN",
+        )
+        .unwrap();
+        assert_eq!(r.url(), "http://cache.local:8080/jaunt");
+        assert_eq!(r.base, "http://ci:secret@cache.local:8080/jaunt");
+        assert!(Remote::new("ftp://cache.local/jaunt", "X").is_err());
+        assert!(Remote::new("not a url", "X").is_err());
+    }
+
+    #[test]
+    fn objects_are_named_as_in_bazels_http_cache() {
+        let d = Digest::of(b"body");
+        assert_eq!(
+            Remote::object_name(Area::Cas, &d),
+            format!("cas/{}", d.hex())
+        );
+        assert_eq!(Remote::object_name(Area::Ac, &d), format!("ac/{}", d.hex()));
+    }
+}
