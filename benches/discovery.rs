@@ -1,0 +1,278 @@
+//! Discovery + spec graph + digests (`Project::load`) on synthetic projects.
+//!
+//! Criterion groups `discovery/{N}x6` time, per project size:
+//! - `load_cold`: the parse cache is cleared before every iteration (untimed),
+//!   so every file is parsed with tree-sitter and the cache is rewritten;
+//! - `load_warm`: the parse cache is present and every file hits it;
+//! - `read_and_hash`: the floor any content-based tool pays — walk the tree,
+//!   read every `.py` file and BLAKE3 it, in parallel.
+//!
+//! "Cold" means a cold *parse cache*; the OS page cache stays warm, as it is
+//! when a developer re-runs the tool. In `--bench` mode the binary then
+//! prints a phase breakdown and the peak RSS of cold and warm loads of the
+//! largest project, measured in a child process (see [`peak_rss`]). Set
+//! `JAUNT_BENCH_EXTRAS=0` to skip those. Without `--bench` (`cargo test
+//! --benches`) it only smoke-tests a 100-module project.
+
+mod synth;
+
+use criterion::{BatchSize, Criterion, SamplingMode, Throughput, criterion_group};
+use jaunt::config::{Config, Locate};
+use jaunt::discover::{self, cache::ParseCache};
+use jaunt::graph::{GraphOptions, SpecGraph};
+use jaunt::names::SpecKind;
+use jaunt::ops::project::{LoadOptions, Project};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const SPECS: usize = 6;
+/// Set in the child process that measures peak memory: `cold|warm DIR`.
+const CHILD_ENV: &str = "JAUNT_BENCH_PEAK_RSS_CHILD";
+
+fn bench_mode() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--list")
+}
+
+fn sizes() -> &'static [usize] {
+    if bench_mode() {
+        &[1_000, 10_000]
+    } else {
+        &[100]
+    }
+}
+
+/// Projects live under the target dir so they survive between runs.
+fn project(modules: usize) -> (PathBuf, synth::Stats) {
+    let parent = Path::new(env!("CARGO_TARGET_TMPDIR")).join("jaunt-bench");
+    synth::ensure(&parent, modules, SPECS).expect("generate synthetic project")
+}
+
+fn load(dir: &Path) -> Project {
+    Project::load(&LoadOptions {
+        root: Some(dir.to_path_buf()),
+        ..Default::default()
+    })
+    .expect("synthetic project loads")
+}
+
+fn clear_cache(dir: &Path) {
+    discover::cache::clear(&dir.join(".jaunt")).expect("clear parse cache");
+}
+
+/// The baseline: walk, read and BLAKE3 every `.py` file, in parallel.
+fn read_and_hash(dir: &Path) -> (usize, u8) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    ignore::WalkBuilder::new(dir.join("src"))
+        .build_parallel()
+        .run(|| {
+            let tx = tx.clone();
+            Box::new(move |entry| {
+                if let Ok(e) = entry
+                    && e.file_type().is_some_and(|t| t.is_file())
+                    && e.path().extension().is_some_and(|x| x == "py")
+                {
+                    let _ = tx.send(e.into_path());
+                }
+                ignore::WalkState::Continue
+            })
+        });
+    drop(tx);
+    let paths: Vec<PathBuf> = rx.into_iter().collect();
+    let folded = paths
+        .par_iter()
+        .map(|p| blake3::hash(&std::fs::read(p).expect("read")).as_bytes()[0])
+        .reduce(|| 0, |a, b| a ^ b);
+    (paths.len(), folded)
+}
+
+fn discovery(c: &mut Criterion) {
+    for &n in sizes() {
+        let (dir, stats) = project(n);
+        let p = load(&dir);
+        assert_eq!(p.build.specs.len(), stats.specs, "every spec discovered");
+        let module_edges: usize = p.build.modules.values().map(|m| m.deps.len()).sum();
+        let spec_edges: usize = p.build.specs.values().map(|s| s.deps.len()).sum();
+        println!(
+            "synthetic project {}: {} modules x {SPECS} specs, {} .py files, {:.2} MB, \
+             {module_edges} module edges, {spec_edges} spec edges",
+            dir.display(),
+            stats.modules,
+            stats.files,
+            stats.bytes as f64 / 1e6
+        );
+        drop(p);
+
+        let mut g = c.benchmark_group(format!("discovery/{n}x{SPECS}"));
+        // Flat: a 10,000-module cold load takes seconds; linear sampling
+        // would run it 55+ times even at `--sample-size 10`.
+        g.sampling_mode(SamplingMode::Flat);
+        g.throughput(Throughput::Bytes(stats.bytes));
+        g.bench_function("load_cold", |b| {
+            b.iter_batched(
+                || clear_cache(&dir),
+                |()| load(&dir),
+                BatchSize::PerIteration,
+            )
+        });
+        load(&dir); // leave a cache behind for the warm runs
+        g.bench_function("load_warm", |b| b.iter_with_large_drop(|| load(&dir)));
+        g.bench_function("read_and_hash", |b| b.iter(|| read_and_hash(&dir)));
+        g.finish();
+    }
+}
+
+/// Best of `runs` wall times of `f`, with `before` run untimed each time.
+fn best_of(runs: usize, mut before: impl FnMut(), mut f: impl FnMut()) -> Duration {
+    (0..runs)
+        .map(|_| {
+            before();
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .min()
+        .expect("runs > 0")
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+/// Times the phases of `Project::load` through the same public functions it
+/// calls, to show where the time goes (src/ is not instrumented).
+fn report_phases(modules: usize) {
+    let (dir, _) = project(modules);
+    let config = Config::load(Locate::Root(&dir)).expect("config");
+    let opts = GraphOptions { infer_deps: true };
+    let noop = || {};
+    println!("\nphases, {modules} modules (best of 3):");
+    let cfg = best_of(3, noop, || {
+        Config::load(Locate::Root(&dir)).expect("config");
+    });
+    println!("  config load:                 {}", ms(cfg));
+    let cold = best_of(
+        3,
+        || clear_cache(&dir),
+        || {
+            discover::discover_all(&config).expect("discover");
+        },
+    );
+    println!("  discover_all, cold cache:    {}", ms(cold));
+    let warm = best_of(3, noop, || {
+        discover::discover_all(&config).expect("discover");
+    });
+    println!("  discover_all, warm cache:    {}", ms(warm));
+    let cache_load = best_of(3, noop, || {
+        ParseCache::load(&config.state_dir());
+    });
+    let cache_bytes =
+        std::fs::metadata(config.state_dir().join("cache/parse-v1.bin")).map_or(0, |m| m.len());
+    println!(
+        "    of which ParseCache::load: {} ({:.1} MB file)",
+        ms(cache_load),
+        cache_bytes as f64 / 1e6
+    );
+    let d = discover::discover_all(&config).expect("discover");
+    let check = best_of(3, noop, || d.check().expect("no problems"));
+    println!("  discovery.check:             {}", ms(check));
+    let build = best_of(3, noop, || {
+        SpecGraph::build(&d, SpecKind::Build, opts);
+    });
+    println!("  SpecGraph::build (build):    {}", ms(build));
+    let test = best_of(3, noop, || {
+        SpecGraph::build(&d, SpecKind::Test, opts);
+    });
+    println!("  SpecGraph::build (test):     {}", ms(test));
+    let g = SpecGraph::build(&d, SpecKind::Build, opts);
+    let cycles = best_of(3, noop, || g.check_cycles().expect("acyclic"));
+    println!("  check_cycles (build):        {}", ms(cycles));
+    let dropping = (0..3)
+        .map(|_| {
+            let p = load(&dir);
+            let t = Instant::now();
+            drop(p);
+            t.elapsed()
+        })
+        .min()
+        .expect("runs");
+    println!("  drop(Project) (not timed):   {}", ms(dropping));
+}
+
+/// Runs one load in a child process (this binary, re-executed with
+/// [`CHILD_ENV`]) and returns its (RSS before the load, peak RSS) in kB,
+/// read from `/proc/self/status` (Linux). A separate process, because a
+/// peak high-water mark cannot be reset within one.
+fn peak_rss(mode: &str, dir: &Path) -> (u64, u64) {
+    let out = Command::new(std::env::current_exe().expect("current exe"))
+        .env(CHILD_ENV, format!("{mode} {}", dir.display()))
+        .output()
+        .expect("spawn child");
+    assert!(out.status.success(), "child failed: {out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut nums = text.split_whitespace().map(|n| n.parse().expect("kB"));
+    (nums.next().expect("before"), nums.next().expect("peak"))
+}
+
+fn proc_status_kb(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("field in /proc/self/status")
+}
+
+fn peak_rss_child(spec: &str) {
+    let (mode, dir) = spec.split_once(' ').expect("mode and dir");
+    let dir = Path::new(dir);
+    if mode == "cold" {
+        clear_cache(dir);
+    }
+    let before = proc_status_kb("VmRSS:");
+    let p = load(dir);
+    std::hint::black_box(&p);
+    println!("{before} {}", proc_status_kb("VmHWM:"));
+}
+
+fn report_peak_rss(modules: usize) {
+    let (dir, _) = project(modules);
+    println!("\npeak RSS, {modules} modules (child process, VmHWM):");
+    for mode in ["cold", "warm"] {
+        if mode == "warm" {
+            load(&dir); // the cold child left a cache, but do not rely on it
+        }
+        let (before, peak) = peak_rss(mode, &dir);
+        println!(
+            "  {mode}: peak {:.1} MB (process RSS before the load {:.1} MB)",
+            peak as f64 / 1024.0,
+            before as f64 / 1024.0
+        );
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
+    targets = discovery
+}
+
+fn main() {
+    if let Ok(spec) = std::env::var(CHILD_ENV) {
+        peak_rss_child(&spec);
+        return;
+    }
+    benches();
+    if bench_mode() && std::env::var("JAUNT_BENCH_EXTRAS").as_deref() != Ok("0") {
+        for &n in sizes() {
+            report_phases(n);
+        }
+        report_peak_rss(*sizes().last().expect("a size"));
+    }
+    Criterion::default().configure_from_args().final_summary();
+}
