@@ -9,8 +9,9 @@
 //!
 //! "Cold" means a cold *parse cache*; the OS page cache stays warm, as it is
 //! when a developer re-runs the tool. In `--bench` mode the binary then
-//! prints a phase breakdown and the peak RSS of cold and warm loads of the
-//! largest project, measured in a child process (see [`peak_rss`]). Set
+//! prints, per size, a phase breakdown and one cold and one warm load run
+//! in a child process for wall time, CPU time and peak RSS (see
+//! [`one_shot`]). Set
 //! `JAUNT_BENCH_EXTRAS=0` to skip those. Without `--bench` (`cargo test
 //! --benches`) it only smoke-tests a 100-module project.
 
@@ -148,7 +149,10 @@ fn report_phases(modules: usize) {
     let config = Config::load(Locate::Root(&dir)).expect("config");
     let opts = GraphOptions { infer_deps: true };
     let noop = || {};
-    println!("\nphases, {modules} modules (best of 3):");
+    println!(
+        "\nphases, {modules} modules (best of 3; /proc/loadavg {}):",
+        loadavg().trim()
+    );
     let cfg = best_of(3, noop, || {
         Config::load(Locate::Root(&dir)).expect("config");
     });
@@ -201,19 +205,38 @@ fn report_phases(modules: usize) {
     println!("  drop(Project) (not timed):   {}", ms(dropping));
 }
 
+/// One load, measured from the inside of a fresh process.
+struct OneShot {
+    /// kB resident before the load (binary, allocator, runtime).
+    rss_before_kb: u64,
+    /// Peak resident kB of the process (`VmHWM`).
+    peak_kb: u64,
+    wall: Duration,
+    /// User + system CPU time of the load, all threads.
+    cpu: Duration,
+}
+
 /// Runs one load in a child process (this binary, re-executed with
-/// [`CHILD_ENV`]) and returns its (RSS before the load, peak RSS) in kB,
-/// read from `/proc/self/status` (Linux). A separate process, because a
-/// peak high-water mark cannot be reset within one.
-fn peak_rss(mode: &str, dir: &Path) -> (u64, u64) {
+/// [`CHILD_ENV`]). A separate process, because a peak high-water mark
+/// cannot be reset within one; Linux-only (`/proc/self`). CPU time is
+/// reported too: on a shared machine it is steadier than wall time.
+fn one_shot(mode: &str, dir: &Path) -> OneShot {
     let out = Command::new(std::env::current_exe().expect("current exe"))
         .env(CHILD_ENV, format!("{mode} {}", dir.display()))
         .output()
         .expect("spawn child");
     assert!(out.status.success(), "child failed: {out:?}");
     let text = String::from_utf8_lossy(&out.stdout);
-    let mut nums = text.split_whitespace().map(|n| n.parse().expect("kB"));
-    (nums.next().expect("before"), nums.next().expect("peak"))
+    let n: Vec<u64> = text
+        .split_whitespace()
+        .map(|n| n.parse().expect("number"))
+        .collect();
+    OneShot {
+        rss_before_kb: n[0],
+        peak_kb: n[1],
+        wall: Duration::from_micros(n[2]),
+        cpu: Duration::from_micros(n[3]),
+    }
 }
 
 fn proc_status_kb(field: &str) -> u64 {
@@ -225,30 +248,63 @@ fn proc_status_kb(field: &str) -> u64 {
         .expect("field in /proc/self/status")
 }
 
-fn peak_rss_child(spec: &str) {
+/// User + system CPU time of this process so far, from `/proc/self/stat`
+/// (in USER_HZ ticks, 100 per second on Linux).
+fn proc_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat");
+    let after_comm = &stat[stat.rfind(')').expect("comm") + 1..];
+    let f: Vec<u64> = after_comm
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .map(|t| t.parse().expect("ticks"))
+        .collect();
+    Duration::from_millis((f[0] + f[1]) * 10)
+}
+
+fn one_shot_child(spec: &str) {
     let (mode, dir) = spec.split_once(' ').expect("mode and dir");
     let dir = Path::new(dir);
     if mode == "cold" {
         clear_cache(dir);
     }
     let before = proc_status_kb("VmRSS:");
+    let cpu = proc_cpu();
+    let t = Instant::now();
     let p = load(dir);
+    let wall = t.elapsed();
+    let cpu = proc_cpu() - cpu;
     std::hint::black_box(&p);
-    println!("{before} {}", proc_status_kb("VmHWM:"));
+    println!(
+        "{before} {} {} {}",
+        proc_status_kb("VmHWM:"),
+        wall.as_micros(),
+        cpu.as_micros()
+    );
 }
 
-fn report_peak_rss(modules: usize) {
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg").unwrap_or_default()
+}
+
+fn report_one_shots(modules: usize) {
     let (dir, _) = project(modules);
-    println!("\npeak RSS, {modules} modules (child process, VmHWM):");
+    println!(
+        "
+one-shot loads, {modules} modules (child process; /proc/loadavg {}):",
+        loadavg().trim()
+    );
     for mode in ["cold", "warm"] {
         if mode == "warm" {
             load(&dir); // the cold child left a cache, but do not rely on it
         }
-        let (before, peak) = peak_rss(mode, &dir);
+        let s = one_shot(mode, &dir);
         println!(
-            "  {mode}: peak {:.1} MB (process RSS before the load {:.1} MB)",
-            peak as f64 / 1024.0,
-            before as f64 / 1024.0
+            "  {mode}: wall {}, CPU {}, peak RSS {:.1} MB (RSS before the load {:.1} MB)",
+            ms(s.wall),
+            ms(s.cpu),
+            s.peak_kb as f64 / 1024.0,
+            s.rss_before_kb as f64 / 1024.0
         );
     }
 }
@@ -264,15 +320,15 @@ criterion_group! {
 
 fn main() {
     if let Ok(spec) = std::env::var(CHILD_ENV) {
-        peak_rss_child(&spec);
+        one_shot_child(&spec);
         return;
     }
     benches();
     if bench_mode() && std::env::var("JAUNT_BENCH_EXTRAS").as_deref() != Ok("0") {
         for &n in sizes() {
             report_phases(n);
+            report_one_shots(n);
         }
-        report_peak_rss(*sizes().last().expect("a size"));
     }
     Criterion::default().configure_from_args().final_summary();
 }
