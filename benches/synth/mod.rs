@@ -47,7 +47,7 @@ pub fn ensure(parent: &Path, modules: usize, specs: usize) -> io::Result<(PathBu
     {
         let stats = Stats {
             modules,
-            specs,
+            specs: modules * specs,
             files,
             bytes,
         };
