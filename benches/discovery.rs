@@ -11,9 +11,8 @@
 //! when a developer re-runs the tool. In `--bench` mode the binary then
 //! prints, per size, a phase breakdown and one cold and one warm load run
 //! in a child process for wall time, CPU time and peak RSS (see
-//! [`one_shot`]). Set
-//! `JAUNT_BENCH_EXTRAS=0` to skip those. Without `--bench` (`cargo test
-//! --benches`) it only smoke-tests a 100-module project.
+//! [`one_shot`]); `JAUNT_BENCH_EXTRAS=0` skips those. Without `--bench`
+//! (`cargo test --benches`) it only smoke-tests a 100-module project.
 
 mod synth;
 
@@ -29,8 +28,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 const SPECS: usize = 6;
-/// Set in the child process that measures peak memory: `cold|warm DIR`.
-const CHILD_ENV: &str = "JAUNT_BENCH_PEAK_RSS_CHILD";
+/// Set in the child process of [`one_shot`]: `cold|warm DIR`.
+const CHILD_ENV: &str = "JAUNT_BENCH_ONE_SHOT_CHILD";
 
 fn bench_mode() -> bool {
     let args: Vec<String> = std::env::args().collect();
@@ -63,35 +62,29 @@ fn clear_cache(dir: &Path) {
     discover::cache::clear(&dir.join(".jaunt")).expect("clear parse cache");
 }
 
-/// Every `.py` file under `dir/src`, found by a parallel walk.
-fn py_files(dir: &Path) -> Vec<PathBuf> {
-    let (tx, rx) = std::sync::mpsc::channel();
+/// Every `.py` file under `dir/src`: a sequential walk feeding rayon, so
+/// reading and hashing overlap the walk.
+fn py_files(dir: &Path) -> impl ParallelIterator<Item = PathBuf> {
     ignore::WalkBuilder::new(dir.join("src"))
-        .build_parallel()
-        .run(|| {
-            let tx = tx.clone();
-            Box::new(move |entry| {
-                if let Ok(e) = entry
-                    && e.file_type().is_some_and(|t| t.is_file())
-                    && e.path().extension().is_some_and(|x| x == "py")
-                {
-                    let _ = tx.send(e.into_path());
-                }
-                ignore::WalkState::Continue
-            })
-        });
-    drop(tx);
-    rx.into_iter().collect()
+        .build()
+        .par_bridge()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .map(ignore::DirEntry::into_path)
+        .filter(|p| p.extension().is_some_and(|x| x == "py"))
 }
 
 /// The baseline: walk, read and BLAKE3 every `.py` file, in parallel.
+/// Returns the file count and a fold of the hashes, so nothing is elided.
 fn read_and_hash(dir: &Path) -> (usize, u8) {
-    let paths = py_files(dir);
-    let folded = paths
-        .par_iter()
-        .map(|p| blake3::hash(&std::fs::read(p).expect("read")).as_bytes()[0])
-        .reduce(|| 0, |a, b| a ^ b);
-    (paths.len(), folded)
+    py_files(dir)
+        .map(|p| {
+            (
+                1,
+                blake3::hash(&std::fs::read(p).expect("read")).as_bytes()[0],
+            )
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 ^ b.1))
 }
 
 fn discovery(c: &mut Criterion) {
@@ -125,7 +118,9 @@ fn discovery(c: &mut Criterion) {
         });
         load(&dir); // leave a cache behind for the warm runs
         g.bench_function("load_warm", |b| b.iter_with_large_drop(|| load(&dir)));
-        g.bench_function("read_and_hash", |b| b.iter(|| read_and_hash(&dir)));
+        g.bench_function("read_and_hash", |b| {
+            b.iter(|| assert_eq!(read_and_hash(&dir).0, stats.files))
+        });
         g.finish();
     }
 }
@@ -154,7 +149,8 @@ fn ms(d: Duration) -> String {
 }
 
 /// Times the phases of `Project::load` through the same public functions it
-/// calls, to show where the time goes (src/ is not instrumented).
+/// calls, to show where the time goes (src/ is not instrumented). Graph
+/// phases include dropping the graph they build.
 fn report_phases(modules: usize) {
     let (dir, _) = project(modules);
     let config = Config::load(Locate::Root(&dir)).expect("config");
@@ -193,7 +189,6 @@ fn report_phases(modules: usize) {
     // Cold cost split: tree-sitter alone vs jaunt's whole summary, on one
     // thread, so the numbers are per-core work rather than wall time.
     let sources: Vec<String> = py_files(&dir)
-        .iter()
         .map(|p| std::fs::read_to_string(p).expect("read"))
         .collect();
     let mut parser = tree_sitter::Parser::new();
