@@ -20,7 +20,6 @@ use criterion::{BatchSize, Criterion, SamplingMode, Throughput, criterion_group}
 use jaunt::config::{Config, Locate};
 use jaunt::discover::{self, cache::ParseCache};
 use jaunt::graph::{GraphOptions, SpecGraph};
-use jaunt::names::SpecKind;
 use jaunt::ops::project::{LoadOptions, Project};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -210,15 +209,11 @@ fn report_phases(modules: usize) {
     let d = discover::discover_all(&config).expect("discover");
     let check = best_of(3, noop, || d.check().expect("no problems"));
     println!("  discovery.check:             {}", wall_cpu(check));
-    let build = best_of(3, noop, || {
-        SpecGraph::build(&d, SpecKind::Build, opts);
+    let graphs = best_of(3, noop, || {
+        SpecGraph::build_all(&d, opts, opts);
     });
-    println!("  SpecGraph::build (build):    {}", wall_cpu(build));
-    let test = best_of(3, noop, || {
-        SpecGraph::build(&d, SpecKind::Test, opts);
-    });
-    println!("  SpecGraph::build (test):     {}", wall_cpu(test));
-    let g = SpecGraph::build(&d, SpecKind::Build, opts);
+    println!("  SpecGraph::build_all:        {}", wall_cpu(graphs));
+    let (g, _) = SpecGraph::build_all(&d, opts, opts);
     let cycles = best_of(3, noop, || g.check_cycles().expect("acyclic"));
     println!("  check_cycles (build):        {}", wall_cpu(cycles));
     let dropping = (0..3)

@@ -12,6 +12,7 @@ use crate::error::{JauntError, Result};
 use crate::names::{DefKind, ModuleName, SpecKind, SpecRef};
 use crate::python::{DepExpr, Import, ImportTarget, RawSpec};
 use petgraph::graphmap::DiGraphMap;
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
@@ -72,18 +73,56 @@ pub struct GraphOptions {
 }
 
 impl SpecGraph {
-    /// Builds the graph of `kind`'s specs over everything discovered.
-    pub fn build(discovery: &Discovery, kind: SpecKind, opts: GraphOptions) -> SpecGraph {
+    /// Builds the build-spec and test-spec graphs over everything
+    /// discovered. Every spec is resolved once, in parallel; the test graph
+    /// reuses the build specs' nodes for the APIs its specs see.
+    pub fn build_all(
+        discovery: &Discovery,
+        build: GraphOptions,
+        test: GraphOptions,
+    ) -> (SpecGraph, SpecGraph) {
         let resolver = Resolver::new(discovery);
-        let mut graph = SpecGraph::default();
+        let raws: Vec<(&SourceFile, &RawSpec)> = discovery
+            .files
+            .values()
+            .flat_map(|f| f.summary.specs.iter().map(move |raw| (f, raw)))
+            .collect();
+        let resolved: Vec<(SpecNode, Vec<String>)> = raws
+            .par_iter()
+            .map(|(file, raw)| {
+                let opts = if raw.kind == SpecKind::Build {
+                    build
+                } else {
+                    test
+                };
+                let mut notes = Vec::new();
+                (resolver.node(file, raw, opts, &mut notes), notes)
+            })
+            .collect();
+        let mut notes: HashMap<SpecKind, Vec<String>> = HashMap::new();
         let mut all: BTreeMap<SpecRef, SpecNode> = BTreeMap::new();
-        for file in discovery.files.values() {
-            for raw in &file.summary.specs {
-                let node = resolver.node(file, raw, opts, &mut graph.notes);
-                all.insert(node.spec_ref.clone(), node);
-            }
+        for (node, n) in resolved {
+            notes.entry(node.kind).or_default().extend(n);
+            all.insert(node.spec_ref.clone(), node);
         }
-        for (r, node) in &all {
+        let mut graph_of = |kind: SpecKind| {
+            let mut g = SpecGraph::assemble(discovery, &all, kind);
+            g.notes = notes.remove(&kind).unwrap_or_default();
+            g.notes.sort();
+            g.notes.dedup();
+            g
+        };
+        (graph_of(SpecKind::Build), graph_of(SpecKind::Test))
+    }
+
+    /// One kind's graph from every resolved spec.
+    fn assemble(
+        discovery: &Discovery,
+        all: &BTreeMap<SpecRef, SpecNode>,
+        kind: SpecKind,
+    ) -> SpecGraph {
+        let mut graph = SpecGraph::default();
+        for (r, node) in all {
             if node.kind != kind {
                 continue;
             }
@@ -117,8 +156,6 @@ impl SpecGraph {
             }
             graph.specs.insert(r.clone(), node);
         }
-        graph.notes.sort();
-        graph.notes.dedup();
         graph
     }
 

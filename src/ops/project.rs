@@ -48,16 +48,11 @@ impl Project {
             discover::discover_targets(&config, &modules)?
         };
         discovery.check()?;
-        let build = SpecGraph::build(
+        let (build, test) = SpecGraph::build_all(
             &discovery,
-            SpecKind::Build,
             GraphOptions {
                 infer_deps: config.build.infer_deps && !opts.no_infer_deps,
             },
-        );
-        let test = SpecGraph::build(
-            &discovery,
-            SpecKind::Test,
             GraphOptions {
                 infer_deps: config.test.infer_deps && !opts.no_infer_deps,
             },
