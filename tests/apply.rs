@@ -458,3 +458,83 @@ fn corrupt_store_object_is_found_and_never_materialized() {
     assert_eq!(modules_called(&f), ["shop.mid"], "regenerated instead");
     f.ok(&["store", "verify"]);
 }
+
+#[test]
+fn dotenv_reaches_the_generator_without_overriding_the_environment() {
+    let f = chain();
+    f.write(".env", "# local settings\nJAUNT_DOTENV_PROBE=from-dotenv\n");
+    f.ok(&["apply", "--target", "shop.alone"]);
+    assert_eq!(f.requests()[0]["_env_probe"], "from-dotenv");
+    f.clear_log();
+    let out = f
+        .jaunt()
+        .env("JAUNT_DOTENV_PROBE", "from-environment")
+        .args(["apply", "--force", "--target", "shop.alone"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(f.requests()[0]["_env_probe"], "from-environment");
+}
+
+#[test]
+fn store_stats_and_gc_from_the_command_line() {
+    let f = chain();
+    apply_json(&f, &[]);
+    let stats = f.json(&["store", "stats", "--json"]);
+    assert_eq!(stats["artifacts"], 4, "{stats:#}");
+    assert_eq!(stats["actions"], 4, "{stats:#}");
+    assert!(stats["compression_ratio"].as_f64().unwrap() > 0.0);
+    // Regenerate one module: its old artifact is referenced by no lockfile
+    // but the saved old one.
+    std::fs::copy(f.path("jaunt.lock"), f.path("old.lock")).unwrap();
+    let base = f.read("src/shop/base.py");
+    f.write(
+        "src/shop/base.py",
+        &base.replace("An amount in cents.", "Cents."),
+    );
+    apply_json(&f, &[]);
+    let stats = f.json(&["store", "stats", "--json"]);
+    assert_eq!(
+        stats["artifacts"], 5,
+        "mid regenerates to the same bytes: {stats:#}"
+    );
+    // Age every store object past gc's safety window for fresh writes.
+    let day_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(86_400);
+    let mut dirs = vec![f.store.clone()];
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            if e.path().is_dir() {
+                dirs.push(e.path());
+            } else {
+                std::fs::File::options()
+                    .write(true)
+                    .open(e.path())
+                    .unwrap()
+                    .set_modified(day_ago)
+                    .unwrap();
+            }
+        }
+    }
+    let gc = f.json(&["store", "gc", "--keep-lock", "old.lock", "--json"]);
+    assert_eq!(
+        (
+            gc["artifacts_removed"].as_u64(),
+            gc["actions_removed"].as_u64()
+        ),
+        (Some(0), Some(0)),
+        "{gc:#}"
+    );
+    let gc = f.json(&["store", "gc", "--json"]);
+    // The old base artifact, and the old base and mid action entries.
+    assert_eq!(
+        (
+            gc["artifacts_removed"].as_u64(),
+            gc["actions_removed"].as_u64()
+        ),
+        (Some(1), Some(2)),
+        "{gc:#}"
+    );
+    assert_eq!(f.json(&["store", "stats", "--json"])["artifacts"], 4);
+    f.ok(&["store", "verify"]);
+    f.ok(&["check"]);
+}

@@ -16,7 +16,9 @@ A skill request (`"kind": "skill"`) is answered with a short SKILL.md
 body naming the distribution, its version and a digest of the README.
 
 Every request is appended as one JSON line to `$FAKE_GEN_LOG` when set, so
-tests can count calls and inspect what each request carried.
+tests can count calls and inspect what each request carried; the value of
+`$JAUNT_DOTENV_PROBE` is logged beside it as `_env_probe`, to show which
+environment the generator ran with.
 
 Knobs, for failure tests:
   FAKE_GEN_INVALID   comma-separated spec modules whose output is always
@@ -82,7 +84,8 @@ def main():
     log = os.environ.get("FAKE_GEN_LOG")
     if log:
         with open(log, "a", encoding="utf-8") as f:
-            f.write(json.dumps(request, sort_keys=True) + "\n")
+            logged = dict(request, _env_probe=os.environ.get("JAUNT_DOTENV_PROBE"))
+            f.write(json.dumps(logged, sort_keys=True) + "\n")
     if os.environ.get("FAKE_GEN_SLEEP"):
         time.sleep(float(os.environ["FAKE_GEN_SLEEP"]))
     if request.get("kind") == "skill":
