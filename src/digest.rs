@@ -7,20 +7,29 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// A BLAKE3-256 digest. Serializes as its `b3:<hex>` text.
+/// A BLAKE3-256 digest. Serializes as its `b3:<hex>` text in human-readable
+/// formats (JSON, TOML) and as 32 raw bytes in binary ones (the parse cache).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Digest(pub [u8; 32]);
 
 impl Serialize for Digest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        if s.is_human_readable() {
+            s.collect_str(self)
+        } else {
+            self.0.serialize(s)
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for Digest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        text.parse().map_err(serde::de::Error::custom)
+        if d.is_human_readable() {
+            let text = String::deserialize(d)?;
+            text.parse().map_err(serde::de::Error::custom)
+        } else {
+            <[u8; 32]>::deserialize(d).map(Digest)
+        }
     }
 }
 
@@ -200,6 +209,15 @@ mod tests {
         assert_eq!(s.parse::<Digest>().unwrap(), d);
         assert!("deadbeef".parse::<Digest>().is_err());
         assert!(s.to_uppercase().parse::<Digest>().is_err());
+    }
+
+    #[test]
+    fn serializes_as_text_or_bytes() {
+        let d = Digest::of(b"x");
+        assert_eq!(serde_json::to_string(&d).unwrap(), format!("\"{d}\""));
+        let bytes = postcard::to_stdvec(&d).unwrap();
+        assert_eq!(bytes.len(), 32);
+        assert_eq!(postcard::from_bytes::<Digest>(&bytes).unwrap(), d);
     }
 
     #[test]

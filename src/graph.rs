@@ -100,32 +100,56 @@ impl SpecGraph {
             })
             .collect();
         let mut notes: HashMap<SpecKind, Vec<String>> = HashMap::new();
-        let mut all: BTreeMap<SpecRef, SpecNode> = BTreeMap::new();
+        let kinds: HashMap<SpecRef, SpecKind> = resolved
+            .iter()
+            .map(|(n, _)| (n.spec_ref.clone(), n.kind))
+            .collect();
+        let mut build_nodes = Vec::new();
+        let mut test_nodes = Vec::new();
         for (node, n) in resolved {
             notes.entry(node.kind).or_default().extend(n);
-            all.insert(node.spec_ref.clone(), node);
+            match node.kind {
+                SpecKind::Build => build_nodes.push(node),
+                SpecKind::Test => test_nodes.push(node),
+            }
         }
-        let mut graph_of = |kind: SpecKind| {
-            let mut g = SpecGraph::assemble(discovery, &all, kind);
-            g.notes = notes.remove(&kind).unwrap_or_default();
-            g.notes.sort();
-            g.notes.dedup();
-            g
-        };
-        (graph_of(SpecKind::Build), graph_of(SpecKind::Test))
+        let mut build_graph = SpecGraph::assemble(discovery, build_nodes, &kinds, SpecKind::Build);
+        let mut test_graph = SpecGraph::assemble(discovery, test_nodes, &kinds, SpecKind::Test);
+        let apis: Vec<SpecRef> = test_graph
+            .specs
+            .values()
+            .flat_map(|n| n.deps.keys())
+            .filter(|d| kinds.get(*d) == Some(&SpecKind::Build))
+            .cloned()
+            .collect();
+        for api in apis {
+            if let Some(node) = build_graph.specs.get(&api) {
+                test_graph.external.insert(api, node.clone());
+            }
+        }
+        for (graph, kind) in [
+            (&mut build_graph, SpecKind::Build),
+            (&mut test_graph, SpecKind::Test),
+        ] {
+            graph.notes = notes.remove(&kind).unwrap_or_default();
+            graph.notes.sort();
+            graph.notes.dedup();
+        }
+        (build_graph, test_graph)
     }
 
-    /// One kind's graph from every resolved spec.
+    /// One kind's graph from its resolved specs. Edges to specs of the
+    /// other kind are kept only from tests to build specs (the APIs a test
+    /// module sees); the caller fills in `external` for those.
     fn assemble(
         discovery: &Discovery,
-        all: &BTreeMap<SpecRef, SpecNode>,
+        nodes: Vec<SpecNode>,
+        kinds: &HashMap<SpecRef, SpecKind>,
         kind: SpecKind,
     ) -> SpecGraph {
         let mut graph = SpecGraph::default();
-        for (r, node) in all {
-            if node.kind != kind {
-                continue;
-            }
+        for mut node in nodes {
+            let r = node.spec_ref.clone();
             let file = &discovery.files[&r.module];
             let module = graph
                 .modules
@@ -141,20 +165,20 @@ impl SpecGraph {
                     deps: BTreeSet::new(),
                 });
             module.specs.push(r.clone());
-            let mut node = node.clone();
             node.deps.retain(|dep, _| {
-                all.get(dep)
-                    .is_some_and(|d| d.kind == kind || d.kind == SpecKind::Build)
+                kinds
+                    .get(dep)
+                    .is_some_and(|k| *k == kind || *k == SpecKind::Build)
             });
             for dep in node.deps.keys() {
                 if dep.module != r.module {
                     module.deps.insert(dep.module.clone());
                 }
-                if all[dep].kind != kind {
-                    graph.external.insert(dep.clone(), all[dep].clone());
-                }
             }
-            graph.specs.insert(r.clone(), node);
+            graph.specs.insert(r, node);
+        }
+        for m in graph.modules.values_mut() {
+            m.specs.sort();
         }
         graph
     }

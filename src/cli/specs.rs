@@ -87,4 +87,10 @@ pub fn print_notes(global: &GlobalArgs, project: &Project) {
         "{} files read from the parse cache, {} parsed",
         project.discovery.cache_hits, project.discovery.parsed
     ));
+    let phases: Vec<String> = project
+        .timings
+        .iter()
+        .map(|(name, t)| format!("{name} {:.1} ms", t.as_secs_f64() * 1e3))
+        .collect();
+    output::note(&format!("load: {}", phases.join(", ")));
 }

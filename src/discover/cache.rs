@@ -53,7 +53,7 @@ pub enum Lookup {
 }
 
 fn stamp() -> String {
-    format!("jaunt {} parse-cache v1", env!("CARGO_PKG_VERSION"))
+    format!("jaunt {} parse-cache v2", env!("CARGO_PKG_VERSION"))
 }
 
 pub fn mtime_ns(meta: &std::fs::Metadata) -> u128 {

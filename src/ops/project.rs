@@ -21,6 +21,8 @@ pub struct LoadOptions {
 }
 
 pub struct Project {
+    /// How long each loading phase took, for `-v`.
+    pub timings: Vec<(&'static str, std::time::Duration)>,
     pub config: Config,
     pub discovery: Discovery,
     pub build: SpecGraph,
@@ -40,13 +42,21 @@ impl Project {
     /// Reads the project: every root, or with targets only what they reach.
     /// Fails (exit 2) on unreadable spec files and module cycles.
     pub fn load(opts: &LoadOptions) -> Result<Project> {
+        let mut timings = Vec::new();
+        let mut clock = std::time::Instant::now();
+        let mut lap = |name: &'static str| {
+            timings.push((name, clock.elapsed()));
+            clock = std::time::Instant::now();
+        };
         let config = Self::load_config(opts)?;
+        lap("config");
         let discovery = if opts.targets.is_empty() {
             discover::discover_all(&config)?
         } else {
             let modules: Vec<ModuleName> = opts.targets.iter().map(|t| t.module.clone()).collect();
             discover::discover_targets(&config, &modules)?
         };
+        lap("discovery");
         discovery.check()?;
         let (build, test) = SpecGraph::build_all(
             &discovery,
@@ -57,9 +67,12 @@ impl Project {
                 infer_deps: config.test.infer_deps && !opts.no_infer_deps,
             },
         );
+        lap("graph");
         build.check_cycles()?;
         test.check_cycles()?;
+        lap("cycles");
         let mut project = Project {
+            timings,
             config,
             discovery,
             build,
