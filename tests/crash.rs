@@ -139,3 +139,72 @@ fn two_applies_at_once_share_project_and_store() {
     f.ok(&["apply"]);
     assert!(f.requests().is_empty(), "everything fresh after both");
 }
+
+#[test]
+fn ctrl_c_finishes_in_flight_work_and_keeps_it() {
+    let f = Fixture::with_fake_generator();
+    for i in 0..6 {
+        f.write(
+            &format!("src/m{i}.py"),
+            &format!(
+                "import jaunt\n\n@jaunt.magic\ndef f{i}() -> int:\n    \"\"\"Number {i}.\"\"\"\n"
+            ),
+        );
+    }
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("jaunt"));
+    let child = cmd
+        .current_dir(f.root())
+        .env("JAUNT_STORE", &f.store)
+        .env("FAKE_GEN_LOG", f.log())
+        .env("FAKE_GEN_SLEEP", "1.0")
+        .args(["--color=never", "apply", "--jobs", "2", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the first two requests are in flight, then interrupt.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while f.requests().len() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "generation never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: plain kill(2) on the child's pid.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["generated"].as_array().unwrap().len(),
+        2,
+        "in-flight work finished: {report:#}"
+    );
+    assert_eq!(
+        report["cancelled"].as_array().unwrap().len(),
+        4,
+        "{report:#}"
+    );
+    let lock = f.read("jaunt.lock");
+    for m in report["generated"].as_array().unwrap() {
+        assert!(
+            lock.contains(&format!("name = \"{}\"", m.as_str().unwrap())),
+            "{lock}"
+        );
+    }
+    f.clear_log();
+    f.ok(&["apply"]);
+    assert_eq!(
+        f.requests().len(),
+        4,
+        "only the interrupted modules are generated"
+    );
+}
