@@ -13,7 +13,7 @@ if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
   apt-get install -y -qq nginx-light
 fi
 python3 -m pip install --quiet --disable-pip-version-check \
-  pytest ruff black "./python"
+  pytest ruff black jsonschema "./python"
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
