@@ -342,6 +342,40 @@ fn report_plan_vs_apply(p: &Populated, rounds: usize) {
         ms(noop),
         noop.as_secs_f64() / plan.as_secs_f64()
     );
+    report_noop_extras(p);
+}
+
+/// What a no-op apply does beyond the plan, timed through the same public
+/// functions (`src/` is not instrumented): sweeping the store's temp
+/// files, preparing library skills, and building, rendering and comparing
+/// the next lockfile (`lock_after` builds the same lockfile apply writes).
+fn report_noop_extras(p: &Populated) {
+    let project = load(&p.dir);
+    let s = session(&project);
+    let time = |f: &dyn Fn()| {
+        let t = Instant::now();
+        f();
+        t.elapsed()
+    };
+    let sweep = time(&|| {
+        s.store.sweep_temps();
+    });
+    let skills = time(&|| {
+        jaunt::skills::prepare(&project.config, &project.discovery, false, &|_| {});
+    });
+    let plan = s.plan(&project, &[SpecKind::Build], false);
+    let lock = time(&|| {
+        let next = jaunt::ops::apply::lock_after(&project, &s, &[SpecKind::Build], &plan, false);
+        let old = std::fs::read(project.config.lock_path()).expect("jaunt.lock");
+        assert_eq!(next.render().as_bytes(), old.as_slice(), "lock unchanged");
+    });
+    println!(
+        "  beyond the plan: store sweep_temps {}, skills::prepare {}, \
+         lock_after + render + compare {}",
+        ms(sweep),
+        ms(skills),
+        ms(lock)
+    );
 }
 
 /// Splits one offline materialization into load, plan and the rest of
