@@ -256,3 +256,21 @@ def describe_{i}(row: Record{i}, other: {rec_mid}) -> str:
         ),
     };
 }
+
+/// Points `dir`'s `jaunt.toml` at the `command` backend running `command`
+/// and at a store of its own (`store`, relative to `dir`), so a bench can
+/// generate without a network and never touches the user's store (nor
+/// races on `JAUNT_STORE`). Only benches that generate need it.
+#[allow(dead_code)]
+pub fn write_command_config(dir: &Path, command: &[&str], store: &str) -> io::Result<()> {
+    let command: Vec<String> = command.iter().map(|a| format!("{a:?}")).collect();
+    fs::write(
+        dir.join("jaunt.toml"),
+        format!(
+            "version = 1\n\n[paths]\nsource_roots = [\"src\"]\n\n\
+             [llm]\nprovider = \"command\"\ncommand = [{}]\n\n\
+             [store]\npath = {store:?}\n",
+            command.join(", ")
+        ),
+    )
+}
