@@ -19,6 +19,7 @@ use crate::ops::project::Project;
 use crate::ops::session::Session;
 use crate::plan::{KeyContext, ModulePlan, Plan, Source, Status};
 use crate::store::{ActionEntry, Usage};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -97,8 +98,9 @@ pub fn apply(
     let mut report = ApplyReport::default();
     let mut built: HashMap<(SpecKind, ModuleName), (Digest, Digest)> = HashMap::new();
     let mut dag: Vec<&ModulePlan> = Vec::new();
-    for mp in &plan.modules {
-        let ctx = session.key_context(project, mp.kind);
+    let jobs = opts.jobs.unwrap_or(project.config.build.jobs);
+    let restored = restore_all(project, session, &plan, jobs);
+    for (mp, restored) in plan.modules.iter().zip(restored) {
         match mp.status {
             Status::Fresh => {
                 report.fresh.push(mp.name.to_string());
@@ -107,30 +109,28 @@ pub fn apply(
                     (known(mp.inputs), known(mp.artifact)),
                 );
             }
-            Status::Restore | Status::Rewrite => {
-                let module = &ctx.graph.modules[&mp.name];
-                match materialize_known(session, &ctx, module, mp) {
-                    Ok(()) => {
-                        let list = if mp.status == Status::Restore {
-                            &mut report.restored
-                        } else {
-                            &mut report.rewritten
-                        };
-                        list.push(mp.name.to_string());
-                        built.insert(
-                            (mp.kind, mp.name.clone()),
-                            (known(mp.inputs), known(mp.artifact)),
-                        );
-                    }
-                    // A corrupt or vanished store object: generate instead.
-                    Err(_) if !opts.offline => dag.push(mp),
-                    Err(e) => {
-                        report
-                            .failed
-                            .insert(mp.name.to_string(), vec![e.to_string()]);
-                    }
+            Status::Restore | Status::Rewrite => match restored {
+                Some(Ok(())) => {
+                    let list = if mp.status == Status::Restore {
+                        &mut report.restored
+                    } else {
+                        &mut report.rewritten
+                    };
+                    list.push(mp.name.to_string());
+                    built.insert(
+                        (mp.kind, mp.name.clone()),
+                        (known(mp.inputs), known(mp.artifact)),
+                    );
                 }
-            }
+                // A corrupt or vanished store object: generate instead.
+                Some(Err(_)) if !opts.offline => dag.push(mp),
+                Some(Err(e)) => {
+                    report
+                        .failed
+                        .insert(mp.name.to_string(), vec![e.to_string()]);
+                }
+                None => {}
+            },
             Status::Remove => {
                 if materialize::remove(&mp.output)? {
                     report.removed.push(mp.name.to_string());
@@ -221,6 +221,38 @@ fn gate(project: &Project, session: &Session, plan: &Plan, opts: &ApplyOptions) 
         }
     }
     Ok(())
+}
+
+/// Materializes every restore and rewrite of the plan, in parallel: each is
+/// a store read and a synced file write, bound by I/O latency rather than
+/// CPU, so up to `jobs` run at once. One result per planned module, `None`
+/// for the modules that are not restored.
+fn restore_all(
+    project: &Project,
+    session: &Session,
+    plan: &Plan,
+    jobs: usize,
+) -> Vec<Option<Result<()>>> {
+    let work = || {
+        plan.modules
+            .par_iter()
+            .map(|mp| {
+                if !matches!(mp.status, Status::Restore | Status::Rewrite) {
+                    return None;
+                }
+                let ctx = session.key_context(project, mp.kind);
+                let module = &ctx.graph.modules[&mp.name];
+                Some(materialize_known(session, &ctx, module, mp))
+            })
+            .collect()
+    };
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+    {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
+    }
 }
 
 /// Writes a restore or rewrite from the store (or adopts the intact file
@@ -668,6 +700,11 @@ fn write_lock(
         plan,
         !opts.targets.is_empty(),
     );
+    // Comparing values is far cheaper than rendering TOML; an unchanged
+    // lockfile (the no-op apply) is never rendered.
+    if session.lock.as_ref() == Some(&next) {
+        return Ok(false);
+    }
     let path = project.config.lock_path();
     next.write(&path)
         .map_err(|e| JauntError::io(format!("writing {}", path.display()), e))

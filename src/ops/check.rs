@@ -36,7 +36,10 @@ pub fn check(project: &Project, session: &Session, targeted: bool) -> CheckResul
     let kinds = kinds(session);
     let plan = session.plan(project, &kinds, targeted);
     let next = lock_after(project, session, &kinds, &plan, targeted);
-    let lock_up_to_date = session.lock.as_ref().map(|l| l.render()) == Some(next.render());
+    let lock_up_to_date = session
+        .lock
+        .as_ref()
+        .is_some_and(|l| *l == next || l.render() == next.render());
     CheckResult {
         plan,
         lock_up_to_date,
