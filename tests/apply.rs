@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Fixture, names, set};
+use common::{Fixture, copy_tree, names, set};
 use serde_json::Value;
 
 /// base <- mid <- top, plus an independent module.
@@ -230,22 +230,6 @@ fn deleted_or_edited_file_is_rewritten_from_the_store() {
     assert_eq!(f.read(&format!("{GEN}/mid.py")), mid, "byte-identical");
     assert!(!f.read(&format!("{GEN}/top.py")).contains("hand edit"));
     f.ok(&["check"]);
-}
-
-fn copy_tree(from: &std::path::Path, to: &std::path::Path, skip: &[&str]) {
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if skip.contains(&name.as_str()) {
-            continue;
-        }
-        let dest = to.join(&name);
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-            copy_tree(&entry.path(), &dest, skip);
-        } else {
-            std::fs::copy(entry.path(), dest).unwrap();
-        }
-    }
 }
 
 #[test]
@@ -500,20 +484,13 @@ fn store_stats_and_gc_from_the_command_line() {
     );
     // Age every store object past gc's safety window for fresh writes.
     let day_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(86_400);
-    let mut dirs = vec![f.store.clone()];
-    while let Some(dir) = dirs.pop() {
-        for e in std::fs::read_dir(&dir).unwrap().flatten() {
-            if e.path().is_dir() {
-                dirs.push(e.path());
-            } else {
-                std::fs::File::options()
-                    .write(true)
-                    .open(e.path())
-                    .unwrap()
-                    .set_modified(day_ago)
-                    .unwrap();
-            }
-        }
+    for file in common::files_under(&f.store) {
+        std::fs::File::options()
+            .write(true)
+            .open(file)
+            .unwrap()
+            .set_modified(day_ago)
+            .unwrap();
     }
     let gc = f.json(&["store", "gc", "--keep-lock", "old.lock", "--json"]);
     assert_eq!(

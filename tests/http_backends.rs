@@ -684,25 +684,16 @@ fn jaunt_apply_through_the_openai_backend() {
     );
     assert!(!stdout.contains(KEY) && !stderr.contains(KEY));
     assert!(!f.read("jaunt.lock").contains(KEY));
-    let mut files = 0;
-    let mut dirs = vec![f.store.clone()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read store dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else {
-                files += 1;
-                let mut bytes = std::fs::read(&path).expect("read store file");
-                if bytes.starts_with(&ZSTD_MAGIC) {
-                    bytes = zstd::stream::decode_all(bytes.as_slice()).expect("zstd frame");
-                }
-                let found = bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes());
-                assert!(!found, "the key is in {}", path.display());
-            }
+    let files = common::files_under(&f.store);
+    for path in &files {
+        let mut bytes = std::fs::read(path).expect("read store file");
+        if bytes.starts_with(&ZSTD_MAGIC) {
+            bytes = zstd::stream::decode_all(bytes.as_slice()).expect("zstd frame");
         }
+        let found = bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes());
+        assert!(!found, "the key is in {}", path.display());
     }
-    assert!(files > 0, "the store holds the generated module");
+    assert!(!files.is_empty(), "the store holds the generated module");
 
     // The human report carries tokens and the cost line.
     std::fs::remove_file(f.path("src/__generated__/m.py")).expect("remove");

@@ -4,14 +4,18 @@
 
 mod common;
 
-use common::{Fixture, fake_generator};
+use common::{Fixture, copy_tree, fake_generator};
 use std::path::Path;
 
 /// A copy of examples/shop whose generator points at the test double.
 fn shop() -> Fixture {
     let f = Fixture::new();
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop");
-    copy(&example, f.root());
+    copy_tree(
+        &example,
+        f.root(),
+        &[".jaunt", "__generated__", "__pycache__"],
+    );
     let toml = f.read("jaunt.toml");
     let toml = toml.replace(
         "../../tests/support/fake_generator.py",
@@ -20,25 +24,6 @@ fn shop() -> Fixture {
     f.write("jaunt.toml", &toml);
     let _ = std::fs::remove_file(f.path("jaunt.lock"));
     f
-}
-
-fn copy(from: &Path, to: &Path) {
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let name = e.file_name();
-        if [".jaunt", "__generated__", "__pycache__"]
-            .iter()
-            .any(|s| name == *s)
-        {
-            continue;
-        }
-        let dest = to.join(&name);
-        if e.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-            copy(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }
 
 fn called(f: &Fixture) -> Vec<String> {
