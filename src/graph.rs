@@ -100,9 +100,11 @@ impl SpecGraph {
             })
             .collect();
         let mut notes: HashMap<SpecKind, Vec<String>> = HashMap::new();
-        let kinds: HashMap<SpecRef, SpecKind> = resolved
+        // Test specs are few; everything else a dep can name is a build spec.
+        let tests: HashSet<SpecRef> = resolved
             .iter()
-            .map(|(n, _)| (n.spec_ref.clone(), n.kind))
+            .filter(|(n, _)| n.kind == SpecKind::Test)
+            .map(|(n, _)| n.spec_ref.clone())
             .collect();
         let mut build_nodes = Vec::new();
         let mut test_nodes = Vec::new();
@@ -113,13 +115,13 @@ impl SpecGraph {
                 SpecKind::Test => test_nodes.push(node),
             }
         }
-        let mut build_graph = SpecGraph::assemble(discovery, build_nodes, &kinds, SpecKind::Build);
-        let mut test_graph = SpecGraph::assemble(discovery, test_nodes, &kinds, SpecKind::Test);
+        let mut build_graph = SpecGraph::assemble(discovery, build_nodes, &tests, SpecKind::Build);
+        let mut test_graph = SpecGraph::assemble(discovery, test_nodes, &tests, SpecKind::Test);
         let apis: Vec<SpecRef> = test_graph
             .specs
             .values()
             .flat_map(|n| n.deps.keys())
-            .filter(|d| kinds.get(*d) == Some(&SpecKind::Build))
+            .filter(|d| !tests.contains(*d))
             .cloned()
             .collect();
         for api in apis {
@@ -143,44 +145,45 @@ impl SpecGraph {
     /// module sees); the caller fills in `external` for those.
     fn assemble(
         discovery: &Discovery,
-        nodes: Vec<SpecNode>,
-        kinds: &HashMap<SpecRef, SpecKind>,
+        mut nodes: Vec<SpecNode>,
+        tests: &HashSet<SpecRef>,
         kind: SpecKind,
     ) -> SpecGraph {
-        let mut graph = SpecGraph::default();
-        for mut node in nodes {
-            let r = node.spec_ref.clone();
-            let file = &discovery.files[&r.module];
-            let module = graph
-                .modules
-                .entry(r.module.clone())
-                .or_insert_with(|| ModuleNode {
-                    name: r.module.clone(),
+        if kind == SpecKind::Build && !tests.is_empty() {
+            for node in &mut nodes {
+                node.deps.retain(|dep, _| !tests.contains(dep));
+            }
+        }
+        nodes.sort_unstable_by(|a, b| a.spec_ref.cmp(&b.spec_ref));
+        // Nodes sorted by ref are grouped by module; each group becomes one
+        // module node, in parallel.
+        let modules: Vec<ModuleNode> = nodes
+            .par_chunk_by(|a, b| a.spec_ref.module == b.spec_ref.module)
+            .map(|group| {
+                let name = &group[0].spec_ref.module;
+                let file = &discovery.files[name];
+                ModuleNode {
+                    name: name.clone(),
                     kind,
                     file: file.rel.clone(),
                     path: file.path.clone(),
                     root_dir: file.root_dir.clone(),
                     is_package: file.is_package,
-                    specs: Vec::new(),
-                    deps: BTreeSet::new(),
-                });
-            module.specs.push(r.clone());
-            node.deps.retain(|dep, _| {
-                kinds
-                    .get(dep)
-                    .is_some_and(|k| *k == kind || *k == SpecKind::Build)
-            });
-            for dep in node.deps.keys() {
-                if dep.module != r.module {
-                    module.deps.insert(dep.module.clone());
+                    specs: group.iter().map(|n| n.spec_ref.clone()).collect(),
+                    deps: group
+                        .iter()
+                        .flat_map(|n| n.deps.keys())
+                        .filter(|d| d.module != *name)
+                        .map(|d| d.module.clone())
+                        .collect(),
                 }
-            }
-            graph.specs.insert(r, node);
+            })
+            .collect();
+        SpecGraph {
+            modules: modules.into_iter().map(|m| (m.name.clone(), m)).collect(),
+            specs: nodes.into_iter().map(|n| (n.spec_ref.clone(), n)).collect(),
+            ..SpecGraph::default()
         }
-        for m in graph.modules.values_mut() {
-            m.specs.sort();
-        }
-        graph
     }
 
     /// Every module dependency cycle, reported in spec terms with the

@@ -9,6 +9,7 @@
 //! problem), so its content hash is compared instead.
 
 use crate::python::FileSummary;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -27,12 +28,56 @@ pub struct Entry {
     pub summary: Arc<FileSummary>,
 }
 
+/// The file on disk: entries in independently encoded shards, so that
+/// loading 10,000 summaries decodes on every core.
 #[derive(Debug, Default, Serialize, Deserialize)]
-struct CacheFile {
+struct Stored {
     /// Tool version and cache format; anything else is a foreign cache.
     stamp: String,
     written_ns: u128,
+    /// Each a postcard-encoded `Vec<(String, Entry)>`.
+    shards: Vec<Vec<u8>>,
+}
+
+/// Entries per shard when saving.
+const SHARD_SIZE: usize = 512;
+
+#[derive(Debug, Default)]
+struct CacheFile {
+    written_ns: u128,
     entries: HashMap<String, Entry>,
+}
+
+impl CacheFile {
+    fn decode(bytes: &[u8]) -> Option<CacheFile> {
+        let stored: Stored = postcard::from_bytes(bytes).ok()?;
+        if stored.stamp != stamp() {
+            return None;
+        }
+        let shards: Option<Vec<Vec<(String, Entry)>>> = stored
+            .shards
+            .par_iter()
+            .map(|shard| postcard::from_bytes(shard).ok())
+            .collect();
+        Some(CacheFile {
+            written_ns: stored.written_ns,
+            entries: shards?.into_iter().flatten().collect(),
+        })
+    }
+
+    fn encode(&self) -> Option<Vec<u8>> {
+        let entries: Vec<(&String, &Entry)> = self.entries.iter().collect();
+        let shards: Option<Vec<Vec<u8>>> = entries
+            .par_chunks(SHARD_SIZE)
+            .map(|chunk| postcard::to_stdvec(chunk).ok())
+            .collect();
+        postcard::to_stdvec(&Stored {
+            stamp: stamp(),
+            written_ns: self.written_ns,
+            shards: shards?,
+        })
+        .ok()
+    }
 }
 
 /// The cache as loaded, plus what this run learned.
@@ -53,7 +98,7 @@ pub enum Lookup {
 }
 
 fn stamp() -> String {
-    format!("jaunt {} parse-cache v2", env!("CARGO_PKG_VERSION"))
+    format!("jaunt {} parse-cache v3", env!("CARGO_PKG_VERSION"))
 }
 
 pub fn mtime_ns(meta: &std::fs::Metadata) -> u128 {
@@ -73,8 +118,7 @@ impl ParseCache {
         let path = Self::dir(state_dir).join(CACHE_FILE);
         let loaded = std::fs::read(&path)
             .ok()
-            .and_then(|bytes| postcard::from_bytes::<CacheFile>(&bytes).ok())
-            .filter(|c| c.stamp == stamp())
+            .and_then(|bytes| CacheFile::decode(&bytes))
             .unwrap_or_default();
         ParseCache {
             path,
@@ -138,11 +182,10 @@ impl ParseCache {
         if !self.dirty {
             return;
         }
-        self.loaded.stamp = stamp();
         self.loaded.written_ns = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
-        if let Ok(bytes) = postcard::to_stdvec(&self.loaded) {
+        if let Some(bytes) = self.loaded.encode() {
             let _ = crate::fsutil::write_atomic(&self.path, &bytes);
         }
     }
