@@ -196,9 +196,29 @@ impl Lockfile {
 
     /// The entry for one module of one kind.
     pub fn module(&self, kind: SpecKind, name: &ModuleName) -> Option<&LockModule> {
-        self.modules
-            .iter()
-            .find(|m| m.kind == kind && &m.name == name)
+        // Parsed and generated lockfiles keep modules sorted by (name, kind),
+        // so this is a binary search; a scan covers a value built unsorted.
+        match self
+            .modules
+            .binary_search_by(|m| (&m.name, m.kind).cmp(&(name, kind)))
+        {
+            Ok(i) => Some(&self.modules[i]),
+            Err(_) => self
+                .modules
+                .iter()
+                .find(|m| m.kind == kind && &m.name == name),
+        }
+    }
+
+    /// The digest the lockfile records for a spec, whichever kind of module
+    /// holds it.
+    pub fn spec_digest(&self, spec: &SpecRef) -> Option<Digest> {
+        [SpecKind::Build, SpecKind::Test]
+            .into_iter()
+            .filter_map(|kind| self.module(kind, &spec.module))
+            .flat_map(|m| m.specs.iter())
+            .find(|s| s.spec_ref == *spec)
+            .map(|s| s.digest)
     }
 
     /// Sorts everything the way it is rendered, so that equality and
@@ -899,6 +919,29 @@ digest = "{sk}"
         let text = lock.render();
         assert!(!text.contains("[[module]]"));
         assert_eq!(Lockfile::parse(&text).unwrap(), lock);
+    }
+
+    #[test]
+    fn module_and_spec_lookup_sorted_or_not() {
+        let mut lock = sample();
+        let parsed = Lockfile::parse(&lock.render()).unwrap();
+        for l in [&parsed, &lock] {
+            for m in &l.modules {
+                assert_eq!(l.module(m.kind, &m.name), Some(m));
+                for s in &m.specs {
+                    assert_eq!(l.spec_digest(&s.spec_ref), Some(s.digest));
+                }
+            }
+            assert_eq!(l.module(SpecKind::Build, &ModuleName::new("nope")), None);
+            assert_eq!(l.spec_digest(&r("nope:x")), None);
+        }
+        lock.modules.reverse();
+        let first = lock.modules[0].clone();
+        assert_eq!(
+            lock.module(first.kind, &first.name),
+            Some(&first),
+            "unsorted still found"
+        );
     }
 
     #[test]

@@ -202,23 +202,32 @@ impl KeyContext<'_> {
 
     /// Modules in dependency order (dependencies first), ties by name.
     pub fn order(&self) -> Vec<&ModuleNode> {
-        let mut done: std::collections::HashSet<&ModuleName> = Default::default();
-        let mut out = Vec::new();
-        let mut remaining: Vec<&ModuleNode> = self.graph.modules.values().collect();
-        while !remaining.is_empty() {
-            let (ready, rest): (Vec<&ModuleNode>, Vec<&ModuleNode>) = remaining
-                .into_iter()
-                .partition(|m| self.dep_modules(m).all(|d| done.contains(d)));
-            if ready.is_empty() {
-                // Cycles were rejected when the graph was loaded.
-                out.extend(rest);
-                break;
+        // Kahn's algorithm; the ready set is ordered by name so the order
+        // is deterministic.
+        let mut waiting: HashMap<&ModuleName, usize> = HashMap::new();
+        let mut dependents: HashMap<&ModuleName, Vec<&ModuleName>> = HashMap::new();
+        for m in self.graph.modules.values() {
+            waiting.insert(&m.name, self.dep_modules(m).count());
+            for d in self.dep_modules(m) {
+                dependents.entry(d).or_default().push(&m.name);
             }
-            for m in &ready {
-                done.insert(&m.name);
+        }
+        let mut ready: std::collections::BTreeSet<&ModuleName> = waiting
+            .iter()
+            .filter(|(_, n)| **n == 0)
+            .map(|(m, _)| *m)
+            .collect();
+        let mut out = Vec::with_capacity(self.graph.modules.len());
+        while let Some(m) = ready.pop_first() {
+            out.push(&self.graph.modules[m]);
+            for d in dependents.get(m).into_iter().flatten() {
+                if let Some(n) = waiting.get_mut(d) {
+                    *n -= 1;
+                    if *n == 0 {
+                        ready.insert(d);
+                    }
+                }
             }
-            out.extend(ready);
-            remaining = rest;
         }
         out
     }
@@ -396,12 +405,7 @@ impl Planner<'_> {
             }
         }
         for (api, digest) in ctx.dependency_apis(m) {
-            let before = lock
-                .modules
-                .iter()
-                .flat_map(|e| e.specs.iter())
-                .find(|s| s.spec_ref == api)
-                .map(|s| s.digest);
+            let before = lock.spec_digest(&api);
             if before != Some(digest) {
                 reasons.push(format!("dependency API changed: {api}"));
             }
