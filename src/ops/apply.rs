@@ -81,7 +81,6 @@ pub fn apply(
     cancel: &AtomicBool,
     progress: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<ApplyReport> {
-    session.store.sweep_temps();
     // Skills first: their digests are part of the inputs keys planned next.
     let skills = if opts.no_skills {
         crate::skills::Skills::default()
@@ -95,6 +94,11 @@ pub fn apply(
         force(&mut plan, &opts.targets);
     }
     gate(project, session, &plan, opts)?;
+    // A run that writes to the store first removes what killed runs left
+    // there; a no-op apply writes nothing and skips the directory scan.
+    if !plan.all_fresh() {
+        session.store.sweep_temps();
+    }
     let mut report = ApplyReport::default();
     let mut built: HashMap<(SpecKind, ModuleName), (Digest, Digest)> = HashMap::new();
     let mut dag: Vec<&ModulePlan> = Vec::new();
@@ -652,8 +656,12 @@ fn next_lock(
 ) -> Lockfile {
     let mut modules: BTreeMap<(ModuleName, SpecKind), LockModule> = BTreeMap::new();
     if let Some(old) = &session.lock {
+        // Old entries survive for modules this run did not build (failed,
+        // outside the --target set); built ones are replaced below.
         for e in &old.modules {
-            modules.insert((e.name.clone(), e.kind), e.clone());
+            if !built.contains_key(&(e.kind, e.name.clone())) {
+                modules.insert((e.name.clone(), e.kind), e.clone());
+            }
         }
     }
     for m in &plan.modules {
