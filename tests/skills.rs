@@ -294,6 +294,10 @@ fn skills_follow_imports_versions_and_failures() {
         set(&["app.records"]),
         "{report}"
     );
+    assert_eq!(
+        report["model_calls"], 2,
+        "the skill and the module: {report}"
+    );
     assert_eq!(mock.take_paths(), set(&["/pypi/attrs/23.2.0/json"]));
     assert!(
         f.read(".agents/skills/attrs/SKILL.md")

@@ -47,6 +47,7 @@ pub struct ApplyReport {
     pub fresh: Vec<String>,
     pub removed: Vec<String>,
     pub failed: BTreeMap<String, Vec<String>>,
+    /// Every model call of the run: module attempts and library skills.
     pub model_calls: u64,
     /// Tokens over all model calls of this run.
     pub usage: Usage,
@@ -82,8 +83,8 @@ pub fn apply(
     progress: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<ApplyReport> {
     // Skills first: their digests are part of the inputs keys planned next.
-    let skills = if opts.no_skills {
-        crate::skills::Skills::default()
+    let (skills, skill_spent) = if opts.no_skills {
+        Default::default()
     } else {
         let warn = |w: &str| progress(Event::Warning(w));
         crate::skills::prepare(&project.config, &project.discovery, opts.offline, &warn)
@@ -99,7 +100,11 @@ pub fn apply(
     if !plan.all_fresh() {
         session.store.sweep_temps();
     }
-    let mut report = ApplyReport::default();
+    let mut report = ApplyReport {
+        model_calls: skill_spent.calls,
+        usage: skill_spent.usage,
+        ..ApplyReport::default()
+    };
     let mut built: HashMap<(SpecKind, ModuleName), (Digest, Digest)> = HashMap::new();
     let mut dag: Vec<&ModulePlan> = Vec::new();
     let jobs = opts.jobs.unwrap_or(project.config.build.jobs);

@@ -14,6 +14,8 @@ mod env;
 mod file;
 mod write;
 
+pub use write::Spent;
+
 pub use file::{normalize, skill_path};
 
 use crate::config::Config;
@@ -87,15 +89,16 @@ pub fn prepare(
     discovery: &Discovery,
     offline: bool,
     warn: &(dyn Fn(&str) + Sync),
-) -> Skills {
+) -> (Skills, write::Spent) {
+    let mut spent = write::Spent::default();
     if !config.skills.enabled {
-        return Skills::default();
+        return (Skills::default(), spent);
     }
     let used = match used(config, discovery) {
         Ok(u) => u,
         Err(e) => {
             warn(&format!("library skills skipped: {e}"));
-            return Skills::default();
+            return (Skills::default(), spent);
         }
     };
     if !offline {
@@ -116,9 +119,9 @@ pub fn prepare(
                 })
             })
             .collect();
-        write::run(config, &jobs, warn);
+        spent = write::run(config, &jobs, warn);
     }
-    Skills::read(config, used)
+    (Skills::read(config, used), spent)
 }
 
 /// The installed distributions each module imports, by normalized name.

@@ -3,8 +3,9 @@
 
 use super::file;
 use crate::config::Config;
-use crate::generate::{self, Generator, SkillRequest};
+use crate::generate::{self, Generator, SkillRequest, Usage};
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -25,15 +26,26 @@ pub struct Job {
     pub path: PathBuf,
 }
 
+/// Model calls spent writing skills, for the apply report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Spent {
+    pub calls: u64,
+    pub usage: Usage,
+}
+
 /// Writes every job's SKILL.md, at most `[skills] max_concurrency` at a
 /// time. Failures are warnings: a library without a skill is still usable.
-pub fn run(config: &Config, jobs: &[Job], warn: &(dyn Fn(&str) + Sync)) {
+pub fn run(config: &Config, jobs: &[Job], warn: &(dyn Fn(&str) + Sync)) -> Spent {
+    let spent = Mutex::new(Spent::default());
     if jobs.is_empty() {
-        return;
+        return Spent::default();
     }
     let generator = match generate::backend_from_config(config) {
         Ok(g) => g,
-        Err(e) => return warn(&format!("library skills not written: {e}")),
+        Err(e) => {
+            warn(&format!("library skills not written: {e}"));
+            return Spent::default();
+        }
     };
     let client = match reqwest::blocking::Client::builder()
         .timeout(FETCH_TIMEOUT)
@@ -41,7 +53,10 @@ pub fn run(config: &Config, jobs: &[Job], warn: &(dyn Fn(&str) + Sync)) {
         .build()
     {
         Ok(c) => c,
-        Err(e) => return warn(&format!("library skills not written: HTTP client: {e}")),
+        Err(e) => {
+            warn(&format!("library skills not written: HTTP client: {e}"));
+            return Spent::default();
+        }
     };
     let index_url = config.skills.index_url.trim_end_matches('/');
     let next = AtomicUsize::new(0);
@@ -50,7 +65,7 @@ pub fn run(config: &Config, jobs: &[Job], warn: &(dyn Fn(&str) + Sync)) {
         for _ in 0..workers {
             scope.spawn(|| {
                 while let Some(job) = jobs.get(next.fetch_add(1, Ordering::SeqCst)) {
-                    if let Err(e) = write_one(&client, generator.as_ref(), index_url, job) {
+                    if let Err(e) = write_one(&client, generator.as_ref(), index_url, job, &spent) {
                         warn(&format!(
                             "no library skill for {} {}: {e}",
                             job.dist, job.version
@@ -60,6 +75,7 @@ pub fn run(config: &Config, jobs: &[Job], warn: &(dyn Fn(&str) + Sync)) {
             });
         }
     });
+    spent.into_inner().unwrap_or_else(|e| e.into_inner())
 }
 
 fn write_one(
@@ -67,6 +83,7 @@ fn write_one(
     generator: &dyn Generator,
     index_url: &str,
     job: &Job,
+    spent: &Mutex<Spent>,
 ) -> Result<(), String> {
     let readme = fetch_readme(client, index_url, &job.dist, &job.version)?;
     let prompt = PROMPT
@@ -80,7 +97,15 @@ fn write_one(
         system: SYSTEM.to_string(),
         prompt,
     };
-    let out = generator.write_skill(&request).map_err(|e| e.to_string())?;
+    let answer = generator.write_skill(&request);
+    {
+        let mut s = spent.lock().unwrap_or_else(|e| e.into_inner());
+        s.calls += 1;
+        if let Ok(out) = &answer {
+            s.usage += out.usage.unwrap_or_default();
+        }
+    }
+    let out = answer.map_err(|e| e.to_string())?;
     let text = format!(
         "{}\n{}\n",
         file::header(&job.dist, &job.version),
