@@ -11,6 +11,16 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
 
+/// `path` relative to `root` with `/` separators, as jaunt shows and records
+/// project paths (lockfile, JSON, messages) on every platform.
+pub fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// Prefix of every temporary file jaunt creates.
 pub const TMP_PREFIX: &str = ".jaunt-tmp-";
 

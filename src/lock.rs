@@ -85,6 +85,15 @@ pub struct LockError {
     pub hint: String,
 }
 
+impl LockError {
+    /// The error as the CLI reports it, located in the lockfile at `path`.
+    pub fn located(self, path: &Path) -> crate::error::JauntError {
+        let mut p = crate::error::Problem::new(self.message).at(path, self.line);
+        p.hint = Some(self.hint);
+        crate::error::JauntError::Lock(p)
+    }
+}
+
 impl Lockfile {
     /// Parses and validates a lockfile.
     pub fn parse(text: &str) -> Result<Lockfile, LockError> {

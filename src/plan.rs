@@ -7,6 +7,7 @@
 //! generated files, and writes nothing.
 
 use crate::digest::{Digest, InputsParts, inputs_key};
+use crate::fsutil::relative;
 use crate::genfile::{self, DiskState};
 use crate::graph::{ModuleNode, SpecGraph};
 use crate::lock::{LockGenerator, LockModule, LockSpec, Lockfile};
@@ -231,15 +232,6 @@ impl KeyContext<'_> {
         }
         out
     }
-}
-
-/// A path relative to the project root, with `/` separators.
-pub fn relative(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 pub struct Planner<'a> {

@@ -23,7 +23,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     let removed = crate::ops::clean::clean(&project, &session, args.orphans, args.dry_run)?;
     let rel: Vec<String> = removed
         .iter()
-        .map(|p| crate::plan::relative(&project.config.root, p))
+        .map(|p| crate::fsutil::relative(&project.config.root, p))
         .collect();
     if global.json {
         output::json(&serde_json::json!({ "removed": rel, "dry_run": args.dry_run }));

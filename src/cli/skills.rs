@@ -3,8 +3,8 @@
 
 use super::{CmdResult, GlobalArgs, output};
 use crate::error::exit;
+use crate::fsutil::relative;
 use crate::ops::project::Project;
-use crate::plan::relative;
 use crate::skills::{self, SkillOrigin};
 use serde::Serialize;
 

@@ -30,10 +30,6 @@ pub enum StoreCommand {
     Pull,
 }
 
-fn store_err(e: crate::store::StoreError) -> JauntError {
-    JauntError::Other(e.to_string())
-}
-
 pub fn run(global: &GlobalArgs, cmd: &StoreCommand) -> CmdResult {
     let config = Project::load_config(&global.load_options(&super::Scope::default()));
     let store = match &config {
@@ -43,7 +39,7 @@ pub fn run(global: &GlobalArgs, cmd: &StoreCommand) -> CmdResult {
     };
     match cmd {
         StoreCommand::Stats => {
-            let stats = store.stats().map_err(store_err)?;
+            let stats = store.stats().map_err(JauntError::from)?;
             if global.json {
                 output::json(&stats);
             } else {
@@ -57,7 +53,7 @@ pub fn run(global: &GlobalArgs, cmd: &StoreCommand) -> CmdResult {
             Ok(exit::OK)
         }
         StoreCommand::Verify => {
-            let report = store.verify().map_err(store_err)?;
+            let report = store.verify().map_err(JauntError::from)?;
             if global.json {
                 output::json(&report);
             } else {
@@ -84,7 +80,7 @@ pub fn run(global: &GlobalArgs, cmd: &StoreCommand) -> CmdResult {
             }
             let refs: Vec<&std::path::Path> = locks.iter().map(PathBuf::as_path).collect();
             let keep = keep_from_locks(&refs)?;
-            let report = store.gc(&keep, *max_age).map_err(store_err)?;
+            let report = store.gc(&keep, *max_age).map_err(JauntError::from)?;
             if global.json {
                 output::json(&report);
             } else {

@@ -124,11 +124,7 @@ impl Roots {
     }
 
     fn rel(&self, path: &Path) -> String {
-        let rel = path.strip_prefix(&self.project_root).unwrap_or(path);
-        rel.components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/")
+        crate::fsutil::relative(&self.project_root, path)
     }
 }
 

@@ -282,14 +282,14 @@ fn materialize_known(
         session
             .store
             .put_artifact(body.as_bytes())
-            .map_err(store_err)?;
+            .map_err(JauntError::from)?;
         record_action(session, inputs, artifact, None)?;
         return Ok(());
     }
     let body = session
         .store
         .get_artifact(&artifact)
-        .map_err(store_err)?
+        .map_err(JauntError::from)?
         .ok_or_else(|| JauntError::Other(format!("artifact {artifact} missing from the store")))?;
     let body = String::from_utf8(body)
         .map_err(|_| JauntError::Other(format!("artifact {artifact} is not UTF-8")))?;
@@ -297,10 +297,6 @@ fn materialize_known(
         record_action(session, inputs, artifact, None)?;
     }
     materialize::write_module(module, ctx.generated_dir, inputs, &body)
-}
-
-fn store_err(e: crate::store::StoreError) -> JauntError {
-    JauntError::Other(e.to_string())
 }
 
 fn record_action(
@@ -326,7 +322,10 @@ fn record_action(
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
     };
-    session.store.put_action(&inputs, &entry).map_err(store_err)
+    session
+        .store
+        .put_action(&inputs, &entry)
+        .map_err(JauntError::from)
 }
 
 /// How one DAG node ended.
@@ -536,7 +535,7 @@ fn build_one(
     let artifact = session
         .store
         .put_artifact(output.source.as_bytes())
-        .map_err(|e| fail(store_err(e)))?;
+        .map_err(|e| fail(e.into()))?;
     record_action(session, inputs, artifact, output.usage).map_err(fail)?;
     materialize::write_module(module, ctx.generated_dir, inputs, &output.source).map_err(fail)?;
     Ok(Built {
@@ -610,7 +609,7 @@ fn request_for(
         let body = session
             .store
             .get_artifact(artifact)
-            .map_err(store_err)?
+            .map_err(JauntError::from)?
             .ok_or_else(|| {
                 JauntError::Other(format!("artifact of dependency {d} missing from the store"))
             })?;

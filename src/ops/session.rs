@@ -85,11 +85,8 @@ impl Session {
     }
 
     pub fn open_with(config: &Config, store_use: StoreUse) -> Result<Session> {
-        let lock = Lockfile::load(&config.lock_path()).map_err(|e| {
-            let mut p = Problem::new(e.message.clone()).at(config.lock_path(), e.line);
-            p.hint = Some(e.hint.clone());
-            JauntError::Lock(p)
-        })?;
+        let lock =
+            Lockfile::load(&config.lock_path()).map_err(|e| e.located(&config.lock_path()))?;
         let prompts = Prompts::load(config)?;
         let generator = LockGenerator {
             backend: config.llm.provider.clone(),

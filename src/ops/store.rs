@@ -1,6 +1,6 @@
 //! `jaunt store gc`: what to keep.
 
-use crate::error::{JauntError, Problem, Result};
+use crate::error::Result;
 use crate::lock::Lockfile;
 use crate::store::GcKeep;
 use std::path::Path;
@@ -10,12 +10,7 @@ use std::time::Duration;
 pub fn keep_from_locks(locks: &[&Path]) -> Result<GcKeep> {
     let mut keep = GcKeep::default();
     for path in locks {
-        let Some(lock) = Lockfile::load(path).map_err(|e| {
-            let mut p = Problem::new(e.message.clone()).at(*path, e.line);
-            p.hint = Some(e.hint.clone());
-            JauntError::Lock(p)
-        })?
-        else {
+        let Some(lock) = Lockfile::load(path).map_err(|e| e.located(path))? else {
             continue;
         };
         for m in &lock.modules {

@@ -57,6 +57,12 @@ pub enum StoreError {
     Corrupt { path: PathBuf, reason: String },
 }
 
+impl From<StoreError> for crate::error::JauntError {
+    fn from(e: StoreError) -> Self {
+        crate::error::JauntError::Other(e.to_string())
+    }
+}
+
 impl StoreError {
     fn io(path: &Path, source: std::io::Error) -> StoreError {
         StoreError::Io {
