@@ -291,7 +291,9 @@ impl Planner<'_> {
         }
     }
 
-    fn plan_module(
+    /// Plans one module whose inputs key is known (also used by apply for
+    /// modules whose key was only known after their dependencies were built).
+    pub fn plan_module(
         &self,
         ctx: &KeyContext<'_>,
         m: &ModuleNode,

@@ -11,7 +11,7 @@ use crate::digest::Digest;
 use crate::error::{JauntError, Result};
 use crate::exec::{materialize, scheduler};
 use crate::generate::{self, DependencyApi, DependencyModule, Generator, Request, RequestSpec};
-use crate::genfile::{self, DiskState};
+use crate::genfile;
 use crate::graph::ModuleNode;
 use crate::lock::{LockModule, Lockfile};
 use crate::names::{ModuleName, SpecKind};
@@ -471,39 +471,24 @@ fn build_one(
         errors: vec!["a dependency has no artifact".into()],
     })?;
     if !opts.force {
-        let entry = session
-            .lock
-            .as_ref()
-            .and_then(|l| l.module(module.kind, &module.name));
-        let disk = DiskState::read(&mp.output);
-        if let Some(e) = entry.filter(|e| e.inputs == inputs) {
-            if disk.matches(&inputs, &e.artifact) {
-                return Ok(Built {
-                    inputs,
-                    artifact: e.artifact,
-                    how: Status::Fresh,
-                });
+        // Its key is known now: plan it as `plan` would have, with the same
+        // rules, and generate only if nothing on disk or in the store fits.
+        let planned = session
+            .planner(project, !opts.targets.is_empty())
+            .plan_module(ctx, module, inputs, mp.output.clone(), arts);
+        let usable = match planned.status {
+            Status::Fresh => true,
+            // A corrupt or vanished store object falls through to generation.
+            Status::Restore | Status::Rewrite => {
+                materialize_known(session, ctx, module, &planned).is_ok()
             }
-            if let Ok(Some(body)) = session.store.get_artifact(&e.artifact) {
-                let body = String::from_utf8_lossy(&body);
-                materialize::write_module(module, ctx.generated_dir, inputs, &body)
-                    .map_err(fail)?;
-                return Ok(Built {
-                    inputs,
-                    artifact: e.artifact,
-                    how: Status::Rewrite,
-                });
-            }
-        }
-        if let Ok(Some(action)) = session.store.get_action(&inputs)
-            && let Ok(Some(body)) = session.store.get_artifact(&action.artifact)
-        {
-            let body = String::from_utf8_lossy(&body);
-            materialize::write_module(module, ctx.generated_dir, inputs, &body).map_err(fail)?;
+            _ => false,
+        };
+        if let (true, Some(artifact)) = (usable, planned.artifact) {
             return Ok(Built {
                 inputs,
-                artifact: action.artifact,
-                how: Status::Restore,
+                artifact,
+                how: planned.status,
             });
         }
     }

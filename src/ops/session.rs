@@ -119,15 +119,20 @@ impl Session {
             .get_or_init(|| crate::skills::resolve(&project.config, &project.discovery))
     }
 
-    /// Plans the given kinds' modules, then orphan removals.
-    pub fn plan(&self, project: &Project, kinds: &[SpecKind], targeted: bool) -> Plan {
-        let planner = Planner {
+    /// The planner over this session's lockfile and store.
+    pub fn planner<'a>(&'a self, project: &'a Project, targeted: bool) -> Planner<'a> {
+        Planner {
             root: &project.config.root,
             lock: self.lock.as_ref(),
             store: &self.store,
             generator: &self.generator,
             targeted,
-        };
+        }
+    }
+
+    /// Plans the given kinds' modules, then orphan removals.
+    pub fn plan(&self, project: &Project, kinds: &[SpecKind], targeted: bool) -> Plan {
+        let planner = self.planner(project, targeted);
         let mut plan = Plan::default();
         let contexts: Vec<KeyContext<'_>> = kinds
             .iter()
