@@ -9,12 +9,13 @@ use std::collections::{BinaryHeap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
-/// How one node ended.
+/// How one node ended: `work`'s success value `T` or error `E`, or why it
+/// never ran.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Outcome<R> {
-    Done(R),
+pub enum Outcome<T, E> {
+    Done(T),
     /// `work` returned an error.
-    Failed(R),
+    Failed(E),
     /// A dependency (named) failed or was skipped, so this never ran.
     Skipped(usize),
     /// Cancelled (Ctrl-C) before it started.
@@ -22,15 +23,16 @@ pub enum Outcome<R> {
 }
 
 /// Runs `work(i)` for nodes `0..n`, where `deps[i]` lists the nodes `i`
-/// depends on (all `< n`). `work` returns `Ok` on success; `on_finish` is
-/// called on the calling thread as each node ends, in completion order.
-pub fn run<R: Send>(
+/// depends on (all `< n`). A node whose `work` fails skips its dependents;
+/// `on_finish` is called on the calling thread as each node ends, in
+/// completion order.
+pub fn run<T: Send, E: Send>(
     n: usize,
     deps: &[Vec<usize>],
     jobs: usize,
     cancel: &AtomicBool,
-    work: impl Fn(usize) -> Result<R, R> + Sync,
-    mut on_finish: impl FnMut(usize, Outcome<R>),
+    work: impl Fn(usize) -> Result<T, E> + Sync,
+    mut on_finish: impl FnMut(usize, Outcome<T, E>),
 ) {
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut waiting: Vec<usize> = vec![0; n];
@@ -46,7 +48,7 @@ pub fn run<R: Send>(
         .map(|i| (priority[i], std::cmp::Reverse(i)))
         .collect();
     let mut ended = vec![false; n];
-    let (tx, rx) = mpsc::channel::<(usize, Result<R, R>)>();
+    let (tx, rx) = mpsc::channel::<(usize, Result<T, E>)>();
     let work = &work;
     std::thread::scope(|scope| {
         let mut running = 0;
@@ -91,11 +93,11 @@ pub fn run<R: Send>(
     }
 }
 
-fn skip_dependents<R>(
+fn skip_dependents<T, E>(
     failed: usize,
     dependents: &[Vec<usize>],
     ended: &mut [bool],
-    on_finish: &mut impl FnMut(usize, Outcome<R>),
+    on_finish: &mut impl FnMut(usize, Outcome<T, E>),
 ) {
     let mut stack = vec![failed];
     while let Some(f) = stack.pop() {
@@ -155,7 +157,7 @@ mod tests {
                 std::thread::sleep(std::time::Duration::from_millis(5));
                 order.lock().unwrap().push(i);
                 in_flight.fetch_sub(1, Ordering::SeqCst);
-                Ok(i)
+                Ok::<_, ()>(i)
             },
             |i, o| finished.push((i, o)),
         );
@@ -179,7 +181,7 @@ mod tests {
             &AtomicBool::new(false),
             |i| {
                 started.lock().unwrap().push(i);
-                Ok(())
+                Ok::<_, ()>(())
             },
             |_, _| {},
         );
@@ -189,7 +191,7 @@ mod tests {
     #[test]
     fn failure_skips_dependents_only() {
         let deps = vec![vec![], vec![0], vec![1], vec![]];
-        let mut outcomes: Vec<(usize, Outcome<()>)> = Vec::new();
+        let mut outcomes: Vec<(usize, Outcome<(), ()>)> = Vec::new();
         run(
             4,
             &deps,
@@ -214,7 +216,7 @@ mod tests {
             &deps,
             1,
             &AtomicBool::new(true),
-            |_| Ok(()),
+            |_| Ok::<(), ()>(()),
             |i, o| outcomes.push((i, o)),
         );
         assert_eq!(outcomes.len(), 2);
