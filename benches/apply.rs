@@ -289,7 +289,7 @@ fn run_case(case: &Case, l: Duration) -> (Duration, Vec<usize>) {
             std::thread::sleep(l);
             Ok(())
         },
-        |i, o: Outcome<()>| assert_eq!(o, Outcome::Done(()), "node {i}"),
+        |i, o: Outcome<(), ()>| assert_eq!(o, Outcome::Done(()), "node {i}"),
     );
     (t.elapsed(), started.into_inner().expect("lock"))
 }
@@ -365,13 +365,19 @@ fn report_noop_extras(p: &Populated) {
     });
     let plan = s.plan(&project, &[SpecKind::Build], false);
     let lock = time(&|| {
-        let next = jaunt::ops::apply::lock_after(&project, &s, &[SpecKind::Build], &plan, false);
+        let next = jaunt::ops::lockfile::planned_lock(&jaunt::ops::lockfile::LockInputs {
+            project: &project,
+            session: &s,
+            kinds: &[SpecKind::Build],
+            plan: &plan,
+            targeted: false,
+        });
         let old = std::fs::read(project.config.lock_path()).expect("jaunt.lock");
         assert_eq!(next.render().as_bytes(), old.as_slice(), "lock unchanged");
     });
     println!(
         "  beyond the plan: store sweep_temps {}, skills::prepare {}, \
-         lock_after + render + compare {}",
+         planned_lock + render + compare {}",
         ms(sweep),
         ms(skills),
         ms(lock)

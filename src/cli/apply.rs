@@ -3,7 +3,7 @@
 use super::{CmdResult, GlobalArgs, output};
 use crate::error::{JauntError, exit};
 use crate::names::SpecKind;
-use crate::ops::apply::{self, ApplyOptions, ApplyReport, Event};
+use crate::ops::apply::{self, ApplyOptions, ApplyReport, Event, Finished};
 use crate::ops::project::Project;
 use crate::ops::session::{Session, StoreUse};
 use console::style;
@@ -115,9 +115,10 @@ pub fn run_kinds(
                 ));
             }
         }
-        Event::Finished { module, status } => {
+        Event::Finished { module, outcome } => {
             in_flight.fetch_sub(1, Ordering::SeqCst);
-            if status == "failed" {
+            let status = outcome.as_str();
+            if outcome == Finished::Failed {
                 failed.fetch_add(1, Ordering::SeqCst);
             }
             if fancy {

@@ -12,6 +12,7 @@ mod anthropic;
 mod command;
 mod openai;
 mod prompts;
+pub mod request;
 mod retry;
 mod transport;
 
@@ -20,6 +21,7 @@ pub use anthropic::{Anthropic, AnthropicBackend};
 pub use command::CommandBackend;
 pub use openai::{OpenAi, OpenAiBackend};
 pub use prompts::{Prompts, Rendered};
+pub use request::DependencyText;
 pub use retry::{Accepted, GenFailure, generate_with_retry, strip_fences};
 pub use transport::{HttpBackend, Params, Unusable, WireFormat};
 

@@ -10,11 +10,13 @@
 use crate::digest::Digest;
 use crate::error::{JauntError, Result};
 use crate::exec::{materialize, scheduler};
-use crate::generate::{self, DependencyApi, DependencyModule, Generator, Request, RequestSpec};
+use crate::generate::{self, DependencyText, Generator, request};
 use crate::genfile;
 use crate::graph::ModuleNode;
-use crate::lock::{LockModule, Lockfile};
 use crate::names::{ModuleName, SpecKind};
+use crate::ops::lockfile::{
+    BuiltModule, BuiltModules, LockInputs, is_current, next_lock, planned_lock,
+};
 use crate::ops::project::Project;
 use crate::ops::session::Session;
 use crate::plan::{KeyContext, ModulePlan, Plan, Source, Status};
@@ -38,7 +40,7 @@ pub struct ApplyOptions {
     pub no_skills: bool,
 }
 
-/// What apply did, in DESIGN.md's `--json` shape.
+/// What apply did: the `jaunt apply --json` output (`schema/apply.schema.json`).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct ApplyReport {
     pub generated: Vec<String>,
@@ -67,10 +69,28 @@ pub enum Event<'a> {
     Began(&'a ModuleName),
     Finished {
         module: &'a ModuleName,
-        status: &'a str,
+        outcome: Finished,
     },
     /// A problem that does not fail the run (a library skill not written).
     Warning(&'a str),
+}
+
+/// How a module on the DAG ended, for progress output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Finished {
+    /// Generated, or (once its dependencies were built) fresh, restored or
+    /// rewritten.
+    Built(Status),
+    Failed,
+}
+
+impl Finished {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Finished::Built(status) => status.as_str(),
+            Finished::Failed => "failed",
+        }
+    }
 }
 
 /// Runs apply for `kinds` (build for `jaunt apply`; `jaunt test` adds test).
@@ -94,7 +114,14 @@ pub fn apply(
     if opts.force {
         force(&mut plan, &opts.targets);
     }
-    gate(project, session, &plan, opts)?;
+    let lock = LockInputs {
+        project,
+        session,
+        kinds,
+        plan: &plan,
+        targeted: !opts.targets.is_empty(),
+    };
+    gate(&lock, opts)?;
     // A run that writes to the store first removes what killed runs left
     // there; a no-op apply writes nothing and skips the directory scan.
     if !plan.all_fresh() {
@@ -105,18 +132,19 @@ pub fn apply(
         usage: skill_spent.usage,
         ..ApplyReport::default()
     };
-    let mut built: HashMap<(SpecKind, ModuleName), (Digest, Digest)> = HashMap::new();
+    let mut built = BuiltModules::default();
     let mut dag: Vec<&ModulePlan> = Vec::new();
     let jobs = opts.jobs.unwrap_or(project.config.build.jobs);
     let restored = restore_all(project, session, &plan, jobs);
     for (mp, restored) in plan.modules.iter().zip(restored) {
+        let known = || BuiltModule {
+            inputs: mp.inputs.expect("planned with a known inputs key"),
+            artifact: mp.artifact.expect("planned with a known artifact"),
+        };
         match mp.status {
             Status::Fresh => {
                 report.fresh.push(mp.name.to_string());
-                built.insert(
-                    (mp.kind, mp.name.clone()),
-                    (known(mp.inputs), known(mp.artifact)),
-                );
+                built.insert(mp.kind, mp.name.clone(), known());
             }
             Status::Restore | Status::Rewrite => match restored {
                 Some(Ok(())) => {
@@ -126,10 +154,7 @@ pub fn apply(
                         &mut report.rewritten
                     };
                     list.push(mp.name.to_string());
-                    built.insert(
-                        (mp.kind, mp.name.clone()),
-                        (known(mp.inputs), known(mp.artifact)),
-                    );
+                    built.insert(mp.kind, mp.name.clone(), known());
                 }
                 // A corrupt or vanished store object: generate instead.
                 Some(Err(_)) if !opts.offline => dag.push(mp),
@@ -150,19 +175,39 @@ pub fn apply(
     }
     if !dag.is_empty() {
         let generator = generate::backend_from_config(&project.config)?;
-        run_dag(
+        let contexts = dag
+            .iter()
+            .map(|m| (m.kind, session.key_context(project, m.kind)))
+            .collect();
+        let run = DagRun {
             project,
             session,
-            generator.as_ref(),
-            &dag,
-            &mut built,
-            &mut report,
             opts,
-            cancel,
+            generator: generator.as_ref(),
             progress,
-        );
+            dag,
+            contexts,
+            built: Mutex::new(built),
+            calls: AtomicU64::new(0),
+            usage: Mutex::new(BTreeMap::new()),
+        };
+        built = run.run(cancel, &mut report);
     }
-    report.lock_changed = write_lock(project, session, kinds, &built, &plan, opts)?;
+    report.lock_changed = write_lock(&lock, &built)?;
+    if opts.offline && !report.failed.is_empty() {
+        // What could be restored is written and locked; the rest needed a
+        // model (its store object was missing or failed its check).
+        let failed: Vec<String> = report
+            .failed
+            .iter()
+            .map(|(module, errors)| format!("  {module}: {}", errors.join("; ")))
+            .collect();
+        return Err(JauntError::Gate(format!(
+            "--offline: {} module(s) could not be restored and would need a model call:\n{}\n  hint: run `jaunt apply` with model access, or fill the store from a machine that has these artifacts",
+            failed.len(),
+            failed.join("\n")
+        )));
+    }
     for list in [
         &mut report.generated,
         &mut report.restored,
@@ -176,10 +221,6 @@ pub fn apply(
     Ok(report)
 }
 
-fn known(d: Option<Digest>) -> Digest {
-    d.expect("planned with a known digest")
-}
-
 /// `--force`: regenerate every planned module, or only the targets.
 fn force(plan: &mut Plan, targets: &[ModuleName]) {
     for m in &mut plan.modules {
@@ -191,8 +232,9 @@ fn force(plan: &mut Plan, targets: &[ModuleName]) {
 }
 
 /// `--offline` and `--locked` refuse before any work starts.
-fn gate(project: &Project, session: &Session, plan: &Plan, opts: &ApplyOptions) -> Result<()> {
-    let needs: Vec<String> = plan
+fn gate(lock: &LockInputs<'_>, opts: &ApplyOptions) -> Result<()> {
+    let needs: Vec<String> = lock
+        .plan
         .modules
         .iter()
         .filter(|m| matches!(m.status, Status::Generate | Status::Pending))
@@ -220,10 +262,7 @@ fn gate(project: &Project, session: &Session, plan: &Plan, opts: &ApplyOptions) 
                 needs.join("\n")
             )));
         }
-        let kinds: Vec<SpecKind> = plan.modules.iter().map(|m| m.kind).collect();
-        let next = lock_after(project, session, &kinds, plan, !opts.targets.is_empty());
-        let current = session.lock.as_ref().map(Lockfile::render);
-        if current.as_deref() != Some(next.render().as_str()) {
+        if !is_current(lock.session, &planned_lock(lock)) {
             return Err(JauntError::Gate(
                 "--locked: jaunt.lock would change (it is missing or out of date)\n  hint: run `jaunt apply` and commit jaunt.lock".into(),
             ));
@@ -242,11 +281,15 @@ fn restore_all(
     plan: &Plan,
     jobs: usize,
 ) -> Vec<Option<Result<()>>> {
+    let restores = |mp: &ModulePlan| matches!(mp.status, Status::Restore | Status::Rewrite);
+    if !plan.modules.iter().any(restores) {
+        return plan.modules.iter().map(|_| None).collect();
+    }
     let work = || {
         plan.modules
             .par_iter()
             .map(|mp| {
-                if !matches!(mp.status, Status::Restore | Status::Rewrite) {
+                if !restores(mp) {
                     return None;
                 }
                 let ctx = session.key_context(project, mp.kind);
@@ -272,8 +315,8 @@ fn materialize_known(
     module: &ModuleNode,
     mp: &ModulePlan,
 ) -> Result<()> {
-    let inputs = known(mp.inputs);
-    let artifact = known(mp.artifact);
+    let inputs = mp.inputs.expect("planned with a known inputs key");
+    let artifact = mp.artifact.expect("planned with a known artifact");
     if mp.source == Source::Disk {
         let text = std::fs::read_to_string(&mp.output)
             .map_err(|e| JauntError::io(format!("reading {}", mp.output.display()), e))?;
@@ -299,20 +342,22 @@ fn materialize_known(
     materialize::write_module(module, ctx.generated_dir, inputs, &body)
 }
 
+/// Records that `inputs` built `artifact`, keeping an entry the store
+/// already has (from the remote, say) rather than writing a new one.
 fn record_action(
     session: &Session,
     inputs: Digest,
     artifact: Digest,
     usage: Option<Usage>,
 ) -> Result<()> {
-    if session
-        .store
-        .get_action(&inputs)
+    let store = &session.store;
+    if let Some(found) = store
+        .find_action(&inputs)
         .ok()
         .flatten()
-        .is_some_and(|a| a.artifact == artifact)
+        .filter(|a| a.artifact == artifact)
     {
-        return Ok(());
+        return store.keep_action(&inputs, &found).map_err(JauntError::from);
     }
     let entry = ActionEntry {
         artifact,
@@ -328,381 +373,250 @@ fn record_action(
         .map_err(JauntError::from)
 }
 
-/// How one DAG node ended.
+/// One module that finished on the DAG.
 struct Built {
-    inputs: Digest,
-    artifact: Digest,
+    module: BuiltModule,
     how: Status,
 }
 
+/// Why a module on the DAG failed: the messages to report.
 struct Failure {
     errors: Vec<String>,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run_dag(
-    project: &Project,
-    session: &Session,
-    generator: &dyn Generator,
-    dag: &[&ModulePlan],
-    built: &mut HashMap<(SpecKind, ModuleName), (Digest, Digest)>,
-    report: &mut ApplyReport,
-    opts: &ApplyOptions,
-    cancel: &AtomicBool,
-    progress: &(dyn Fn(Event<'_>) + Sync),
-) {
-    let index: HashMap<(SpecKind, &ModuleName), usize> = dag
-        .iter()
-        .enumerate()
-        .map(|(i, m)| ((m.kind, &m.name), i))
-        .collect();
-    let contexts: HashMap<SpecKind, KeyContext<'_>> = dag
-        .iter()
-        .map(|m| (m.kind, session.key_context(project, m.kind)))
-        .collect();
-    let deps: Vec<Vec<usize>> = dag
-        .iter()
-        .map(|m| {
-            let ctx = &contexts[&m.kind];
-            ctx.dep_modules(&ctx.graph.modules[&m.name])
-                .filter_map(|d| index.get(&(m.kind, d)).copied())
-                .collect()
-        })
-        .collect();
-    let artifacts: Mutex<HashMap<(SpecKind, ModuleName), (Digest, Digest)>> =
-        Mutex::new(built.clone());
-    let calls = AtomicU64::new(0);
-    let usage: Mutex<BTreeMap<String, Usage>> = Mutex::new(BTreeMap::new());
-    progress(Event::Start { total: dag.len() });
-    let jobs = opts.jobs.unwrap_or(project.config.build.jobs);
-    let mut outcomes: Vec<(usize, scheduler::Outcome<Result<Built, Failure>>)> = Vec::new();
-    scheduler::run(
-        dag.len(),
-        &deps,
-        jobs,
-        cancel,
-        |i| {
-            let mp = dag[i];
-            progress(Event::Began(&mp.name));
-            let ctx = &contexts[&mp.kind];
-            let module = &ctx.graph.modules[&mp.name];
-            let arts: HashMap<ModuleName, Digest> = {
-                let all = artifacts.lock().unwrap_or_else(|e| e.into_inner());
-                ctx.dep_modules(module)
-                    .filter_map(|d| all.get(&(mp.kind, d.clone())).map(|(_, a)| (d.clone(), *a)))
-                    .collect()
-            };
-            let result = build_one(
-                project, session, generator, ctx, module, mp, &arts, opts, &calls, &usage,
-            );
-            let status = match &result {
-                Ok(b) => b.how.as_str(),
-                Err(_) => "failed",
-            };
-            if let Ok(b) = &result {
-                artifacts
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert((mp.kind, mp.name.clone()), (b.inputs, b.artifact));
-            }
-            progress(Event::Finished {
-                module: &mp.name,
-                status,
-            });
-            match result {
-                Ok(b) => Ok(Ok(b)),
-                Err(f) => Err(Err(f)),
-            }
-        },
-        |i, outcome| outcomes.push((i, outcome)),
-    );
-    report.model_calls += calls.load(Ordering::SeqCst);
-    let per_module = usage.into_inner().unwrap_or_else(|e| e.into_inner());
-    for u in per_module.values() {
-        report.usage += *u;
+impl From<JauntError> for Failure {
+    fn from(e: JauntError) -> Failure {
+        Failure {
+            errors: vec![e.to_string()],
+        }
     }
-    report.module_usage.extend(per_module);
-    for (i, outcome) in outcomes {
-        let mp = dag[i];
-        let name = mp.name.to_string();
-        match outcome {
-            scheduler::Outcome::Done(Ok(b)) => {
-                built.insert((mp.kind, mp.name.clone()), (b.inputs, b.artifact));
-                match b.how {
+}
+
+/// The modules to generate (and those pending on them), with what every
+/// worker shares: the run's settings, its generator and its tallies.
+struct DagRun<'a> {
+    project: &'a Project,
+    session: &'a Session,
+    opts: &'a ApplyOptions,
+    generator: &'a dyn Generator,
+    progress: &'a (dyn Fn(Event<'_>) + Sync),
+    dag: Vec<&'a ModulePlan>,
+    contexts: HashMap<SpecKind, KeyContext<'a>>,
+    /// Modules built so far, read by dependents for their inputs keys.
+    built: Mutex<BuiltModules>,
+    calls: AtomicU64,
+    usage: Mutex<BTreeMap<String, Usage>>,
+}
+
+impl DagRun<'_> {
+    /// Runs the DAG and adds its results to `report`; returns every module
+    /// built, including those known before it started.
+    fn run(self, cancel: &AtomicBool, report: &mut ApplyReport) -> BuiltModules {
+        let index: HashMap<(SpecKind, &ModuleName), usize> = self
+            .dag
+            .iter()
+            .enumerate()
+            .map(|(i, m)| ((m.kind, &m.name), i))
+            .collect();
+        let deps: Vec<Vec<usize>> = self
+            .dag
+            .iter()
+            .map(|m| {
+                let ctx = &self.contexts[&m.kind];
+                ctx.dep_modules(&ctx.graph.modules[&m.name])
+                    .filter_map(|d| index.get(&(m.kind, d)).copied())
+                    .collect()
+            })
+            .collect();
+        (self.progress)(Event::Start {
+            total: self.dag.len(),
+        });
+        let jobs = self.opts.jobs.unwrap_or(self.project.config.build.jobs);
+        let mut outcomes = Vec::new();
+        scheduler::run(
+            self.dag.len(),
+            &deps,
+            jobs,
+            cancel,
+            |i| self.work(self.dag[i]),
+            |i, outcome| outcomes.push((i, outcome)),
+        );
+        report.model_calls += self.calls.load(Ordering::SeqCst);
+        let per_module = self.usage.into_inner().unwrap_or_else(|e| e.into_inner());
+        for u in per_module.values() {
+            report.usage += *u;
+        }
+        report.module_usage.extend(per_module);
+        for (i, outcome) in outcomes {
+            let name = self.dag[i].name.to_string();
+            match outcome {
+                scheduler::Outcome::Done(b) => match b.how {
                     Status::Generate => report.generated.push(name),
                     Status::Restore => report.restored.push(name),
                     Status::Rewrite => report.rewritten.push(name),
                     _ => report.fresh.push(name),
+                },
+                scheduler::Outcome::Failed(f) => {
+                    report.failed.insert(name, f.errors);
                 }
+                scheduler::Outcome::Skipped(d) => {
+                    report.failed.insert(
+                        name,
+                        vec![format!("dependency failed: {}", self.dag[d].name)],
+                    );
+                }
+                scheduler::Outcome::Cancelled => report.cancelled.push(name),
             }
-            scheduler::Outcome::Failed(Err(f)) => {
-                report.failed.insert(name, f.errors);
-            }
-            scheduler::Outcome::Skipped(d) => {
-                report
-                    .failed
-                    .insert(name, vec![format!("dependency failed: {}", dag[d].name)]);
-            }
-            scheduler::Outcome::Cancelled => report.cancelled.push(name),
-            scheduler::Outcome::Done(Err(_)) | scheduler::Outcome::Failed(Ok(_)) => {}
         }
+        self.built.into_inner().unwrap_or_else(|e| e.into_inner())
     }
-}
 
-/// One module on a worker: with its dependencies known, it may turn out
-/// fresh or restorable (early cutoff); otherwise it is generated.
-#[allow(clippy::too_many_arguments)]
-fn build_one(
-    project: &Project,
-    session: &Session,
-    generator: &dyn Generator,
-    ctx: &KeyContext<'_>,
-    module: &ModuleNode,
-    mp: &ModulePlan,
-    arts: &HashMap<ModuleName, Digest>,
-    opts: &ApplyOptions,
-    calls: &AtomicU64,
-    usage: &Mutex<BTreeMap<String, Usage>>,
-) -> Result<Built, Failure> {
-    let fail = |e: JauntError| Failure {
-        errors: vec![e.to_string()],
-    };
-    let inputs = ctx.inputs(module, arts).ok_or_else(|| Failure {
-        errors: vec!["a dependency has no artifact".into()],
-    })?;
-    if !opts.force {
-        // Its key is known now: plan it as `plan` would have, with the same
-        // rules, and generate only if nothing on disk or in the store fits.
-        let planned = session
-            .planner(project, !opts.targets.is_empty())
-            .plan_module(ctx, module, inputs, mp.output.clone(), arts);
-        let usable = match planned.status {
-            Status::Fresh => true,
-            // A corrupt or vanished store object falls through to generation.
-            Status::Restore | Status::Rewrite => {
-                materialize_known(session, ctx, module, &planned).is_ok()
-            }
-            _ => false,
+    /// One module on a worker, with progress events around it.
+    fn work(&self, mp: &ModulePlan) -> Result<Built, Failure> {
+        (self.progress)(Event::Began(&mp.name));
+        let result = self.build_one(mp);
+        if let Ok(b) = &result {
+            self.built.lock().unwrap_or_else(|e| e.into_inner()).insert(
+                mp.kind,
+                mp.name.clone(),
+                b.module,
+            );
+        }
+        (self.progress)(Event::Finished {
+            module: &mp.name,
+            outcome: match &result {
+                Ok(b) => Finished::Built(b.how),
+                Err(_) => Finished::Failed,
+            },
+        });
+        result
+    }
+
+    /// With its dependencies built, a module may turn out fresh or
+    /// restorable (early cutoff); otherwise it is generated.
+    fn build_one(&self, mp: &ModulePlan) -> Result<Built, Failure> {
+        let ctx = &self.contexts[&mp.kind];
+        let module = &ctx.graph.modules[&mp.name];
+        let arts: HashMap<ModuleName, Digest> = {
+            let built = self.built.lock().unwrap_or_else(|e| e.into_inner());
+            ctx.dep_modules(module)
+                .filter_map(|d| built.get(mp.kind, d).map(|b| (d.clone(), b.artifact)))
+                .collect()
         };
-        if let (true, Some(artifact)) = (usable, planned.artifact) {
-            return Ok(Built {
-                inputs,
-                artifact,
-                how: planned.status,
+        let inputs = ctx.inputs(module, &arts).ok_or_else(|| Failure {
+            errors: vec!["a dependency has no artifact".into()],
+        })?;
+        if !self.opts.force {
+            // Its key is known now: plan it as `plan` would have, with the
+            // same rules, and generate only if nothing on disk or in the
+            // store fits.
+            let planned = self
+                .session
+                .planner(self.project, !self.opts.targets.is_empty())
+                .plan_module(ctx, module, inputs, mp.output.clone(), &arts);
+            let usable = match planned.status {
+                Status::Fresh => true,
+                // A corrupt or vanished store object falls through to
+                // generation.
+                Status::Restore | Status::Rewrite => {
+                    materialize_known(self.session, ctx, module, &planned).is_ok()
+                }
+                _ => false,
+            };
+            if let (true, Some(artifact)) = (usable, planned.artifact) {
+                return Ok(Built {
+                    module: BuiltModule { inputs, artifact },
+                    how: planned.status,
+                });
+            }
+        }
+        if self.opts.offline {
+            return Err(Failure {
+                errors: vec!["--offline: needs a model call".into()],
             });
         }
-    }
-    if opts.offline {
-        return Err(Failure {
-            errors: vec!["--offline: needs a model call".into()],
-        });
-    }
-    let request = request_for(project, session, ctx, module, arts).map_err(fail)?;
-    let result = generate::generate_with_retry(
-        generator,
-        &session.prompts,
-        &request,
-        project.config.build.max_attempts,
-    );
-    let (output, attempts) = match result {
-        Ok(out) => {
-            let n = out.attempts;
-            (out, n)
-        }
-        Err(f) => {
-            calls.fetch_add(u64::from(f.attempts), Ordering::SeqCst);
-            add_usage(usage, &module.name, f.usage);
-            return Err(Failure { errors: f.errors });
-        }
-    };
-    calls.fetch_add(u64::from(attempts), Ordering::SeqCst);
-    add_usage(usage, &module.name, output.usage.unwrap_or_default());
-    let artifact = session
-        .store
-        .put_artifact(output.source.as_bytes())
-        .map_err(|e| fail(e.into()))?;
-    record_action(session, inputs, artifact, output.usage).map_err(fail)?;
-    materialize::write_module(module, ctx.generated_dir, inputs, &output.source).map_err(fail)?;
-    Ok(Built {
-        inputs,
-        artifact,
-        how: Status::Generate,
-    })
-}
-
-fn add_usage(usage: &Mutex<BTreeMap<String, Usage>>, module: &ModuleName, spent: Usage) {
-    if spent == Usage::default() {
-        return;
-    }
-    let mut all = usage.lock().unwrap_or_else(|e| e.into_inner());
-    *all.entry(module.to_string()).or_default() += spent;
-}
-
-/// The request for one module: its specs verbatim, its dependencies' spec
-/// sources and their generated modules (3A).
-fn request_for(
-    project: &Project,
-    session: &Session,
-    ctx: &KeyContext<'_>,
-    module: &ModuleNode,
-    arts: &HashMap<ModuleName, Digest>,
-) -> Result<Request> {
-    let mut sources: HashMap<&ModuleName, String> = HashMap::new();
-    let mut source_of = |r: &crate::names::SpecRef, range: (u32, u32)| -> Result<String> {
-        if !sources.contains_key(&r.module) {
-            let file = &project.discovery.files[&r.module];
-            let text = std::fs::read_to_string(&file.path)
-                .map_err(|e| JauntError::io(format!("reading {}", file.path.display()), e))?;
-            sources.insert(&project.discovery.files[&r.module].module, text);
-        }
-        let text = &sources[&r.module];
-        Ok(text
-            .get(range.0 as usize..range.1 as usize)
-            .unwrap_or_default()
-            .to_string())
-    };
-    let mut specs = Vec::new();
-    for r in &module.specs {
-        let node = &ctx.graph.specs[r];
-        specs.push(RequestSpec {
-            spec_ref: r.clone(),
-            qualname: r.qualname.clone(),
-            kind: node.def_kind,
-            source: source_of(r, node.byte_range)?,
-            prompt: node.prompt.clone(),
-        });
-    }
-    let mut dependency_apis = Vec::new();
-    for (r, _) in ctx.dependency_apis(module) {
-        let node = ctx
-            .graph
-            .specs
-            .get(&r)
-            .or_else(|| ctx.graph.external.get(&r));
-        if let Some(node) = node {
-            dependency_apis.push(DependencyApi {
-                spec_ref: r.clone(),
-                source: source_of(&r, node.byte_range)?,
-            });
-        }
-    }
-    let mut dependency_modules = Vec::new();
-    for d in ctx.dep_modules(module) {
-        let Some(artifact) = arts.get(d) else {
-            continue;
+        let deps = StoredDependencies {
+            session: self.session,
+            artifacts: &arts,
         };
-        let body = session
+        let request = request::assemble(ctx, &self.project.discovery.files, module, &deps)?;
+        let result = generate::generate_with_retry(
+            self.generator,
+            &self.session.prompts,
+            &request,
+            self.project.config.build.max_attempts,
+        );
+        let output = match result {
+            Ok(out) => out,
+            Err(f) => {
+                self.spent(&module.name, f.attempts, f.usage);
+                return Err(Failure { errors: f.errors });
+            }
+        };
+        self.spent(
+            &module.name,
+            output.attempts,
+            output.usage.unwrap_or_default(),
+        );
+        let store = &self.session.store;
+        let artifact = store
+            .put_artifact(output.source.as_bytes())
+            .map_err(JauntError::from)?;
+        record_action(self.session, inputs, artifact, output.usage)?;
+        materialize::write_module(module, ctx.generated_dir, inputs, &output.source)?;
+        Ok(Built {
+            module: BuiltModule { inputs, artifact },
+            how: Status::Generate,
+        })
+    }
+
+    /// Counts a module's model calls and tokens.
+    fn spent(&self, module: &ModuleName, attempts: u32, spent: Usage) {
+        self.calls.fetch_add(u64::from(attempts), Ordering::SeqCst);
+        if spent == Usage::default() {
+            return;
+        }
+        let mut all = self.usage.lock().unwrap_or_else(|e| e.into_inner());
+        *all.entry(module.to_string()).or_default() += spent;
+    }
+}
+
+/// Dependency modules as a request shows them: their generated bodies,
+/// from the store.
+struct StoredDependencies<'a> {
+    session: &'a Session,
+    artifacts: &'a HashMap<ModuleName, Digest>,
+}
+
+impl DependencyText for StoredDependencies<'_> {
+    fn text(&self, module: &ModuleName) -> Result<Option<String>> {
+        let Some(artifact) = self.artifacts.get(module) else {
+            return Ok(None);
+        };
+        let body = self
+            .session
             .store
             .get_artifact(artifact)
             .map_err(JauntError::from)?
             .ok_or_else(|| {
-                JauntError::Other(format!("artifact of dependency {d} missing from the store"))
+                JauntError::Other(format!(
+                    "artifact of dependency {module} missing from the store"
+                ))
             })?;
-        dependency_modules.push(DependencyModule {
-            module: d.clone(),
-            source: String::from_utf8_lossy(&body).into_owned(),
-        });
-    }
-    Ok(Request {
-        kind: module.kind,
-        spec_module: module.name.clone(),
-        generated_module: genfile::generated_module(module, ctx.generated_dir),
-        expected_names: module.specs.iter().map(|r| r.qualname.clone()).collect(),
-        specs,
-        dependency_apis,
-        dependency_modules,
-        skills: ctx.skills.render(&module.name),
-    })
-}
-
-/// The lockfile as it would be if the plan were carried out without any
-/// generation: what `--locked` and `check` compare against.
-pub fn lock_after(
-    project: &Project,
-    session: &Session,
-    kinds: &[SpecKind],
-    plan: &Plan,
-    targeted: bool,
-) -> Lockfile {
-    let mut built = HashMap::new();
-    for m in &plan.modules {
-        if let (Some(i), Some(a)) = (m.inputs, m.artifact) {
-            built.insert((m.kind, m.name.clone()), (i, a));
-        }
-    }
-    next_lock(project, session, kinds, &built, plan, targeted)
-}
-
-/// The lockfile after this run: every built module's entry; failed and
-/// untouched (`--target`) modules keep their old entries; removed ones go.
-fn next_lock(
-    project: &Project,
-    session: &Session,
-    kinds: &[SpecKind],
-    built: &HashMap<(SpecKind, ModuleName), (Digest, Digest)>,
-    plan: &Plan,
-    targeted: bool,
-) -> Lockfile {
-    let mut modules: BTreeMap<(ModuleName, SpecKind), LockModule> = BTreeMap::new();
-    if let Some(old) = &session.lock {
-        // Old entries survive for modules this run did not build (failed,
-        // outside the --target set); built ones are replaced below.
-        for e in &old.modules {
-            if !built.contains_key(&(e.kind, e.name.clone())) {
-                modules.insert((e.name.clone(), e.kind), e.clone());
-            }
-        }
-    }
-    for m in &plan.modules {
-        if m.status == Status::Remove {
-            modules.remove(&(m.name.clone(), m.kind));
-        }
-    }
-    if !targeted {
-        modules.retain(|(name, kind), _| {
-            !kinds.contains(kind) || project.graph(*kind).modules.contains_key(name)
-        });
-    }
-    for ((kind, name), (inputs, artifact)) in built {
-        let ctx = session.key_context(project, *kind);
-        if let Some(m) = ctx.graph.modules.get(name) {
-            modules.insert(
-                (name.clone(), *kind),
-                ctx.lock_entry(m, &project.config.root, *inputs, *artifact),
-            );
-        }
-    }
-    Lockfile {
-        generator: session.generator.clone(),
-        modules: modules.into_values().collect(),
-        skills: session
-            .skills(project)
-            .lock_entries(session.lock.as_ref().map_or(&[], |l| &l.skills), targeted),
+        Ok(Some(String::from_utf8_lossy(&body).into_owned()))
     }
 }
 
-fn write_lock(
-    project: &Project,
-    session: &Session,
-    kinds: &[SpecKind],
-    built: &HashMap<(SpecKind, ModuleName), (Digest, Digest)>,
-    plan: &Plan,
-    opts: &ApplyOptions,
-) -> Result<bool> {
-    let next = next_lock(
-        project,
-        session,
-        kinds,
-        built,
-        plan,
-        !opts.targets.is_empty(),
-    );
+/// Writes the next lockfile unless it says what the current one says;
+/// returns whether it changed.
+fn write_lock(lock: &LockInputs<'_>, built: &BuiltModules) -> Result<bool> {
+    let next = next_lock(lock, built);
     // Comparing values is far cheaper than rendering TOML; an unchanged
     // lockfile (the no-op apply) is never rendered.
-    if session.lock.as_ref() == Some(&next) {
+    if lock.session.lock.as_ref() == Some(&next) {
         return Ok(false);
     }
-    let path = project.config.lock_path();
+    let path = lock.project.config.lock_path();
     next.write(&path)
         .map_err(|e| JauntError::io(format!("writing {}", path.display()), e))
 }

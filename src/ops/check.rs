@@ -1,7 +1,7 @@
 //! `jaunt check`: is every module fresh and the lockfile up to date?
 
 use crate::names::SpecKind;
-use crate::ops::apply::lock_after;
+use crate::ops::lockfile::{LockInputs, is_current, planned_lock};
 use crate::ops::project::Project;
 use crate::ops::session::Session;
 use crate::plan::Plan;
@@ -35,11 +35,14 @@ pub fn kinds(session: &Session) -> Vec<SpecKind> {
 pub fn check(project: &Project, session: &Session, targeted: bool) -> CheckResult {
     let kinds = kinds(session);
     let plan = session.plan(project, &kinds, targeted);
-    let next = lock_after(project, session, &kinds, &plan, targeted);
-    let lock_up_to_date = session
-        .lock
-        .as_ref()
-        .is_some_and(|l| *l == next || l.render() == next.render());
+    let next = planned_lock(&LockInputs {
+        project,
+        session,
+        kinds: &kinds,
+        plan: &plan,
+        targeted,
+    });
+    let lock_up_to_date = is_current(session, &next);
     CheckResult {
         plan,
         lock_up_to_date,

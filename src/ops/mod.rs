@@ -7,6 +7,7 @@ pub mod check;
 pub mod clean;
 pub mod init;
 pub mod lockdiff;
+pub mod lockfile;
 pub mod project;
 pub mod runtime;
 pub mod session;
