@@ -335,7 +335,7 @@ impl Planner<'_> {
             return mp;
         }
         let mut reasons = self.change_reasons(ctx, m, entry, artifacts);
-        if let Ok(Some(action)) = self.store.get_action(&inputs)
+        if let Ok(Some(action)) = self.store.find_action(&inputs)
             && self.store.has_artifact(&action.artifact)
         {
             mp.status = Status::Restore;

@@ -187,6 +187,32 @@ fn local_artifacts(f: &Fixture) -> Vec<PathBuf> {
 }
 
 #[test]
+fn plan_asks_the_remote_but_writes_nothing() {
+    let nginx = Nginx::start("");
+    let url = nginx.url();
+    let a = project();
+    apply(&a, Some(&url), &[], &[]);
+    // One checkout with the lockfile, one without: the artifacts exist only
+    // in the remote.
+    for (f, status) in [(clone_of(&a), "rewrite"), (project(), "restore")] {
+        let (code, out, err) = run(&f, Some(&url), &[], &["plan", "--json"]);
+        assert_eq!(code, 0, "{err}");
+        let plan: Value = serde_json::from_str(&out).unwrap();
+        for m in plan["modules"].as_array().unwrap() {
+            assert_eq!(m["status"], status, "{plan:#}");
+        }
+        assert_eq!(
+            files(&f.store),
+            Vec::<PathBuf>::new(),
+            "plan wrote to the store"
+        );
+        let (report, _) = apply(&f, Some(&url), &[], &[]);
+        assert_eq!(report["model_calls"], 0, "{report:#}");
+        assert_same_outputs(&a, &f);
+    }
+}
+
+#[test]
 fn second_checkout_restores_everything_from_the_shared_remote() {
     let nginx = Nginx::start("");
     let url = nginx.url();

@@ -1,14 +1,30 @@
-//! Reading and writing single objects.
+//! The local directory as a [`Backend`], and its typed object methods.
 
-use super::action::{seal, unseal};
-use super::{ActionEntry, Area, Store, StoreError, read_if_exists};
+use super::action::seal;
+use super::codec::{encode_artifact, read_action, read_artifact};
+use super::{ActionEntry, Area, Backend, Store, StoreError, read_if_exists};
 use crate::digest::Digest;
 use crate::fsutil::write_atomic;
 use std::path::Path;
 
-/// zstd level for artifacts: generated modules are small, so a middling
-/// level costs little time and saves most of the space.
-const ZSTD_LEVEL: i32 = 9;
+impl Backend for Store {
+    fn get(&self, area: Area, key: &Digest) -> Result<Option<Vec<u8>>, StoreError> {
+        read_if_exists(&self.object_path(area, key))
+    }
+
+    fn contains(&self, area: Area, key: &Digest) -> Result<bool, StoreError> {
+        Ok(self.object_path(area, key).is_file())
+    }
+
+    fn put(&self, area: Area, key: &Digest, bytes: &[u8]) -> Result<(), StoreError> {
+        let path = self.object_path(area, key);
+        write_atomic(&path, bytes).map_err(|e| StoreError::io(&path, e))
+    }
+
+    fn reject(&self, area: Area, key: &Digest, reason: String) -> StoreError {
+        self.quarantine(area, &self.object_path(area, key), reason)
+    }
+}
 
 impl Store {
     /// Stores an artifact and returns its digest (BLAKE3 of `body`). An
@@ -17,28 +33,25 @@ impl Store {
     pub fn put_artifact(&self, body: &[u8]) -> Result<Digest, StoreError> {
         let digest = Digest::of(body);
         let path = self.object_path(Area::Cas, &digest);
-        if let Some(existing) = read_if_exists(&path)?
-            && decode_artifact(&existing, &digest).is_ok()
-        {
+        if let Ok(Some(_)) = read_artifact(self, &digest) {
             touch(&path);
             return Ok(digest);
         }
-        let frame = zstd::bulk::compress(body, ZSTD_LEVEL).map_err(|e| StoreError::io(&path, e))?;
-        write_atomic(&path, &frame).map_err(|e| StoreError::io(&path, e))?;
+        let frame = encode_artifact(body).map_err(|e| StoreError::io(&path, e))?;
+        self.put(Area::Cas, &digest, &frame)?;
         Ok(digest)
+    }
+
+    /// Keeps a frame that was checked elsewhere (fetched from a remote).
+    pub(super) fn put_frame(&self, digest: &Digest, frame: &[u8]) -> Result<(), StoreError> {
+        self.put(Area::Cas, digest, frame)
     }
 
     /// The artifact's bytes, verified against `digest`; `None` when absent.
     /// A corrupt object is quarantined and reported as
     /// [`StoreError::Corrupt`]: callers treat it as missing.
     pub fn get_artifact(&self, digest: &Digest) -> Result<Option<Vec<u8>>, StoreError> {
-        let path = self.object_path(Area::Cas, digest);
-        let Some(frame) = read_if_exists(&path)? else {
-            return Ok(None);
-        };
-        decode_artifact(&frame, digest)
-            .map(Some)
-            .map_err(|reason| self.quarantine(Area::Cas, &path, reason))
+        Ok(read_artifact(self, digest)?.map(|c| c.body))
     }
 
     /// Whether an artifact is present, without reading it; only
@@ -52,33 +65,21 @@ impl Store {
     pub fn put_action(&self, key: &Digest, entry: &ActionEntry) -> Result<(), StoreError> {
         let path = self.object_path(Area::Ac, key);
         let bytes = seal(entry).map_err(|e| StoreError::io(&path, e.into()))?;
-        write_atomic(&path, &bytes).map_err(|e| StoreError::io(&path, e))
+        self.put(Area::Ac, key, &bytes)
     }
 
-    /// The entry for inputs key `key`; `None` when absent. A hit marks the
-    /// entry as recently used, which `gc --max-age` keeps. A corrupt entry
-    /// is quarantined and reported as [`StoreError::Corrupt`].
+    /// The entry for inputs key `key`; `None` when absent. A corrupt entry
+    /// is quarantined and reported as [`StoreError::Corrupt`]. Reading
+    /// leaves the entry as it is: only a build that uses it marks it used
+    /// ([`Store::touch_action`]), so planning writes nothing.
     pub fn get_action(&self, key: &Digest) -> Result<Option<ActionEntry>, StoreError> {
-        let path = self.object_path(Area::Ac, key);
-        let Some(bytes) = read_if_exists(&path)? else {
-            return Ok(None);
-        };
-        let entry = unseal(&bytes).map_err(|reason| self.quarantine(Area::Ac, &path, reason))?;
-        touch(&path);
-        Ok(Some(entry))
+        read_action(self, key)
     }
-}
 
-/// Decompresses an artifact and checks its hash; the error is the reason
-/// the object is corrupt.
-pub(super) fn decode_artifact(frame: &[u8], digest: &Digest) -> Result<Vec<u8>, String> {
-    let body =
-        zstd::stream::decode_all(frame).map_err(|e| format!("not a valid zstd frame: {e}"))?;
-    let actual = Digest::of(&body);
-    if actual != *digest {
-        return Err(format!("content hashes to {actual}, not {digest}"));
+    /// Marks an entry as recently used, which `gc --max-age` keeps.
+    pub fn touch_action(&self, key: &Digest) {
+        touch(&self.object_path(Area::Ac, key));
     }
-    Ok(body)
 }
 
 /// Sets the mtime to now: the "last used" time gc goes by. Best effort; a

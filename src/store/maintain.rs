@@ -1,7 +1,7 @@
 //! Whole-store operations behind `jaunt store stats|verify|gc`.
 
 use super::action::unseal;
-use super::local::decode_artifact;
+use super::codec::decode_artifact;
 use super::{Area, Store, StoreError, read_if_exists};
 use crate::digest::Digest;
 use crate::fsutil::TMP_PREFIX;

@@ -19,9 +19,12 @@
 //! read back is trusted before its hash is checked.
 //!
 //! Builds go through [`TieredStore`], which puts an optional remote HTTP
-//! cache ([`remote`]) behind this local store.
+//! cache ([`remote`]) behind this local store. Both are [`Backend`]s: raw
+//! objects by area and digest, checked by [`codec`] on the way in.
 
 mod action;
+mod backend;
+mod codec;
 mod local;
 mod maintain;
 pub mod remote;
@@ -30,6 +33,7 @@ mod tests;
 mod tiered;
 
 pub use action::{ActionEntry, Usage};
+pub use backend::{Backend, Forgiving, Pinned, ReadOnly};
 pub use maintain::{CorruptObject, GcKeep, GcReport, StoreStats, VerifyReport};
 pub use remote::Remote;
 pub use tiered::{RemoteTier, TieredStore, TransferReport};
@@ -55,6 +59,12 @@ pub enum StoreError {
     /// treat it as missing.
     #[error("corrupt store object {}: {reason} (moved to quarantine)", path.display())]
     Corrupt { path: PathBuf, reason: String },
+    /// The remote store did not answer or refused.
+    #[error(transparent)]
+    Remote(#[from] remote::RemoteError),
+    /// An object the remote served failed its check and was not used.
+    #[error("rejected {object}: {reason}; it was not used")]
+    Rejected { object: String, reason: String },
 }
 
 impl From<StoreError> for crate::error::JauntError {
@@ -178,6 +188,15 @@ impl Store {
             .map(|d| crate::fsutil::remove_stale_temps(d, MIN_AGE))
             .sum()
     }
+}
+
+/// Store warnings go straight to stderr: they matter while a long run is
+/// still going, and they never change its outcome.
+fn warn(message: &str) {
+    eprintln!(
+        "{}: {message}",
+        console::style("warning").yellow().bold().for_stderr()
+    );
 }
 
 /// Reads a whole file; `None` when it does not exist.

@@ -185,6 +185,33 @@ impl Remote {
     }
 }
 
+impl super::Backend for Remote {
+    fn get(&self, area: Area, key: &Digest) -> Result<Option<Vec<u8>>, super::StoreError> {
+        Ok(Remote::get(self, area, key)?)
+    }
+
+    fn contains(&self, area: Area, key: &Digest) -> Result<bool, super::StoreError> {
+        Ok(self.has(area, key)?)
+    }
+
+    fn put(&self, area: Area, key: &Digest, bytes: &[u8]) -> Result<(), super::StoreError> {
+        Ok(Remote::put(self, area, key, bytes)?)
+    }
+
+    fn reject(&self, area: Area, key: &Digest, reason: String) -> super::StoreError {
+        let error = super::StoreError::Rejected {
+            object: format!(
+                "{} from remote store {}",
+                Remote::object_name(area, key),
+                self.url()
+            ),
+            reason,
+        };
+        super::warn(&error.to_string());
+        error
+    }
+}
+
 /// A transport error with its causes (reqwest's own message is only
 /// "error sending request"), without the URL, which may carry credentials.
 fn describe_transport_error(e: reqwest::Error) -> String {

@@ -125,17 +125,21 @@ fn action_round_trip_and_truncation() {
 }
 
 #[test]
-fn get_action_marks_the_entry_used() {
+fn reading_an_entry_leaves_it_and_touching_marks_it_used() {
     let (_dir, store) = store();
     let key = Digest::of(b"inputs");
     store.put_action(&key, &entry(Digest::of(b"a"))).unwrap();
     let path = store.object_path(Area::Ac, &key);
+    let age = || {
+        SystemTime::now()
+            .duration_since(fs::metadata(&path).unwrap().modified().unwrap())
+            .unwrap_or_default()
+    };
     backdate(&path, DAY);
     store.get_action(&key).unwrap();
-    let age = SystemTime::now()
-        .duration_since(fs::metadata(&path).unwrap().modified().unwrap())
-        .unwrap_or_default();
-    assert!(age < DAY);
+    assert!(age() >= DAY, "a read must not write");
+    store.touch_action(&key);
+    assert!(age() < DAY);
 }
 
 #[test]
