@@ -117,7 +117,7 @@ impl KeyHasher {
     }
 }
 
-/// A spec's digest (DESIGN.md, spec digest): its canonical syntax tree
+/// A spec's digest (docs/architecture.md, Digests and keys): its canonical syntax tree
 /// (formatting-invariant, jaunt decorator left out) plus the decorator's
 /// canonical arguments, with `deps` as sorted resolved refs.
 pub fn spec_digest(
@@ -150,7 +150,8 @@ pub fn spec_digest(
     h.finish()
 }
 
-/// Everything the generator is shown for one module (DESIGN.md, inputs key).
+/// Everything the generator is shown for one module (docs/architecture.md,
+/// Digests and keys).
 pub struct InputsParts<'a> {
     pub kind: crate::names::SpecKind,
     pub module: &'a crate::names::ModuleName,

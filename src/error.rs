@@ -66,7 +66,7 @@ impl fmt::Display for Problem {
     }
 }
 
-/// Exit codes (DESIGN.md, CLI).
+/// Exit codes (docs/architecture.md, Errors and exit codes).
 pub mod exit {
     pub const OK: i32 = 0;
     /// An I/O or internal failure that is none of the categories below.

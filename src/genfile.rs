@@ -103,7 +103,7 @@ impl DiskState {
     }
 }
 
-/// The generated module for a spec module (DESIGN.md, module mapping).
+/// The generated module for a spec module (docs/architecture.md, Vocabulary).
 pub fn generated_module(module: &ModuleNode, generated_dir: &str) -> ModuleName {
     module.name.generated(generated_dir, module.is_package)
 }

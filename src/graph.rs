@@ -3,8 +3,8 @@
 //!
 //! Resolution follows Python's binding rules statically: a name used in a
 //! spec resolves through the spec module's scope (same-module specs and
-//! imports) to the spec it denotes, following attribute chains (2B) and
-//! re-exports through package `__init__` files (2C) with a cycle guard.
+//! imports) to the spec it denotes, following attribute chains and
+//! re-exports through package `__init__` files with a cycle guard.
 
 use crate::digest::{Digest, spec_digest};
 use crate::discover::{Discovery, SourceFile, absolute_module};
@@ -61,7 +61,7 @@ pub struct SpecGraph {
     /// Dependency specs of another kind that this graph's specs use: for
     /// test specs, the build specs whose APIs they see.
     pub external: BTreeMap<SpecRef, SpecNode>,
-    /// Explanations printed with `-v`: dropped deps, unresolved uses (4B).
+    /// Explanations printed with `-v`: dropped deps, unresolved uses.
     pub notes: Vec<String>,
 }
 
@@ -579,7 +579,7 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    /// A fully dotted path, longest module prefix first (2B): `a.b.c.Foo`
+    /// A fully dotted path, longest module prefix first: `a.b.c.Foo`
     /// tries module `a.b.c` name `Foo`, then `a.b` name `c.Foo`, …
     fn resolve_dotted(&self, parts: &[&str], hops: usize) -> Option<SpecRef> {
         (1..parts.len()).rev().find_map(|i| {

@@ -1,6 +1,7 @@
 //! jaunt: a build system for spec-driven Python code generation.
 //!
-//! See `DESIGN.md` for the architecture; each module below owns one concern.
+//! `docs/architecture.md` describes the architecture; each module below owns
+//! one concern.
 
 pub mod cli;
 pub mod config;

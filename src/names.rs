@@ -41,7 +41,7 @@ impl ModuleName {
     }
 
     /// The generated module that holds this spec module's implementation
-    /// (DESIGN.md, module mapping): `pkg.mod` → `pkg.<gen>.mod`, a package's
+    /// (docs/architecture.md, Vocabulary): `pkg.mod` → `pkg.<gen>.mod`, a package's
     /// own specs → `pkg.<gen>`, a top-level single-file module `mod` →
     /// `<gen>.mod`.
     pub fn generated(&self, generated_dir: &str, is_package: bool) -> ModuleName {

@@ -1,5 +1,5 @@
-//! Discovery: roots and skipped directories, targeted discovery (1A), the
-//! parse cache (1B), configuration errors and bad spec files.
+//! Discovery: roots and skipped directories, targeted discovery, the
+//! parse cache, configuration errors and bad spec files.
 
 mod common;
 

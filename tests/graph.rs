@@ -1,5 +1,5 @@
 //! Discovery and the spec graph: every deps= form, inference (2A, 2B, 2C),
-//! decorator spellings, mutual recursion, -v notes (4B), cycles (3C).
+//! decorator spellings, mutual recursion, -v notes, cycles.
 
 mod common;
 

@@ -1,4 +1,4 @@
-"""Spec module → generated module names (DESIGN.md, "module mapping").
+"""Spec module → generated module names (docs/architecture.md, "Vocabulary").
 
 This must agree exactly with the Rust build (``ModuleName::generated``):
 

@@ -1,4 +1,4 @@
-"""Module mapping and the generated-directory lookup (DESIGN.md, module mapping)."""
+"""Module mapping and the generated-directory lookup (docs/architecture.md, Vocabulary)."""
 
 from __future__ import annotations
 

@@ -56,7 +56,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     Ok(exit::OK)
 }
 
-/// DESIGN.md's shape: `{"specs": {REF: [DEP…]}, "modules": {MOD: [DEP…]}}`,
+/// The documented shape (`schema/graph.schema.json`): `{"specs": {REF: [DEP…]}, "modules": {MOD: [DEP…]}}`,
 /// sorted, every spec and every module with specs a key.
 fn to_json(g: &SpecGraph) -> serde_json::Value {
     let specs: BTreeMap<String, Vec<String>> = g

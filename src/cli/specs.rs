@@ -75,7 +75,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     Ok(exit::OK)
 }
 
-/// `-v`: dropped deps, unresolved inferred deps (4B), parse-cache use.
+/// `-v`: dropped deps, unresolved inferred deps, parse-cache use.
 pub fn print_notes(global: &GlobalArgs, project: &Project) {
     if !global.verbose {
         return;

@@ -1,4 +1,4 @@
-//! The persistent parse cache (1B).
+//! The persistent parse cache.
 //!
 //! What [`crate::python::summarize`] extracts from a file is kept in
 //! `.jaunt/cache/parse-v1.bin`, keyed by the file's project-relative path,

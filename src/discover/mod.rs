@@ -1,7 +1,7 @@
 //! Finding spec files and reading them (statically) into summaries.
 //!
 //! A full discovery walks every source and test root in parallel; a
-//! targeted one (1A) starts from the target modules' files and follows
+//! targeted one starts from the target modules' files and follows
 //! their imports and deps, parsing only what they reach. Both go through
 //! the persistent parse cache ([`cache`]).
 
@@ -298,7 +298,7 @@ fn read_one(cache: &ParseCache, path: &Path, rel: &str) -> Option<(Entry, Lookup
     ))
 }
 
-/// Targeted discovery (1A): parse the targets' files, then only the modules
+/// Targeted discovery: parse the targets' files, then only the modules
 /// their imports and deps reach (and the packages on the way, whose
 /// `__init__.py` may re-export), without walking the tree.
 pub fn discover_targets(config: &Config, targets: &[ModuleName]) -> Result<Discovery> {

@@ -1,5 +1,6 @@
 //! The `command` backend: a program that reads one JSON request on stdin
-//! and prints the module source on stdout (DESIGN.md, Generator backends).
+//! and prints the module source on stdout (docs/architecture.md, Generator
+//! backends).
 //! This is how coding-agent CLIs plug in, and how tests run offline.
 //! Skill requests go the same way, marked `"kind": "skill"`.
 

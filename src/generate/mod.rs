@@ -1,7 +1,7 @@
 //! The generator layer: what a model is asked, and how it is asked.
 //!
-//! A [`Request`] describes one module to generate (DESIGN.md, Generator
-//! backends); [`Prompts`] render it into messages; a [`Generator`] backend
+//! A [`Request`] describes one module to generate (docs/architecture.md,
+//! Generator backends); [`Prompts`] render it into messages; a [`Generator`] backend
 //! turns the [`WireRequest`] (request plus messages, attempt and the
 //! previous attempt's errors) into Python source; [`generate_with_retry`]
 //! validates each answer and retries with its errors. [`fingerprint`]
@@ -37,7 +37,7 @@ use serde::Serialize;
 pub const PROMPT_FORMAT_VERSION: u32 = 1;
 
 /// Everything the generator is shown for one module. Serializes as the
-/// `command` backend's JSON (DESIGN.md), without the per-attempt fields
+/// `command` backend's JSON (docs/architecture.md, Generator backends), without the per-attempt fields
 /// that [`WireRequest`] adds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Request {

@@ -1,5 +1,5 @@
-//! Canonical serialization of syntax trees for spec digests (DESIGN.md,
-//! "Spec digest"): what black and ruff may change is left out or
+//! Canonical serialization of syntax trees for spec digests
+//! (docs/architecture.md, Digests and keys): what black and ruff may change is left out or
 //! normalized, everything a reader could notice is kept.
 
 use super::parse::{Visitor, kind_of, text, walk};
@@ -105,7 +105,7 @@ const CLOSE: u8 = b')';
 const VALUE: u8 = b'v';
 const TOKEN: u8 = b't';
 
-/// Builds the canonical digest of one definition (DESIGN.md, spec digest)
+/// Builds the canonical digest of one definition
 /// as a [`Visitor`] over its `decorated_definition`.
 pub(crate) struct Canon<'s> {
     source: &'s str,

@@ -74,7 +74,7 @@ pub struct RawSpec {
     /// module-level bindings for this spec's uses.
     pub local_imports: Vec<Import>,
     /// BLAKE3 of the canonical syntax tree with the jaunt decorator left
-    /// out (DESIGN.md, spec digest); the decorator's arguments are folded
+    /// out (docs/architecture.md, Digests and keys); the decorator's arguments are folded
     /// in later, once `deps` are resolved.
     pub canonical: Digest,
 }

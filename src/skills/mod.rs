@@ -1,5 +1,6 @@
 //! Library skills: notes on the third-party libraries a module imports,
-//! shown to the model with that module's request (DESIGN.md, 1C and 1D).
+//! shown to the model with that module's request (docs/architecture.md,
+//! Generator backends).
 //!
 //! Imports are classified ([`classify`]); external ones are mapped to the
 //! installed distributions ([`env`]); each distribution's skill is
