@@ -586,19 +586,56 @@ def after(y): ...
         assert!(s.specs.iter().any(|s| s.qualname == "after"));
     }
 
-    #[test]
-    fn never_panics_on_odd_input() {
-        for src in [
-            "",
-            "@",
-            "import",
-            "from . import",
-            "@jaunt.magic(",
-            "\u{0}\u{feff}def",
-            "class A(:\n @jaunt.magic\n def",
-        ] {
-            let _ = summarize(src);
-            let _ = summarize(&format!("import jaunt\n{src}"));
+    /// Fragments of Python, jaunt decorators and broken syntax, so that
+    /// generated sources reach the parser's odd corners far more often than
+    /// random text would.
+    fn fragments() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just("import jaunt\n".to_string()),
+            Just("from jaunt import magic as m, test\n".to_string()),
+            Just("from . import x\n".to_string()),
+            Just("@jaunt.magic".to_string()),
+            Just("@jaunt.test(targets=[f])".to_string()),
+            Just("@jaunt.magic(deps=[A, 'p.q:R'], prompt='x', infer_deps=False)".to_string()),
+            Just("@m(".to_string()),
+            Just("def f(a: int = 1, *b, **c) -> int:".to_string()),
+            Just("async def g(self):".to_string()),
+            Just("class A(B, metaclass=M):".to_string()),
+            Just("class C(:".to_string()),
+            Just("\n".to_string()),
+            Just("    ".to_string()),
+            Just("\t".to_string()),
+            Just("...".to_string()),
+            Just("pass".to_string()),
+            Just("'''doc'''".to_string()),
+            Just("\"\"\"unterminated".to_string()),
+            Just("# comment\n".to_string()),
+            Just("(".to_string()),
+            Just(")".to_string()),
+            Just("[".to_string()),
+            Just(":".to_string()),
+            Just(",".to_string()),
+            Just("\u{0}\u{feff}".to_string()),
+            Just("é".to_string()),
+            "[a-z_]{1,6}",
+        ];
+        proptest::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn never_panics_on_generated_python(src in fragments()) {
+            let _ = summarize(&src);
+            let _ = crate::python::validate::validate(&src, &["f".into(), "A.g".into()]);
+        }
+
+        #[test]
+        fn never_panics_on_arbitrary_text(src in "\\PC{0,200}") {
+            let _ = summarize(&src);
+            let _ = summarize(&format!("import jaunt\n@jaunt.magic\n{src}"));
         }
     }
 }
