@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::http::{Reply, Server};
+
 use jaunt::config::Config;
 use jaunt::generate::{
     AnthropicBackend, GenError, Generator, OpenAiBackend, Output, Prompts, Request, RequestSpec,
@@ -11,154 +13,12 @@ use jaunt::generate::{
 };
 use jaunt::names::{DefKind, ModuleName, SpecKind, SpecRef};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 const KEY: &str = "sk-test-SECRET";
-
-/// One request as the server saw it.
-#[derive(Clone, Debug)]
-struct Seen {
-    path: String,
-    /// Lower-cased names.
-    headers: Vec<(String, String)>,
-    body: Value,
-}
-
-impl Seen {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// What the server answers, after `delay`.
-struct Reply {
-    status: u16,
-    headers: Vec<(&'static str, String)>,
-    body: String,
-    delay: Duration,
-}
-
-impl Reply {
-    fn json(status: u16, body: Value) -> Reply {
-        Reply {
-            status,
-            headers: Vec::new(),
-            body: body.to_string(),
-            delay: Duration::ZERO,
-        }
-    }
-}
-
-type Respond = dyn Fn(usize, &Seen) -> Reply + Send + Sync;
-
-#[derive(Default)]
-struct State {
-    seen: Mutex<Vec<Seen>>,
-    in_flight: AtomicUsize,
-    max_in_flight: AtomicUsize,
-}
-
-/// A small HTTP/1.1 server on 127.0.0.1: one thread per connection, one
-/// request per connection, answered by `respond(index, request)`. It
-/// records every request and the most it was answering at once. Its
-/// accept thread ends with the test process.
-struct Server {
-    port: u16,
-    state: Arc<State>,
-}
-
-impl Server {
-    fn start(respond: impl Fn(usize, &Seen) -> Reply + Send + Sync + 'static) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        let port = listener.local_addr().expect("address").port();
-        let state = Arc::new(State::default());
-        let respond: Arc<Respond> = Arc::new(respond);
-        let shared = state.clone();
-        thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let (state, respond) = (shared.clone(), respond.clone());
-                thread::spawn(move || serve(stream, &state, respond.as_ref()));
-            }
-        });
-        Server { port, state }
-    }
-
-    fn base_url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    fn seen(&self) -> Vec<Seen> {
-        self.state.seen.lock().expect("lock").clone()
-    }
-}
-
-fn serve(stream: TcpStream, state: &State, respond: &Respond) {
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    if reader.read_line(&mut line).is_err() {
-        return;
-    }
-    let path = line
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or_default()
-        .to_string();
-    let mut headers = Vec::new();
-    loop {
-        line.clear();
-        if reader.read_line(&mut line).is_err() || line.trim().is_empty() {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            headers.push((name.trim().to_lowercase(), value.trim().to_string()));
-        }
-    }
-    let length = headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    if reader.read_exact(&mut body).is_err() {
-        return;
-    }
-    let seen = Seen {
-        path,
-        headers,
-        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-    };
-    let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-    state.max_in_flight.fetch_max(now, Ordering::SeqCst);
-    let index = {
-        let mut all = state.seen.lock().expect("lock");
-        all.push(seen.clone());
-        all.len() - 1
-    };
-    let reply = respond(index, &seen);
-    thread::sleep(reply.delay);
-    state.in_flight.fetch_sub(1, Ordering::SeqCst);
-    let mut head = format!(
-        "HTTP/1.1 {} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
-        reply.status,
-        reply.body.len()
-    );
-    for (name, value) in &reply.headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("\r\n");
-    let mut stream = reader.into_inner();
-    let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(reply.body.as_bytes());
-}
 
 /// The two wire formats, so that every test runs against both.
 #[derive(Clone, Copy, Debug)]
@@ -222,7 +82,7 @@ impl Api {
         };
         let config = config(&format!(
             "provider = \"{provider}\"\nmodel = \"test-model\"\nbase_url = \"{}\"\n{extra}",
-            server.base_url(path)
+            server.url(path)
         ));
         let key = key.map(String::from);
         let fast = Duration::from_millis(10);
@@ -480,15 +340,7 @@ fn the_timeout_covers_retries() {
 
 #[test]
 fn unreachable_server_is_a_retryable_provider_error() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("address")
-        .port();
-    let server = Server {
-        port,
-        state: Arc::default(),
-    };
+    let server = Server::unreachable();
     for api in APIS {
         let (message, retryable) = provider_error(generate(api.backend(&server, "", 2).as_ref()));
         assert!(message.contains("cannot reach"), "{message}");
@@ -594,7 +446,7 @@ fn one_limit_bounds_requests_in_flight() {
             assert_eq!(thread.join().expect("thread").expect("answer"), MODULE);
         }
         assert_eq!(server.seen().len(), 8);
-        assert_eq!(server.state.max_in_flight.load(Ordering::SeqCst), 2);
+        assert_eq!(server.max_in_flight(), 2);
     }
 }
 
@@ -633,7 +485,7 @@ fn jaunt_apply_through_the_openai_backend() {
         "jaunt.toml",
         &format!(
             "version = 1\n\n[paths]\nsource_roots = [\"src\"]\n\n[llm]\nprovider = \"openai\"\nmodel = \"test-model\"\nbase_url = \"{}\"\nprice_per_mtok = {{ input = 2.0, output = 10.0 }}\n",
-            server.base_url("/v1")
+            server.url("/v1")
         ),
     )
     .write(

@@ -3,81 +3,39 @@
 
 mod common;
 
+use common::http::{Reply, Server};
 use common::{Fixture, names, set};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// A loopback stand-in for the PyPI JSON API: records each request path
-/// and the most requests ever in flight, answers slowly (so concurrency
-/// shows), and fails the paths listed in `failing`.
-#[derive(Default)]
-struct MockIndex {
-    paths: Mutex<Vec<String>>,
-    failing: Mutex<BTreeSet<String>>,
-    in_flight: AtomicUsize,
-    max_in_flight: AtomicUsize,
+/// A loopback stand-in for the PyPI JSON API: answers slowly (so
+/// concurrency shows) with each release's README, and 404 for the paths
+/// listed in `failing`. Returns the server and the `index_url`.
+fn mock_index(failing: Arc<Mutex<BTreeSet<String>>>) -> (Server, String) {
+    let server = Server::start(move |_, seen| {
+        if failing.lock().expect("lock").contains(&seen.path) {
+            return Reply {
+                delay: Duration::from_millis(400),
+                ..Reply::json(404, serde_json::json!({"message": "Not Found"}))
+            };
+        }
+        let release: Vec<&str> = seen.path.split('/').collect();
+        let readme = format!("README of {} {}", release[2], release[3]);
+        Reply {
+            delay: Duration::from_millis(400),
+            ..Reply::json(200, serde_json::json!({"info": {"description": readme}}))
+        }
+    });
+    let url = server.url("/pypi");
+    (server, url)
 }
 
-impl MockIndex {
-    /// Serves on a free loopback port; returns the `index_url`.
-    fn start() -> (Arc<MockIndex>, String) {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let url = format!("http://{}/pypi", listener.local_addr().expect("addr"));
-        let mock = Arc::new(MockIndex::default());
-        let server = mock.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let mock = server.clone();
-                std::thread::spawn(move || mock.answer(stream));
-            }
-        });
-        (mock, url)
-    }
-
-    fn answer(&self, mut stream: std::net::TcpStream) {
-        let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-        let mut line = String::new();
-        reader.read_line(&mut line).expect("request line");
-        let mut header = String::new();
-        while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
-            header.clear();
-        }
-        let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
-        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
-        self.paths.lock().expect("lock").push(path.clone());
-        std::thread::sleep(Duration::from_millis(400));
-        let failing = self.failing.lock().expect("lock").contains(&path);
-        let (status, body) = if failing {
-            ("404 Not Found", "{\"message\": \"Not Found\"}".to_string())
-        } else {
-            let release: Vec<&str> = path.split('/').collect();
-            let readme = format!("README of {} {}", release[2], release[3]);
-            (
-                "200 OK",
-                serde_json::json!({"info": {"description": readme}}).to_string(),
-            )
-        };
-        self.in_flight.fetch_sub(1, Ordering::SeqCst);
-        let _ = write!(
-            stream,
-            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-    }
-
-    fn take_paths(&self) -> BTreeSet<String> {
-        std::mem::take(&mut *self.paths.lock().expect("lock"))
-            .into_iter()
-            .collect()
-    }
+fn take_paths(server: &Server) -> BTreeSet<String> {
+    server.take_paths().into_iter().collect()
 }
 
 /// Installs pinned wheels into the project's `.venv` (from PyPI, quietly).
@@ -176,11 +134,10 @@ fn request_skills(f: &Fixture) -> Vec<(String, String)> {
 
 #[test]
 fn skills_follow_imports_versions_and_failures() {
-    let (mock, url) = MockIndex::start();
-    mock.failing
-        .lock()
-        .expect("lock")
-        .insert("/pypi/attrs/23.2.0/json".into());
+    let failing = Arc::new(Mutex::new(BTreeSet::from([
+        "/pypi/attrs/23.2.0/json".to_string()
+    ])));
+    let (mock, url) = mock_index(failing.clone());
     let f = project(&url);
 
     // First build: the attrs README fails (a warning), dateutil's skill is
@@ -197,16 +154,13 @@ fn skills_follow_imports_versions_and_failures() {
     );
     assert!(err.contains("404"), "{err}");
     assert_eq!(
-        mock.take_paths(),
+        take_paths(&mock),
         set(&[
             "/pypi/attrs/23.2.0/json",
             "/pypi/python-dateutil/2.8.2/json"
         ])
     );
-    assert!(
-        mock.max_in_flight.load(Ordering::SeqCst) >= 2,
-        "fetched one at a time"
-    );
+    assert!(mock.max_in_flight() >= 2, "fetched one at a time");
     let dateutil = f.read(".agents/skills/python-dateutil/SKILL.md");
     assert!(
         dateutil.starts_with("<!-- jaunt:skill=pypi dist=python-dateutil version=2.8.2 -->\n"),
@@ -286,7 +240,7 @@ fn skills_follow_imports_versions_and_failures() {
 
     // The attrs README comes back: its skill is written and only the
     // module importing attrs is regenerated.
-    mock.failing.lock().expect("lock").clear();
+    failing.lock().expect("lock").clear();
     f.clear_log();
     let (report, _) = apply(&f);
     assert_eq!(
@@ -298,7 +252,7 @@ fn skills_follow_imports_versions_and_failures() {
         report["model_calls"], 2,
         "the skill and the module: {report}"
     );
-    assert_eq!(mock.take_paths(), set(&["/pypi/attrs/23.2.0/json"]));
+    assert_eq!(take_paths(&mock), set(&["/pypi/attrs/23.2.0/json"]));
     assert!(
         f.read(".agents/skills/attrs/SKILL.md")
             .contains("version=23.2.0")
@@ -310,7 +264,7 @@ fn skills_follow_imports_versions_and_failures() {
     f.clear_log();
     let (report, _) = apply(&f);
     assert_eq!(report["generated"], serde_json::json!([]), "{report}");
-    assert!(mock.take_paths().is_empty());
+    assert!(take_paths(&mock).is_empty());
     assert!(f.requests().is_empty());
 
     // A version bump regenerates that skill and exactly its users.
@@ -322,7 +276,7 @@ fn skills_follow_imports_versions_and_failures() {
         "{report}"
     );
     assert_eq!(
-        mock.take_paths(),
+        take_paths(&mock),
         set(&["/pypi/python-dateutil/2.9.0.post0/json"])
     );
     assert!(

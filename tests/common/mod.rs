@@ -2,6 +2,8 @@
 //! directories, and the real `jaunt` binary run on them.
 #![allow(dead_code)]
 
+pub mod http;
+
 use assert_cmd::Command;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
