@@ -614,3 +614,59 @@ impl<'a> Resolver<'a> {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graphs(sources: &[(&str, &str)], infer_deps: bool) -> (SpecGraph, SpecGraph) {
+        let root = tempfile::tempdir().unwrap();
+        let discovery = Discovery::from_sources(root.path(), sources);
+        let opts = GraphOptions { infer_deps };
+        SpecGraph::build_all(&discovery, opts, opts)
+    }
+
+    fn deps(g: &SpecGraph, spec: &str) -> Vec<String> {
+        let r = SpecRef::parse_canonical(spec).unwrap();
+        g.specs[&r].deps.keys().map(ToString::to_string).collect()
+    }
+
+    const BASE: &str = "import jaunt\n@jaunt.magic\nclass Money:\n    'Cents.'\n";
+
+    #[test]
+    fn explicit_and_inferred_edges_and_the_module_dag() {
+        let uses = "import jaunt\nfrom shop.base import Money\n@jaunt.magic\ndef total() -> Money:\n    'Sum.'\n";
+        let explicit = "import jaunt\n@jaunt.magic(deps=['shop.base.Money'])\ndef parse(text):\n    'Parse.'\n";
+        let sources = [
+            ("shop/__init__.py", ""),
+            ("shop/base.py", BASE),
+            ("shop/uses.py", uses),
+            ("shop/explicit.py", explicit),
+        ];
+        let (build, _) = graphs(&sources, true);
+        assert_eq!(deps(&build, "shop.uses:total"), ["shop.base:Money"]);
+        assert_eq!(deps(&build, "shop.explicit:parse"), ["shop.base:Money"]);
+        let module = &build.modules[&ModuleName::new("shop.uses")];
+        assert_eq!(module.deps, [ModuleName::new("shop.base")].into());
+        // Without inference only the explicit edge is left.
+        let (build, _) = graphs(&sources, false);
+        assert!(deps(&build, "shop.uses:total").is_empty());
+        assert_eq!(deps(&build, "shop.explicit:parse"), ["shop.base:Money"]);
+    }
+
+    #[test]
+    fn a_module_cycle_is_an_error_naming_both_edges() {
+        let a = "import jaunt\nfrom shop.b import g\n@jaunt.magic\ndef f():\n    'Calls g.'\n    return g()\n";
+        let b = "import jaunt\nfrom shop.a import f\n@jaunt.magic\ndef g():\n    'Calls f.'\n    return f()\n";
+        let (build, _) = graphs(
+            &[("shop/__init__.py", ""), ("shop/a.py", a), ("shop/b.py", b)],
+            true,
+        );
+        let err = build.check_cycles().unwrap_err().to_string();
+        assert!(
+            err.contains("shop.a:f") && err.contains("shop.b:g"),
+            "{err}"
+        );
+        assert!(err.contains("src/shop/a.py:"), "{err}");
+    }
+}

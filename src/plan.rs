@@ -12,7 +12,7 @@ use crate::genfile::{self, DiskState};
 use crate::graph::{ModuleNode, SpecGraph};
 use crate::lock::{LockGenerator, LockModule, LockSpec, Lockfile};
 use crate::names::{ModuleName, SpecKind, SpecRef};
-use crate::store::TieredStore;
+use crate::store::{ActionEntry, TieredStore};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -234,10 +234,27 @@ impl KeyContext<'_> {
     }
 }
 
+/// What the planner asks of the store. Asking never downloads or writes.
+pub trait StoreView: Sync {
+    fn has_artifact(&self, digest: &Digest) -> bool;
+    /// The action entry for an inputs key; a bad or unreadable one is none.
+    fn find_action(&self, key: &Digest) -> Option<ActionEntry>;
+}
+
+impl StoreView for TieredStore {
+    fn has_artifact(&self, digest: &Digest) -> bool {
+        TieredStore::has_artifact(self, digest)
+    }
+
+    fn find_action(&self, key: &Digest) -> Option<ActionEntry> {
+        TieredStore::find_action(self, key).ok().flatten()
+    }
+}
+
 pub struct Planner<'a> {
     pub root: &'a Path,
     pub lock: Option<&'a Lockfile>,
-    pub store: &'a TieredStore,
+    pub store: &'a dyn StoreView,
     pub generator: &'a LockGenerator,
     /// With `--target`, modules outside the targets are not removed.
     pub targeted: bool,
@@ -335,7 +352,7 @@ impl Planner<'_> {
             return mp;
         }
         let mut reasons = self.change_reasons(ctx, m, entry, artifacts);
-        if let Ok(Some(action)) = self.store.find_action(&inputs)
+        if let Some(action) = self.store.find_action(&inputs)
             && self.store.has_artifact(&action.artifact)
         {
             mp.status = Status::Restore;
@@ -475,5 +492,220 @@ impl Planner<'_> {
                 output,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discover::Discovery;
+    use crate::graph::GraphOptions;
+    use std::collections::HashSet;
+
+    const MONEY: &str = "import jaunt\n\n@jaunt.magic\nclass Money:\n    \"\"\"Cents.\"\"\"\n";
+    const CART: &str = "import jaunt\nfrom shop.money import Money\n\n@jaunt.magic\ndef total(prices: list[Money]) -> Money:\n    \"\"\"Sum.\"\"\"\n";
+
+    /// A store that holds what a test puts in it, in memory.
+    #[derive(Default)]
+    struct Memory {
+        artifacts: HashSet<Digest>,
+        actions: HashMap<Digest, ActionEntry>,
+    }
+
+    impl StoreView for Memory {
+        fn has_artifact(&self, digest: &Digest) -> bool {
+            self.artifacts.contains(digest)
+        }
+        fn find_action(&self, key: &Digest) -> Option<ActionEntry> {
+            self.actions.get(key).cloned()
+        }
+    }
+
+    fn action(artifact: Digest) -> ActionEntry {
+        ActionEntry {
+            artifact,
+            generator: "command/test".into(),
+            usage: None,
+            created: 0,
+        }
+    }
+
+    /// The shop project (money <- cart) from in-memory sources.
+    struct Shop {
+        root: tempfile::TempDir,
+        graph: SpecGraph,
+        skills: crate::skills::Skills,
+        generator: LockGenerator,
+    }
+
+    impl Shop {
+        fn new(money: &str) -> Shop {
+            let root = tempfile::tempdir().unwrap();
+            let discovery = Discovery::from_sources(
+                root.path(),
+                &[
+                    ("shop/__init__.py", ""),
+                    ("shop/money.py", money),
+                    ("shop/cart.py", CART),
+                ],
+            );
+            let on = GraphOptions { infer_deps: true };
+            let (graph, _) = SpecGraph::build_all(&discovery, on, on);
+            Shop {
+                root,
+                graph,
+                skills: crate::skills::Skills::default(),
+                generator: LockGenerator {
+                    backend: "command".into(),
+                    model: "test".into(),
+                    fingerprint: Digest::of(b"generator"),
+                },
+            }
+        }
+
+        fn ctx(&self) -> KeyContext<'_> {
+            KeyContext {
+                kind: SpecKind::Build,
+                graph: &self.graph,
+                fingerprint: self.generator.fingerprint,
+                generated_dir: "__generated__",
+                skills: &self.skills,
+            }
+        }
+
+        fn plan(
+            &self,
+            lock: Option<&Lockfile>,
+            store: &Memory,
+        ) -> Vec<(String, Status, Vec<String>)> {
+            let planner = Planner {
+                root: self.root.path(),
+                lock,
+                store,
+                generator: &self.generator,
+                targeted: false,
+            };
+            let mut plan = Plan::default();
+            planner.plan_kind(&self.ctx(), &mut plan);
+            plan.modules
+                .into_iter()
+                .map(|m| (m.name.to_string(), m.status, m.reasons))
+                .collect()
+        }
+
+        fn module(&self, name: &str) -> &ModuleNode {
+            &self.graph.modules[&ModuleName::new(name)]
+        }
+
+        /// Inputs key of `name`, given its dependencies' artifacts.
+        fn inputs(&self, name: &str, deps: &[(&str, Digest)]) -> Digest {
+            let arts = deps
+                .iter()
+                .map(|(m, d)| (ModuleName::new(*m), *d))
+                .collect();
+            self.ctx().inputs(self.module(name), &arts).unwrap()
+        }
+
+        /// A lockfile recording both modules as built with these artifacts.
+        fn lock(&self, money_art: Digest, cart_art: Digest) -> Lockfile {
+            let ctx = self.ctx();
+            let money = self.inputs("shop.money", &[]);
+            let cart = self.inputs("shop.cart", &[("shop.money", money_art)]);
+            Lockfile {
+                generator: self.generator.clone(),
+                modules: vec![
+                    ctx.lock_entry(self.module("shop.cart"), self.root.path(), cart, cart_art),
+                    ctx.lock_entry(
+                        self.module("shop.money"),
+                        self.root.path(),
+                        money,
+                        money_art,
+                    ),
+                ],
+                skills: Vec::new(),
+            }
+        }
+    }
+
+    #[test]
+    fn new_modules_generate_and_their_dependents_wait() {
+        let shop = Shop::new(MONEY);
+        let plan = shop.plan(None, &Memory::default());
+        assert_eq!(
+            plan,
+            [
+                (
+                    "shop.money".into(),
+                    Status::Generate,
+                    vec!["no jaunt.lock entry".into()]
+                ),
+                (
+                    "shop.cart".into(),
+                    Status::Pending,
+                    vec!["waits on shop.money (generate)".into()]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_action_cache_hit_restores_and_unblocks_dependents() {
+        let shop = Shop::new(MONEY);
+        let art = Digest::of(b"class Money: ...");
+        let mut store = Memory::default();
+        store.artifacts.insert(art);
+        store
+            .actions
+            .insert(shop.inputs("shop.money", &[]), action(art));
+        let plan = shop.plan(None, &store);
+        assert_eq!(plan[0].1, Status::Restore, "{plan:?}");
+        assert_eq!(plan[0].2, ["no jaunt.lock entry", "found in the store"]);
+        assert_eq!(plan[1].1, Status::Generate, "{plan:?}");
+        // An entry whose artifact the store lacks restores nothing.
+        store.artifacts.clear();
+        assert_eq!(shop.plan(None, &store)[0].1, Status::Generate);
+    }
+
+    #[test]
+    fn a_missing_file_is_rewritten_only_from_the_store() {
+        let shop = Shop::new(MONEY);
+        let (m, c) = (Digest::of(b"m"), Digest::of(b"c"));
+        let lock = shop.lock(m, c);
+        let mut store = Memory::default();
+        store.artifacts.extend([m, c]);
+        let plan = shop.plan(Some(&lock), &store);
+        assert!(
+            plan.iter()
+                .all(|(_, s, r)| *s == Status::Rewrite && r == &["file missing"]),
+            "{plan:?}"
+        );
+        store.artifacts.remove(&m);
+        let plan = shop.plan(Some(&lock), &store);
+        assert_eq!(plan[0].1, Status::Generate);
+        assert_eq!(
+            plan[0].2,
+            ["file missing, and its artifact is not in the store"]
+        );
+        assert_eq!(plan[1].1, Status::Pending);
+    }
+
+    #[test]
+    fn reasons_name_the_changed_spec_and_the_dependency_api() {
+        let before = Shop::new(MONEY);
+        let (m, c) = (Digest::of(b"m"), Digest::of(b"c"));
+        let lock = before.lock(m, c);
+        let after = Shop::new(&MONEY.replace("Cents.", "Cents, never negative."));
+        let plan = after.plan(Some(&lock), &Memory::default());
+        assert_eq!(plan[0].2, ["spec changed: shop.money:Money"], "{plan:?}");
+        assert_eq!(plan[1].1, Status::Pending);
+        // With money's artifact unchanged, cart regenerates for the API
+        // alone.
+        let money = after.inputs("shop.money", &[]);
+        let mut store = Memory::default();
+        store.artifacts.insert(m);
+        store.actions.insert(money, action(m));
+        let plan = after.plan(Some(&lock), &store);
+        assert_eq!(plan[1].1, Status::Generate, "{plan:?}");
+        assert_eq!(plan[1].2, ["dependency API changed: shop.money:Money"]);
     }
 }

@@ -200,3 +200,102 @@ pub fn clear(state_dir: &Path) -> std::io::Result<bool> {
         Err(e) => Err(e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECOND: u128 = 1_000_000_000;
+
+    fn now_ns() -> u128 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    }
+
+    fn entry(size: u64, mtime_ns: u128, content: u8) -> Entry {
+        Entry {
+            size,
+            mtime_ns,
+            content: [content; 32],
+            summary: Arc::new(crate::python::summarize("import jaunt\n")),
+        }
+    }
+
+    /// A cache in `dir` holding one entry for `a.py`, saved now.
+    fn saved(dir: &Path, e: Entry) {
+        let mut cache = ParseCache::load(dir);
+        cache.record("a.py".into(), e, Lookup::Miss);
+        cache.save();
+    }
+
+    #[test]
+    fn an_old_file_is_a_hit_by_stat_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = now_ns() - 60 * SECOND;
+        saved(dir.path(), entry(10, old, 1));
+        let cache = ParseCache::load(dir.path());
+        let (how, summary) = cache.lookup("a.py", 10, old, || panic!("no hashing needed"));
+        assert_eq!(how, Lookup::Hit);
+        assert!(summary.is_some());
+        assert_eq!(cache.lookup("a.py", 11, old, || None).0, Lookup::Miss);
+        assert_eq!(cache.lookup("b.py", 10, old, || None).0, Lookup::Miss);
+    }
+
+    #[test]
+    fn a_racy_file_is_checked_by_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let racy = now_ns();
+        saved(dir.path(), entry(10, racy, 7));
+        let cache = ParseCache::load(dir.path());
+        assert_eq!(
+            cache.lookup("a.py", 10, racy, || Some([7; 32])).0,
+            Lookup::HitByContent
+        );
+        assert_eq!(
+            cache.lookup("a.py", 10, racy, || Some([8; 32])).0,
+            Lookup::Miss
+        );
+    }
+
+    #[test]
+    fn a_corrupt_or_foreign_cache_is_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = ParseCache::dir(dir.path()).join(CACHE_FILE);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, b"\x00not a cache").unwrap();
+        let old = now_ns() - 60 * SECOND;
+        assert_eq!(
+            ParseCache::load(dir.path())
+                .lookup("a.py", 1, old, || None)
+                .0,
+            Lookup::Miss
+        );
+        let foreign = postcard::to_stdvec(&Stored {
+            stamp: "jaunt 0.0.0 parse-cache v0".into(),
+            written_ns: now_ns(),
+            shards: Vec::new(),
+        })
+        .unwrap();
+        std::fs::write(&file, foreign).unwrap();
+        assert!(ParseCache::load(dir.path()).loaded.entries.is_empty());
+    }
+
+    #[test]
+    fn an_unchanged_cache_is_not_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = now_ns() - 60 * SECOND;
+        saved(dir.path(), entry(10, old, 1));
+        let file = ParseCache::dir(dir.path()).join(CACHE_FILE);
+        let before = std::fs::read(&file).unwrap();
+        let mut cache = ParseCache::load(dir.path());
+        cache.record("a.py".into(), entry(10, old, 1), Lookup::Hit);
+        cache.save();
+        assert_eq!(std::fs::read(&file).unwrap(), before);
+        let mut cache = ParseCache::load(dir.path());
+        cache.retain(&std::collections::HashSet::new());
+        cache.save();
+        assert!(ParseCache::load(dir.path()).loaded.entries.is_empty());
+    }
+}

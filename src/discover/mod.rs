@@ -75,6 +75,37 @@ impl Discovery {
     }
 }
 
+#[cfg(test)]
+impl Discovery {
+    /// In-memory sources under `<root>/src`, for unit tests of what comes
+    /// after discovery: `("shop/money.py", source)`.
+    pub(crate) fn from_sources(root: &Path, sources: &[(&str, &str)]) -> Discovery {
+        let src = root.join("src");
+        let files = sources
+            .iter()
+            .map(|(rel, text)| {
+                let path = src.join(rel);
+                let (module, is_package) = module_name(&src, &path).expect("an importable path");
+                let file = SourceFile {
+                    path,
+                    rel: format!("src/{rel}"),
+                    module: module.clone(),
+                    is_package,
+                    root_kind: RootKind::Source,
+                    root_dir: src.clone(),
+                    summary: Arc::new(crate::python::summarize(text)),
+                };
+                (module, file)
+            })
+            .collect();
+        Discovery {
+            files,
+            cache_hits: 0,
+            parsed: sources.len(),
+        }
+    }
+}
+
 /// Directory names never searched for specs.
 const SKIP_DIRS: &[&str] = &[
     "__pycache__",
