@@ -19,3 +19,4 @@ pub mod plan;
 pub mod python;
 pub mod skills;
 pub mod store;
+pub mod tomlread;
