@@ -633,7 +633,7 @@ impl Reader<'_> {
             top.get(t)?.as_table_like()?.key(k)?.span()
         };
         if let Some(Setting::Str(dir)) = s.get("paths.generated_dir")
-            && !is_identifier(dir)
+            && !crate::names::is_identifier(dir)
         {
             return Err(self.error(
                 span_of("paths.generated_dir"),
@@ -668,13 +668,6 @@ impl Reader<'_> {
         }
         Ok(())
     }
-}
-
-/// A Python identifier (ASCII subset, which is what jaunt generates into).
-pub fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c == '_' || c.is_ascii_alphabetic())
-        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
 }
 
 #[cfg(test)]

@@ -626,28 +626,12 @@ fn check_unique(
     Ok(())
 }
 
-/// A dotted name of Python identifiers (`pkg.mod`, `Outer.method`).
-fn is_dotted_identifier(s: &str) -> bool {
-    !s.is_empty()
-        && s.split('.').all(|part| {
-            let mut chars = part.chars();
-            chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
-                && chars.all(|c| c == '_' || c.is_alphanumeric())
-        })
-}
-
 fn module_name(s: &str) -> Result<ModuleName, String> {
-    if is_dotted_identifier(s) {
-        Ok(ModuleName::new(s))
-    } else {
-        Err(format!("not a dotted module name: {s:?}"))
-    }
+    ModuleName::parse(s).map_err(|e| e.to_string())
 }
 
 fn spec_ref(s: &str) -> Result<SpecRef, String> {
-    SpecRef::parse_canonical(s)
-        .filter(|r| is_dotted_identifier(r.module.as_str()) && is_dotted_identifier(&r.qualname))
-        .ok_or_else(|| format!("not a spec ref `pkg.mod:Name`: {s:?}"))
+    SpecRef::parse(s).map_err(|e| e.to_string())
 }
 
 fn spec_kind(s: &str) -> Result<SpecKind, String> {
@@ -790,7 +774,7 @@ mod tests {
     }
 
     fn r(s: &str) -> SpecRef {
-        SpecRef::parse_canonical(s).unwrap()
+        SpecRef::parse(s).unwrap()
     }
 
     fn sample() -> Lockfile {
