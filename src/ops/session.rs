@@ -89,7 +89,7 @@ impl Session {
             Lockfile::load(&config.lock_path()).map_err(|e| e.located(&config.lock_path()))?;
         let prompts = Prompts::load(config)?;
         let generator = LockGenerator {
-            backend: config.llm.provider.clone(),
+            backend: config.llm.provider.as_str().to_owned(),
             model: config.llm.model.clone(),
             fingerprint: generate::fingerprint(config, &prompts),
         };
