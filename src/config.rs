@@ -1,13 +1,17 @@
 //! Project configuration: `jaunt.toml`, or `[tool.jaunt]` in `pyproject.toml`.
 //!
-//! The file is validated against a fixed schema so that a typo is an error
-//! naming the key, the file and the line (with a did-you-mean), not a
-//! silently ignored setting.
+//! Each table is a serde struct that denies unknown keys, so a typo is an
+//! error naming the key, the file and the line (with a did-you-mean), not a
+//! silently ignored setting. Every key has a default, so accepting a new key
+//! is one field.
 
 use crate::error::{JauntError, Problem, Result};
-use std::collections::BTreeMap;
+use crate::tomlread::{self, Fault, FaultKind, Step};
+use serde::de::{DeserializeOwned, IgnoredAny, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use std::fmt;
 use std::path::{Path, PathBuf};
-use toml_edit::{Document, Item, Table, Value};
+use toml_edit::{Document, TableLike};
 
 pub const CONFIG_FILE: &str = "jaunt.toml";
 pub const PYPROJECT_FILE: &str = "pyproject.toml";
@@ -28,46 +32,116 @@ pub struct Config {
     pub python: PythonConfig,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// The file's tables. A missing table is all defaults.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    /// Checked on the document first, so that another version is reported
+    /// as such rather than as unknown keys.
+    #[serde(rename = "version")]
+    _version: IgnoredAny,
+    #[serde(default = "defaults")]
+    paths: PathsConfig,
+    #[serde(default = "defaults")]
+    llm: LlmConfig,
+    #[serde(default = "defaults")]
+    build: BuildConfig,
+    #[serde(default = "defaults")]
+    test: TestConfig,
+    #[serde(default = "defaults")]
+    prompts: PromptsConfig,
+    #[serde(default = "defaults")]
+    store: StoreConfig,
+    #[serde(default = "defaults")]
+    skills: SkillsConfig,
+    #[serde(default = "defaults")]
+    python: PythonConfig,
+}
+
+/// `pyproject.toml`: only `[tool.jaunt]` is ours.
+#[derive(Deserialize)]
+struct Pyproject {
+    tool: Tool,
+}
+
+#[derive(Deserialize)]
+struct Tool {
+    jaunt: Settings,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PathsConfig {
+    #[serde(default = "default::source_roots", deserialize_with = "strings")]
     pub source_roots: Vec<String>,
+    #[serde(default = "default::test_roots", deserialize_with = "strings")]
     pub test_roots: Vec<String>,
     /// Name of the generated package directory; a Python identifier.
+    #[serde(default = "default::generated_dir", deserialize_with = "identifier")]
     pub generated_dir: String,
     /// Whether `source_roots` was written in the file: only explicitly
     /// configured roots must exist.
+    #[serde(skip)]
     pub source_roots_explicit: bool,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LlmConfig {
-    pub provider: String,
+    #[serde(default)]
+    pub provider: Provider,
+    /// When not written, the provider's default (set by [`Config::parse`]).
+    #[serde(default)]
     pub model: String,
+    /// When not written, the provider's variable (set by [`Config::parse`]).
     pub api_key_env: Option<String>,
     pub base_url: Option<String>,
     /// `command` backend: the program and its arguments.
+    #[serde(default, deserialize_with = "strings")]
     pub command: Vec<String>,
     pub temperature: Option<f64>,
     pub max_tokens: Option<i64>,
+    #[serde(default = "default::timeout_s")]
     pub timeout_s: f64,
-    pub price_per_mtok: Option<(f64, f64)>,
+    pub price_per_mtok: Option<Prices>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// Prices per million tokens, for the cost line of the apply report.
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table { input = NUMBER, output = NUMBER }"
+)]
+pub struct Prices {
+    pub input: f64,
+    pub output: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BuildConfig {
+    #[serde(default = "default::build_jobs", deserialize_with = "at_least_one")]
     pub jobs: usize,
+    #[serde(default = "default::yes")]
     pub infer_deps: bool,
+    #[serde(default = "default::max_attempts", deserialize_with = "at_least_one")]
     pub max_attempts: u32,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TestConfig {
+    #[serde(default = "default::test_jobs", deserialize_with = "at_least_one")]
     pub jobs: usize,
+    /// When not written, `build.infer_deps` (set by [`Config::parse`]).
+    #[serde(default = "default::yes")]
     pub infer_deps: bool,
+    #[serde(default = "default::pytest_args", deserialize_with = "strings")]
     pub pytest_args: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PromptsConfig {
     pub build_system: Option<String>,
     pub build_module: Option<String>,
@@ -75,129 +149,191 @@ pub struct PromptsConfig {
     pub test_module: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StoreConfig {
     pub path: Option<String>,
     pub remote: Option<String>,
+    #[serde(default = "default::yes")]
     pub remote_write: bool,
     pub remote_token_env: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SkillsConfig {
+    #[serde(default = "default::yes")]
     pub enabled: bool,
+    #[serde(default = "default::index_url")]
     pub index_url: String,
+    #[serde(
+        default = "default::max_concurrency",
+        deserialize_with = "at_least_one"
+    )]
     pub max_concurrency: usize,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PythonConfig {
     pub interpreter: Option<String>,
 }
 
-/// The type a key must have.
-#[derive(Clone, Copy, Debug)]
-enum Kind {
-    Int,
-    Float,
-    Bool,
-    Str,
-    StrList,
-    /// `{ input = …, output = … }` prices.
-    Prices,
+/// Defaults that are not the type's own.
+mod default {
+    pub(super) fn source_roots() -> Vec<String> {
+        vec!["src".into(), ".".into()]
+    }
+    pub(super) fn test_roots() -> Vec<String> {
+        vec!["tests".into()]
+    }
+    pub(super) fn generated_dir() -> String {
+        "__generated__".into()
+    }
+    pub(super) fn timeout_s() -> f64 {
+        600.0
+    }
+    pub(super) fn build_jobs() -> usize {
+        8
+    }
+    pub(super) fn test_jobs() -> usize {
+        4
+    }
+    pub(super) fn max_attempts() -> u32 {
+        2
+    }
+    pub(super) fn max_concurrency() -> usize {
+        4
+    }
+    pub(super) fn pytest_args() -> Vec<String> {
+        vec!["-q".into()]
+    }
+    pub(super) fn index_url() -> String {
+        "https://pypi.org/pypi".into()
+    }
+    pub(super) fn yes() -> bool {
+        true
+    }
 }
 
-impl Kind {
-    fn describe(self) -> &'static str {
+/// A table that is not written: every key at its default.
+fn defaults<T: DeserializeOwned>() -> T {
+    let empty = serde::de::value::MapDeserializer::<_, serde::de::value::Error>::new(
+        std::iter::empty::<(&str, &str)>(),
+    );
+    T::deserialize(empty).expect("every configuration key has a default")
+}
+
+/// A list of strings, named so in errors (serde alone says "a sequence").
+fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    struct Strings;
+    impl<'de> Visitor<'de> for Strings {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list of strings")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
+            let mut out = Vec::new();
+            while let Some(s) = seq.next_element()? {
+                out.push(s);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(Strings)
+}
+
+fn at_least_one<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<T, D::Error> {
+    let n = i64::deserialize(d)?;
+    if n < 1 {
+        return Err(tomlread::rule(
+            format_args!("must be at least 1, found {n}"),
+            "use a positive number",
+        ));
+    }
+    T::try_from(n)
+        .map_err(|_| tomlread::rule(format_args!("is too large: {n}"), "use a smaller number"))
+}
+
+fn identifier<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let name = String::deserialize(d)?;
+    if crate::names::is_identifier(&name) {
+        Ok(name)
+    } else {
+        Err(tomlread::rule(
+            format_args!("= {name:?} is not a Python identifier"),
+            "use a name like `__generated__`: letters, digits and underscores, not starting with a digit",
+        ))
+    }
+}
+
+/// The model backend, `[llm] provider`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Provider {
+    /// Chat Completions, or any OpenAI-compatible server via `base_url`.
+    #[default]
+    OpenAi,
+    /// The Messages API.
+    Anthropic,
+    /// A local program speaking JSON on stdin/stdout.
+    Command,
+}
+
+impl Provider {
+    pub const ALL: [Provider; 3] = [Provider::OpenAi, Provider::Anthropic, Provider::Command];
+
+    /// The name written in the configuration and the lockfile.
+    pub const fn as_str(self) -> &'static str {
         match self {
-            Kind::Int => "an integer",
-            Kind::Float => "a number",
-            Kind::Bool => "true or false",
-            Kind::Str => "a string",
-            Kind::StrList => "a list of strings",
-            Kind::Prices => "a table { input = NUMBER, output = NUMBER }",
+            Provider::OpenAi => "openai",
+            Provider::Anthropic => "anthropic",
+            Provider::Command => "command",
+        }
+    }
+
+    pub fn default_model(self) -> &'static str {
+        match self {
+            Provider::OpenAi => "gpt-5.2",
+            Provider::Anthropic => "claude-sonnet-4-5",
+            Provider::Command => "command",
+        }
+    }
+
+    /// The variable the API key is read from when `api_key_env` is not set.
+    pub fn default_key_env(self) -> Option<&'static str> {
+        match self {
+            Provider::OpenAi => Some("OPENAI_API_KEY"),
+            Provider::Anthropic => Some("ANTHROPIC_API_KEY"),
+            Provider::Command => None,
         }
     }
 }
 
-/// Every table and key jaunt understands.
-const SCHEMA: &[(&str, &[(&str, Kind)])] = &[
-    (
-        "paths",
-        &[
-            ("source_roots", Kind::StrList),
-            ("test_roots", Kind::StrList),
-            ("generated_dir", Kind::Str),
-        ],
-    ),
-    (
-        "llm",
-        &[
-            ("provider", Kind::Str),
-            ("model", Kind::Str),
-            ("api_key_env", Kind::Str),
-            ("base_url", Kind::Str),
-            ("command", Kind::StrList),
-            ("temperature", Kind::Float),
-            ("max_tokens", Kind::Int),
-            ("timeout_s", Kind::Float),
-            ("price_per_mtok", Kind::Prices),
-        ],
-    ),
-    (
-        "build",
-        &[
-            ("jobs", Kind::Int),
-            ("infer_deps", Kind::Bool),
-            ("max_attempts", Kind::Int),
-        ],
-    ),
-    (
-        "test",
-        &[
-            ("jobs", Kind::Int),
-            ("infer_deps", Kind::Bool),
-            ("pytest_args", Kind::StrList),
-        ],
-    ),
-    (
-        "prompts",
-        &[
-            ("build_system", Kind::Str),
-            ("build_module", Kind::Str),
-            ("test_system", Kind::Str),
-            ("test_module", Kind::Str),
-        ],
-    ),
-    (
-        "store",
-        &[
-            ("path", Kind::Str),
-            ("remote", Kind::Str),
-            ("remote_write", Kind::Bool),
-            ("remote_token_env", Kind::Str),
-        ],
-    ),
-    (
-        "skills",
-        &[
-            ("enabled", Kind::Bool),
-            ("index_url", Kind::Str),
-            ("max_concurrency", Kind::Int),
-        ],
-    ),
-    ("python", &[("interpreter", Kind::Str)]),
-];
+/// Every provider's name, for serde's unknown-variant error.
+static PROVIDER_NAMES: [&str; Provider::ALL.len()] = {
+    let mut names = [""; Provider::ALL.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = Provider::ALL[i].as_str();
+        i += 1;
+    }
+    names
+};
 
-/// A validated scalar or list read from the file.
-#[derive(Clone, Debug)]
-enum Setting {
-    Int(i64),
-    Float(f64),
-    Bool(bool),
-    Str(String),
-    StrList(Vec<String>),
-    Prices(f64, f64),
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Provider {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Provider::ALL
+            .into_iter()
+            .find(|p| p.as_str() == name)
+            .ok_or_else(|| serde::de::Error::unknown_variant(&name, &PROVIDER_NAMES))
+    }
 }
 
 /// Where the configuration comes from.
@@ -239,19 +375,13 @@ impl Config {
     /// Parses configuration text; `file` is used in messages and decides
     /// whether the table is at the top (`jaunt.toml`) or under `[tool.jaunt]`.
     pub fn parse(text: &str, file: &Path, root: PathBuf) -> Result<Config> {
-        let doc = Document::parse(text).map_err(|e| {
-            let line = e.span().map(|s| line_of(text, s.start));
-            JauntError::Config(
-                Problem::new(format!("invalid TOML: {}", e.message().trim()))
-                    .at(file, line)
-                    .hint("fix the TOML syntax at that line"),
-            )
-        })?;
+        let error = |fault: Fault| JauntError::Config(problem(&fault).at(file, fault.line));
+        let doc = tomlread::parse(text).map_err(error)?;
         let is_pyproject = file.file_name().is_some_and(|n| n == PYPROJECT_FILE);
-        let table = if is_pyproject {
+        let table: &dyn TableLike = if is_pyproject {
             doc.get("tool")
                 .and_then(|t| t.get("jaunt"))
-                .and_then(Item::as_table)
+                .and_then(|t| t.as_table_like())
                 .ok_or_else(|| {
                     JauntError::Config(
                         Problem::new("pyproject.toml has no [tool.jaunt] table")
@@ -265,98 +395,56 @@ impl Config {
             doc.as_table()
         };
         let prefix = if is_pyproject { "tool.jaunt." } else { "" };
-        let settings = Reader { text, file, prefix }.read(table)?;
-        Ok(Config::from_settings(settings, file.to_path_buf(), root))
-    }
-
-    fn from_settings(mut s: BTreeMap<String, Setting>, file: PathBuf, root: PathBuf) -> Config {
-        let mut take = |key: &str| s.remove(key);
-        let str_of = |v: Option<Setting>| match v {
-            Some(Setting::Str(s)) => Some(s),
-            _ => None,
+        check_version(table, text, prefix, file)?;
+        let written = |section: &str, key: &str| {
+            table
+                .get(section)
+                .and_then(|t| t.as_table_like())
+                .is_some_and(|t| t.contains_key(key))
         };
-        let list_of = |v: Option<Setting>| match v {
-            Some(Setting::StrList(l)) => Some(l),
-            _ => None,
-        };
-        let int_of = |v: Option<Setting>| match v {
-            Some(Setting::Int(i)) => Some(i),
-            _ => None,
-        };
-        let float_of = |v: Option<Setting>| match v {
-            Some(Setting::Float(f)) => Some(f),
-            Some(Setting::Int(i)) => Some(i as f64),
-            _ => None,
-        };
-        let bool_of = |v: Option<Setting>| match v {
-            Some(Setting::Bool(b)) => Some(b),
-            _ => None,
-        };
-        let explicit_roots = list_of(take("paths.source_roots"));
-        let provider = str_of(take("llm.provider")).unwrap_or_else(|| "openai".into());
-        let default_key_env = match provider.as_str() {
-            "openai" => Some("OPENAI_API_KEY".to_string()),
-            "anthropic" => Some("ANTHROPIC_API_KEY".to_string()),
-            _ => None,
-        };
-        let build_infer = bool_of(take("build.infer_deps")).unwrap_or(true);
-        Config {
-            paths: PathsConfig {
-                source_roots_explicit: explicit_roots.is_some(),
-                source_roots: explicit_roots.unwrap_or_else(|| vec!["src".into(), ".".into()]),
-                test_roots: list_of(take("paths.test_roots"))
-                    .unwrap_or_else(|| vec!["tests".into()]),
-                generated_dir: str_of(take("paths.generated_dir"))
-                    .unwrap_or_else(|| "__generated__".into()),
-            },
-            llm: LlmConfig {
-                model: str_of(take("llm.model")).unwrap_or_else(|| default_model(&provider).into()),
-                api_key_env: str_of(take("llm.api_key_env")).or(default_key_env),
-                base_url: str_of(take("llm.base_url")),
-                command: list_of(take("llm.command")).unwrap_or_default(),
-                temperature: float_of(take("llm.temperature")),
-                max_tokens: int_of(take("llm.max_tokens")),
-                timeout_s: float_of(take("llm.timeout_s")).unwrap_or(600.0),
-                price_per_mtok: match take("llm.price_per_mtok") {
-                    Some(Setting::Prices(i, o)) => Some((i, o)),
-                    _ => None,
-                },
-                provider,
-            },
-            build: BuildConfig {
-                jobs: int_of(take("build.jobs")).map_or(8, |j| j as usize),
-                infer_deps: build_infer,
-                max_attempts: int_of(take("build.max_attempts")).map_or(2, |a| a as u32),
-            },
-            test: TestConfig {
-                jobs: int_of(take("test.jobs")).map_or(4, |j| j as usize),
-                infer_deps: bool_of(take("test.infer_deps")).unwrap_or(build_infer),
-                pytest_args: list_of(take("test.pytest_args")).unwrap_or_else(|| vec!["-q".into()]),
-            },
-            prompts: PromptsConfig {
-                build_system: str_of(take("prompts.build_system")),
-                build_module: str_of(take("prompts.build_module")),
-                test_system: str_of(take("prompts.test_system")),
-                test_module: str_of(take("prompts.test_module")),
-            },
-            store: StoreConfig {
-                path: str_of(take("store.path")),
-                remote: str_of(take("store.remote")),
-                remote_write: bool_of(take("store.remote_write")).unwrap_or(true),
-                remote_token_env: str_of(take("store.remote_token_env")),
-            },
-            skills: SkillsConfig {
-                enabled: bool_of(take("skills.enabled")).unwrap_or(true),
-                index_url: str_of(take("skills.index_url"))
-                    .unwrap_or_else(|| "https://pypi.org/pypi".into()),
-                max_concurrency: int_of(take("skills.max_concurrency")).map_or(4, |c| c as usize),
-            },
-            python: PythonConfig {
-                interpreter: str_of(take("python.interpreter")),
-            },
-            file,
-            root,
+        // Keys whose default follows another key's value.
+        let roots_written = written("paths", "source_roots");
+        let model_written = written("llm", "model");
+        let test_infer_written = written("test", "infer_deps");
+        let settings = if is_pyproject {
+            tomlread::read::<Pyproject>(text, doc).map(|p| p.tool.jaunt)
+        } else {
+            tomlread::read::<Settings>(text, doc)
         }
+        .map_err(error)?;
+        let Settings {
+            mut paths,
+            mut llm,
+            build,
+            mut test,
+            prompts,
+            store,
+            skills,
+            python,
+            ..
+        } = settings;
+        paths.source_roots_explicit = roots_written;
+        if !model_written {
+            llm.model = llm.provider.default_model().into();
+        }
+        if llm.api_key_env.is_none() {
+            llm.api_key_env = llm.provider.default_key_env().map(String::from);
+        }
+        if !test_infer_written {
+            test.infer_deps = build.infer_deps;
+        }
+        Ok(Config {
+            root,
+            file: file.to_path_buf(),
+            paths,
+            llm,
+            build,
+            test,
+            prompts,
+            store,
+            skills,
+            python,
+        })
     }
 
     /// Explicitly configured source roots must exist; default roots and
@@ -405,14 +493,6 @@ impl Config {
     /// The project-local state directory (parse cache).
     pub fn state_dir(&self) -> PathBuf {
         self.root.join(".jaunt")
-    }
-}
-
-fn default_model(provider: &str) -> &'static str {
-    match provider {
-        "anthropic" => "claude-sonnet-4-5",
-        "command" => "command",
-        _ => "gpt-5.2",
     }
 }
 
@@ -466,215 +546,93 @@ fn no_config(dir: &Path) -> JauntError {
     )
 }
 
-/// 1-based line of a byte offset.
-pub fn line_of(text: &str, offset: usize) -> u32 {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count() as u32
-        + 1
+/// The version check comes first: another version's keys may differ.
+fn check_version(table: &dyn TableLike, text: &str, prefix: &str, file: &Path) -> Result<()> {
+    let problem = match table.get("version") {
+        None => Problem::new(format!("missing required key `{prefix}version`"))
+            .at(file, None)
+            .hint("add `version = 1` at the top of the configuration"),
+        Some(item) if item.as_integer() != Some(1) => {
+            Problem::new(format!("unsupported `{prefix}version`: expected 1"))
+                .at(file, item.span().map(|s| tomlread::line_of(text, s.start)))
+                .hint("set `version = 1`; this jaunt reads configuration version 1")
+        }
+        Some(_) => return Ok(()),
+    };
+    Err(JauntError::Config(problem))
 }
 
-struct Reader<'a> {
-    text: &'a str,
-    file: &'a Path,
-    /// `tool.jaunt.` in pyproject.toml, for messages.
-    prefix: &'a str,
-}
-
-impl Reader<'_> {
-    fn error(
-        &self,
-        span: Option<std::ops::Range<usize>>,
-        message: String,
-        hint: String,
-    ) -> JauntError {
-        let line = span.map(|s| line_of(self.text, s.start));
-        JauntError::Config(Problem::new(message).at(self.file, line).hint(hint))
-    }
-
-    fn read(&self, top: &Table) -> Result<BTreeMap<String, Setting>> {
-        let mut out = BTreeMap::new();
-        match top.get("version") {
-            None => {
-                return Err(self.error(
-                    None,
-                    format!("missing required key `{}version`", self.prefix),
-                    "add `version = 1` at the top of the configuration".into(),
-                ));
-            }
-            Some(item) if item.as_integer() != Some(1) => {
-                return Err(self.error(
-                    item.span(),
-                    format!("unsupported `{}version`: expected 1", self.prefix),
-                    "set `version = 1`; this jaunt reads configuration version 1".into(),
-                ));
-            }
-            Some(_) => {}
-        }
-        let tables: Vec<&str> = SCHEMA.iter().map(|(t, _)| *t).collect();
-        for (key, item) in top.iter() {
-            if key == "version" {
-                continue;
-            }
-            let span = top.key(key).and_then(|k| k.span());
-            let Some((_, keys)) = SCHEMA.iter().find(|(t, _)| *t == key) else {
-                return Err(self.unknown(span, "", key, &tables));
+/// A deserialization fault in the configuration's words.
+fn problem(fault: &Fault) -> Problem {
+    let key = fault.dotted();
+    let leaf = fault.leaf();
+    let (message, hint) = match &fault.kind {
+        FaultKind::Syntax(m) => (
+            format!("invalid TOML: {m}"),
+            "fix the TOML syntax at that line".to_owned(),
+        ),
+        FaultKind::UnknownKey { known } => {
+            let table = tomlread::dotted(&fault.path[..fault.path.len().saturating_sub(1)]);
+            let table = if table.is_empty() { table } else { table + "." };
+            let hint = match tomlread::suggest(leaf, known) {
+                Some(k) => format!("did you mean `{table}{k}`?"),
+                None => format!("known keys here: {}", known.join(", ")),
             };
-            let Some(table) = item.as_table_like() else {
-                return Err(self.error(
-                    item.span().or(span),
-                    format!("`{}{key}` must be a table", self.prefix),
-                    format!("write it as `[{}{key}]`", self.prefix),
-                ));
-            };
-            let names: Vec<&str> = keys.iter().map(|(k, _)| *k).collect();
-            for (name, value) in table.iter() {
-                let kspan = table.key(name).and_then(|k| k.span());
-                let Some((_, kind)) = keys.iter().find(|(k, _)| *k == name) else {
-                    return Err(self.unknown(kspan, &format!("{key}."), name, &names));
-                };
-                let full = format!("{key}.{name}");
-                let setting = self.setting(&full, *kind, value, kspan)?;
-                out.insert(full, setting);
-            }
+            (format!("unknown key `{key}`"), hint)
         }
-        self.check_values(&out, top)?;
-        Ok(out)
-    }
-
-    fn unknown(
-        &self,
-        span: Option<std::ops::Range<usize>>,
-        table: &str,
-        key: &str,
-        known: &[&str],
-    ) -> JauntError {
-        let best = known
-            .iter()
-            .map(|k| (strsim::jaro_winkler(k, key), *k))
-            .filter(|(score, _)| *score > 0.8)
-            .max_by(|a, b| a.0.total_cmp(&b.0));
-        let hint = match best {
-            Some((_, k)) => format!("did you mean `{}{table}{k}`?", self.prefix),
-            None => format!("known keys here: {}", known.join(", ")),
-        };
-        self.error(
-            span,
-            format!("unknown key `{}{table}{key}`", self.prefix),
-            hint,
-        )
-    }
-
-    fn setting(
-        &self,
-        full: &str,
-        kind: Kind,
-        item: &Item,
-        span: Option<std::ops::Range<usize>>,
-    ) -> Result<Setting> {
-        let wrong = || {
-            self.error(
-                item.span().or(span.clone()),
-                format!(
-                    "`{}{full}` must be {}, found {}",
-                    self.prefix,
-                    kind.describe(),
-                    item.type_name()
-                ),
-                format!(
-                    "write `{}` as {}",
-                    full.rsplit('.').next().unwrap_or(full),
-                    kind.describe()
-                ),
-            )
-        };
-        let value = item.as_value();
-        let setting = match kind {
-            Kind::Int => Setting::Int(value.and_then(Value::as_integer).ok_or_else(wrong)?),
-            Kind::Float => match value {
-                Some(Value::Float(f)) => Setting::Float(*f.value()),
-                Some(Value::Integer(i)) => Setting::Float(*i.value() as f64),
-                _ => return Err(wrong()),
-            },
-            Kind::Bool => Setting::Bool(value.and_then(Value::as_bool).ok_or_else(wrong)?),
-            Kind::Str => Setting::Str(value.and_then(Value::as_str).ok_or_else(wrong)?.to_string()),
-            Kind::StrList => {
-                let array = value.and_then(Value::as_array).ok_or_else(wrong)?;
-                let mut list = Vec::new();
-                for v in array.iter() {
-                    list.push(v.as_str().ok_or_else(wrong)?.to_string());
+        FaultKind::UnknownChoice { value, known } => {
+            let hint = match tomlread::suggest(value, known) {
+                Some(k) => format!("did you mean {k:?}?"),
+                None => {
+                    let quoted: Vec<String> = known.iter().map(|k| format!("{k:?}")).collect();
+                    format!("use one of {}", quoted.join(", "))
                 }
-                Setting::StrList(list)
-            }
-            Kind::Prices => {
-                let table = item.as_table_like().ok_or_else(wrong)?;
-                let price = |k: &str| {
-                    table.get(k).and_then(|i| match i.as_value() {
-                        Some(Value::Float(f)) => Some(*f.value()),
-                        Some(Value::Integer(n)) => Some(*n.value() as f64),
-                        _ => None,
-                    })
-                };
-                Setting::Prices(
-                    price("input").ok_or_else(wrong)?,
-                    price("output").ok_or_else(wrong)?,
-                )
-            }
-        };
-        Ok(setting)
-    }
-
-    /// Value rules beyond types.
-    fn check_values(&self, s: &BTreeMap<String, Setting>, top: &Table) -> Result<()> {
-        let span_of = |full: &str| {
-            let (t, k) = full.split_once('.')?;
-            top.get(t)?.as_table_like()?.key(k)?.span()
-        };
-        if let Some(Setting::Str(dir)) = s.get("paths.generated_dir")
-            && !is_identifier(dir)
-        {
-            return Err(self.error(
-                span_of("paths.generated_dir"),
-                format!("`{}paths.generated_dir` = {dir:?} is not a Python identifier", self.prefix),
-                "use a name like `__generated__`: letters, digits and underscores, not starting with a digit".into(),
-            ));
+            };
+            (format!("unknown `{key}` {value:?}"), hint)
         }
-        for key in [
-            "build.jobs",
-            "test.jobs",
-            "build.max_attempts",
-            "skills.max_concurrency",
-        ] {
-            if let Some(Setting::Int(n)) = s.get(key)
-                && *n < 1
-            {
-                return Err(self.error(
-                    span_of(key),
-                    format!("`{}{key}` must be at least 1, found {n}", self.prefix),
-                    "use a positive number".into(),
-                ));
+        FaultKind::WrongType { expected, found } => {
+            let want = tomlread::describe(expected);
+            match fault.path.last() {
+                Some(Step::Entry(i)) => {
+                    let want = format!("a list of {}", plural(want));
+                    (
+                        format!("`{key}` must be {want}, found {found} at entry {}", i + 1),
+                        format!("write `{leaf}` as {want}"),
+                    )
+                }
+                _ if want == "a table" => (
+                    format!("`{key}` must be a table, found {found}"),
+                    format!("write it as `[{key}]`"),
+                ),
+                _ => (
+                    format!("`{key}` must be {want}, found {found}"),
+                    format!("write `{leaf}` as {want}"),
+                ),
             }
         }
-        if let Some(Setting::Str(p)) = s.get("llm.provider")
-            && !["openai", "anthropic", "command"].contains(&p.as_str())
-        {
-            return Err(self.error(
-                span_of("llm.provider"),
-                format!("unknown `{}llm.provider` {p:?}", self.prefix),
-                "use one of \"openai\", \"anthropic\", \"command\"".into(),
-            ));
-        }
-        Ok(())
-    }
+        FaultKind::Missing(field) => (
+            format!("`{key}` is missing `{field}`"),
+            format!("add `{field}` to `{key}`"),
+        ),
+        FaultKind::Invalid { message, hint } => (
+            format!("`{key}` {message}"),
+            hint.clone()
+                .unwrap_or_else(|| format!("fix the value of `{key}`")),
+        ),
+    };
+    Problem::new(message).hint(hint)
 }
 
-/// A Python identifier (ASCII subset, which is what jaunt generates into).
-pub fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c == '_' || c.is_ascii_alphabetic())
-        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+fn plural(kind: &str) -> String {
+    match kind {
+        "true or false" => "booleans".to_owned(),
+        k => format!(
+            "{}s",
+            k.strip_prefix("an ")
+                .or_else(|| k.strip_prefix("a "))
+                .unwrap_or(k)
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -744,5 +702,106 @@ mod tests {
             .to_string();
         assert!(err.contains(":3:"), "{err}");
         assert!(err.contains("not a Python identifier"), "{err}");
+    }
+
+    #[test]
+    fn unknown_provider_suggests_a_name() {
+        let err = parse("version = 1\n[llm]\nprovider = \"opnai\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(":3: unknown `llm.provider` \"opnai\""),
+            "{err}"
+        );
+        assert!(err.contains("did you mean \"openai\"?"), "{err}");
+        let err = parse("version = 1\n[llm]\nprovider = \"zzz\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("use one of \"openai\", \"anthropic\", \"command\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_table_in_pyproject_suggests_one() {
+        let text = "[tool.jaunt]\nversion = 1\n[tool.jaunt.pahts]\nx = 1\n";
+        let err = Config::parse(text, Path::new("pyproject.toml"), PathBuf::from("/p"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":3: unknown key `tool.jaunt.pahts`"), "{err}");
+        assert!(err.contains("did you mean `tool.jaunt.paths`?"), "{err}");
+    }
+
+    #[test]
+    fn lists_counts_and_tables_are_checked() {
+        let err = |text: &str| {
+            parse(&format!("version = 1\n{text}\n"))
+                .unwrap_err()
+                .to_string()
+        };
+        let e = err("[paths]\nsource_roots = \"src\"");
+        assert!(
+            e.contains(":3: `paths.source_roots` must be a list of strings, found string"),
+            "{e}"
+        );
+        let e = err("[llm]\ncommand = [\"gen\", 3]");
+        assert!(
+            e.contains(":3: `llm.command` must be a list of strings, found integer at entry 2"),
+            "{e}"
+        );
+        let e = err("[build]\njobs = 0");
+        assert!(
+            e.contains(":3: `build.jobs` must be at least 1, found 0"),
+            "{e}"
+        );
+        let e = err("skills.max_concurrency = -2");
+        assert!(
+            e.contains(":2: `skills.max_concurrency` must be at least 1, found -2"),
+            "{e}"
+        );
+        let e = err("[llm]\nprice_per_mtok = { input = 1 }");
+        assert!(
+            e.contains(":3: `llm.price_per_mtok` is missing `output`"),
+            "{e}"
+        );
+        let e = err("paths = 3");
+        assert!(
+            e.contains(":2: `paths` must be a table, found integer"),
+            "{e}"
+        );
+        let c =
+            parse("version = 1\n[llm]\nprice_per_mtok = { input = 1, output = 2.5 }\n").unwrap();
+        assert_eq!(
+            c.llm.price_per_mtok,
+            Some(Prices {
+                input: 1.0,
+                output: 2.5
+            })
+        );
+    }
+
+    #[test]
+    fn defaults_that_follow_other_keys() {
+        let c = parse("version = 1\n").unwrap();
+        assert!(!c.paths.source_roots_explicit);
+        assert_eq!(
+            (c.llm.provider, c.llm.model.as_str()),
+            (Provider::OpenAi, "gpt-5.2")
+        );
+        let c = parse("version = 1\n[paths]\nsource_roots = [\"lib\"]\n[llm]\nprovider = \"anthropic\"\n[build]\ninfer_deps = false\n").unwrap();
+        assert!(c.paths.source_roots_explicit);
+        assert_eq!(c.llm.model, "claude-sonnet-4-5");
+        assert_eq!(c.llm.api_key_env.as_deref(), Some("ANTHROPIC_API_KEY"));
+        assert!(
+            !c.test.infer_deps,
+            "test.infer_deps follows build.infer_deps"
+        );
+        let c = parse("version = 1\n[llm]\nprovider = \"command\"\nmodel = \"m\"\n[build]\ninfer_deps = false\n[test]\ninfer_deps = true\n").unwrap();
+        assert_eq!(
+            (c.llm.model.as_str(), c.llm.api_key_env.as_deref()),
+            ("m", None)
+        );
+        assert!(c.test.infer_deps);
     }
 }

@@ -56,7 +56,7 @@ pub fn parse(text: &str) -> Option<(Header, &str)> {
             "test" => SpecKind::Test,
             _ => return None,
         },
-        source_module: ModuleName::new(get("source_module")?),
+        source_module: ModuleName::parse(get("source_module")?).ok()?,
         inputs: get("inputs")?.parse().ok()?,
         artifact: get("artifact")?.parse().ok()?,
         spec_refs: serde_json::from_str(get("spec_refs")?).ok()?,

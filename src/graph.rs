@@ -627,7 +627,7 @@ mod tests {
     }
 
     fn deps(g: &SpecGraph, spec: &str) -> Vec<String> {
-        let r = SpecRef::parse_canonical(spec).unwrap();
+        let r = SpecRef::parse(spec).unwrap();
         g.specs[&r].deps.keys().map(ToString::to_string).collect()
     }
 

@@ -20,3 +20,4 @@ pub mod plan;
 pub mod python;
 pub mod skills;
 pub mod store;
+pub mod tomlread;

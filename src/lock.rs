@@ -7,14 +7,16 @@
 //! silently misread.
 
 use crate::digest::Digest;
+use crate::error::{JauntError, Problem};
 use crate::fsutil::write_atomic;
 use crate::names::{ModuleName, SpecKind, SpecRef};
-use serde::Serialize;
+use crate::tomlread::{self, Fault, FaultKind, Parsed, Step};
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
-use std::ops::Range;
 use std::path::Path;
-use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, TableLike, Value};
+use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, Value};
 
 /// The lockfile format version this jaunt reads and writes.
 pub const LOCK_VERSION: u32 = 1;
@@ -34,9 +36,24 @@ pub struct Lockfile {
     pub skills: Vec<LockSkill>,
 }
 
+/// The file as written; `version` is checked on the document first.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LockToml {
+    #[serde(rename = "version")]
+    _version: IgnoredAny,
+    generator: LockGenerator,
+    #[serde(default)]
+    module: Vec<LockModule>,
+    #[serde(default)]
+    skill: Vec<LockSkill>,
+}
+
 /// The generator that produced the modules; a change here regenerates all.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LockGenerator {
+    #[serde(deserialize_with = "non_empty")]
     pub backend: String,
     pub model: String,
     /// Digest of backend, model, parameters and prompt templates.
@@ -44,108 +61,66 @@ pub struct LockGenerator {
 }
 
 /// One generated module: its inputs key and the artifact it produced.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LockModule {
     pub name: ModuleName,
     pub kind: SpecKind,
     /// Spec file, a POSIX path relative to the project root.
+    #[serde(deserialize_with = "relative_path")]
     pub source: String,
     /// Generated file, a POSIX path relative to the project root.
+    #[serde(deserialize_with = "relative_path")]
     pub output: String,
     pub inputs: Digest,
     pub artifact: Digest,
+    #[serde(default)]
     pub deps: Vec<ModuleName>,
     pub specs: Vec<LockSpec>,
 }
 
 /// One spec of a module with its digest and spec-level dependencies.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LockSpec {
+    #[serde(rename = "ref")]
     pub spec_ref: SpecRef,
     pub digest: Digest,
+    #[serde(default)]
     pub deps: Vec<SpecRef>,
 }
 
 /// A library skill that was part of the requests.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LockSkill {
+    #[serde(deserialize_with = "non_empty")]
     pub dist: String,
+    #[serde(deserialize_with = "non_empty")]
     pub version: String,
     pub digest: Digest,
 }
 
-/// Why `jaunt.lock` could not be read. `Display` is the message alone; the
-/// hint says what the user can do about it and is printed separately.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct LockError {
-    /// 1-based line the problem is on, when it has one.
-    pub line: Option<u32>,
-    pub message: String,
-    pub hint: String,
-}
-
-impl LockError {
-    /// The error as the CLI reports it, located in the lockfile at `path`.
-    pub fn located(self, path: &Path) -> crate::error::JauntError {
-        let mut p = crate::error::Problem::new(self.message).at(path, self.line);
-        p.hint = Some(self.hint);
-        crate::error::JauntError::Lock(p)
-    }
-}
-
 impl Lockfile {
-    /// Parses and validates a lockfile.
-    pub fn parse(text: &str) -> Result<Lockfile, LockError> {
+    /// Parses and validates a lockfile. The problem has a line but no file:
+    /// [`Lockfile::load`] knows the file.
+    pub fn parse(text: &str) -> Result<Lockfile, Problem> {
         if let Some(line) = conflict_marker_line(text) {
-            return Err(LockError {
-                line: Some(line),
-                message: format!("jaunt.lock has unresolved merge-conflict markers at line {line}"),
-                hint: HINT_MERGE.to_string(),
-            });
+            return Err(problem(
+                Some(line),
+                format!("jaunt.lock has unresolved merge-conflict markers at line {line}"),
+                HINT_MERGE,
+            ));
         }
-        let doc = toml_edit::Document::parse(text).map_err(|e| {
-            let line = e.span().map(|s| line_of(text, s.start));
-            LockError {
-                line,
-                message: format!(
-                    "jaunt.lock{}: invalid TOML: {}",
-                    line.map(|l| format!(":{l}")).unwrap_or_default(),
-                    e.message()
-                ),
-                hint: HINT_REGENERATE.to_string(),
-            }
-        })?;
-        let src = Source { text };
-        let root = Fields::new(
-            src,
-            doc.as_table(),
-            Some(0..0),
-            "the top level",
-            &["version", "generator", "module", "skill"],
-        )?;
-        check_version(&root)?;
+        let doc = tomlread::parse(text).map_err(|f| fault_problem(&f))?;
+        check_version(&doc)?;
+        let file: LockToml = tomlread::read(text, doc).map_err(|f| fault_problem(&f))?;
         let mut lock = Lockfile {
-            generator: parse_generator(&root)?,
-            modules: root
-                .tables("module")?
-                .into_iter()
-                .map(|at| parse_module(&root, at))
-                .collect::<Result<_, _>>()?,
-            skills: root
-                .tables("skill")?
-                .into_iter()
-                .map(|at| parse_skill(&root, at))
-                .collect::<Result<_, _>>()?,
+            generator: file.generator,
+            modules: file.module,
+            skills: file.skill,
         };
-        check_unique(
-            &root,
-            "module",
-            lock.modules
-                .iter()
-                .map(|m| format!("{} ({})", m.name, m.kind)),
-        )?;
-        check_unique(&root, "skill", lock.skills.iter().map(|s| s.dist.clone()))?;
+        lock.check_unique(text)?;
         lock.canonicalize();
         Ok(lock)
     }
@@ -176,15 +151,21 @@ impl Lockfile {
     }
 
     /// Reads `path`; `Ok(None)` when there is no lockfile yet.
-    pub fn load(path: &Path) -> Result<Option<Lockfile>, LockError> {
+    pub fn load(path: &Path) -> Result<Option<Lockfile>, JauntError> {
+        let located = |p: Problem| {
+            JauntError::Lock(Problem {
+                file: Some(path.to_path_buf()),
+                ..p
+            })
+        };
         match std::fs::read_to_string(path) {
-            Ok(text) => Lockfile::parse(&text).map(Some),
+            Ok(text) => Lockfile::parse(&text).map(Some).map_err(located),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(LockError {
-                line: None,
-                message: format!("cannot read {}: {e}", path.display()),
-                hint: HINT_REGENERATE.to_string(),
-            }),
+            Err(e) => Err(located(problem(
+                None,
+                format!("cannot read the lockfile: {e}"),
+                HINT_REGENERATE,
+            ))),
         }
     }
 
@@ -228,6 +209,46 @@ impl Lockfile {
             .flat_map(|m| m.specs.iter())
             .find(|s| s.spec_ref == *spec)
             .map(|s| s.digest)
+    }
+
+    /// Rejects two entries with the same identity, which a bad merge can
+    /// leave. Runs before sorting, so indexes are positions in `text`.
+    fn check_unique(&self, text: &str) -> Result<(), Problem> {
+        let at = |path: &[Step], message: String| {
+            let line = tomlread::parse(text)
+                .ok()
+                .and_then(|doc| tomlread::span_at(&doc, path))
+                .map(|s| tomlread::line_of(text, s.start));
+            problem(line, message, HINT_REGENERATE)
+        };
+        let key = |k: &str| Step::Key(k.to_owned());
+        let mut modules = BTreeSet::new();
+        for (i, m) in self.modules.iter().enumerate() {
+            if !modules.insert((&m.name, m.kind)) {
+                return Err(at(
+                    &[key("module"), Step::Entry(i)],
+                    format!("[[module]] `{} ({})` is listed twice", m.name, m.kind),
+                ));
+            }
+            let mut specs = BTreeSet::new();
+            if let Some(j) = m.specs.iter().position(|s| !specs.insert(&s.spec_ref)) {
+                return Err(at(
+                    &[key("module"), Step::Entry(i), key("specs"), Step::Entry(j)],
+                    format!(
+                        "spec `{}` is listed twice in module `{}`",
+                        m.specs[j].spec_ref, m.name
+                    ),
+                ));
+            }
+        }
+        let mut skills = BTreeSet::new();
+        if let Some(i) = self.skills.iter().position(|s| !skills.insert(&s.dist)) {
+            return Err(at(
+                &[key("skill"), Step::Entry(i)],
+                format!("[[skill]] `{}` is listed twice", self.skills[i].dist),
+            ));
+        }
+        Ok(())
     }
 
     /// Sorts everything the way it is rendered, so that equality and
@@ -304,28 +325,13 @@ fn render_skill(s: &LockSkill) -> Table {
 
 // ------------------------------------------------------------------ parsing
 
-/// The lockfile text, for turning byte offsets into line numbers.
-#[derive(Clone, Copy)]
-struct Source<'a> {
-    text: &'a str,
-}
-
-impl Source<'_> {
-    fn error(&self, span: Option<Range<usize>>, message: String) -> LockError {
-        let line = span.map(|s| line_of(self.text, s.start));
-        let at = line.map(|l| format!(":{l}")).unwrap_or_default();
-        LockError {
-            line,
-            message: format!("jaunt.lock{at}: {message}"),
-            hint: HINT_REGENERATE.to_string(),
-        }
+fn problem(line: Option<u32>, message: String, hint: &str) -> Problem {
+    Problem {
+        file: None,
+        line,
+        message,
+        hint: Some(hint.to_owned()),
     }
-}
-
-fn line_of(text: &str, offset: usize) -> u32 {
-    let before = text.get(..offset).unwrap_or(text);
-    let lines = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    u32::try_from(lines).unwrap_or(u32::MAX)
 }
 
 /// The 1-based line of the first merge-conflict marker, if any.
@@ -341,333 +347,112 @@ fn conflict_marker_line(text: &str) -> Option<u32> {
     })
 }
 
-/// One table (or inline table) of the lockfile, with the keys it may have
-/// and where it is, so every error can point at a line.
-struct Fields<'a> {
-    src: Source<'a>,
-    table: &'a dyn TableLike,
-    span: Option<Range<usize>>,
-    what: &'static str,
-}
-
-impl<'a> Fields<'a> {
-    /// Wraps `table`, rejecting keys outside `allowed`.
-    fn new(
-        src: Source<'a>,
-        table: &'a dyn TableLike,
-        span: Option<Range<usize>>,
-        what: &'static str,
-        allowed: &[&str],
-    ) -> Result<Fields<'a>, LockError> {
-        let fields = Fields {
-            src,
-            table,
-            span,
-            what,
-        };
-        if let Some((key, _)) = table.iter().find(|(k, _)| !allowed.contains(k)) {
-            return Err(fields.error_at(
-                key,
-                format!(
-                    "unknown key `{key}` in {what} (expected one of: {})",
-                    allowed.join(", ")
-                ),
-            ));
-        }
-        Ok(fields)
-    }
-
-    /// A nested table, checked the same way.
-    fn child(
-        &self,
-        (table, span): TableAt<'a>,
-        what: &'static str,
-        allowed: &[&str],
-    ) -> Result<Fields<'a>, LockError> {
-        Fields::new(self.src, table, span, what, allowed)
-    }
-
-    fn key_span(&self, key: &str) -> Option<Range<usize>> {
-        self.table
-            .key(key)
-            .and_then(|k| k.span())
-            .or_else(|| self.table.get(key).and_then(Item::span))
-            .or_else(|| self.span.clone())
-    }
-
-    fn error_at(&self, key: &str, message: String) -> LockError {
-        self.src.error(self.key_span(key), message)
-    }
-
-    fn missing(&self, key: &str) -> LockError {
-        self.src.error(
-            self.span.clone(),
-            format!("{} is missing `{key}`", self.what),
-        )
-    }
-
-    fn required(&self, key: &str) -> Result<&'a Item, LockError> {
-        self.table.get(key).ok_or_else(|| self.missing(key))
-    }
-
-    fn str(&self, key: &str) -> Result<&'a str, LockError> {
-        self.required(key)?
-            .as_str()
-            .ok_or_else(|| self.error_at(key, format!("`{key}` in {} must be a string", self.what)))
-    }
-
-    /// A required string that must also be non-empty.
-    fn text(&self, key: &str) -> Result<String, LockError> {
-        let s = self.str(key)?;
-        if s.is_empty() {
-            return Err(self.error_at(key, format!("`{key}` in {} is empty", self.what)));
-        }
-        Ok(s.to_string())
-    }
-
-    /// A required string converted by `convert`, which names what it wanted.
-    fn parsed<T>(
-        &self,
-        key: &str,
-        convert: impl Fn(&str) -> Result<T, String>,
-    ) -> Result<T, LockError> {
-        let s = self.str(key)?;
-        convert(s).map_err(|why| self.error_at(key, format!("`{key}` in {}: {why}", self.what)))
-    }
-
-    fn digest(&self, key: &str) -> Result<Digest, LockError> {
-        self.parsed(key, |s| s.parse::<Digest>())
-    }
-
-    /// An optional array of strings, each converted by `convert`; absent
-    /// means empty.
-    fn list<T>(
-        &self,
-        key: &str,
-        convert: impl Fn(&str) -> Result<T, String>,
-    ) -> Result<Vec<T>, LockError> {
-        let Some(item) = self.table.get(key) else {
-            return Ok(Vec::new());
-        };
-        let array = item.as_array().ok_or_else(|| {
-            self.error_at(key, format!("`{key}` in {} must be an array", self.what))
-        })?;
-        array
-            .iter()
-            .map(|v| {
-                let at = v.span().or_else(|| self.key_span(key));
-                let s = v.as_str().ok_or_else(|| {
-                    self.src.error(
-                        at.clone(),
-                        format!("`{key}` in {} must hold only strings", self.what),
-                    )
-                })?;
-                convert(s).map_err(|why| {
-                    self.src
-                        .error(at, format!("`{key}` in {}: {why}", self.what))
-                })
-            })
-            .collect()
-    }
-
-    /// A required table (`[generator]`).
-    fn table_like(&self, key: &str) -> Result<TableAt<'a>, LockError> {
-        let item = self.required(key)?;
-        let table = item
-            .as_table_like()
-            .ok_or_else(|| self.error_at(key, format!("`{key}` must be a table")))?;
-        Ok((table, item.span().or_else(|| self.key_span(key))))
-    }
-
-    /// An optional array of tables (`[[module]]`, or the same written as an
-    /// array of inline tables); absent means empty.
-    fn tables(&self, key: &str) -> Result<Vec<TableAt<'a>>, LockError> {
-        let not_tables =
-            || self.error_at(key, format!("`{key}` must be written as [[{key}]] tables"));
-        match self.table.get(key) {
-            None => Ok(Vec::new()),
-            Some(Item::ArrayOfTables(a)) => Ok(a
-                .iter()
-                .map(|t| (t as &dyn TableLike, t.span().or_else(|| self.key_span(key))))
-                .collect()),
-            Some(Item::Value(Value::Array(a))) => a
-                .iter()
-                .map(|v| match v {
-                    Value::InlineTable(t) => Ok((t as &dyn TableLike, v.span())),
-                    _ => Err(not_tables()),
-                })
-                .collect(),
-            Some(_) => Err(not_tables()),
-        }
-    }
-}
-
-/// A table and where it starts.
-type TableAt<'a> = (&'a dyn TableLike, Option<Range<usize>>);
-
-fn check_version(root: &Fields<'_>) -> Result<(), LockError> {
-    let item = root.required("version")?;
-    let version = item
-        .as_integer()
-        .ok_or_else(|| root.error_at("version", "`version` must be an integer".to_string()))?;
+fn check_version(doc: &Parsed) -> Result<(), Problem> {
+    let root = doc.as_table();
+    let Some(item) = root.get("version") else {
+        return Err(problem(
+            Some(1),
+            "the top level is missing `version`".to_owned(),
+            HINT_REGENERATE,
+        ));
+    };
+    let line = root
+        .key("version")
+        .and_then(|k| k.span())
+        .map(|s| tomlread::line_of(doc.raw(), s.start));
+    let Some(version) = item.as_integer() else {
+        return Err(problem(
+            line,
+            "`version` must be an integer".to_owned(),
+            HINT_REGENERATE,
+        ));
+    };
     if version > i64::from(LOCK_VERSION) {
-        let mut e = root.error_at(
-            "version",
+        return Err(problem(
+            line,
             format!(
                 "jaunt.lock version {version} is newer than this jaunt supports (version {LOCK_VERSION})"
             ),
-        );
-        e.hint = "upgrade jaunt to a release that reads this lockfile version".to_string();
-        return Err(e);
+            "upgrade jaunt to a release that reads this lockfile version",
+        ));
     }
     if version < i64::from(LOCK_VERSION) {
-        return Err(root.error_at(
-            "version",
+        return Err(problem(
+            line,
             format!("unsupported jaunt.lock version {version}"),
+            HINT_REGENERATE,
         ));
     }
     Ok(())
 }
 
-fn parse_generator(root: &Fields<'_>) -> Result<LockGenerator, LockError> {
-    let f = root.child(
-        root.table_like("generator")?,
-        "[generator]",
-        &["backend", "model", "fingerprint"],
-    )?;
-    Ok(LockGenerator {
-        backend: f.text("backend")?,
-        model: f.str("model")?.to_string(),
-        fingerprint: f.digest("fingerprint")?,
-    })
-}
-
-fn parse_module(root: &Fields<'_>, at: TableAt<'_>) -> Result<LockModule, LockError> {
-    let f = root.child(
-        at,
-        "[[module]]",
-        &[
-            "name", "kind", "source", "output", "inputs", "artifact", "deps", "specs",
-        ],
-    )?;
-    let specs_item = f.required("specs")?;
-    let specs_array = specs_item.as_array().ok_or_else(|| {
-        f.error_at(
-            "specs",
-            "`specs` must be an array of inline tables".to_string(),
-        )
-    })?;
-    let specs = specs_array
-        .iter()
-        .map(|v| {
-            let entry = v.as_inline_table().ok_or_else(|| {
-                f.src.error(
-                    v.span(),
-                    "each entry of `specs` must be an inline table `{ ref = …, digest = … }`"
-                        .to_string(),
-                )
-            })?;
-            parse_spec(&f, (entry, v.span()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let module = LockModule {
-        name: f.parsed("name", module_name)?,
-        kind: f.parsed("kind", spec_kind)?,
-        source: f.parsed("source", relative_path)?,
-        output: f.parsed("output", relative_path)?,
-        inputs: f.digest("inputs")?,
-        artifact: f.digest("artifact")?,
-        deps: f.list("deps", module_name)?,
-        specs,
+/// A deserialization fault in the lockfile's words.
+fn fault_problem(fault: &Fault) -> Problem {
+    // The table holding the key at fault, named as the file writes it.
+    let table = |path: &[Step]| match tomlread::dotted(path).as_str() {
+        "" => "the top level".to_owned(),
+        "generator" => "[generator]".to_owned(),
+        "module" => "[[module]]".to_owned(),
+        "module.specs" => "a spec entry".to_owned(),
+        "skill" => "[[skill]]".to_owned(),
+        other => format!("`{other}`"),
     };
-    let mut seen = BTreeSet::new();
-    if let Some(dup) = module.specs.iter().find(|s| !seen.insert(&s.spec_ref)) {
-        return Err(f.error_at(
-            "specs",
+    let last_key = fault
+        .path
+        .iter()
+        .rposition(|s| matches!(s, Step::Key(_)))
+        .unwrap_or(0);
+    let key = fault.leaf();
+    let within = table(&fault.path[..last_key]);
+    let message = match &fault.kind {
+        FaultKind::Syntax(m) => format!("invalid TOML: {m}"),
+        FaultKind::UnknownKey { known } => format!(
+            "unknown key `{key}` in {within} (expected one of: {})",
+            known.join(", ")
+        ),
+        FaultKind::UnknownChoice { value, known } => {
+            let quoted: Vec<String> = known.iter().map(|k| format!("{k:?}")).collect();
             format!(
-                "spec `{}` is listed twice in module `{}`",
-                dup.spec_ref, module.name
-            ),
-        ));
-    }
-    Ok(module)
-}
-
-fn parse_spec(module: &Fields<'_>, at: TableAt<'_>) -> Result<LockSpec, LockError> {
-    let f = module.child(at, "a spec entry", &["ref", "digest", "deps"])?;
-    Ok(LockSpec {
-        spec_ref: f.parsed("ref", spec_ref)?,
-        digest: f.digest("digest")?,
-        deps: f.list("deps", spec_ref)?,
-    })
-}
-
-fn parse_skill(root: &Fields<'_>, at: TableAt<'_>) -> Result<LockSkill, LockError> {
-    let f = root.child(at, "[[skill]]", &["dist", "version", "digest"])?;
-    Ok(LockSkill {
-        dist: f.text("dist")?,
-        version: f.text("version")?,
-        digest: f.digest("digest")?,
-    })
-}
-
-/// Rejects two entries with the same identity, which a bad merge can leave.
-fn check_unique(
-    root: &Fields<'_>,
-    key: &str,
-    ids: impl Iterator<Item = String>,
-) -> Result<(), LockError> {
-    let mut seen = BTreeSet::new();
-    for id in ids {
-        if !seen.insert(id.clone()) {
-            return Err(root.error_at(key, format!("[[{key}]] `{id}` is listed twice")));
+                "`{key}` in {within} must be one of {}, not {value:?}",
+                quoted.join(", ")
+            )
         }
+        FaultKind::WrongType { expected, found } => {
+            let want = tomlread::describe(expected);
+            match fault.path.last() {
+                Some(Step::Entry(i)) => format!(
+                    "entry {} of `{key}` in {within} must be {want}, found {found}",
+                    i + 1
+                ),
+                _ => format!("`{key}` in {within} must be {want}, found {found}"),
+            }
+        }
+        FaultKind::Missing(field) => format!("{} is missing `{field}`", table(&fault.path)),
+        FaultKind::Invalid { message, .. } => format!("`{key}` in {within}: {message}"),
+    };
+    // The top level has no span of its own; it starts on line 1.
+    let line = fault.line.or(fault.path.is_empty().then_some(1));
+    problem(line, message, HINT_REGENERATE)
+}
+
+fn non_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let s = String::deserialize(d)?;
+    if s.is_empty() {
+        return Err(serde::de::Error::custom("must not be empty"));
     }
-    Ok(())
-}
-
-/// A dotted name of Python identifiers (`pkg.mod`, `Outer.method`).
-fn is_dotted_identifier(s: &str) -> bool {
-    !s.is_empty()
-        && s.split('.').all(|part| {
-            let mut chars = part.chars();
-            chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
-                && chars.all(|c| c == '_' || c.is_alphanumeric())
-        })
-}
-
-fn module_name(s: &str) -> Result<ModuleName, String> {
-    if is_dotted_identifier(s) {
-        Ok(ModuleName::new(s))
-    } else {
-        Err(format!("not a dotted module name: {s:?}"))
-    }
-}
-
-fn spec_ref(s: &str) -> Result<SpecRef, String> {
-    SpecRef::parse_canonical(s)
-        .filter(|r| is_dotted_identifier(r.module.as_str()) && is_dotted_identifier(&r.qualname))
-        .ok_or_else(|| format!("not a spec ref `pkg.mod:Name`: {s:?}"))
-}
-
-fn spec_kind(s: &str) -> Result<SpecKind, String> {
-    match s {
-        "build" => Ok(SpecKind::Build),
-        "test" => Ok(SpecKind::Test),
-        _ => Err(format!("must be \"build\" or \"test\", not {s:?}")),
-    }
+    Ok(s)
 }
 
 /// The lockfile must not depend on where the checkout lives.
-fn relative_path(s: &str) -> Result<String, String> {
+fn relative_path<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let s = String::deserialize(d)?;
     let drive = s.as_bytes().get(1) == Some(&b':');
     if s.is_empty() || s.starts_with('/') || s.contains('\\') || drive {
-        Err(format!(
+        return Err(serde::de::Error::custom(format!(
             "must be a POSIX path relative to the project root: {s:?}"
-        ))
-    } else {
-        Ok(s.to_string())
+        )));
     }
+    Ok(s)
 }
 
 // --------------------------------------------------------------------- diff
@@ -790,7 +575,7 @@ mod tests {
     }
 
     fn r(s: &str) -> SpecRef {
-        SpecRef::parse_canonical(s).unwrap()
+        SpecRef::parse(s).unwrap()
     }
 
     fn sample() -> Lockfile {
@@ -959,8 +744,12 @@ digest = "{sk}"
         assert!(lock.modules.len() >= 2);
     }
 
-    fn error(text: &str) -> LockError {
+    fn error(text: &str) -> Problem {
         Lockfile::parse(text).unwrap_err()
+    }
+
+    fn hint(p: &Problem) -> &str {
+        p.hint.as_deref().unwrap_or_default()
     }
 
     /// The rendered sample with `line` (1-based) replaced.
@@ -982,7 +771,7 @@ digest = "{sk}"
             e.message,
             "jaunt.lock has unresolved merge-conflict markers at line 9"
         );
-        assert!(e.hint.contains("jaunt apply"));
+        assert!(hint(&e).contains("jaunt apply"));
     }
 
     #[test]
@@ -990,7 +779,7 @@ digest = "{sk}"
         let e = error(&edited(2, "version = 2"));
         assert_eq!(e.line, Some(2));
         assert!(e.message.contains("version 2"), "{}", e.message);
-        assert!(e.hint.contains("upgrade jaunt"));
+        assert!(hint(&e).contains("upgrade jaunt"));
     }
 
     #[test]
@@ -998,7 +787,7 @@ digest = "{sk}"
         let e = error(&edited(2, ""));
         assert_eq!(e.line, Some(1));
         assert!(e.message.contains("`version`"), "{}", e.message);
-        assert!(e.hint.contains("delete it"));
+        assert!(hint(&e).contains("delete it"));
 
         let e = error(&edited(5, "backend = \"openai"));
         assert_eq!(e.line, Some(5));
@@ -1063,6 +852,36 @@ digest = "{sk}"
         lock.modules.push(lock.modules[0].clone());
         let e = error(&lock.render());
         assert!(e.message.contains("listed twice"), "{}", e.message);
+
+        let text = sample().render().replace(
+            "  { ref = \"jwt_demo.specs:create_token\"",
+            "  { ref = \"jwt_demo.specs:verify_token\"",
+        );
+        let e = error(&text);
+        assert_eq!(e.line, Some(31), "the second one: {}", e.message);
+        assert_eq!(
+            e.message,
+            "spec `jwt_demo.specs:verify_token` is listed twice in module `jwt_demo.specs`"
+        );
+    }
+
+    #[test]
+    fn messages_name_the_key_and_its_table() {
+        let e = error(&edited(11, "kind = \"bild\""));
+        assert_eq!(
+            e.message,
+            "`kind` in [[module]] must be one of \"build\", \"test\", not \"bild\""
+        );
+        let e = error(&edited(16, "deps = [\"ok\", 3]"));
+        assert_eq!(
+            e.message,
+            "entry 2 of `deps` in [[module]] must be a string, found integer"
+        );
+        let e = error("version = 1\n");
+        assert_eq!(e.line, Some(1));
+        assert_eq!(e.message, "the top level is missing `generator`");
+        let e = error(&edited(5, "backend = \"\""));
+        assert_eq!(e.message, "`backend` in [generator]: must not be empty");
     }
 
     #[test]
@@ -1070,8 +889,8 @@ digest = "{sk}"
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("jaunt.lock");
         assert_eq!(Lockfile::load(&path).unwrap(), None);
-        let unreadable = Lockfile::load(dir.path()).unwrap_err();
-        assert!(unreadable.message.contains("cannot read"), "{unreadable}");
+        let unreadable = Lockfile::load(dir.path()).unwrap_err().to_string();
+        assert!(unreadable.contains("cannot read"), "{unreadable}");
         assert!(sample().write(&path).unwrap());
         assert!(!sample().write(&path).unwrap());
         assert_eq!(Lockfile::load(&path).unwrap(), Some(canonical(sample())));

@@ -7,14 +7,48 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// A Python identifier. Python allows Unicode letters, so this does too:
+/// a name the parser accepts must survive a round trip through the lockfile.
+pub fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+        && chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+/// Identifiers joined by dots: `pkg.mod`, or a qualname `Outer.method`.
+pub fn is_dotted_name(s: &str) -> bool {
+    s.split('.').all(is_identifier)
+}
+
+/// Text that is not the name it was read as.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("not a {what}: {text:?}")]
+pub struct BadName {
+    what: &'static str,
+    text: String,
+}
+
 /// A dotted Python module name, `pkg.sub.mod`.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct ModuleName(String);
 
 impl ModuleName {
+    /// A name known to be valid (built from parts that were checked).
     pub fn new(dotted: impl Into<String>) -> Self {
         ModuleName(dotted.into())
+    }
+
+    /// Checks that `text` is a dotted module name.
+    pub fn parse(text: &str) -> Result<ModuleName, BadName> {
+        if is_dotted_name(text) {
+            Ok(ModuleName::new(text))
+        } else {
+            Err(BadName {
+                what: "dotted module name",
+                text: text.to_owned(),
+            })
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -61,6 +95,13 @@ impl fmt::Display for ModuleName {
     }
 }
 
+impl<'de> Deserialize<'de> for ModuleName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        ModuleName::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 /// A reference to one spec: `pkg.mod:Qualname`, nested specs with a dotted
 /// qualname (`pkg.mod:Outer.method`).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -79,12 +120,16 @@ impl SpecRef {
 
     /// Parses `pkg.mod:Name` (canonical form); the dot shorthand `pkg.mod.Name`
     /// is ambiguous without knowing the modules and is resolved by the graph.
-    pub fn parse_canonical(text: &str) -> Option<SpecRef> {
-        let (module, qualname) = text.split_once(':')?;
-        if module.is_empty() || qualname.is_empty() || qualname.contains(':') {
-            return None;
+    pub fn parse(text: &str) -> Result<SpecRef, BadName> {
+        match text.split_once(':') {
+            Some((module, qualname)) if is_dotted_name(module) && is_dotted_name(qualname) => {
+                Ok(SpecRef::new(ModuleName::new(module), qualname))
+            }
+            _ => Err(BadName {
+                what: "spec ref `pkg.mod:Name`",
+                text: text.to_owned(),
+            }),
         }
-        Some(SpecRef::new(ModuleName::new(module), qualname))
     }
 }
 
@@ -103,9 +148,7 @@ impl Serialize for SpecRef {
 impl<'de> Deserialize<'de> for SpecRef {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        SpecRef::parse_canonical(&text).ok_or_else(|| {
-            serde::de::Error::custom(format!("not a spec ref `pkg.mod:Name`: {text:?}"))
-        })
+        SpecRef::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -124,14 +167,13 @@ impl std::str::FromStr for Target {
             Some((m, q)) => (m, Some(q.to_string())),
             None => (s, None),
         };
-        let valid = |part: &str| crate::config::is_identifier(part);
-        if module.is_empty() || !module.split('.').all(valid) {
+        if !is_dotted_name(module) {
             return Err(format!(
                 "`{s}` is not MODULE[:QUALNAME] (a dotted module name like `pkg.mod`)"
             ));
         }
         if let Some(q) = &qualname
-            && !q.split('.').all(valid)
+            && !is_dotted_name(q)
         {
             return Err(format!("`{s}` has an invalid qualname after `:`"));
         }
@@ -210,11 +252,27 @@ mod tests {
 
     #[test]
     fn spec_ref_round_trip() {
-        let r = SpecRef::parse_canonical("a.b:Outer.method").unwrap();
+        let r = SpecRef::parse("a.b:Outer.method").unwrap();
         assert_eq!(r.module.as_str(), "a.b");
         assert_eq!(r.qualname, "Outer.method");
         assert_eq!(r.to_string(), "a.b:Outer.method");
-        assert!(SpecRef::parse_canonical("a.b").is_none());
-        assert!(SpecRef::parse_canonical(":x").is_none());
+        for bad in ["a.b", ":x", "a.b:", "a:b:c", "a b:x", "a.b.C", "a..b:x"] {
+            assert!(SpecRef::parse(bad).is_err(), "{bad}");
+        }
+        let e = SpecRef::parse("a.b.C").unwrap_err();
+        assert_eq!(e.to_string(), "not a spec ref `pkg.mod:Name`: \"a.b.C\"");
+    }
+
+    #[test]
+    fn one_identifier_rule() {
+        for good in ["pkg", "_x", "pkg.sub_2.mod", "café"] {
+            assert!(ModuleName::parse(good).is_ok(), "{good}");
+        }
+        for bad in ["", "2x", "a-b", "a.", ".a", "a..b", "a b"] {
+            assert!(ModuleName::parse(bad).is_err(), "{bad}");
+        }
+        assert!(is_identifier("__generated__"));
+        assert!(!is_identifier("my-gen"));
+        assert!(!is_identifier("a.b"));
     }
 }

@@ -97,3 +97,15 @@ fn diagnostics() {
     std::fs::remove_file(f.path("a.py")).unwrap();
     snap!("lock_conflict", run(&f, &["plan"]));
 }
+
+#[test]
+fn lock_unknown_key() {
+    let f = Fixture::new();
+    f.write("jaunt.toml", "version = 1\n").write(
+        "jaunt.lock",
+        "version = 1\nbogus = true\n\n[generator]\nbackend = \"openai\"\nmodel = \"gpt-5.2\"\nfingerprint = \"b3:0000000000000000000000000000000000000000000000000000000000000000\"\n",
+    );
+    let text = run(&f, &["plan"]);
+    assert_eq!(text.matches("jaunt.lock:2").count(), 1, "{text}");
+    snap!("lock_unknown_key", text);
+}

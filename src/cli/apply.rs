@@ -1,6 +1,7 @@
 //! `jaunt apply` (alias `build`): carry out the plan.
 
 use super::{CmdResult, GlobalArgs, output};
+use crate::config::Prices;
 use crate::error::{JauntError, exit};
 use crate::names::SpecKind;
 use crate::ops::apply::{self, ApplyOptions, ApplyReport, Event, Finished};
@@ -147,7 +148,7 @@ pub fn run_kinds(
 }
 
 /// Prints the report and returns the exit code.
-pub fn finish(global: &GlobalArgs, report: &ApplyReport, prices: Option<(f64, f64)>) -> i32 {
+pub fn finish(global: &GlobalArgs, report: &ApplyReport, prices: Option<Prices>) -> i32 {
     if global.json {
         output::json(report);
     } else if !global.quiet {
@@ -191,7 +192,7 @@ pub fn finish(global: &GlobalArgs, report: &ApplyReport, prices: Option<(f64, f6
                 );
             }
         }
-        if let Some((input, output)) = prices {
+        if let Some(Prices { input, output }) = prices {
             let cost = report.usage.prompt_tokens as f64 * input / 1e6
                 + report.usage.completion_tokens as f64 * output / 1e6;
             println!(

@@ -7,7 +7,7 @@
 
 pub mod cache;
 
-use crate::config::{Config, is_identifier};
+use crate::config::Config;
 use crate::error::{JauntError, Problem, Result};
 use crate::names::ModuleName;
 use crate::python::{DepExpr, FileSummary, ImportTarget};
@@ -173,10 +173,8 @@ pub fn module_name(root: &Path, path: &Path) -> Option<(ModuleName, bool)> {
     if !is_package {
         parts.push(stem.to_string());
     }
-    if parts.is_empty() || !parts.iter().all(|p| is_identifier(p)) {
-        return None;
-    }
-    Some((ModuleName::new(parts.join(".")), is_package))
+    let name = ModuleName::parse(&parts.join(".")).ok()?;
+    Some((name, is_package))
 }
 
 /// Walks every root and reads every Python module in it.
@@ -440,7 +438,7 @@ pub fn referenced_modules(file: &SourceFile) -> Vec<ModuleName> {
             }
         }
     }
-    out.retain(|m| !m.as_str().is_empty() && m.parts().all(is_identifier));
+    out.retain(|m| crate::names::is_dotted_name(m.as_str()));
     out
 }
 

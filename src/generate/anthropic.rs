@@ -2,6 +2,7 @@
 
 use super::Output;
 use super::transport::{HttpBackend, Params, Unusable, WireFormat, usage};
+use crate::config::Provider;
 use reqwest::header::HeaderName;
 use serde_json::{Value, json};
 
@@ -17,10 +18,9 @@ pub enum Anthropic {}
 pub type AnthropicBackend = HttpBackend<Anthropic>;
 
 impl WireFormat for Anthropic {
-    const PROVIDER: &'static str = "anthropic";
+    const PROVIDER: Provider = Provider::Anthropic;
     const DEFAULT_BASE_URL: &'static str = "https://api.anthropic.com";
     const PATH: &'static str = "/v1/messages";
-    const KEY_ENV: &'static str = "ANTHROPIC_API_KEY";
     const HEADERS: &'static [(&'static str, &'static str)] = &[("anthropic-version", "2023-06-01")];
 
     fn auth(key: &str) -> (HeaderName, String) {

@@ -5,7 +5,7 @@
 //! Skill requests go the same way, marked `"kind": "skill"`.
 
 use super::{GenError, Generator, Output, SkillRequest, WireRequest};
-use crate::config::Config;
+use crate::config::{Config, Provider};
 use crate::error::{JauntError, Problem};
 use std::io::{ErrorKind, Read, Write};
 use std::path::PathBuf;
@@ -80,7 +80,7 @@ impl CommandBackend {
 
 impl Generator for CommandBackend {
     fn backend(&self) -> &str {
-        "command"
+        Provider::Command.as_str()
     }
 
     fn model(&self) -> &str {

@@ -25,9 +25,9 @@ pub use request::DependencyText;
 pub use retry::{Accepted, GenFailure, generate_with_retry, strip_fences};
 pub use transport::{HttpBackend, Params, Unusable, WireFormat};
 
-use crate::config::Config;
+use crate::config::{Config, Provider};
 use crate::digest::{Digest, KeyHasher};
-use crate::error::{JauntError, Problem};
+use crate::error::JauntError;
 use crate::names::{DefKind, ModuleName, SpecKind, SpecRef};
 use serde::Serialize;
 
@@ -191,22 +191,11 @@ pub trait Generator: Send + Sync {
 /// The backend `[llm] provider` selects. An HTTP backend allows
 /// `[build] jobs` requests in flight at once over the whole run.
 pub fn backend_from_config(config: &Config) -> Result<Box<dyn Generator>, JauntError> {
-    match config.llm.provider.as_str() {
-        "command" => Ok(Box::new(CommandBackend::from_config(config)?)),
-        "openai" => Ok(Box::new(OpenAiBackend::from_config(
-            config,
-            config.build.jobs,
-        )?)),
-        "anthropic" => Ok(Box::new(AnthropicBackend::from_config(
-            config,
-            config.build.jobs,
-        )?)),
-        other => Err(JauntError::Config(
-            Problem::new(format!("unknown `llm.provider` {other:?}"))
-                .at(&config.file, None)
-                .hint("use one of \"openai\", \"anthropic\", \"command\""),
-        )),
-    }
+    Ok(match config.llm.provider {
+        Provider::Command => Box::new(CommandBackend::from_config(config)?),
+        Provider::OpenAi => Box::new(OpenAiBackend::from_config(config, config.build.jobs)?),
+        Provider::Anthropic => Box::new(AnthropicBackend::from_config(config, config.build.jobs)?),
+    })
 }
 
 /// The generator fingerprint: backend, model, parameters, every prompt
@@ -216,7 +205,7 @@ pub fn fingerprint(config: &Config, prompts: &Prompts) -> Digest {
     let llm = &config.llm;
     let mut h = KeyHasher::new("jaunt.generator.v1");
     h.str("prompt_format", &PROMPT_FORMAT_VERSION.to_string())
-        .str("backend", &llm.provider)
+        .str("backend", llm.provider.as_str())
         .str("model", &llm.model);
     optional(&mut h, "temperature", llm.temperature.map(f64::to_bits));
     optional(&mut h, "max_tokens", llm.max_tokens);

@@ -3,6 +3,7 @@
 
 use super::Output;
 use super::transport::{HttpBackend, Params, Unusable, WireFormat, usage};
+use crate::config::Provider;
 use reqwest::header::{AUTHORIZATION, HeaderName};
 use serde_json::{Value, json};
 
@@ -14,10 +15,9 @@ pub enum OpenAi {}
 pub type OpenAiBackend = HttpBackend<OpenAi>;
 
 impl WireFormat for OpenAi {
-    const PROVIDER: &'static str = "openai";
+    const PROVIDER: Provider = Provider::OpenAi;
     const DEFAULT_BASE_URL: &'static str = "https://api.openai.com/v1";
     const PATH: &'static str = "/chat/completions";
-    const KEY_ENV: &'static str = "OPENAI_API_KEY";
     const HEADERS: &'static [(&'static str, &'static str)] = &[];
 
     fn auth(key: &str) -> (HeaderName, String) {

@@ -11,7 +11,7 @@
 //! provider echoes it back.
 
 use super::{GenError, Generator, Output, SkillRequest, Usage, WireRequest};
-use crate::config::Config;
+use crate::config::{Config, Provider};
 use crate::error::{JauntError, Problem};
 use reqwest::blocking::Client;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
@@ -35,14 +35,12 @@ const BODY_EXCERPT_CHARS: usize = 500;
 /// One provider's wire format: where a request goes, what it carries and
 /// how the answer is read.
 pub trait WireFormat {
-    /// The `[llm] provider` name, for messages and the lockfile.
-    const PROVIDER: &'static str;
+    /// The `[llm] provider`; its name is used in messages and the lockfile.
+    const PROVIDER: Provider;
     /// Where requests go when `base_url` is not set.
     const DEFAULT_BASE_URL: &'static str;
     /// Appended to the base URL.
     const PATH: &'static str;
-    /// The key's variable when `[llm] api_key_env` is not set.
-    const KEY_ENV: &'static str;
     /// Headers every request carries, besides the key.
     const HEADERS: &'static [(&'static str, &'static str)];
     /// The header that carries `key`, and its value.
@@ -139,7 +137,7 @@ impl<F: WireFormat> HttpBackend<F> {
             return Err(config_error(
                 format!(
                     "`{env}` is not set: the `{}` backend needs an API key for {base}",
-                    F::PROVIDER
+                    F::PROVIDER.as_str()
                 ),
                 format!(
                     "export {env}=… or put it in .env beside the configuration; set `api_key_env` under [llm] to read another variable"
@@ -176,7 +174,7 @@ impl<F: WireFormat> HttpBackend<F> {
                 max_tokens: llm.max_tokens,
             },
             transport: Transport {
-                provider: F::PROVIDER,
+                provider: F::PROVIDER.as_str(),
                 client,
                 headers,
                 key: key.map(Secret),
@@ -203,13 +201,14 @@ fn key_env<F: WireFormat>(config: &Config) -> String {
         .llm
         .api_key_env
         .clone()
-        .unwrap_or_else(|| F::KEY_ENV.into())
+        .or_else(|| F::PROVIDER.default_key_env().map(String::from))
+        .unwrap_or_default()
 }
 
 impl<F: WireFormat> fmt::Debug for HttpBackend<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpBackend")
-            .field("provider", &F::PROVIDER)
+            .field("provider", &F::PROVIDER.as_str())
             .field("url", &self.url)
             .field("params", &self.params)
             .field("transport", &self.transport)
@@ -219,7 +218,7 @@ impl<F: WireFormat> fmt::Debug for HttpBackend<F> {
 
 impl<F: WireFormat> Generator for HttpBackend<F> {
     fn backend(&self) -> &str {
-        F::PROVIDER
+        F::PROVIDER.as_str()
     }
 
     fn model(&self) -> &str {

@@ -25,13 +25,7 @@ pub struct LockReview {
 pub fn review(config: &Config, rev: Option<&str>) -> Result<LockReview> {
     let lock_path = config.lock_path();
     let (base, old) = lock_at_revision(&config.root, &lock_path, rev)?;
-    let new = Lockfile::load(&lock_path).map_err(|e| {
-        JauntError::Lock(
-            Problem::new(e.message.clone())
-                .at(&lock_path, e.line)
-                .hint(e.hint),
-        )
-    })?;
+    let new = Lockfile::load(&lock_path)?;
     // A side without a lockfile has no modules: everything is added (or
     // removed), and the generator is not reported as changed.
     let (old, new) = match (old, new) {
@@ -114,13 +108,17 @@ fn lock_at_revision(
         ))
     })?;
     let lock = Lockfile::parse(&text).map_err(|e| {
+        let line = e.line.map(|l| format!(", line {l}")).unwrap_or_default();
         JauntError::Lock(
-            Problem::new(format!("{} at {description}: {}", rel.display(), e.message)).hint(
-                format!(
-                    "the base revision's lockfile is unreadable; pass another --base ({})",
-                    e.hint
-                ),
-            ),
+            Problem::new(format!(
+                "{} at {description}{line}: {}",
+                rel.display(),
+                e.message
+            ))
+            .hint(format!(
+                "the base revision's lockfile is unreadable; pass another --base ({})",
+                e.hint.unwrap_or_default()
+            )),
         )
     })?;
     Ok((description, Some(lock)))

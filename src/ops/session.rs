@@ -85,11 +85,10 @@ impl Session {
     }
 
     pub fn open_with(config: &Config, store_use: StoreUse) -> Result<Session> {
-        let lock =
-            Lockfile::load(&config.lock_path()).map_err(|e| e.located(&config.lock_path()))?;
+        let lock = Lockfile::load(&config.lock_path())?;
         let prompts = Prompts::load(config)?;
         let generator = LockGenerator {
-            backend: config.llm.provider.clone(),
+            backend: config.llm.provider.as_str().to_owned(),
             model: config.llm.model.clone(),
             fingerprint: generate::fingerprint(config, &prompts),
         };

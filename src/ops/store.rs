@@ -10,7 +10,7 @@ use std::time::Duration;
 pub fn keep_from_locks(locks: &[&Path]) -> Result<GcKeep> {
     let mut keep = GcKeep::default();
     for path in locks {
-        let Some(lock) = Lockfile::load(path).map_err(|e| e.located(path))? else {
+        let Some(lock) = Lockfile::load(path)? else {
             continue;
         };
         for m in &lock.modules {

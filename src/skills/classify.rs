@@ -58,7 +58,7 @@ pub fn internal_names(roots: &[impl AsRef<Path>]) -> BTreeSet<String> {
             } else {
                 name.strip_suffix(".py")
             };
-            if let Some(stem) = stem.filter(|s| crate::config::is_identifier(s)) {
+            if let Some(stem) = stem.filter(|s| crate::names::is_identifier(s)) {
                 out.insert(stem.to_string());
             }
         }

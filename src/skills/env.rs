@@ -263,7 +263,7 @@ pub fn top_level_from_record(record: &str) -> BTreeSet<String> {
         } else {
             first
         };
-        if crate::config::is_identifier(name) && name != "__pycache__" {
+        if crate::names::is_identifier(name) && name != "__pycache__" {
             out.insert(name.to_string());
         }
     }
