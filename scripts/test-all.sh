@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "==> installing test dependencies"
-# nginx (with its WebDAV module) serves the remote store in tests/remote_store.rs.
+# nginx (with its WebDAV module) serves the remote store in tests/it/remote_store.rs.
 if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

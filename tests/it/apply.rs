@@ -1,9 +1,7 @@
 //! plan / apply / check end to end, with the fake generator test double
 //! behind the `command` backend recording every request.
 
-mod common;
-
-use common::{Fixture, copy_tree, names, set};
+use crate::common::{Fixture, copy_tree, names, set};
 use serde_json::Value;
 
 /// base <- mid <- top, plus an independent module.
@@ -484,7 +482,7 @@ fn store_stats_and_gc_from_the_command_line() {
     );
     // Age every store object past gc's safety window for fresh writes.
     let day_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(86_400);
-    for file in common::files_under(&f.store) {
+    for file in crate::common::files_under(&f.store) {
         std::fs::File::options()
             .write(true)
             .open(file)

@@ -1,10 +1,8 @@
 //! Library skills end to end: a real virtual environment with real wheels,
 //! a loopback PyPI JSON mock, and the fake generator writing SKILL.md.
 
-mod common;
-
-use common::http::{Reply, Server};
-use common::{Fixture, names, set};
+use crate::common::http::{Reply, Server};
+use crate::common::{Fixture, names, set};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;

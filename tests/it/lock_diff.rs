@@ -1,9 +1,7 @@
 //! `jaunt lock diff` and `jaunt plan --base` on real git repositories made
 //! with the `git` binary (jaunt itself reads them with gix).
 
-mod common;
-
-use common::Fixture;
+use crate::common::Fixture;
 use std::process::Command;
 
 fn git(f: &Fixture, args: &[&str]) {

@@ -2,9 +2,7 @@
 //! `schema/` (draft 2020-12, checked in-process), and jaunt.lock.example
 //! against the lockfile schema.
 
-mod common;
-
-use common::Fixture;
+use crate::common::Fixture;
 use std::path::Path;
 use std::process::Command;
 

@@ -1,9 +1,7 @@
 //! Crash safety and concurrency: SIGKILL during generation, and two
 //! applies sharing one project and one store.
 
-mod common;
-
-use common::Fixture;
+use crate::common::Fixture;
 use jaunt::genfile::DiskState;
 use std::collections::BTreeSet;
 use std::process::{Command, Stdio};

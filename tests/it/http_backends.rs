@@ -2,9 +2,7 @@
 //! provider's wire format: success, retries, timeouts, errors, the shared
 //! concurrency limit, and the API key kept out of every output.
 
-mod common;
-
-use common::http::{Reply, Server};
+use crate::common::http::{Reply, Server};
 
 use jaunt::config::Config;
 use jaunt::generate::{
@@ -480,7 +478,7 @@ const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 fn jaunt_apply_through_the_openai_backend() {
     let fenced = format!("```python\n{MODULE}```\n");
     let server = Server::start(move |_, _| Reply::json(200, Api::OpenAi.answer(&fenced)));
-    let f = common::Fixture::new();
+    let f = crate::common::Fixture::new();
     f.write(
         "jaunt.toml",
         &format!(
@@ -536,7 +534,7 @@ fn jaunt_apply_through_the_openai_backend() {
     );
     assert!(!stdout.contains(KEY) && !stderr.contains(KEY));
     assert!(!f.read("jaunt.lock").contains(KEY));
-    let files = common::files_under(&f.store);
+    let files = crate::common::files_under(&f.store);
     for path in &files {
         let mut bytes = std::fs::read(path).expect("read store file");
         if bytes.starts_with(&ZSTD_MAGIC) {

@@ -2,9 +2,7 @@
 //! real pytest and the fake generator test double serving working
 //! implementations (the example project's canned modules).
 
-mod common;
-
-use common::{Fixture, copy_tree, fake_generator};
+use crate::common::{Fixture, copy_tree, fake_generator};
 use std::path::Path;
 
 /// A copy of examples/shop whose generator points at the test double.

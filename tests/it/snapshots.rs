@@ -3,9 +3,7 @@
 //! discovery errors. Paths and digests are filtered so the snapshots are
 //! stable across machines.
 
-mod common;
-
-use common::Fixture;
+use crate::common::Fixture;
 
 fn project() -> Fixture {
     let f = Fixture::with_fake_generator();

@@ -5,9 +5,7 @@
 //! nginx is required: scripts/test-all.sh installs it. These tests fail,
 //! rather than skip, without it.
 
-mod common;
-
-use common::Fixture;
+use crate::common::Fixture;
 use serde_json::Value;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

@@ -1,9 +1,7 @@
 //! Discovery and the spec graph: every deps= form, inference (2A, 2B, 2C),
 //! decorator spellings, mutual recursion, -v notes, cycles.
 
-mod common;
-
-use common::Fixture;
+use crate::common::Fixture;
 use serde_json::{Value, json};
 
 fn project() -> Fixture {

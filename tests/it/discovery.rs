@@ -1,9 +1,7 @@
 //! Discovery: roots and skipped directories, targeted discovery, the
 //! parse cache, configuration errors and bad spec files.
 
-mod common;
-
-use common::Fixture;
+use crate::common::Fixture;
 
 fn project() -> Fixture {
     let f = Fixture::new();

@@ -1,0 +1,17 @@
+//! Integration tests: the real `jaunt` binary on fixture projects in
+//! temporary directories, with real nginx, git, pytest, ruff and black
+//! where they are needed. One test binary links the crate once.
+
+mod common;
+
+mod apply;
+mod crash;
+mod discovery;
+mod graph;
+mod http_backends;
+mod lock_diff;
+mod python_e2e;
+mod remote_store;
+mod schemas;
+mod skills;
+mod snapshots;
