@@ -132,26 +132,7 @@ fn lockfiles_match_the_lockfile_schema() {
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("jaunt.lock.example"))
             .unwrap(),
     ] {
-        let script =
-            "import json, sys, tomllib\nprint(json.dumps(tomllib.loads(sys.stdin.read())))";
-        let mut child = Command::new("python3")
-            .args(["-c", script])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success());
-        validate(
-            "jaunt.lock.schema.json",
-            &String::from_utf8_lossy(&out.stdout),
-        );
+        let value: serde_json::Value = toml_edit::de::from_str(&text).expect("TOML");
+        validate("jaunt.lock.schema.json", &value.to_string());
     }
 }
