@@ -82,6 +82,56 @@ impl FromStr for Digest {
     }
 }
 
+/// Digests that name one kind of thing: the type says which, so an inputs
+/// key cannot be passed where an artifact digest is expected. Each prints,
+/// parses and serializes exactly as the [`Digest`] inside it.
+macro_rules! digest_kind {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Digest);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0, f)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0, f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<$name, String> {
+                s.parse().map($name)
+            }
+        }
+    };
+}
+
+digest_kind!(
+    /// The inputs key (action key) of a module: everything its request and
+    /// the generator's identity depend on.
+    InputsKey
+);
+
+digest_kind!(
+    /// BLAKE3 of a generated module's body (its header excluded): what the
+    /// store keeps and the lockfile pins.
+    ArtifactDigest
+);
+
+impl ArtifactDigest {
+    pub fn of(body: &[u8]) -> ArtifactDigest {
+        ArtifactDigest(Digest::of(body))
+    }
+}
+
 /// A versioned, length-prefixed encoder: every field is tagged and its
 /// length written before it, so no two different field sequences can
 /// produce the same byte stream.
@@ -161,7 +211,7 @@ pub struct InputsParts<'a> {
     /// Specs of other modules whose APIs the request shows, sorted.
     pub dependency_apis: &'a [(crate::names::SpecRef, Digest)],
     /// Artifacts of the dependency modules whose sources the request shows.
-    pub dependency_modules: &'a [(crate::names::ModuleName, Digest)],
+    pub dependency_modules: &'a [(crate::names::ModuleName, ArtifactDigest)],
     pub generator: &'a Digest,
     /// `(distribution, skill digest)` of the skills in the request.
     pub skills: &'a [(String, Digest)],
@@ -169,7 +219,7 @@ pub struct InputsParts<'a> {
 
 /// The inputs key (action key) of a module: whatever can change its
 /// request or the model's identity, up to formatting.
-pub fn inputs_key(p: &InputsParts<'_>) -> Digest {
+pub fn inputs_key(p: &InputsParts<'_>) -> InputsKey {
     let mut h = KeyHasher::new("jaunt.inputs.v1");
     h.str("kind", p.kind.as_str())
         .str("module", p.module.as_str())
@@ -188,13 +238,13 @@ pub fn inputs_key(p: &InputsParts<'_>) -> Digest {
         &p.dependency_modules.len().to_string(),
     );
     for (m, d) in p.dependency_modules {
-        h.str("dep_module", m.as_str()).digest("dep_artifact", d);
+        h.str("dep_module", m.as_str()).digest("dep_artifact", &d.0);
     }
     h.str("skills", &p.skills.len().to_string());
     for (dist, d) in p.skills {
         h.str("skill", dist).digest("skill_digest", d);
     }
-    h.finish()
+    InputsKey(h.finish())
 }
 
 #[cfg(test)]

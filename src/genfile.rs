@@ -4,7 +4,7 @@
 //! A file is intact when the BLAKE3 of its body equals the artifact digest
 //! in its header; anything else is a hand edit (drift).
 
-use crate::digest::Digest;
+use crate::digest::{ArtifactDigest, InputsKey};
 use crate::graph::ModuleNode;
 use crate::names::{ModuleName, SpecKind, SpecRef};
 use std::path::{Path, PathBuf};
@@ -16,8 +16,8 @@ pub struct Header {
     pub tool_version: String,
     pub kind: SpecKind,
     pub source_module: ModuleName,
-    pub inputs: Digest,
-    pub artifact: Digest,
+    pub inputs: InputsKey,
+    pub artifact: ArtifactDigest,
     pub spec_refs: Vec<SpecRef>,
 }
 
@@ -88,7 +88,7 @@ impl DiskState {
         match parse(&text) {
             None => DiskState::Foreign,
             Some((header, body)) => {
-                if Digest::of(body.as_bytes()) == header.artifact {
+                if ArtifactDigest::of(body.as_bytes()) == header.artifact {
                     DiskState::Intact(header)
                 } else {
                     DiskState::Edited(header)
@@ -98,7 +98,7 @@ impl DiskState {
     }
 
     /// Intact with exactly this inputs key and artifact.
-    pub fn matches(&self, inputs: &Digest, artifact: &Digest) -> bool {
+    pub fn matches(&self, inputs: &InputsKey, artifact: &ArtifactDigest) -> bool {
         matches!(self, DiskState::Intact(h) if h.inputs == *inputs && h.artifact == *artifact)
     }
 }
@@ -140,14 +140,15 @@ pub fn package_inits(module: &ModuleNode, generated_dir: &str) -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::digest::Digest;
 
     fn header() -> Header {
         Header {
             tool_version: "0.1.0".into(),
             kind: SpecKind::Build,
             source_module: ModuleName::new("shop.cart"),
-            inputs: Digest::of(b"in"),
-            artifact: Digest::of(b"def f():\n    return 1\n"),
+            inputs: InputsKey(Digest::of(b"in")),
+            artifact: ArtifactDigest::of(b"def f():\n    return 1\n"),
             spec_refs: vec![SpecRef::new(ModuleName::new("shop.cart"), "f")],
         }
     }

@@ -6,7 +6,7 @@
 //! botched merge is reported with its line and a way out rather than
 //! silently misread.
 
-use crate::digest::Digest;
+use crate::digest::{ArtifactDigest, Digest, InputsKey};
 use crate::error::{JauntError, Problem};
 use crate::fsutil::write_atomic;
 use crate::names::{ModuleName, SpecKind, SpecRef};
@@ -72,8 +72,8 @@ pub struct LockModule {
     /// Generated file, a POSIX path relative to the project root.
     #[serde(deserialize_with = "relative_path")]
     pub output: String,
-    pub inputs: Digest,
-    pub artifact: Digest,
+    pub inputs: InputsKey,
+    pub artifact: ArtifactDigest,
     #[serde(default)]
     pub deps: Vec<ModuleName>,
     pub specs: Vec<LockSpec>,
@@ -292,8 +292,8 @@ fn render_module(m: &LockModule) -> Table {
     t.insert("kind", toml_edit::value(m.kind.as_str()));
     t.insert("source", toml_edit::value(&m.source));
     t.insert("output", toml_edit::value(&m.output));
-    t.insert("inputs", digest_item(&m.inputs));
-    t.insert("artifact", digest_item(&m.artifact));
+    t.insert("inputs", digest_item(&m.inputs.0));
+    t.insert("artifact", digest_item(&m.artifact.0));
     t.insert("deps", toml_edit::value(string_array(&m.deps)));
     let mut specs = Array::new();
     for s in &m.specs {
@@ -591,8 +591,8 @@ mod tests {
                     kind: SpecKind::Build,
                     source: "src/jwt_demo/specs.py".into(),
                     output: "src/jwt_demo/__generated__/specs.py".into(),
-                    inputs: d("in1"),
-                    artifact: d("art1"),
+                    inputs: InputsKey(d("in1")),
+                    artifact: ArtifactDigest(d("art1")),
                     deps: vec![ModuleName::new("jwt_demo.models")],
                     specs: vec![
                         LockSpec {
@@ -612,8 +612,8 @@ mod tests {
                     kind: SpecKind::Build,
                     source: "src/jwt_demo/models.py".into(),
                     output: "src/jwt_demo/__generated__/models.py".into(),
-                    inputs: d("in2"),
-                    artifact: d("art2"),
+                    inputs: InputsKey(d("in2")),
+                    artifact: ArtifactDigest(d("art2")),
                     deps: vec![],
                     specs: vec![LockSpec {
                         spec_ref: r("jwt_demo.models:Claims"),
@@ -898,7 +898,7 @@ digest = "{sk}"
         let name = ModuleName::new("jwt_demo.specs");
         assert_eq!(
             lock.module(SpecKind::Build, &name).unwrap().inputs,
-            d("in1")
+            InputsKey(d("in1"))
         );
         assert!(lock.module(SpecKind::Test, &name).is_none());
     }
@@ -913,8 +913,8 @@ digest = "{sk}"
             ..old.modules[1].clone()
         });
         let specs = &mut new.modules[0];
-        specs.inputs = d("in1b");
-        specs.artifact = d("art1b");
+        specs.inputs = InputsKey(d("in1b"));
+        specs.artifact = ArtifactDigest(d("art1b"));
         specs.specs[0].digest = d("s2b"); // verify_token changed
         specs.specs.remove(1); // create_token removed
         specs.specs.push(LockSpec {

@@ -6,7 +6,7 @@
 //! apply"). Planning reads the lockfile, the store's action cache and the
 //! generated files, and writes nothing.
 
-use crate::digest::{Digest, InputsParts, inputs_key};
+use crate::digest::{ArtifactDigest, Digest, InputsKey, InputsParts, inputs_key};
 use crate::fsutil::relative;
 use crate::genfile::{self, DiskState};
 use crate::graph::{ModuleNode, SpecGraph};
@@ -67,9 +67,9 @@ pub struct ModulePlan {
     pub status: Status,
     pub reasons: Vec<String>,
     /// Known unless pending.
-    pub inputs: Option<Digest>,
+    pub inputs: Option<InputsKey>,
     /// Known for fresh, restore and rewrite.
-    pub artifact: Option<Digest>,
+    pub artifact: Option<ArtifactDigest>,
     pub source: Source,
     /// Absolute path of the generated file.
     pub output: PathBuf,
@@ -154,8 +154,8 @@ impl KeyContext<'_> {
     pub fn inputs(
         &self,
         m: &ModuleNode,
-        artifacts: &HashMap<ModuleName, Digest>,
-    ) -> Option<Digest> {
+        artifacts: &HashMap<ModuleName, ArtifactDigest>,
+    ) -> Option<InputsKey> {
         let mut deps = Vec::new();
         for d in self.dep_modules(m) {
             deps.push((d.clone(), *artifacts.get(d)?));
@@ -178,8 +178,8 @@ impl KeyContext<'_> {
         &self,
         m: &ModuleNode,
         root: &Path,
-        inputs: Digest,
-        artifact: Digest,
+        inputs: InputsKey,
+        artifact: ArtifactDigest,
     ) -> LockModule {
         LockModule {
             name: m.name.clone(),
@@ -236,17 +236,17 @@ impl KeyContext<'_> {
 
 /// What the planner asks of the store. Asking never downloads or writes.
 pub trait StoreView: Sync {
-    fn has_artifact(&self, digest: &Digest) -> bool;
+    fn has_artifact(&self, digest: &ArtifactDigest) -> bool;
     /// The action entry for an inputs key; a bad or unreadable one is none.
-    fn find_action(&self, key: &Digest) -> Option<ActionEntry>;
+    fn find_action(&self, key: &InputsKey) -> Option<ActionEntry>;
 }
 
 impl StoreView for TieredStore {
-    fn has_artifact(&self, digest: &Digest) -> bool {
+    fn has_artifact(&self, digest: &ArtifactDigest) -> bool {
         TieredStore::has_artifact(self, digest)
     }
 
-    fn find_action(&self, key: &Digest) -> Option<ActionEntry> {
+    fn find_action(&self, key: &InputsKey) -> Option<ActionEntry> {
         TieredStore::find_action(self, key).ok().flatten()
     }
 }
@@ -263,7 +263,7 @@ pub struct Planner<'a> {
 impl Planner<'_> {
     /// Plans one kind's modules, dependencies first.
     pub fn plan_kind(&self, ctx: &KeyContext<'_>, plan: &mut Plan) {
-        let mut artifacts: HashMap<ModuleName, Digest> = HashMap::new();
+        let mut artifacts: HashMap<ModuleName, ArtifactDigest> = HashMap::new();
         let mut waiting: HashMap<ModuleName, Status> = HashMap::new();
         for m in ctx.order() {
             let output = genfile::output_path(m, ctx.generated_dir);
@@ -314,9 +314,9 @@ impl Planner<'_> {
         &self,
         ctx: &KeyContext<'_>,
         m: &ModuleNode,
-        inputs: Digest,
+        inputs: InputsKey,
         output: PathBuf,
-        artifacts: &HashMap<ModuleName, Digest>,
+        artifacts: &HashMap<ModuleName, ArtifactDigest>,
     ) -> ModulePlan {
         let entry = self.lock.and_then(|l| l.module(m.kind, &m.name));
         let disk = DiskState::read(&output);
@@ -376,7 +376,7 @@ impl Planner<'_> {
         ctx: &KeyContext<'_>,
         m: &ModuleNode,
         entry: Option<&LockModule>,
-        artifacts: &HashMap<ModuleName, Digest>,
+        artifacts: &HashMap<ModuleName, ArtifactDigest>,
     ) -> Vec<String> {
         let Some(entry) = entry else {
             return vec![if self.lock.is_some() {
@@ -508,20 +508,20 @@ mod tests {
     /// A store that holds what a test puts in it, in memory.
     #[derive(Default)]
     struct Memory {
-        artifacts: HashSet<Digest>,
-        actions: HashMap<Digest, ActionEntry>,
+        artifacts: HashSet<ArtifactDigest>,
+        actions: HashMap<InputsKey, ActionEntry>,
     }
 
     impl StoreView for Memory {
-        fn has_artifact(&self, digest: &Digest) -> bool {
+        fn has_artifact(&self, digest: &ArtifactDigest) -> bool {
             self.artifacts.contains(digest)
         }
-        fn find_action(&self, key: &Digest) -> Option<ActionEntry> {
+        fn find_action(&self, key: &InputsKey) -> Option<ActionEntry> {
             self.actions.get(key).cloned()
         }
     }
 
-    fn action(artifact: Digest) -> ActionEntry {
+    fn action(artifact: ArtifactDigest) -> ActionEntry {
         ActionEntry {
             artifact,
             generator: "command/test".into(),
@@ -598,7 +598,7 @@ mod tests {
         }
 
         /// Inputs key of `name`, given its dependencies' artifacts.
-        fn inputs(&self, name: &str, deps: &[(&str, Digest)]) -> Digest {
+        fn inputs(&self, name: &str, deps: &[(&str, ArtifactDigest)]) -> InputsKey {
             let arts = deps
                 .iter()
                 .map(|(m, d)| (ModuleName::new(*m), *d))
@@ -607,7 +607,7 @@ mod tests {
         }
 
         /// A lockfile recording both modules as built with these artifacts.
-        fn lock(&self, money_art: Digest, cart_art: Digest) -> Lockfile {
+        fn lock(&self, money_art: ArtifactDigest, cart_art: ArtifactDigest) -> Lockfile {
             let ctx = self.ctx();
             let money = self.inputs("shop.money", &[]);
             let cart = self.inputs("shop.cart", &[("shop.money", money_art)]);
@@ -651,7 +651,7 @@ mod tests {
     #[test]
     fn an_action_cache_hit_restores_and_unblocks_dependents() {
         let shop = Shop::new(MONEY);
-        let art = Digest::of(b"class Money: ...");
+        let art = ArtifactDigest::of(b"class Money: ...");
         let mut store = Memory::default();
         store.artifacts.insert(art);
         store
@@ -669,7 +669,7 @@ mod tests {
     #[test]
     fn a_missing_file_is_rewritten_only_from_the_store() {
         let shop = Shop::new(MONEY);
-        let (m, c) = (Digest::of(b"m"), Digest::of(b"c"));
+        let (m, c) = (ArtifactDigest::of(b"m"), ArtifactDigest::of(b"c"));
         let lock = shop.lock(m, c);
         let mut store = Memory::default();
         store.artifacts.extend([m, c]);
@@ -692,7 +692,7 @@ mod tests {
     #[test]
     fn reasons_name_the_changed_spec_and_the_dependency_api() {
         let before = Shop::new(MONEY);
-        let (m, c) = (Digest::of(b"m"), Digest::of(b"c"));
+        let (m, c) = (ArtifactDigest::of(b"m"), ArtifactDigest::of(b"c"));
         let lock = before.lock(m, c);
         let after = Shop::new(&MONEY.replace("Cents.", "Cents, never negative."));
         let plan = after.plan(Some(&lock), &Memory::default());

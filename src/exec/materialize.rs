@@ -1,7 +1,7 @@
 //! Writing generated files: atomically, with their header, never outside
 //! the generated directory, never over a file jaunt did not write.
 
-use crate::digest::Digest;
+use crate::digest::{ArtifactDigest, InputsKey};
 use crate::error::{JauntError, Result};
 use crate::fsutil::write_atomic;
 use crate::genfile::{self, DiskState, Header};
@@ -14,7 +14,7 @@ use std::path::Path;
 pub fn write_module(
     module: &ModuleNode,
     generated_dir: &str,
-    inputs: Digest,
+    inputs: InputsKey,
     body: &str,
 ) -> Result<()> {
     let path = genfile::output_path(module, generated_dir);
@@ -44,7 +44,7 @@ pub fn write_module(
         kind: module.kind,
         source_module: module.name.clone(),
         inputs,
-        artifact: Digest::of(body.as_bytes()),
+        artifact: ArtifactDigest::of(body.as_bytes()),
         spec_refs: module.specs.clone(),
     };
     let text = genfile::render(&header, body);

@@ -7,7 +7,7 @@
 //! is in the store before the lockfile is written, once, at the end: a
 //! killed run loses nothing it finished.
 
-use crate::digest::Digest;
+use crate::digest::{ArtifactDigest, InputsKey};
 use crate::error::{JauntError, Result};
 use crate::exec::{materialize, scheduler};
 use crate::generate::{self, DependencyText, Generator, request};
@@ -346,8 +346,8 @@ fn materialize_known(
 /// already has (from the remote, say) rather than writing a new one.
 fn record_action(
     session: &Session,
-    inputs: Digest,
-    artifact: Digest,
+    inputs: InputsKey,
+    artifact: ArtifactDigest,
     usage: Option<Usage>,
 ) -> Result<()> {
     let store = &session.store;
@@ -497,7 +497,7 @@ impl DagRun<'_> {
     fn build_one(&self, mp: &ModulePlan) -> Result<Built, Failure> {
         let ctx = &self.contexts[&mp.kind];
         let module = &ctx.graph.modules[&mp.name];
-        let arts: HashMap<ModuleName, Digest> = {
+        let arts: HashMap<ModuleName, ArtifactDigest> = {
             let built = self.built.lock().unwrap_or_else(|e| e.into_inner());
             ctx.dep_modules(module)
                 .filter_map(|d| built.get(mp.kind, d).map(|b| (d.clone(), b.artifact)))
@@ -585,7 +585,7 @@ impl DagRun<'_> {
 /// from the store.
 struct StoredDependencies<'a> {
     session: &'a Session,
-    artifacts: &'a HashMap<ModuleName, Digest>,
+    artifacts: &'a HashMap<ModuleName, ArtifactDigest>,
 }
 
 impl DependencyText for StoredDependencies<'_> {

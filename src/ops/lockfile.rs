@@ -1,7 +1,7 @@
 //! The next `jaunt.lock`: built in one place for `apply` (what it writes),
 //! `apply --locked` and `check` (what they compare against).
 
-use crate::digest::Digest;
+use crate::digest::{ArtifactDigest, InputsKey};
 use crate::lock::{LockModule, Lockfile};
 use crate::names::{ModuleName, SpecKind};
 use crate::ops::project::Project;
@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, HashMap};
 /// generated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BuiltModule {
-    pub inputs: Digest,
-    pub artifact: Digest,
+    pub inputs: InputsKey,
+    pub artifact: ArtifactDigest,
 }
 
 /// Every module built in this run, by kind and name.

@@ -4,7 +4,7 @@
 //! or garbled file is detected on read instead of pointing a module at the
 //! wrong artifact.
 
-use crate::digest::{Digest, KeyHasher};
+use crate::digest::{ArtifactDigest, Digest, KeyHasher};
 use serde::{Deserialize, Serialize};
 use std::ops::{Add, AddAssign};
 
@@ -14,7 +14,7 @@ const ACTION_VERSION: u32 = 1;
 /// What one generation produced for one inputs key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionEntry {
-    pub artifact: Digest,
+    pub artifact: ArtifactDigest,
     /// Human-readable generator identity (`backend/model`), for reports.
     pub generator: String,
     /// Token usage of the model call, when the backend reported it.
@@ -94,7 +94,7 @@ mod tests {
 
     fn entry() -> ActionEntry {
         ActionEntry {
-            artifact: Digest::of(b"body"),
+            artifact: crate::digest::ArtifactDigest::of(b"body"),
             generator: "openai/gpt-5.2".into(),
             usage: Some(Usage {
                 prompt_tokens: 1200,

@@ -13,7 +13,7 @@
 
 use super::action::unseal;
 use super::{Area, StoreError};
-use crate::digest::Digest;
+use crate::digest::{ArtifactDigest, Digest};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -75,13 +75,13 @@ impl<B: Backend> Backend for ReadOnly<B> {
 /// may contain.
 pub struct Pinned<B> {
     pub inner: B,
-    pub pinned: HashSet<Digest>,
+    pub pinned: HashSet<ArtifactDigest>,
 }
 
 impl<B: Backend> Backend for Pinned<B> {
     fn get(&self, area: Area, key: &Digest) -> Result<Option<Vec<u8>>, StoreError> {
         match area {
-            Area::Cas if !self.pinned.contains(key) => Ok(None),
+            Area::Cas if !self.pinned.contains(&ArtifactDigest(*key)) => Ok(None),
             Area::Cas => self.inner.get(area, key),
             Area::Ac => Ok(self.inner.get(area, key)?.filter(|bytes| {
                 match unseal(bytes) {
@@ -95,7 +95,9 @@ impl<B: Backend> Backend for Pinned<B> {
     }
     fn contains(&self, area: Area, key: &Digest) -> Result<bool, StoreError> {
         match area {
-            Area::Cas => Ok(self.pinned.contains(key) && self.inner.contains(area, key)?),
+            Area::Cas => Ok(
+                self.pinned.contains(&ArtifactDigest(*key)) && self.inner.contains(area, key)?
+            ),
             Area::Ac => Ok(self.get(area, key)?.is_some()),
         }
     }
@@ -225,7 +227,7 @@ mod tests {
 
     fn entry(artifact: Digest) -> Vec<u8> {
         seal(&ActionEntry {
-            artifact,
+            artifact: ArtifactDigest(artifact),
             generator: "command/x".into(),
             usage: None,
             created: 0,
@@ -253,7 +255,7 @@ mod tests {
         memory.put(Area::Ac, &k2, &entry(other)).unwrap();
         let p = Pinned {
             inner: memory,
-            pinned: HashSet::from([pinned]),
+            pinned: HashSet::from([ArtifactDigest(pinned)]),
         };
         assert!(p.contains(Area::Cas, &pinned).unwrap());
         assert!(!p.contains(Area::Cas, &other).unwrap());

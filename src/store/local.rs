@@ -3,7 +3,7 @@
 use super::action::seal;
 use super::codec::{encode_artifact, read_action, read_artifact};
 use super::{ActionEntry, Area, Backend, Store, StoreError, read_if_exists};
-use crate::digest::Digest;
+use crate::digest::{ArtifactDigest, Digest, InputsKey};
 use crate::fsutil::write_atomic;
 use std::path::Path;
 
@@ -30,55 +30,59 @@ impl Store {
     /// Stores an artifact and returns its digest (BLAKE3 of `body`). An
     /// intact copy already present is kept (and marked as recently used);
     /// a corrupt one is replaced.
-    pub fn put_artifact(&self, body: &[u8]) -> Result<Digest, StoreError> {
-        let digest = Digest::of(body);
-        let path = self.object_path(Area::Cas, &digest);
-        if let Ok(Some(_)) = read_artifact(self, &digest) {
+    pub fn put_artifact(&self, body: &[u8]) -> Result<ArtifactDigest, StoreError> {
+        let digest = ArtifactDigest::of(body);
+        let path = self.object_path(Area::Cas, &digest.0);
+        if let Ok(Some(_)) = read_artifact(self, &digest.0) {
             touch(&path);
             return Ok(digest);
         }
         let frame = encode_artifact(body).map_err(|e| StoreError::io(&path, e))?;
-        self.put(Area::Cas, &digest, &frame)?;
+        self.put(Area::Cas, &digest.0, &frame)?;
         Ok(digest)
     }
 
     /// Keeps a frame that was checked elsewhere (fetched from a remote).
-    pub(super) fn put_frame(&self, digest: &Digest, frame: &[u8]) -> Result<(), StoreError> {
-        self.put(Area::Cas, digest, frame)
+    pub(super) fn put_frame(
+        &self,
+        digest: &ArtifactDigest,
+        frame: &[u8],
+    ) -> Result<(), StoreError> {
+        self.put(Area::Cas, &digest.0, frame)
     }
 
     /// The artifact's bytes, verified against `digest`; `None` when absent.
     /// A corrupt object is quarantined and reported as
     /// [`StoreError::Corrupt`]: callers treat it as missing.
-    pub fn get_artifact(&self, digest: &Digest) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(read_artifact(self, digest)?.map(|c| c.body))
+    pub fn get_artifact(&self, digest: &ArtifactDigest) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(read_artifact(self, &digest.0)?.map(|c| c.body))
     }
 
     /// Whether an artifact is present, without reading it; only
     /// [`Store::get_artifact`] vouches for its content.
-    pub fn has_artifact(&self, digest: &Digest) -> bool {
-        self.object_path(Area::Cas, digest).is_file()
+    pub fn has_artifact(&self, digest: &ArtifactDigest) -> bool {
+        self.object_path(Area::Cas, &digest.0).is_file()
     }
 
     /// Records the artifact generated for inputs key `key`, replacing any
     /// earlier entry.
-    pub fn put_action(&self, key: &Digest, entry: &ActionEntry) -> Result<(), StoreError> {
-        let path = self.object_path(Area::Ac, key);
+    pub fn put_action(&self, key: &InputsKey, entry: &ActionEntry) -> Result<(), StoreError> {
+        let path = self.object_path(Area::Ac, &key.0);
         let bytes = seal(entry).map_err(|e| StoreError::io(&path, e.into()))?;
-        self.put(Area::Ac, key, &bytes)
+        self.put(Area::Ac, &key.0, &bytes)
     }
 
     /// The entry for inputs key `key`; `None` when absent. A corrupt entry
     /// is quarantined and reported as [`StoreError::Corrupt`]. Reading
     /// leaves the entry as it is: only a build that uses it marks it used
     /// ([`Store::touch_action`]), so planning writes nothing.
-    pub fn get_action(&self, key: &Digest) -> Result<Option<ActionEntry>, StoreError> {
-        read_action(self, key)
+    pub fn get_action(&self, key: &InputsKey) -> Result<Option<ActionEntry>, StoreError> {
+        read_action(self, &key.0)
     }
 
     /// Marks an entry as recently used, which `gc --max-age` keeps.
-    pub fn touch_action(&self, key: &Digest) {
-        touch(&self.object_path(Area::Ac, key));
+    pub fn touch_action(&self, key: &InputsKey) {
+        touch(&self.object_path(Area::Ac, &key.0));
     }
 }
 

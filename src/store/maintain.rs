@@ -3,7 +3,7 @@
 use super::action::unseal;
 use super::codec::decode_artifact;
 use super::{Area, Store, StoreError, read_if_exists};
-use crate::digest::Digest;
+use crate::digest::{ArtifactDigest, Digest, InputsKey};
 use crate::fsutil::TMP_PREFIX;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -49,8 +49,8 @@ pub struct CorruptObject {
 /// the caller) still refer to.
 #[derive(Clone, Debug, Default)]
 pub struct GcKeep {
-    pub artifacts: HashSet<Digest>,
-    pub actions: HashSet<Digest>,
+    pub artifacts: HashSet<ArtifactDigest>,
+    pub actions: HashSet<InputsKey>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -177,7 +177,8 @@ impl Store {
             let a = age(&o.path);
             let wanted = a < GC_GRACE
                 || max_age.is_some_and(|m| a < m)
-                || o.digest.is_some_and(|d| keep.actions.contains(&d));
+                || o.digest
+                    .is_some_and(|d| keep.actions.contains(&InputsKey(d)));
             let entry = match read_if_exists(&o.path)? {
                 Some(bytes) if wanted => unseal(&bytes).ok(),
                 _ => None,
@@ -196,7 +197,9 @@ impl Store {
             }
         }
         for o in self.objects(Area::Cas)? {
-            if age(&o.path) < GC_GRACE || o.digest.is_some_and(|d| live.contains(&d)) {
+            if age(&o.path) < GC_GRACE
+                || o.digest.is_some_and(|d| live.contains(&ArtifactDigest(d)))
+            {
                 report.artifacts_kept += 1;
             } else if let Some(bytes) = remove(&o.path)? {
                 report.artifacts_removed += 1;

@@ -1,7 +1,7 @@
 //! Store behaviour on real directories.
 
 use super::*;
-use crate::digest::Digest;
+use crate::digest::{ArtifactDigest, Digest, InputsKey};
 use std::fs;
 use std::time::{Duration, SystemTime};
 
@@ -11,7 +11,7 @@ fn store() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
-fn entry(artifact: Digest) -> ActionEntry {
+fn entry(artifact: ArtifactDigest) -> ActionEntry {
     ActionEntry {
         artifact,
         generator: "command/fake".into(),
@@ -39,10 +39,10 @@ const DAY: Duration = Duration::from_secs(24 * 3600);
 #[test]
 fn missing_store_is_empty() {
     let (_dir, store) = store();
-    let d = Digest::of(b"x");
+    let d = ArtifactDigest::of(b"x");
     assert_eq!(store.get_artifact(&d).unwrap(), None);
     assert!(!store.has_artifact(&d));
-    assert_eq!(store.get_action(&d).unwrap(), None);
+    assert_eq!(store.get_action(&InputsKey(d.0)).unwrap(), None);
     assert_eq!(store.stats().unwrap().artifacts, 0);
     assert_eq!(store.verify().unwrap(), VerifyReport::default());
     assert_eq!(
@@ -58,7 +58,7 @@ fn artifact_round_trip_and_dedup() {
     let (_dir, store) = store();
     let body = b"def f():\n    return 1\n".repeat(50);
     let d = store.put_artifact(&body).unwrap();
-    assert_eq!(d, Digest::of(&body));
+    assert_eq!(d, ArtifactDigest::of(&body));
     assert!(store.has_artifact(&d));
     assert_eq!(store.get_artifact(&d).unwrap().as_deref(), Some(&body[..]));
     assert_eq!(store.put_artifact(&body).unwrap(), d);
@@ -67,8 +67,8 @@ fn artifact_round_trip_and_dedup() {
     assert_eq!(stats.bytes_uncompressed, body.len() as u64);
     assert!(stats.bytes_stored < stats.bytes_uncompressed);
     assert!(stats.compression_ratio > 1.0);
-    let path = store.object_path(Area::Cas, &d);
-    let hex = d.hex();
+    let path = store.object_path(Area::Cas, &d.0);
+    let hex = d.0.hex();
     assert!(path.ends_with(format!("v1/cas/{}/{}.zst", &hex[..2], &hex[2..])));
 }
 
@@ -76,7 +76,7 @@ fn artifact_round_trip_and_dedup() {
 fn corrupt_artifact_is_quarantined_and_not_returned() {
     let (_dir, store) = store();
     let d = store.put_artifact(b"good body").unwrap();
-    let path = store.object_path(Area::Cas, &d);
+    let path = store.object_path(Area::Cas, &d.0);
     // A valid zstd frame of the wrong content: only the hash check catches it.
     fs::write(&path, zstd::bulk::compress(b"evil body", 3).unwrap()).unwrap();
     match store.get_artifact(&d) {
@@ -108,12 +108,12 @@ fn corrupt_artifact_is_quarantined_and_not_returned() {
 #[test]
 fn action_round_trip_and_truncation() {
     let (_dir, store) = store();
-    let key = Digest::of(b"inputs");
-    let e = entry(Digest::of(b"artifact"));
+    let key = InputsKey(Digest::of(b"inputs"));
+    let e = entry(ArtifactDigest::of(b"artifact"));
     store.put_action(&key, &e).unwrap();
     assert_eq!(store.get_action(&key).unwrap(), Some(e.clone()));
 
-    let path = store.object_path(Area::Ac, &key);
+    let path = store.object_path(Area::Ac, &key.0);
     let bytes = fs::read(&path).unwrap();
     fs::write(&path, &bytes[..bytes.len() - 10]).unwrap();
     let err = store.get_action(&key).unwrap_err();
@@ -127,9 +127,11 @@ fn action_round_trip_and_truncation() {
 #[test]
 fn reading_an_entry_leaves_it_and_touching_marks_it_used() {
     let (_dir, store) = store();
-    let key = Digest::of(b"inputs");
-    store.put_action(&key, &entry(Digest::of(b"a"))).unwrap();
-    let path = store.object_path(Area::Ac, &key);
+    let key = InputsKey(Digest::of(b"inputs"));
+    store
+        .put_action(&key, &entry(ArtifactDigest::of(b"a")))
+        .unwrap();
+    let path = store.object_path(Area::Ac, &key.0);
     let age = || {
         SystemTime::now()
             .duration_since(fs::metadata(&path).unwrap().modified().unwrap())
@@ -147,13 +149,13 @@ fn verify_reports_and_quarantines_corrupt_objects() {
     let (_dir, store) = store();
     let good = store.put_artifact(b"good").unwrap();
     let bad = store.put_artifact(b"bad").unwrap();
-    let bad_path = store.object_path(Area::Cas, &bad);
+    let bad_path = store.object_path(Area::Cas, &bad.0);
     fs::write(&bad_path, b"not zstd").unwrap();
-    let key = Digest::of(b"k");
+    let key = InputsKey(Digest::of(b"k"));
     store.put_action(&key, &entry(good)).unwrap();
-    let bad_key = Digest::of(b"k2");
+    let bad_key = InputsKey(Digest::of(b"k2"));
     store.put_action(&bad_key, &entry(good)).unwrap();
-    let bad_key_path = store.object_path(Area::Ac, &bad_key);
+    let bad_key_path = store.object_path(Area::Ac, &bad_key.0);
     fs::write(&bad_key_path, b"{\"v\":1,").unwrap();
 
     let report = store.verify().unwrap();
@@ -179,15 +181,15 @@ fn gc_keeps_referenced_and_recent_and_removes_the_rest() {
     let orphan = store.put_artifact(b"nobody wants me").unwrap();
     let old_target = store.put_artifact(b"named by an old entry").unwrap();
     let (recent_key, kept_key, old_key) = (
-        Digest::of(b"recent"),
-        Digest::of(b"kept"),
-        Digest::of(b"old"),
+        InputsKey(Digest::of(b"recent")),
+        InputsKey(Digest::of(b"kept")),
+        InputsKey(Digest::of(b"old")),
     );
     store.put_action(&recent_key, &entry(via_recent)).unwrap();
     store.put_action(&kept_key, &entry(via_kept)).unwrap();
     store.put_action(&old_key, &entry(old_target)).unwrap();
     backdate_all(&store, 30 * DAY);
-    backdate(&store.object_path(Area::Ac, &recent_key), DAY);
+    backdate(&store.object_path(Area::Ac, &recent_key.0), DAY);
     fs::create_dir_all(store.quarantine_dir()).unwrap();
     fs::write(store.quarantine_dir().join("cas-junk"), b"junk").unwrap();
 
@@ -225,7 +227,7 @@ fn stale_temps_are_swept_and_fresh_ones_left() {
     let (_dir, store) = store();
     let d = store.put_artifact(b"x").unwrap();
     let shard = store
-        .object_path(Area::Cas, &d)
+        .object_path(Area::Cas, &d.0)
         .parent()
         .unwrap()
         .to_path_buf();
@@ -247,7 +249,7 @@ fn stale_temps_are_swept_and_fresh_ones_left() {
 fn concurrent_identical_writes_are_harmless() {
     let (_dir, store) = store();
     let body = b"same bytes from two processes".repeat(100);
-    let key = Digest::of(b"key");
+    let key = InputsKey(Digest::of(b"key"));
     std::thread::scope(|s| {
         for _ in 0..2 {
             s.spawn(|| {

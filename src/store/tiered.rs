@@ -12,7 +12,7 @@ use super::action::seal;
 use super::codec::{read_action, read_artifact};
 use super::remote::Remote;
 use super::{ActionEntry, Area, Backend, Forgiving, GcKeep, Pinned, ReadOnly, Store, StoreError};
-use crate::digest::Digest;
+use crate::digest::{ArtifactDigest, InputsKey};
 use serde::Serialize;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -34,7 +34,7 @@ pub struct RemoteTier {
 impl RemoteTier {
     /// `write`: write-through (`[store] remote_write`); `pinned`: under
     /// `--locked`, the only artifacts the remote may supply.
-    pub fn new(remote: Remote, write: bool, pinned: Option<HashSet<Digest>>) -> RemoteTier {
+    pub fn new(remote: Remote, write: bool, pinned: Option<HashSet<ArtifactDigest>>) -> RemoteTier {
         let remote = Arc::new(remote);
         let mut cache: Box<dyn Backend> = if write {
             Box::new(remote.clone())
@@ -64,8 +64,8 @@ pub struct TransferReport {
     pub actions_present: u64,
     /// Referenced by the lockfile but not at the source (or, pulling,
     /// rejected by the hash check).
-    pub artifacts_missing: Vec<Digest>,
-    pub actions_missing: Vec<Digest>,
+    pub artifacts_missing: Vec<ArtifactDigest>,
+    pub actions_missing: Vec<InputsKey>,
 }
 
 impl TieredStore {
@@ -92,22 +92,22 @@ impl TieredStore {
     /// Whether the artifact can be had, locally or from the remote, without
     /// fetching it: a remote copy that then fails its check makes apply
     /// generate the module instead.
-    pub fn has_artifact(&self, digest: &Digest) -> bool {
+    pub fn has_artifact(&self, digest: &ArtifactDigest) -> bool {
         self.local.has_artifact(digest)
             || self
                 .cache()
-                .is_some_and(|c| c.contains(Area::Cas, digest).unwrap_or(false))
+                .is_some_and(|c| c.contains(Area::Cas, &digest.0).unwrap_or(false))
     }
 
     /// The action entry for inputs key `key`, from the local store or else
     /// the remote one, checked; nothing is written (a build that uses it
     /// records it with [`TieredStore::put_action`]).
-    pub fn find_action(&self, key: &Digest) -> Result<Option<ActionEntry>, StoreError> {
+    pub fn find_action(&self, key: &InputsKey) -> Result<Option<ActionEntry>, StoreError> {
         if let Some(entry) = self.local.get_action(key)? {
             return Ok(Some(entry));
         }
         match self.cache() {
-            Some(cache) => read_action(cache, key),
+            Some(cache) => read_action(cache, &key.0),
             None => Ok(None),
         }
     }
@@ -116,7 +116,7 @@ impl TieredStore {
     /// frame is then kept locally. A corrupt local copy (quarantined) is
     /// replaced from the remote when it can be; otherwise its error is
     /// returned.
-    pub fn get_artifact(&self, digest: &Digest) -> Result<Option<Vec<u8>>, StoreError> {
+    pub fn get_artifact(&self, digest: &ArtifactDigest) -> Result<Option<Vec<u8>>, StoreError> {
         match self.local.get_artifact(digest) {
             Ok(Some(body)) => Ok(Some(body)),
             Ok(None) => self.fetch_artifact(digest),
@@ -124,13 +124,13 @@ impl TieredStore {
         }
     }
 
-    fn fetch_artifact(&self, digest: &Digest) -> Result<Option<Vec<u8>>, StoreError> {
+    fn fetch_artifact(&self, digest: &ArtifactDigest) -> Result<Option<Vec<u8>>, StoreError> {
         let Some(cache) = self.cache() else {
             return Ok(None);
         };
         // A rejected remote object was reported when it was rejected; the
         // build carries on as if the remote lacked it.
-        let Ok(Some(checked)) = read_artifact(cache, digest) else {
+        let Ok(Some(checked)) = read_artifact(cache, &digest.0) else {
             return Ok(None);
         };
         // A failed local write only costs a later re-fetch.
@@ -139,19 +139,19 @@ impl TieredStore {
     }
 
     /// Stores locally, then writes through to the remote.
-    pub fn put_artifact(&self, body: &[u8]) -> Result<Digest, StoreError> {
+    pub fn put_artifact(&self, body: &[u8]) -> Result<ArtifactDigest, StoreError> {
         let digest = self.local.put_artifact(body)?;
         if let Some(cache) = self.cache()
-            && let Some(frame) = self.local.get(Area::Cas, &digest)?
+            && let Some(frame) = self.local.get(Area::Cas, &digest.0)?
         {
-            cache.put(Area::Cas, &digest, &frame)?;
+            cache.put(Area::Cas, &digest.0, &frame)?;
         }
         Ok(digest)
     }
 
     /// Keeps an entry [`TieredStore::find_action`] found, in the local
     /// store only, marked as used.
-    pub fn keep_action(&self, key: &Digest, entry: &ActionEntry) -> Result<(), StoreError> {
+    pub fn keep_action(&self, key: &InputsKey, entry: &ActionEntry) -> Result<(), StoreError> {
         if self.local.get_action(key).ok().flatten().as_ref() == Some(entry) {
             self.local.touch_action(key);
             return Ok(());
@@ -160,12 +160,12 @@ impl TieredStore {
     }
 
     /// Records a new action entry locally and through to the remote.
-    pub fn put_action(&self, key: &Digest, entry: &ActionEntry) -> Result<(), StoreError> {
+    pub fn put_action(&self, key: &InputsKey, entry: &ActionEntry) -> Result<(), StoreError> {
         self.local.put_action(key, entry)?;
         if let Some(cache) = self.cache() {
-            let path = self.local.object_path(Area::Ac, key);
+            let path = self.local.object_path(Area::Ac, &key.0);
             let bytes = seal(entry).map_err(|e| StoreError::io(&path, e.into()))?;
-            cache.put(Area::Ac, key, &bytes)?;
+            cache.put(Area::Ac, &key.0, &bytes)?;
         }
         Ok(())
     }
@@ -181,11 +181,14 @@ impl TieredStore {
                 report.artifacts_missing.push(digest);
                 continue;
             };
-            if remote.has(Area::Cas, &digest).map_err(|e| e.to_string())? {
+            if remote
+                .has(Area::Cas, &digest.0)
+                .map_err(|e| e.to_string())?
+            {
                 report.artifacts_present += 1;
             } else {
                 remote
-                    .put(Area::Cas, &digest, &frame)
+                    .put(Area::Cas, &digest.0, &frame)
                     .map_err(|e| e.to_string())?;
                 report.artifacts_copied += 1;
             }
@@ -195,12 +198,12 @@ impl TieredStore {
                 report.actions_missing.push(key);
                 continue;
             };
-            if remote.has(Area::Ac, &key).map_err(|e| e.to_string())? {
+            if remote.has(Area::Ac, &key.0).map_err(|e| e.to_string())? {
                 report.actions_present += 1;
             } else {
                 let bytes = seal(&entry).map_err(|e| e.to_string())?;
                 remote
-                    .put(Area::Ac, &key, &bytes)
+                    .put(Area::Ac, &key.0, &bytes)
                     .map_err(|e| e.to_string())?;
                 report.actions_copied += 1;
             }
@@ -218,7 +221,7 @@ impl TieredStore {
                 report.artifacts_present += 1;
                 continue;
             }
-            match read_artifact(remote, &digest) {
+            match read_artifact(remote, &digest.0) {
                 Ok(Some(checked)) => {
                     self.local
                         .put_frame(&digest, &checked.frame)
@@ -236,7 +239,7 @@ impl TieredStore {
                 report.actions_present += 1;
                 continue;
             }
-            match read_action(remote, &key) {
+            match read_action(remote, &key.0) {
                 Ok(Some(entry)) => {
                     self.local
                         .put_action(&key, &entry)
@@ -258,8 +261,8 @@ impl TieredStore {
 
     /// The local frame of an intact artifact; a corrupt one is quarantined
     /// by the check and counts as absent.
-    fn local_frame(&self, digest: &Digest) -> Result<Option<Vec<u8>>, String> {
-        match read_artifact(&self.local, digest) {
+    fn local_frame(&self, digest: &ArtifactDigest) -> Result<Option<Vec<u8>>, String> {
+        match read_artifact(&self.local, &digest.0) {
             Ok(checked) => Ok(checked.map(|c| c.frame)),
             Err(StoreError::Corrupt { .. }) => Ok(None),
             Err(e) => Err(e.to_string()),
@@ -267,8 +270,8 @@ impl TieredStore {
     }
 }
 
-fn sorted(set: &HashSet<Digest>) -> Vec<Digest> {
-    let mut v: Vec<Digest> = set.iter().copied().collect();
+fn sorted<T: Copy + Ord>(set: &HashSet<T>) -> Vec<T> {
+    let mut v: Vec<T> = set.iter().copied().collect();
     v.sort();
     v
 }
