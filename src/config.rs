@@ -5,7 +5,7 @@
 //! silently ignored setting. Every key has a default, so accepting a new key
 //! is one field.
 
-use crate::error::{JauntError, Problem, Result};
+use crate::error::{Diagnostic, JauntError, Result};
 use crate::tomlread::{self, Fault, FaultKind, Step};
 use serde::de::{DeserializeOwned, IgnoredAny, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -358,8 +358,8 @@ impl Config {
         };
         let file = std::path::absolute(&file).unwrap_or(file);
         let text = std::fs::read_to_string(&file).map_err(|e| {
-            JauntError::Config(
-                Problem::new(format!("cannot read configuration: {e}")).at(&file, None),
+            JauntError::from(
+                Diagnostic::config(format!("cannot read configuration: {e}")).at(&file, None),
             )
         })?;
         let root = file
@@ -375,7 +375,7 @@ impl Config {
     /// Parses configuration text; `file` is used in messages and decides
     /// whether the table is at the top (`jaunt.toml`) or under `[tool.jaunt]`.
     pub fn parse(text: &str, file: &Path, root: PathBuf) -> Result<Config> {
-        let error = |fault: Fault| JauntError::Config(problem(&fault).at(file, fault.line));
+        let error = |fault: Fault| JauntError::from(problem(&fault).at(file, fault.line));
         let doc = tomlread::parse(text).map_err(error)?;
         let is_pyproject = file.file_name().is_some_and(|n| n == PYPROJECT_FILE);
         let table: &dyn TableLike = if is_pyproject {
@@ -383,8 +383,8 @@ impl Config {
                 .and_then(|t| t.get("jaunt"))
                 .and_then(|t| t.as_table_like())
                 .ok_or_else(|| {
-                    JauntError::Config(
-                        Problem::new("pyproject.toml has no [tool.jaunt] table")
+                    JauntError::from(
+                        Diagnostic::config("pyproject.toml has no [tool.jaunt] table")
                             .at(file, None)
                             .hint(
                                 "add a [tool.jaunt] table with `version = 1`, or run `jaunt init`",
@@ -460,8 +460,8 @@ impl Config {
                     .lines()
                     .position(|l| l.trim_start().starts_with("source_roots"))
                     .map(|i| i as u32 + 1);
-                return Err(JauntError::Config(
-                    Problem::new(format!(
+                return Err(JauntError::from(
+                    Diagnostic::config(format!(
                         "source root `{root}` does not exist (in `paths.source_roots`)"
                     ))
                     .at(&self.file, line)
@@ -537,8 +537,8 @@ fn discover(start: &Path) -> Option<PathBuf> {
 }
 
 fn no_config(dir: &Path) -> JauntError {
-    JauntError::Config(
-        Problem::new(format!(
+    JauntError::from(
+        Diagnostic::config(format!(
             "no jaunt.toml (or pyproject.toml with [tool.jaunt]) found in {} or any parent directory",
             dir.display()
         ))
@@ -549,21 +549,21 @@ fn no_config(dir: &Path) -> JauntError {
 /// The version check comes first: another version's keys may differ.
 fn check_version(table: &dyn TableLike, text: &str, prefix: &str, file: &Path) -> Result<()> {
     let problem = match table.get("version") {
-        None => Problem::new(format!("missing required key `{prefix}version`"))
+        None => Diagnostic::config(format!("missing required key `{prefix}version`"))
             .at(file, None)
             .hint("add `version = 1` at the top of the configuration"),
         Some(item) if item.as_integer() != Some(1) => {
-            Problem::new(format!("unsupported `{prefix}version`: expected 1"))
+            Diagnostic::config(format!("unsupported `{prefix}version`: expected 1"))
                 .at(file, item.span().map(|s| tomlread::line_of(text, s.start)))
                 .hint("set `version = 1`; this jaunt reads configuration version 1")
         }
         Some(_) => return Ok(()),
     };
-    Err(JauntError::Config(problem))
+    Err(JauntError::from(problem))
 }
 
 /// A deserialization fault in the configuration's words.
-fn problem(fault: &Fault) -> Problem {
+fn problem(fault: &Fault) -> Diagnostic {
     let key = fault.dotted();
     let leaf = fault.leaf();
     let (message, hint) = match &fault.kind {
@@ -620,7 +620,7 @@ fn problem(fault: &Fault) -> Problem {
                 .unwrap_or_else(|| format!("fix the value of `{key}`")),
         ),
     };
-    Problem::new(message).hint(hint)
+    Diagnostic::config(message).hint(hint)
 }
 
 fn plural(kind: &str) -> String {

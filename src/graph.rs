@@ -8,7 +8,7 @@
 
 use crate::digest::{Digest, spec_digest};
 use crate::discover::{Discovery, SourceFile, absolute_module};
-use crate::error::{JauntError, Result};
+use crate::error::{Code, Diagnostic, JauntError, Result};
 use crate::names::{DefKind, ModuleName, SpecKind, SpecRef};
 use crate::python::{DepExpr, Import, ImportTarget, RawSpec};
 use petgraph::graphmap::DiGraphMap;
@@ -193,43 +193,39 @@ impl SpecGraph {
         if cycles.is_empty() {
             return Ok(());
         }
-        let mut out = String::new();
-        for (i, cycle) in cycles.iter().enumerate() {
-            if i > 0 {
-                out.push('\n');
-            }
-            let names: Vec<&str> = cycle.iter().map(|(a, _)| a.module.as_str()).collect();
-            out.push_str(&format!(
-                "dependency cycle between modules: {} -> {}\n",
-                names.join(" -> "),
-                names[0]
-            ));
-            if cycle.windows(2).all(|w| w[0].1 == w[1].0) {
-                let mut chain: Vec<String> = cycle.iter().map(|(a, _)| a.to_string()).collect();
-                chain.push(cycle[cycle.len() - 1].1.to_string());
-                out.push_str(&format!("  {}\n", chain.join(" -> ")));
-            }
-            for (from, to) in cycle
-                .iter()
-                .map(|(a, _)| a)
-                .zip(cycle.iter().map(|(_, b)| b))
-            {
-                let node = &self.specs[from];
-                let edge = node.deps[to];
-                out.push_str(&format!(
-                    "  {from} -> {to}  ({}:{}, {})\n",
-                    node.file,
-                    edge.line,
-                    if edge.explicit { "deps=" } else { "inferred" }
-                ));
-            }
-            out.push_str(
-                "  hint: modules are generated as whole units, so their specs cannot depend on each other in a circle; \
-                 move the specs that both sides need into a module of their own, or drop one edge \
-                 (remove it from deps=, or set infer_deps=False on the spec that only mentions the other)",
-            );
-        }
-        Err(JauntError::Cycles(out))
+        let diagnostics = cycles
+            .iter()
+            .map(|cycle| {
+                let names: Vec<&str> = cycle.iter().map(|(a, _)| a.module.as_str()).collect();
+                let mut out = format!(
+                    "dependency cycle between modules: {} -> {}",
+                    names.join(" -> "),
+                    names[0]
+                );
+                if cycle.windows(2).all(|w| w[0].1 == w[1].0) {
+                    let mut chain: Vec<String> =
+                        cycle.iter().map(|(a, _)| a.to_string()).collect();
+                    chain.push(cycle[cycle.len() - 1].1.to_string());
+                    out.push_str(&format!("\n  {}", chain.join(" -> ")));
+                }
+                for (from, to) in cycle {
+                    let node = &self.specs[from];
+                    let edge = node.deps[to];
+                    out.push_str(&format!(
+                        "\n  {from} -> {to}  ({}:{}, {})",
+                        node.file,
+                        edge.line,
+                        if edge.explicit { "deps=" } else { "inferred" }
+                    ));
+                }
+                Diagnostic::new(Code::Cycle, out).hint(
+                    "modules are generated as whole units, so their specs cannot depend on each other in a circle; \
+                     move the specs that both sides need into a module of their own, or drop one edge \
+                     (remove it from deps=, or set infer_deps=False on the spec that only mentions the other)",
+                )
+            })
+            .collect();
+        Err(JauntError::Diagnostics(diagnostics))
     }
 
     /// One elementary cycle per strongly connected component, as spec edges

@@ -7,7 +7,7 @@
 //! silently misread.
 
 use crate::digest::{ArtifactDigest, Digest, InputsKey};
-use crate::error::{JauntError, Problem};
+use crate::error::{Code, Diagnostic, JauntError};
 use crate::fsutil::write_atomic;
 use crate::names::{ModuleName, SpecKind, SpecRef};
 use crate::tomlread::{self, Fault, FaultKind, Parsed, Step};
@@ -104,7 +104,7 @@ pub struct LockSkill {
 impl Lockfile {
     /// Parses and validates a lockfile. The problem has a line but no file:
     /// [`Lockfile::load`] knows the file.
-    pub fn parse(text: &str) -> Result<Lockfile, Problem> {
+    pub fn parse(text: &str) -> Result<Lockfile, Diagnostic> {
         if let Some(line) = conflict_marker_line(text) {
             return Err(problem(
                 Some(line),
@@ -152,8 +152,8 @@ impl Lockfile {
 
     /// Reads `path`; `Ok(None)` when there is no lockfile yet.
     pub fn load(path: &Path) -> Result<Option<Lockfile>, JauntError> {
-        let located = |p: Problem| {
-            JauntError::Lock(Problem {
+        let located = |p: Diagnostic| {
+            JauntError::from(Diagnostic {
                 file: Some(path.to_path_buf()),
                 ..p
             })
@@ -213,7 +213,7 @@ impl Lockfile {
 
     /// Rejects two entries with the same identity, which a bad merge can
     /// leave. Runs before sorting, so indexes are positions in `text`.
-    fn check_unique(&self, text: &str) -> Result<(), Problem> {
+    fn check_unique(&self, text: &str) -> Result<(), Diagnostic> {
         let at = |path: &[Step], message: String| {
             let line = tomlread::parse(text)
                 .ok()
@@ -325,12 +325,10 @@ fn render_skill(s: &LockSkill) -> Table {
 
 // ------------------------------------------------------------------ parsing
 
-fn problem(line: Option<u32>, message: String, hint: &str) -> Problem {
-    Problem {
-        file: None,
+fn problem(line: Option<u32>, message: String, hint: &str) -> Diagnostic {
+    Diagnostic {
         line,
-        message,
-        hint: Some(hint.to_owned()),
+        ..Diagnostic::new(Code::Lock, message).hint(hint)
     }
 }
 
@@ -347,7 +345,7 @@ fn conflict_marker_line(text: &str) -> Option<u32> {
     })
 }
 
-fn check_version(doc: &Parsed) -> Result<(), Problem> {
+fn check_version(doc: &Parsed) -> Result<(), Diagnostic> {
     let root = doc.as_table();
     let Some(item) = root.get("version") else {
         return Err(problem(
@@ -387,7 +385,7 @@ fn check_version(doc: &Parsed) -> Result<(), Problem> {
 }
 
 /// A deserialization fault in the lockfile's words.
-fn fault_problem(fault: &Fault) -> Problem {
+fn fault_problem(fault: &Fault) -> Diagnostic {
     // The table holding the key at fault, named as the file writes it.
     let table = |path: &[Step]| match tomlread::dotted(path).as_str() {
         "" => "the top level".to_owned(),
@@ -744,11 +742,11 @@ digest = "{sk}"
         assert!(lock.modules.len() >= 2);
     }
 
-    fn error(text: &str) -> Problem {
+    fn error(text: &str) -> Diagnostic {
         Lockfile::parse(text).unwrap_err()
     }
 
-    fn hint(p: &Problem) -> &str {
+    fn hint(p: &Diagnostic) -> &str {
         p.hint.as_deref().unwrap_or_default()
     }
 

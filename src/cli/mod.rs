@@ -185,7 +185,7 @@ pub fn main() -> i32 {
     match result {
         Ok(code) => code,
         Err(err) => {
-            output::error(&err);
+            output::error(&err, cli.global.json);
             err.exit_code()
         }
     }

@@ -1,27 +1,27 @@
 //! Printing helpers shared by the subcommands: errors and notes go to
 //! stderr (also under `--json`), requested output to stdout.
 
-use crate::error::JauntError;
+use crate::error::{Code, Diagnostic, JauntError};
 use console::style;
 use std::io::Write;
 
-pub fn error(err: &JauntError) {
-    let label = match err {
-        JauntError::Cycles(_) => "error[cycle]",
-        JauntError::Config(_) => "error[config]",
-        JauntError::Discovery(_) => "error[discovery]",
-        JauntError::Lock(_) => "error[lock]",
-        JauntError::Generation(_) => "error[generate]",
-        JauntError::Gate(_) => "error[gate]",
-        JauntError::Io { .. } | JauntError::Other(_) => "error",
-    };
-    if let JauntError::Discovery(problems) = err {
-        for p in problems {
-            print_labeled(label, &p.to_string());
-        }
+/// Renders an error once, on stderr: each diagnostic labeled with its code
+/// (`error[config]: jaunt.toml:3: …`), or under `--json` one JSON document
+/// `{"errors": [{"code", "file", "line", "column", "message", "hint"}]}`.
+pub fn error(err: &JauntError, json: bool) {
+    let diagnostics: Vec<Diagnostic> = err.diagnostics().iter().map(Diagnostic::shown).collect();
+    if json {
+        let doc = serde_json::json!({ "errors": diagnostics });
+        eprintln!("{}", serde_json::to_string(&doc).unwrap_or_default());
         return;
     }
-    print_labeled(label, &err.to_string());
+    for d in &diagnostics {
+        let label = match d.code {
+            Code::Error => "error".to_string(),
+            code => format!("error[{}]", code.as_str()),
+        };
+        print_labeled(&label, &d.to_string());
+    }
 }
 
 fn print_labeled(label: &str, text: &str) {

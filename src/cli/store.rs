@@ -2,7 +2,7 @@
 
 use super::{CmdResult, GlobalArgs, output};
 use crate::config::Config;
-use crate::error::{JauntError, exit};
+use crate::error::{Diagnostic, JauntError, exit};
 use crate::ops::project::Project;
 use crate::ops::session::{open_store, store_root};
 use crate::ops::store::{keep_from_locks, parse_age};
@@ -111,10 +111,12 @@ enum Direction {
 fn transfer(global: &GlobalArgs, config: &Config, direction: Direction) -> CmdResult {
     let lock_path = config.lock_path();
     if !lock_path.is_file() {
-        return Err(JauntError::Other(format!(
-            "{} does not exist: push and pull copy what the lockfile references\n  hint: run `jaunt apply` first",
+        return Err(Diagnostic::error(format!(
+            "{} does not exist: push and pull copy what the lockfile references",
             lock_path.display()
-        )));
+        ))
+        .hint("run `jaunt apply` first")
+        .into());
     }
     let objects = keep_from_locks(&[lock_path.as_path()])?;
     let store = open_store(config, None, global.store_use())?;
@@ -122,7 +124,7 @@ fn transfer(global: &GlobalArgs, config: &Config, direction: Direction) -> CmdRe
         Direction::Push => (store.push(&objects), "pushed"),
         Direction::Pull => (store.pull(&objects), "pulled"),
     };
-    let report = report.map_err(JauntError::Other)?;
+    let report = report.map_err(JauntError::other)?;
     if global.json {
         output::json(&report);
     } else {

@@ -8,7 +8,7 @@
 pub mod cache;
 
 use crate::config::Config;
-use crate::error::{JauntError, Problem, Result};
+use crate::error::{Diagnostic, JauntError, Result};
 use crate::names::ModuleName;
 use crate::python::{DepExpr, FileSummary, ImportTarget};
 use cache::{Entry, Lookup, ParseCache};
@@ -50,14 +50,14 @@ pub struct Discovery {
 
 impl Discovery {
     /// Syntax errors and unreadable spec arguments, with file:line.
-    pub fn problems(&self) -> Vec<Problem> {
+    pub fn problems(&self) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         for f in self.files.values() {
             for d in &f.summary.diagnostics {
-                let mut p = Problem::new(format!("{} (column {})", d.message, d.column))
-                    .at(PathBuf::from(&f.rel), Some(d.line));
-                p.hint = d.hint.clone();
-                out.push(p);
+                out.push(Diagnostic {
+                    file: Some(PathBuf::from(&f.rel)),
+                    ..d.clone()
+                });
             }
         }
         out.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
@@ -70,7 +70,7 @@ impl Discovery {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(JauntError::Discovery(problems))
+            Err(JauntError::Diagnostics(problems))
         }
     }
 }
@@ -338,8 +338,8 @@ pub fn discover_targets(config: &Config, targets: &[ModuleName]) -> Result<Disco
     let mut seen: HashSet<ModuleName> = HashSet::new();
     for t in targets {
         if locate(&roots, t).is_none() {
-            return Err(JauntError::Config(
-                Problem::new(format!(
+            return Err(JauntError::from(
+                Diagnostic::config(format!(
                     "target module `{t}` not found in any source or test root"
                 ))
                 .hint(

@@ -2,7 +2,7 @@
 //! the generated directory, never over a file jaunt did not write.
 
 use crate::digest::{ArtifactDigest, InputsKey};
-use crate::error::{JauntError, Result};
+use crate::error::{Code, Diagnostic, JauntError, Result};
 use crate::fsutil::write_atomic;
 use crate::genfile::{self, DiskState, Header};
 use crate::graph::ModuleNode;
@@ -22,16 +22,23 @@ pub fn write_module(
         .parent()
         .is_some_and(|p| p.components().any(|c| c.as_os_str() == generated_dir));
     if !inside || !path.starts_with(&module.root_dir) {
-        return Err(JauntError::Other(format!(
+        return Err(JauntError::other(format!(
             "refusing to write {}: outside the generated directory `{generated_dir}`",
             path.display()
         )));
     }
     if DiskState::read(&path) == DiskState::Foreign {
-        return Err(JauntError::Generation(format!(
-            "refusing to overwrite {}: it was not written by jaunt\n  hint: move your file elsewhere; `{generated_dir}/` belongs to jaunt",
-            path.display()
-        )));
+        return Err(Diagnostic::new(
+            Code::Generate,
+            format!(
+                "refusing to overwrite {}: it was not written by jaunt",
+                path.display()
+            ),
+        )
+        .hint(format!(
+            "move your file elsewhere; `{generated_dir}/` belongs to jaunt"
+        ))
+        .into());
     }
     for init in genfile::package_inits(module, generated_dir) {
         if !init.exists() {

@@ -6,7 +6,7 @@
 
 use super::{GenError, Generator, Output, SkillRequest, WireRequest};
 use crate::config::{Config, Provider};
-use crate::error::{JauntError, Problem};
+use crate::error::{Diagnostic, JauntError};
 use std::io::{ErrorKind, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -35,7 +35,11 @@ impl CommandBackend {
     pub fn from_config(config: &Config) -> Result<CommandBackend, JauntError> {
         let llm = &config.llm;
         let config_error = |message: String, hint: &str| {
-            JauntError::Config(Problem::new(message).at(&config.file, None).hint(hint))
+            JauntError::from(
+                Diagnostic::config(message)
+                    .at(&config.file, None)
+                    .hint(hint),
+            )
         };
         let Some((name, args)) = llm.command.split_first() else {
             return Err(config_error(

@@ -17,7 +17,7 @@
 
 use super::Request;
 use crate::config::Config;
-use crate::error::{JauntError, Problem};
+use crate::error::{Diagnostic, JauntError};
 use crate::names::SpecKind;
 use std::collections::BTreeMap;
 
@@ -74,8 +74,8 @@ impl Prompts {
             let Some(path) = path else { continue };
             let full = config.root.join(path);
             *slot = std::fs::read_to_string(&full).map_err(|e| {
-                JauntError::Config(
-                    Problem::new(format!(
+                JauntError::from(
+                    Diagnostic::config(format!(
                         "cannot read the template `prompts.{key}` = {path:?} ({}): {e}",
                         full.display()
                     ))

@@ -31,7 +31,7 @@ struct Sources<'a> {
 impl<'a> Sources<'a> {
     fn cut(&mut self, spec: &SpecRef, range: (u32, u32)) -> Result<String> {
         let file = self.files.get(&spec.module).ok_or_else(|| {
-            JauntError::Other(format!("spec module {} was not discovered", spec.module))
+            JauntError::other(format!("spec module {} was not discovered", spec.module))
         })?;
         if !self.read.contains_key(&file.module) {
             let text = std::fs::read_to_string(&file.path)

@@ -12,7 +12,7 @@
 
 use super::{GenError, Generator, Output, SkillRequest, Usage, WireRequest};
 use crate::config::{Config, Provider};
-use crate::error::{JauntError, Problem};
+use crate::error::{Diagnostic, JauntError};
 use reqwest::blocking::Client;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use serde_json::Value;
@@ -112,7 +112,11 @@ impl<F: WireFormat> HttpBackend<F> {
         let llm = &config.llm;
         let env = key_env::<F>(config);
         let config_error = |message: String, hint: String| {
-            JauntError::Config(Problem::new(message).at(&config.file, None).hint(hint))
+            JauntError::from(
+                Diagnostic::config(message)
+                    .at(&config.file, None)
+                    .hint(hint),
+            )
         };
         let timeout = Duration::try_from_secs_f64(llm.timeout_s)
             .ok()
@@ -165,7 +169,7 @@ impl<F: WireFormat> HttpBackend<F> {
             .user_agent(concat!("jaunt/", env!("CARGO_PKG_VERSION")))
             .timeout(None)
             .build()
-            .map_err(|e| JauntError::Other(format!("cannot set up the HTTP client: {e}")))?;
+            .map_err(|e| JauntError::other(format!("cannot set up the HTTP client: {e}")))?;
         Ok(HttpBackend {
             url: format!("{}{}", base.trim_end_matches('/'), F::PATH),
             params: Params {

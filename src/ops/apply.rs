@@ -8,7 +8,7 @@
 //! killed run loses nothing it finished.
 
 use crate::digest::{ArtifactDigest, InputsKey};
-use crate::error::{JauntError, Result};
+use crate::error::{Diagnostic, JauntError, Result};
 use crate::exec::{materialize, scheduler};
 use crate::generate::{self, DependencyText, Generator, request};
 use crate::genfile;
@@ -202,11 +202,13 @@ pub fn apply(
             .iter()
             .map(|(module, errors)| format!("  {module}: {}", errors.join("; ")))
             .collect();
-        return Err(JauntError::Gate(format!(
-            "--offline: {} module(s) could not be restored and would need a model call:\n{}\n  hint: run `jaunt apply` with model access, or fill the store from a machine that has these artifacts",
+        return Err(Diagnostic::gate(format!(
+            "--offline: {} module(s) could not be restored and would need a model call:\n{}",
             failed.len(),
             failed.join("\n")
-        )));
+        ))
+        .hint(HINT_OFFLINE)
+        .into());
     }
     for list in [
         &mut report.generated,
@@ -220,6 +222,9 @@ pub fn apply(
     }
     Ok(report)
 }
+
+const HINT_OFFLINE: &str = "run `jaunt apply` with model access, or fill the store from a machine that has these artifacts";
+const HINT_LOCKED: &str = "run `jaunt apply` and commit jaunt.lock";
 
 /// `--force`: regenerate every planned module, or only the targets.
 fn force(plan: &mut Plan, targets: &[ModuleName]) {
@@ -248,24 +253,30 @@ fn gate(lock: &LockInputs<'_>, opts: &ApplyOptions) -> Result<()> {
         })
         .collect();
     if opts.offline && !needs.is_empty() {
-        return Err(JauntError::Gate(format!(
-            "--offline: {} module(s) would need a model call:\n{}\n  hint: run `jaunt apply` with model access, or fill the store from a machine that has these artifacts",
+        return Err(Diagnostic::gate(format!(
+            "--offline: {} module(s) would need a model call:\n{}",
             needs.len(),
             needs.join("\n")
-        )));
+        ))
+        .hint(HINT_OFFLINE)
+        .into());
     }
     if opts.locked {
         if !needs.is_empty() {
-            return Err(JauntError::Gate(format!(
-                "--locked: jaunt.lock would change; {} module(s) need generation:\n{}\n  hint: run `jaunt apply` and commit jaunt.lock",
+            return Err(Diagnostic::gate(format!(
+                "--locked: jaunt.lock would change; {} module(s) need generation:\n{}",
                 needs.len(),
                 needs.join("\n")
-            )));
+            ))
+            .hint(HINT_LOCKED)
+            .into());
         }
         if !is_current(lock.session, &planned_lock(lock)) {
-            return Err(JauntError::Gate(
-                "--locked: jaunt.lock would change (it is missing or out of date)\n  hint: run `jaunt apply` and commit jaunt.lock".into(),
-            ));
+            return Err(Diagnostic::gate(
+                "--locked: jaunt.lock would change (it is missing or out of date)",
+            )
+            .hint(HINT_LOCKED)
+            .into());
         }
     }
     Ok(())
@@ -321,7 +332,7 @@ fn materialize_known(
         let text = std::fs::read_to_string(&mp.output)
             .map_err(|e| JauntError::io(format!("reading {}", mp.output.display()), e))?;
         let (_, body) = genfile::parse(&text)
-            .ok_or_else(|| JauntError::Other(format!("{} lost its header", mp.output.display())))?;
+            .ok_or_else(|| JauntError::other(format!("{} lost its header", mp.output.display())))?;
         session
             .store
             .put_artifact(body.as_bytes())
@@ -333,9 +344,9 @@ fn materialize_known(
         .store
         .get_artifact(&artifact)
         .map_err(JauntError::from)?
-        .ok_or_else(|| JauntError::Other(format!("artifact {artifact} missing from the store")))?;
+        .ok_or_else(|| JauntError::other(format!("artifact {artifact} missing from the store")))?;
     let body = String::from_utf8(body)
-        .map_err(|_| JauntError::Other(format!("artifact {artifact} is not UTF-8")))?;
+        .map_err(|_| JauntError::other(format!("artifact {artifact} is not UTF-8")))?;
     if mp.status == Status::Restore {
         record_action(session, inputs, artifact, None)?;
     }
@@ -599,7 +610,7 @@ impl DependencyText for StoredDependencies<'_> {
             .get_artifact(artifact)
             .map_err(JauntError::from)?
             .ok_or_else(|| {
-                JauntError::Other(format!(
+                JauntError::other(format!(
                     "artifact of dependency {module} missing from the store"
                 ))
             })?;

@@ -1,6 +1,6 @@
 //! `jaunt init`: scaffold a new project, as `cargo new` does.
 
-use crate::error::{JauntError, Problem, Result};
+use crate::error::{Diagnostic, JauntError, Result};
 use crate::fsutil::write_atomic;
 use std::path::{Path, PathBuf};
 
@@ -89,8 +89,8 @@ pub struct Scaffold {
 pub fn init(root: &Path, force: bool) -> Result<Scaffold> {
     let config = root.join(crate::config::CONFIG_FILE);
     if config.exists() && !force {
-        return Err(JauntError::Config(
-            Problem::new("jaunt.toml already exists")
+        return Err(JauntError::from(
+            Diagnostic::config("jaunt.toml already exists")
                 .at(&config, None)
                 .hint("pass --force to overwrite it"),
         ));

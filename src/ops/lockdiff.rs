@@ -5,7 +5,7 @@
 //! included, and leaves the working tree alone.
 
 use crate::config::Config;
-use crate::error::{JauntError, Problem, Result};
+use crate::error::{Code, Diagnostic, JauntError, Result};
 use crate::lock::{self, LockDiff, Lockfile};
 use std::path::{Path, PathBuf};
 
@@ -36,10 +36,12 @@ pub fn review(config: &Config, rev: Option<&str>) -> Result<LockReview> {
             (o, empty)
         }
         (None, None) => {
-            return Err(JauntError::Other(format!(
-                "no jaunt.lock at {base} nor in the working tree ({})\n  hint: run `jaunt apply` to create it",
+            return Err(Diagnostic::error(format!(
+                "no jaunt.lock at {base} nor in the working tree ({})",
                 lock_path.display()
-            )));
+            ))
+            .hint("run `jaunt apply` to create it")
+            .into());
         }
     };
     Ok(LockReview {
@@ -102,19 +104,18 @@ fn lock_at_revision(
         )
     })?;
     let text = String::from_utf8(std::mem::take(&mut blob.data)).map_err(|_| {
-        JauntError::Other(format!(
+        JauntError::other(format!(
             "{} at {description} is not UTF-8 text",
             rel.display()
         ))
     })?;
     let lock = Lockfile::parse(&text).map_err(|e| {
         let line = e.line.map(|l| format!(", line {l}")).unwrap_or_default();
-        JauntError::Lock(
-            Problem::new(format!(
-                "{} at {description}{line}: {}",
-                rel.display(),
-                e.message
-            ))
+        JauntError::from(
+            Diagnostic::new(
+                Code::Lock,
+                format!("{} at {description}{line}: {}", rel.display(), e.message),
+            )
             .hint(format!(
                 "the base revision's lockfile is unreadable; pass another --base ({})",
                 e.hint.unwrap_or_default()
@@ -127,7 +128,7 @@ fn lock_at_revision(
 const HINT_BASE: &str = "pass --base REV with a commit, branch or tag of this repository";
 
 fn git_error(message: String, hint: &str) -> JauntError {
-    JauntError::Other(format!("{message}\n  hint: {hint}"))
+    Diagnostic::error(message).hint(hint).into()
 }
 
 fn resolve(repo: &gix::Repository, rev: &str) -> Result<gix::ObjectId> {
@@ -188,10 +189,13 @@ fn relative_to(workdir: &Path, path: &Path) -> Result<PathBuf> {
     file.strip_prefix(canon(workdir))
         .map(Path::to_path_buf)
         .map_err(|_| {
-            JauntError::Other(format!(
-                "{} is outside the git working tree {}\n  hint: keep jaunt.lock inside the repository",
-                path.display(),
-                workdir.display()
-            ))
+            JauntError::from(
+                Diagnostic::error(format!(
+                    "{} is outside the git working tree {}",
+                    path.display(),
+                    workdir.display()
+                ))
+                .hint("keep jaunt.lock inside the repository"),
+            )
         })
 }

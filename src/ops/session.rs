@@ -2,7 +2,7 @@
 //! generator's identity, and the plan built from them.
 
 use crate::config::Config;
-use crate::error::{JauntError, Problem, Result};
+use crate::error::{Diagnostic, JauntError, Result};
 use crate::generate::{self, Prompts};
 use crate::lock::{LockGenerator, Lockfile};
 use crate::names::SpecKind;
@@ -64,7 +64,7 @@ pub fn open_store(config: &Config, lock: Option<&Lockfile>, how: StoreUse) -> Re
         .as_deref()
         .unwrap_or(DEFAULT_TOKEN_ENV);
     let remote = Remote::new(&url, token_env).map_err(|e| {
-        JauntError::Config(Problem::new(e).hint(format!(
+        JauntError::from(Diagnostic::config(e).hint(format!(
             "fix [store] remote in jaunt.toml or ${REMOTE_ENV}, or pass --no-remote"
         )))
     })?;

@@ -1,7 +1,7 @@
 //! `jaunt test`: build, generate the test modules, run pytest on them.
 
 use crate::config::Config;
-use crate::error::{JauntError, Result};
+use crate::error::{Diagnostic, JauntError, Result};
 use crate::genfile;
 use crate::names::SpecKind;
 use crate::ops::project::Project;
@@ -76,15 +76,16 @@ pub fn run_pytest(project: &Project, files: &[PathBuf], extra_args: &[String]) -
         .current_dir(&config.root)
         .env(
             "PYTHONPATH",
-            std::env::join_paths(&path).map_err(|e| JauntError::Other(format!("PYTHONPATH: {e}")))?,
+            std::env::join_paths(&path)
+                .map_err(|e| JauntError::other(format!("PYTHONPATH: {e}")))?,
         )
         .env("JAUNT_GENERATED_DIR", &config.paths.generated_dir)
         .status()
         .map_err(|e| {
-            JauntError::Other(format!(
-                "cannot run pytest with {}: {e}\n  hint: install pytest in the project's Python, or set [python] interpreter",
-                python.display()
-            ))
+            JauntError::from(
+                Diagnostic::error(format!("cannot run pytest with {}: {e}", python.display()))
+                    .hint("install pytest in the project's Python, or set [python] interpreter"),
+            )
         })?;
     Ok(status.success())
 }

@@ -5,7 +5,8 @@ use super::canonical::string_value;
 use super::imports::attribute_chain;
 use super::parse::{column, kind_of, line, text};
 use super::strings::Prefix;
-use super::summary::{DepExpr, Diagnostic};
+use super::summary::DepExpr;
+use crate::error::{Code, Diagnostic};
 use tree_sitter::Node;
 
 const DEPS_HINT: &str =
@@ -36,12 +37,11 @@ pub(crate) fn read_args(
         return args;
     };
     let mut report = |node: Node<'_>, message: String, hint: &str| {
-        diagnostics.push(Diagnostic {
-            line: line(node),
-            column: column(node, source),
-            message,
-            hint: Some(hint.to_string()),
-        });
+        diagnostics.push(
+            Diagnostic::new(Code::Discovery, message)
+                .position(line(node), column(node, source))
+                .hint(hint),
+        );
     };
     let mut cursor = arguments.walk();
     for arg in arguments.named_children(&mut cursor) {

@@ -15,7 +15,5 @@ mod summary;
 mod uses;
 mod validate;
 
-pub use summary::{
-    DepExpr, Diagnostic, FileSummary, Import, ImportTarget, NameUse, RawSpec, summarize,
-};
+pub use summary::{DepExpr, FileSummary, Import, ImportTarget, NameUse, RawSpec, summarize};
 pub use validate::validate;

@@ -6,6 +6,7 @@ use super::imports::{JauntResolver, import_bindings};
 use super::parse::{Pair, kind_of, line, module_statements, parse, syntax_errors, text, walk};
 use super::uses::Uses;
 use crate::digest::Digest;
+use crate::error::{Code, Diagnostic};
 use crate::names::{DefKind, SpecKind};
 use serde::{Deserialize, Serialize};
 use tree_sitter::Node;
@@ -96,40 +97,21 @@ pub struct NameUse {
     pub line: u32,
 }
 
-/// A problem in a file, with its position and, where there is one, a fix.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Diagnostic {
-    /// 1-based.
-    pub line: u32,
-    /// 1-based.
-    pub column: u32,
-    pub message: String,
-    pub hint: Option<String>,
-}
-
 /// Reads one file's source into a summary. Never fails: syntax errors and
 /// unreadable spec arguments become [`Diagnostic`]s, and every spec that can
 /// be read is still returned.
 pub fn summarize(source: &str) -> FileSummary {
     let mut summary = FileSummary::default();
     let Some(tree) = parse(source) else {
-        summary.diagnostics.push(Diagnostic {
-            line: 1,
-            column: 1,
-            message: "the parser gave up on this file".to_string(),
-            hint: None,
-        });
+        summary.diagnostics.push(
+            Diagnostic::new(Code::Discovery, "the parser gave up on this file").position(1, 1),
+        );
         return summary;
     };
     let root = tree.root_node();
     summary.diagnostics = syntax_errors(root, source)
         .into_iter()
-        .map(|e| Diagnostic {
-            line: e.line,
-            column: e.column,
-            message: e.message,
-            hint: None,
-        })
+        .map(|e| Diagnostic::new(Code::Discovery, e.message).position(e.line, e.column))
         .collect();
     module_statements(root, |stmt| {
         import_bindings(stmt, source, &mut summary.imports);
@@ -454,21 +436,21 @@ def c(): ...
         assert_eq!(s.specs.len(), 3);
         let a = spec_named(&s, "a");
         assert_eq!(a.deps.len(), 1);
-        let messages: Vec<(u32, u32, &str)> = s
+        let messages: Vec<(Option<u32>, Option<u32>, &str)> = s
             .diagnostics
             .iter()
             .map(|d| (d.line, d.column, d.message.as_str()))
             .collect();
         assert_eq!(messages.len(), 7, "{messages:#?}");
-        assert_eq!(messages[0].0, 2);
-        assert_eq!(messages[0].1, 25);
+        assert_eq!(messages[0].0, Some(2));
+        assert_eq!(messages[0].1, Some(25));
         assert!(messages[0].2.contains("make()"));
         assert!(messages[1].2.contains("prompt="));
         assert!(messages[2].2.contains("infer_deps="));
         assert!(messages[3].2.contains("colour="));
         assert!(messages[4].2.contains("positional"));
         assert!(messages[5].2.contains("unpacked"));
-        assert_eq!(messages[6].0, 6);
+        assert_eq!(messages[6].0, Some(6));
         assert!(s.diagnostics.iter().all(|d| d.hint.is_some()));
         assert!(
             s.diagnostics[0]
@@ -580,7 +562,7 @@ def after(y): ...
         assert!(
             s.diagnostics
                 .iter()
-                .all(|d| d.line >= 6 && d.hint.is_none())
+                .all(|d| d.line.is_some_and(|l| l >= 6) && d.hint.is_none())
         );
         assert!(s.specs.iter().any(|s| s.qualname == "good"));
         assert!(s.specs.iter().any(|s| s.qualname == "after"));

@@ -69,7 +69,7 @@ pub enum StoreError {
 
 impl From<StoreError> for crate::error::JauntError {
     fn from(e: StoreError) -> Self {
-        crate::error::JauntError::Other(e.to_string())
+        crate::error::JauntError::other(e.to_string())
     }
 }
 

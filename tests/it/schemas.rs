@@ -86,6 +86,28 @@ fn json_outputs_match_their_schemas() {
 }
 
 #[test]
+fn errors_under_json_match_the_error_schema() {
+    let f = project();
+    f.write(
+        "src/shop/broken.py",
+        "import jaunt\n@jaunt.magic(deps=make())\ndef f(): ...\n",
+    );
+    let (code, out, err) = f.run(&["specs", "--json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    validate("error.schema.json", &err);
+    let doc: serde_json::Value = serde_json::from_str(&err).unwrap();
+    let e = &doc["errors"][0];
+    assert_eq!(e["code"], "discovery");
+    assert_eq!(e["file"], "src/shop/broken.py");
+    assert_eq!(
+        (e["line"].as_u64(), e["column"].as_u64()),
+        (Some(2), Some(19))
+    );
+    assert!(e["hint"].is_string());
+}
+
+#[test]
 fn lock_diff_json_matches_its_schema() {
     let f = project();
     f.ok(&["apply"]);
