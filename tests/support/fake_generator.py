@@ -28,12 +28,24 @@ Knobs, for failure tests:
                      exits 3 with a message on stderr
   FAKE_GEN_SLEEP     seconds to sleep per request (latency)
   FAKE_GEN_FENCE     wrap the output in a markdown fence
+
+Knobs that make it behave more like a model:
+  FAKE_GEN_MIRROR    stubs keep each spec's own signature (parameters,
+                     annotations, defaults, return type, bases) instead of
+                     `(*args, **kwargs)`, so a module's public interface
+                     follows its specs
+  FAKE_GEN_NOISE     every answer differs: a random comment and a random
+                     private helper are added, as a real model never writes
+                     the same bytes twice
 """
 
+import ast
 import hashlib
 import json
 import os
+import secrets
 import sys
+import textwrap
 import time
 
 
@@ -69,6 +81,40 @@ def stub(request):
     for dep in request.get("dependency_modules", []):
         lines.append(f"# uses generated {dep['module']}")
     return "\n".join(lines) + "\n"
+
+
+def mirrored(request):
+    """Each spec's own signature with a body returning a digest of the specs."""
+    digest = hashlib.blake2b(
+        "\n".join(s["source"] for s in request["specs"]).encode(), digest_size=8
+    ).hexdigest()
+    body = [ast.Return(value=ast.Constant(digest))]
+    out = [f'"""Implementation of {request["spec_module"]} (fake generator)."""', ""]
+    classes = {}
+    for spec in request["specs"]:
+        tree = ast.parse(textwrap.dedent(spec["source"]))
+        node = tree.body[0]
+        node.decorator_list = []
+        if "." in spec["qualname"]:
+            outer = spec["qualname"].split(".")[0]
+            node.body = body
+            classes.setdefault(outer, []).append(node)
+            continue
+        if isinstance(node, ast.ClassDef):
+            node.body = [ast.Assign(targets=[ast.Name("SPEC_DIGEST")], value=ast.Constant(digest), lineno=0)]
+        else:
+            node.body = body
+        out += [ast.unparse(node), ""]
+    for outer, methods in classes.items():
+        cls = ast.ClassDef(name=outer, bases=[], keywords=[], body=methods, decorator_list=[], type_params=[])
+        out += [ast.unparse(cls), ""]
+    return "\n".join(out) + "\n"
+
+
+def noisy(body):
+    """The same module with a random comment and a random private helper."""
+    tag = secrets.token_hex(4)
+    return f"# generated at random {tag}\n{body}\n\ndef _helper_{tag}():\n    return {tag!r}\n"
 
 
 def skill(request):
@@ -107,8 +153,12 @@ def main():
     if canned and os.path.exists(canned):
         with open(canned, encoding="utf-8") as f:
             body = f.read()
+    elif os.environ.get("FAKE_GEN_MIRROR"):
+        body = mirrored(request)
     else:
         body = stub(request)
+    if os.environ.get("FAKE_GEN_NOISE"):
+        body = noisy(body)
     if os.environ.get("FAKE_GEN_FENCE"):
         body = "Here is the module:\n```python\n" + body + "```\n"
     sys.stdout.write(body)
