@@ -311,7 +311,7 @@ impl<'t> Visitor<'t> for Canon<'_> {
     }
 }
 
-fn has_token(node: Node<'_>, token: &str) -> bool {
+pub(crate) fn has_token(node: Node<'_>, token: &str) -> bool {
     let mut cursor = node.walk();
     node.children(&mut cursor)
         .any(|c| !c.is_named() && kind_of(c) == token)
