@@ -1303,3 +1303,482 @@ fn quote(value: &str, bytes: bool) -> String {
     out.push('"');
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::extract;
+
+    /// A generated module as no formatter would leave it: odd quotes and
+    /// spacing, comments between parameters, trailing commas, a long return
+    /// annotation, parentheses that only group.
+    const ODD: &str = r#"from __future__ import annotations
+import contextlib , typing
+from dataclasses import dataclass,field
+from typing import TYPE_CHECKING,Optional
+if TYPE_CHECKING :
+    from shop.money import Money   # only for annotations
+
+RATE : float = .2
+LIMIT = 0XFF_FF
+Alias = ( Money )
+
+@dataclass( frozen = True , )
+class Cart( object , metaclass = Meta ) :
+  '''A cart.'''
+  owner : str
+  items : list[ 'Money' ] = field( default_factory = list , )   # filled later
+  def __init__( self , owner : str , * , items : Optional[ list[ Money ] ]=None , ) -> None :
+    self.owner = owner
+  @property
+  def size( self )->int : return len( self.items )
+  @classmethod
+  def empty( cls , owner = u'nobody' ) -> 'Cart' : return cls( owner )
+  def _hidden( self ) : pass
+
+async def total( cart : Cart , # the cart
+        rate : float = RATE , # a rate
+        * , key = lambda item : ( item.price , item.qty ) ,
+        ) -> dict[ str , list[ tuple[ int , int , int , int , int , int , int , int ] ] ] | None | Money :
+  '''Sum it.'''
+  return None
+
+@contextlib.asynccontextmanager
+async def opened( path : str = 'a\'b' , mode : bytes = B'rb' , flags : int = ( 1 << 3 ) | 0o7 ) -> typing.AsyncIterator[ Cart ] :
+  yield Cart( path )
+"#;
+
+    #[test]
+    fn real_formatters_keep_the_interface() {
+        use crate::python::canonical::tests::format_with;
+        let before = extract(ODD);
+        for expected in [
+            "from shop.money import Money\n",
+            "    items: list[\"Money\"] = field(default_factory=list)\n",
+            "    def empty(cls, owner=\"nobody\") -> \"Cart\": ...\n",
+            "async def total(cart: Cart, rate: float = RATE, *, key=lambda item: (item.price, item.qty)) \
+             -> dict[str, list[tuple[int, int, int, int, int, int, int, int]]] | None | Money: ...\n",
+            "(path: str = \"a'b\", mode: bytes = b\"rb\", flags: int = 1 << 3 | 7)",
+        ] {
+            assert!(
+                before.stub.contains(expected),
+                "{expected}\nnot in\n{}",
+                before.stub
+            );
+        }
+        for (program, args) in [
+            ("ruff", &["format", "--no-cache", "-"][..]),
+            (
+                "ruff",
+                &[
+                    "format",
+                    "--no-cache",
+                    "--preview",
+                    "--line-length",
+                    "40",
+                    "-",
+                ],
+            ),
+            ("black", &["-q", "-"]),
+            ("black", &["-q", "--preview", "--line-length", "40", "-"]),
+        ] {
+            let formatted = format_with(program, args, ODD);
+            assert_ne!(formatted, ODD);
+            let after = extract(&formatted);
+            assert_eq!(after.stub, before.stub, "after {program}:\n{formatted}");
+            assert_eq!(after.digest, before.digest);
+            assert_eq!(after.names, before.names);
+        }
+    }
+
+    /// A small module whose variants below change the interface, or not.
+    const BASE: &str = r#"import contextlib
+from dataclasses import dataclass
+from shop.money import Money
+
+
+@dataclass
+class Cart(Base):
+    """A cart."""
+
+    items: list[Money]
+
+    def total(self, rate: float = 0.2) -> Money:
+        """Sum."""
+        # sum it
+        return sum(self.items)
+
+    def clear(self) -> None: ...
+
+
+async def pay(cart: Cart, *, tip: int = 0) -> bool:
+    return True
+"#;
+
+    /// `BASE` with `from` replaced by `to` (which must be there to replace).
+    fn variant(from: &str, to: &str) -> String {
+        assert!(BASE.contains(from), "{from:?} is not in BASE");
+        BASE.replacen(from, to, 1)
+    }
+
+    #[test]
+    fn implementation_changes_keep_the_digest() {
+        let base = extract(BASE);
+        let variants = [
+            variant("return sum(self.items)", "return Money(0)"),
+            variant("return True", "raise NotImplementedError"),
+            variant("\"\"\"Sum.\"\"\"", "\"\"\"Add everything up.\"\"\""),
+            variant("\"\"\"A cart.\"\"\"\n", ""),
+            variant("# sum it", "# add them"),
+            variant(
+                "async def pay",
+                "def _helper(x):\n    return x\n\n\nasync def pay",
+            ),
+            variant(
+                "    def clear",
+                "    def _cache(self): ...\n\n    def clear",
+            ),
+            variant("import contextlib", "import contextlib\nimport os"),
+            format!("{BASE}\nif __name__ == \"__main__\":\n    pay(Cart([]))\n"),
+        ];
+        for source in variants {
+            let other = extract(&source);
+            assert_eq!(other.stub, base.stub, "{source}");
+            assert_eq!(other.digest, base.digest);
+        }
+    }
+
+    #[test]
+    fn interface_changes_change_the_digest() {
+        let base = extract(BASE);
+        let variants = [
+            variant("rate: float", "ratio: float"),
+            variant("rate: float", "rate: int"),
+            variant("= 0.2", "= 0.3"),
+            variant("-> bool", "-> int"),
+            variant("async def pay", "def pay"),
+            variant("@dataclass\n", "@dataclass(frozen=True)\n"),
+            variant("class Cart(Base)", "class Cart(Other)"),
+            variant("    items: list[Money]", "    items: list[Money] = []"),
+            variant("from shop.money", "from shop.cash"),
+            format!("{BASE}\n\ndef refund() -> None: ...\n"),
+            variant("    def clear(self) -> None: ...\n", ""),
+        ];
+        for source in variants {
+            let other = extract(&source);
+            assert_ne!(other.stub, base.stub, "{source}");
+            assert_ne!(other.digest, base.digest, "{source}");
+        }
+    }
+
+    #[test]
+    fn dunder_all_limits_the_names_and_keeps_re_exports() {
+        let source = r#"from shop.money import Money, Currency
+from shop.tax import rate
+__all__ = ["total", 'Money']
+def total(x: int) -> int: ...
+def other() -> Currency: ...
+"#;
+        let interface = extract(source);
+        assert_eq!(interface.names, ["Money", "total"]);
+        assert_eq!(
+            interface.stub,
+            "from shop.money import Money\n\n__all__ = [\"Money\", \"total\"]\n\ndef total(x: int) -> int: ...\n"
+        );
+        // Without `__all__` (or with one that is not a literal list), every
+        // name without a leading underscore is public; imports are not names.
+        for all in ["", "__all__ = [n for n in dir()]\n"] {
+            let open = extract(&source.replace("__all__ = [\"total\", 'Money']\n", all));
+            assert_eq!(open.names, ["other", "total"]);
+            assert!(open.stub.contains("from shop.money import Currency\n"));
+            assert!(!open.stub.contains("rate"));
+        }
+    }
+
+    #[test]
+    fn expressions_render_canonically() {
+        let table = [
+            ("x=(a + b) * c", "x=(a + b) * c"),
+            ("x=a + (b * c)", "x=a + b * c"),
+            ("x=a - (b - c)", "x=a - (b - c)"),
+            ("x=-(y ** 2)", "x=-y ** 2"),
+            ("x=(-y) ** 2", "x=(-y) ** 2"),
+            ("x=2 ** -1", "x=2 ** -1"),
+            ("x=(a if b else c)", "x=a if b else c"),
+            ("x=not (a and b)", "x=not (a and b)"),
+            ("x=(a < b) < c", "x=(a < b) < c"),
+            ("x=a is not b", "x=a is not b"),
+            ("x=(y := 1)", "x=(y := 1)"),
+            ("x=lambda: (0)", "x=lambda: 0"),
+            ("x=(1,)", "x=(1,)"),
+            ("x=(1, 2,)", "x=(1, 2)"),
+            ("x=()", "x=()"),
+            ("x=(1).real", "x=(1).real"),
+            ("x=f((y for y in z), k = 1)", "x=f((y for y in z), k=1)"),
+            ("x=f((y for y in z))", "x=f(y for y in z)"),
+            ("x=[y for (a, b) in z if a]", "x=[y for a, b in z if a]"),
+            ("x={'a': 1, **d}", "x={\"a\": 1, **d}"),
+            ("x={1, 2}", "x={1, 2}"),
+            ("x='it\\'s'", "x=\"it's\""),
+            ("x='a' \"b\"", "x=\"ab\""),
+            ("x='tab\\t\\x00é\"'", "x=\"tab\\t\\x00é\\\"\""),
+            ("x=r'\\d'", "x=\"\\\\d\""),
+            ("x=Rb'\\xff'", "x=b\"\\\\xff\""),
+            ("x=b'\\xff'", "x=b\"\\xff\""),
+            ("x=0X_FF", "x=255"),
+            ("x=1E3", "x=1000.0"),
+            ("x=...", "x=..."),
+            ("x: 'Money'", "x: \"Money\""),
+            ("x: (int)", "x: int"),
+            ("x: tuple[(int, str)]", "x: tuple[int, str]"),
+            ("x: tuple[int,]", "x: tuple[(int,)]"),
+            ("x: int | (str | None)", "x: int | str | None"),
+            ("x: Callable[[int], str]", "x: Callable[[int], str]"),
+            ("x: a . b [ int ]", "x: a.b[int]"),
+            ("*args: *Ts", "*args: *Ts"),
+            ("a, /, b, *, c", "a, /, b, *, c"),
+        ];
+        for (parameters, expected) in table {
+            let stub = extract(&format!("def f({parameters}): ...\n")).stub;
+            assert_eq!(stub, format!("def f({expected}): ...\n"), "{parameters}");
+        }
+    }
+
+    #[test]
+    fn module_values_keep_literals_names_and_type_aliases() {
+        let source = r#"import logging
+from typing import TypeVar
+A = 'x'
+B = -1
+C = shop.Money
+D = tuple[int, int]
+E = int | None
+T = TypeVar('T')
+log = logging.getLogger(__name__)
+F, (G, *H) = 1, (2, 3)
+I = J = 5
+K: int = 5
+_L = 1
+"#;
+        let stub = extract(source).stub;
+        assert_eq!(
+            stub,
+            "from typing import TypeVar\nimport typing\n\nA = \"x\"\n\nB = -1\n\nC = shop.Money\n\n\
+             D = tuple[int, int]\n\nE = int | None\n\nT = TypeVar(\"T\")\n\nlog: typing.Any\n\n\
+             F: typing.Any\nG: typing.Any\nH: typing.Any\n\nI = 5\nJ = 5\n\nK: int\n"
+        );
+    }
+
+    /// One module with each kind of thing an interface shows.
+    const REPRESENTATIVE: &str = r#"from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+from shop.money import Money
+from shop.util import slugify, unused
+
+if TYPE_CHECKING:
+    from shop.db import Session
+
+__all__ = ["LineItem", "Cart", "total", "session", "MAX_ITEMS", "Price", "slugify", "logger"]
+
+logger = logging.getLogger(__name__)
+MAX_ITEMS: int = 100
+Price = Money
+
+
+@dataclass(frozen=True)
+class LineItem:
+    """One line of a cart."""
+
+    sku: str
+    quantity: int = 1
+    tags: list[str] = field(default_factory=list)
+    KIND: ClassVar[str] = "line"
+
+    def subtotal(self, unit: Money) -> Money:
+        return unit * self.quantity
+
+
+class Cart:
+    """A cart."""
+
+    def __init__(self, owner: str, items: Iterator[LineItem] = ()) -> None:
+        self._items = list(items)
+
+    @property
+    def size(self) -> int:
+        return len(self._items)
+
+    @size.setter
+    def size(self, value: int) -> None:
+        raise AttributeError("size")
+
+    @classmethod
+    def empty(cls, owner: str) -> "Cart":
+        return cls(owner)
+
+    @staticmethod
+    def key(item: LineItem) -> str:
+        return slugify(item.sku)
+
+    def _reindex(self) -> None:
+        pass
+
+    def __len__(self) -> int:
+        return self.size
+
+    class Error(Exception):
+        """Raised on a bad cart."""
+
+        def __init__(self, message: str, *, code: int = 400) -> None:
+            super().__init__(message)
+
+    class _Cache:
+        pass
+
+
+async def total(cart: Cart, *, currency: str = "EUR") -> Money:
+    """The sum of a cart."""
+    return Money(0)
+
+
+@contextlib.asynccontextmanager
+async def session(url: str, /, timeout: float = 1.5) -> AsyncIterator[Session]:
+    yield await _connect(url)
+
+
+async def _connect(url: str) -> Session:
+    raise NotImplementedError
+
+
+def not_exported() -> None:
+    pass
+"#;
+
+    #[test]
+    fn representative_module_stub() {
+        let interface = extract(REPRESENTATIVE);
+        insta::assert_snapshot!(interface.stub);
+        assert_eq!(
+            interface.names,
+            [
+                "Cart",
+                "LineItem",
+                "MAX_ITEMS",
+                "Price",
+                "logger",
+                "session",
+                "slugify",
+                "total"
+            ]
+        );
+        assert_eq!(
+            interface.digest,
+            crate::digest::KeyHasher::new("jaunt.interface.v1")
+                .str("stub", &interface.stub)
+                .finish()
+        );
+    }
+
+    /// Truncated modules (a model cut off mid-answer) still extract.
+    #[test]
+    fn every_prefix_is_survivable() {
+        for source in [ODD, REPRESENTATIVE] {
+            for cut in source.char_indices().map(|(i, _)| i).step_by(3) {
+                let _ = extract(&source[..cut]);
+            }
+        }
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let deep = 5000;
+        let sources = [
+            format!("def f(x={}a{}): ...\n", "(".repeat(deep), ")".repeat(deep)),
+            format!(
+                "def f(x: {}int{}): ...\n",
+                "list[".repeat(deep),
+                "]".repeat(deep)
+            ),
+            format!("def f(x={}): ...\n", vec!["a"; deep].join(" + ")),
+            format!("def f(x: {}): ...\n", vec!["a"; deep].join(" | ")),
+            format!("X = {}1\n", "-".repeat(deep)),
+            (0..200)
+                .map(|level| format!("{}class C{level}:\n", "    ".repeat(level)))
+                .collect::<String>(),
+        ];
+        for source in sources {
+            let interface = extract(&source);
+            assert!(!interface.stub.is_empty());
+        }
+    }
+
+    #[test]
+    fn broken_source_keeps_what_parses() {
+        let source = "def good(x: int) -> int:\n    return x\n\ndef broken(:\n    pass\n\nclass After:\n    def m(self) -> str: ...\n";
+        let interface = extract(source);
+        assert!(interface.stub.contains("def good(x: int) -> int: ...\n"));
+        assert!(interface.stub.contains("def m(self) -> str: ..."));
+    }
+
+    /// Fragments of Python and broken syntax, so generated sources reach the
+    /// renderer's odd corners far more often than random text would.
+    fn fragments() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just("import a.b as c\n".to_string()),
+            Just("from . import x\n".to_string()),
+            Just("from m import *\n".to_string()),
+            Just("__all__ = ['f', 'A']\n".to_string()),
+            Just("@dataclass(frozen=True)\n".to_string()),
+            Just("@x.setter".to_string()),
+            Just("def f(a: int = 1, /, *b: *Ts, c=lambda: 0, **d) -> int | None:".to_string()),
+            Just("async def g[T: int, *U, **P](self):".to_string()),
+            Just("class A(B, metaclass=M):".to_string()),
+            Just("class C(:".to_string()),
+            Just("x: int = 3\n".to_string()),
+            Just("X = Y = f'{a!r:>{w}}'\n".to_string()),
+            Just("type T[K] = dict[K, 'V']\n".to_string()),
+            Just("if TYPE_CHECKING:\n".to_string()),
+            Just("\n".to_string()),
+            Just("    ".to_string()),
+            Just("...".to_string()),
+            Just("'''doc'''".to_string()),
+            Just("\"\"\"unterminated".to_string()),
+            Just("# comment\n".to_string()),
+            Just("(".to_string()),
+            Just(")".to_string()),
+            Just("[".to_string()),
+            Just(":".to_string()),
+            Just(",".to_string()),
+            Just("|".to_string()),
+            Just("**".to_string()),
+            Just("b'\\xff'".to_string()),
+            Just("\u{0}\u{feff}".to_string()),
+            Just("é".to_string()),
+            "[a-z_]{1,6}",
+        ];
+        proptest::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn never_panics_on_generated_python(source in fragments()) {
+            let interface = extract(&source);
+            // Deterministic, and the digest is the stub's.
+            proptest::prop_assert_eq!(extract(&source), interface);
+        }
+
+        #[test]
+        fn never_panics_on_arbitrary_text(source in "\\PC{0,200}") {
+            let _ = extract(&source);
+            let _ = extract(&format!("class A:\n    def f(self, {source}): ...\n"));
+        }
+    }
+}
