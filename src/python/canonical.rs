@@ -311,14 +311,14 @@ impl<'t> Visitor<'t> for Canon<'_> {
     }
 }
 
-fn has_token(node: Node<'_>, token: &str) -> bool {
+pub(crate) fn has_token(node: Node<'_>, token: &str) -> bool {
     let mut cursor = node.walk();
     node.children(&mut cursor)
         .any(|c| !c.is_named() && kind_of(c) == token)
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use crate::digest::Digest;
     use crate::python::summarize;
 
@@ -385,7 +385,7 @@ def test_total( ) :
 
     /// Runs a formatter on `source` through stdin; a missing tool fails the
     /// test, because formatting invariance is a promise jaunt makes.
-    fn format_with(program: &str, args: &[&str], source: &str) -> String {
+    pub(crate) fn format_with(program: &str, args: &[&str], source: &str) -> String {
         use std::io::Write;
         use std::process::{Command, Stdio};
         let mut child = Command::new(program)

@@ -71,7 +71,7 @@ fn binding(name: Node<'_>, source: &str, plain_import: bool) -> Option<(String, 
 }
 
 /// `a . b` → `a.b`: the identifiers of a `dotted_name`, whatever the spacing.
-fn dotted(node: Node<'_>, source: &str) -> String {
+pub(crate) fn dotted(node: Node<'_>, source: &str) -> String {
     if kind_of(node) != "dotted_name" {
         return text(node, source).to_string();
     }

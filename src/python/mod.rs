@@ -4,16 +4,20 @@
 //! [`summarize`] extracts what the planner needs from one file (imports,
 //! specs, the names each spec uses, canonical digests) into a
 //! [`FileSummary`] small enough for the persistent parse cache;
-//! [`validate`] checks a generated module before it is accepted.
+//! [`validate`] checks a generated module before it is accepted;
+//! [`extract`] reads a generated module's [`Interface`], what its
+//! dependents need to call it.
 
 mod args;
 mod canonical;
 mod imports;
+mod interface;
 mod parse;
 mod strings;
 mod summary;
 mod uses;
 mod validate;
 
+pub use interface::{Interface, extract};
 pub use summary::{DepExpr, FileSummary, Import, ImportTarget, NameUse, RawSpec, summarize};
 pub use validate::validate;
