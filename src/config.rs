@@ -126,6 +126,34 @@ pub struct BuildConfig {
     pub infer_deps: bool,
     #[serde(default = "default::max_attempts", deserialize_with = "at_least_one")]
     pub max_attempts: u32,
+    #[serde(default)]
+    pub dependency_context: DependencyContext,
+    /// Write a `.pyi` stub beside each spec module.
+    #[serde(default = "default::yes")]
+    pub emit_stubs: bool,
+}
+
+/// What a dependent's request shows of each dependency module, and so what
+/// its inputs key hashes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DependencyContext {
+    /// The module's interface: signatures, no bodies. A regeneration that
+    /// keeps the interface leaves dependents fresh.
+    #[default]
+    Interface,
+    /// The module's whole generated source: any regeneration regenerates
+    /// every dependent.
+    Source,
+}
+
+impl DependencyContext {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DependencyContext::Interface => "interface",
+            DependencyContext::Source => "source",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]

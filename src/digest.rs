@@ -126,6 +126,13 @@ digest_kind!(
     ArtifactDigest
 );
 
+digest_kind!(
+    /// Digest of a generated module's interface (its canonical stub text):
+    /// what its dependents' keys hash, so a regeneration that keeps the
+    /// interface leaves them fresh.
+    InterfaceDigest
+);
+
 impl ArtifactDigest {
     pub fn of(body: &[u8]) -> ArtifactDigest {
         ArtifactDigest(Digest::of(body))
@@ -210,8 +217,10 @@ pub struct InputsParts<'a> {
     pub specs: &'a [(crate::names::SpecRef, Digest)],
     /// Specs of other modules whose APIs the request shows, sorted.
     pub dependency_apis: &'a [(crate::names::SpecRef, Digest)],
-    /// Artifacts of the dependency modules whose sources the request shows.
-    pub dependency_modules: &'a [(crate::names::ModuleName, ArtifactDigest)],
+    /// What the request shows of each dependency module: its interface
+    /// digest, or with `dependency_context = "source"` its artifact digest.
+    pub dependency_modules: &'a [(crate::names::ModuleName, Digest)],
+    pub dependency_context: crate::config::DependencyContext,
     pub generator: &'a Digest,
     /// `(distribution, skill digest)` of the skills in the request.
     pub skills: &'a [(String, Digest)],
@@ -220,7 +229,7 @@ pub struct InputsParts<'a> {
 /// The inputs key (action key) of a module: whatever can change its
 /// request or the model's identity, up to formatting.
 pub fn inputs_key(p: &InputsParts<'_>) -> InputsKey {
-    let mut h = KeyHasher::new("jaunt.inputs.v1");
+    let mut h = KeyHasher::new("jaunt.inputs.v2");
     h.str("kind", p.kind.as_str())
         .str("module", p.module.as_str())
         .str("generated_module", p.generated_module.as_str())
@@ -233,12 +242,13 @@ pub fn inputs_key(p: &InputsParts<'_>) -> InputsKey {
     for (r, d) in p.dependency_apis {
         h.str("api", &r.to_string()).digest("api_digest", d);
     }
+    h.str("dependency_context", p.dependency_context.as_str());
     h.str(
         "dependency_modules",
         &p.dependency_modules.len().to_string(),
     );
     for (m, d) in p.dependency_modules {
-        h.str("dep_module", m.as_str()).digest("dep_artifact", &d.0);
+        h.str("dep_module", m.as_str()).digest("dep_context", d);
     }
     h.str("skills", &p.skills.len().to_string());
     for (dist, d) in p.skills {

@@ -97,6 +97,15 @@ impl DiskState {
         }
     }
 
+    /// The body of the intact generated file at `path` whose artifact is
+    /// `artifact`, checked again as it is read.
+    pub fn intact_body(path: &Path, artifact: &ArtifactDigest) -> Option<String> {
+        let text = std::fs::read_to_string(path).ok()?;
+        let (header, body) = parse(&text)?;
+        (header.artifact == *artifact && ArtifactDigest::of(body.as_bytes()) == *artifact)
+            .then(|| body.to_string())
+    }
+
     /// Intact with exactly this inputs key and artifact.
     pub fn matches(&self, inputs: &InputsKey, artifact: &ArtifactDigest) -> bool {
         matches!(self, DiskState::Intact(h) if h.inputs == *inputs && h.artifact == *artifact)

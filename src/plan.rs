@@ -6,7 +6,8 @@
 //! apply"). Planning reads the lockfile, the store's action cache and the
 //! generated files, and writes nothing.
 
-use crate::digest::{ArtifactDigest, Digest, InputsKey, InputsParts, inputs_key};
+use crate::config::DependencyContext;
+use crate::digest::{ArtifactDigest, Digest, InputsKey, InputsParts, InterfaceDigest, inputs_key};
 use crate::fsutil::relative;
 use crate::genfile::{self, DiskState};
 use crate::graph::{ModuleNode, SpecGraph};
@@ -70,9 +71,32 @@ pub struct ModulePlan {
     pub inputs: Option<InputsKey>,
     /// Known for fresh, restore and rewrite.
     pub artifact: Option<ArtifactDigest>,
+    /// The artifact's interface, when the planner could read it without a
+    /// download (apply reads it from the body it materializes).
+    pub interface: Option<InterfaceDigest>,
     pub source: Source,
     /// Absolute path of the generated file.
     pub output: PathBuf,
+}
+
+impl ModulePlan {
+    /// What the module offers its dependents, once all three are known.
+    pub fn built(&self) -> Option<BuiltModule> {
+        Some(BuiltModule {
+            inputs: self.inputs?,
+            artifact: self.artifact?,
+            interface: self.interface?,
+        })
+    }
+}
+
+/// A module that is built (fresh, restored, rewritten or generated): its
+/// inputs key, its artifact, and the interface its dependents are keyed on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BuiltModule {
+    pub inputs: InputsKey,
+    pub artifact: ArtifactDigest,
+    pub interface: InterfaceDigest,
 }
 
 /// The whole plan: build modules dependencies first, then test modules,
@@ -111,11 +135,13 @@ pub struct KeyContext<'a> {
     pub generated_dir: &'a str,
     /// Library skills: each module's requests carry those it imports.
     pub skills: &'a crate::skills::Skills,
+    /// What a request shows of its dependency modules (and the key hashes).
+    pub dependency_context: DependencyContext,
 }
 
 impl KeyContext<'_> {
-    /// Dependency modules of the same kind, whose generated sources the
-    /// request shows and whose artifacts are inputs.
+    /// Dependency modules of the same kind, whose interfaces (or sources)
+    /// the request shows and the key hashes.
     pub fn dep_modules<'m>(&self, m: &'m ModuleNode) -> impl Iterator<Item = &'m ModuleName> {
         m.deps
             .iter()
@@ -150,15 +176,24 @@ impl KeyContext<'_> {
             .collect()
     }
 
-    /// The inputs key, once every dependency module's artifact is known.
+    /// What the key hashes of a built dependency: its interface, or with
+    /// `dependency_context = "source"` its artifact.
+    pub fn dependency_digest(&self, dep: &BuiltModule) -> Digest {
+        match self.dependency_context {
+            DependencyContext::Interface => dep.interface.0,
+            DependencyContext::Source => dep.artifact.0,
+        }
+    }
+
+    /// The inputs key, once every dependency module is built.
     pub fn inputs(
         &self,
         m: &ModuleNode,
-        artifacts: &HashMap<ModuleName, ArtifactDigest>,
+        built: &HashMap<ModuleName, BuiltModule>,
     ) -> Option<InputsKey> {
         let mut deps = Vec::new();
         for d in self.dep_modules(m) {
-            deps.push((d.clone(), *artifacts.get(d)?));
+            deps.push((d.clone(), self.dependency_digest(built.get(d)?)));
         }
         let generated = genfile::generated_module(m, self.generated_dir);
         Some(inputs_key(&InputsParts {
@@ -168,26 +203,22 @@ impl KeyContext<'_> {
             specs: &self.spec_digests(m),
             dependency_apis: &self.dependency_apis(m),
             dependency_modules: &deps,
+            dependency_context: self.dependency_context,
             generator: &self.fingerprint,
             skills: &self.skills.digests(&m.name),
         }))
     }
 
     /// The lockfile entry for a built module.
-    pub fn lock_entry(
-        &self,
-        m: &ModuleNode,
-        root: &Path,
-        inputs: InputsKey,
-        artifact: ArtifactDigest,
-    ) -> LockModule {
+    pub fn lock_entry(&self, m: &ModuleNode, root: &Path, built: &BuiltModule) -> LockModule {
         LockModule {
             name: m.name.clone(),
             kind: m.kind,
             source: m.file.clone(),
             output: relative(root, &genfile::output_path(m, self.generated_dir)),
-            inputs,
-            artifact,
+            inputs: built.inputs,
+            artifact: built.artifact,
+            interface: Some(built.interface),
             deps: self.dep_modules(m).cloned().collect(),
             specs: m
                 .specs
@@ -239,6 +270,8 @@ pub trait StoreView: Sync {
     fn has_artifact(&self, digest: &ArtifactDigest) -> bool;
     /// The action entry for an inputs key; a bad or unreadable one is none.
     fn find_action(&self, key: &InputsKey) -> Option<ActionEntry>;
+    /// The artifact's body if the local store has an intact copy.
+    fn local_artifact(&self, digest: &ArtifactDigest) -> Option<Vec<u8>>;
 }
 
 impl StoreView for TieredStore {
@@ -248,6 +281,10 @@ impl StoreView for TieredStore {
 
     fn find_action(&self, key: &InputsKey) -> Option<ActionEntry> {
         TieredStore::find_action(self, key).ok().flatten()
+    }
+
+    fn local_artifact(&self, digest: &ArtifactDigest) -> Option<Vec<u8>> {
+        self.local().peek_artifact(digest)
     }
 }
 
@@ -263,13 +300,13 @@ pub struct Planner<'a> {
 impl Planner<'_> {
     /// Plans one kind's modules, dependencies first.
     pub fn plan_kind(&self, ctx: &KeyContext<'_>, plan: &mut Plan) {
-        let mut artifacts: HashMap<ModuleName, ArtifactDigest> = HashMap::new();
+        let mut built: HashMap<ModuleName, BuiltModule> = HashMap::new();
         let mut waiting: HashMap<ModuleName, Status> = HashMap::new();
         for m in ctx.order() {
             let output = genfile::output_path(m, ctx.generated_dir);
             let blocked: Vec<&ModuleName> = ctx
                 .dep_modules(m)
-                .filter(|d| !artifacts.contains_key(*d))
+                .filter(|d| !built.contains_key(*d))
                 .collect();
             if !blocked.is_empty() {
                 let reasons = blocked
@@ -289,16 +326,17 @@ impl Planner<'_> {
                     reasons,
                     inputs: None,
                     artifact: None,
+                    interface: None,
                     source: Source::Store,
                     output,
                 });
                 continue;
             }
-            let inputs = ctx.inputs(m, &artifacts).expect("dependencies known");
-            let mp = self.plan_module(ctx, m, inputs, output, &artifacts);
-            match mp.artifact {
-                Some(a) => {
-                    artifacts.insert(m.name.clone(), a);
+            let inputs = ctx.inputs(m, &built).expect("dependencies known");
+            let mp = self.plan_module(ctx, m, inputs, output, &built);
+            match mp.built() {
+                Some(b) => {
+                    built.insert(m.name.clone(), b);
                 }
                 None => {
                     waiting.insert(m.name.clone(), mp.status);
@@ -316,7 +354,7 @@ impl Planner<'_> {
         m: &ModuleNode,
         inputs: InputsKey,
         output: PathBuf,
-        artifacts: &HashMap<ModuleName, ArtifactDigest>,
+        built: &HashMap<ModuleName, BuiltModule>,
     ) -> ModulePlan {
         let entry = self.lock.and_then(|l| l.module(m.kind, &m.name));
         let disk = DiskState::read(&output);
@@ -327,6 +365,7 @@ impl Planner<'_> {
             reasons: Vec::new(),
             inputs: Some(inputs),
             artifact: None,
+            interface: None,
             source: Source::Store,
             output,
         };
@@ -334,6 +373,7 @@ impl Planner<'_> {
             if disk.matches(&inputs, &e.artifact) {
                 mp.status = Status::Fresh;
                 mp.artifact = Some(e.artifact);
+                mp.interface = self.interface_of(e.artifact, Some(e), &mp.output, None);
                 return mp;
             }
             let why = match disk {
@@ -344,6 +384,7 @@ impl Planner<'_> {
             if self.store.has_artifact(&e.artifact) {
                 mp.status = Status::Rewrite;
                 mp.artifact = Some(e.artifact);
+                mp.interface = self.interface_of(e.artifact, Some(e), &mp.output, None);
                 mp.reasons.push(why.to_string());
             } else {
                 mp.reasons
@@ -351,18 +392,49 @@ impl Planner<'_> {
             }
             return mp;
         }
-        let mut reasons = self.change_reasons(ctx, m, entry, artifacts);
+        let changes = self.differences(ctx, m, entry, built);
+        if let Some(e) = entry.filter(|e| e.interface.is_none())
+            && changes.is_empty()
+            && self
+                .lock
+                .is_some_and(|l| l.generator.fingerprint == self.generator.fingerprint)
+        {
+            // An entry written before interfaces were keyed: nothing it was
+            // built from changed, only the key's scheme did. Its artifact is
+            // kept under the new key, without a model call.
+            let from_disk = matches!(&disk, DiskState::Intact(h) if h.artifact == e.artifact);
+            if self.store.has_artifact(&e.artifact) || from_disk {
+                mp.status = Status::Rewrite;
+                mp.artifact = Some(e.artifact);
+                mp.interface = self.interface_of(e.artifact, Some(e), &mp.output, None);
+                if from_disk {
+                    mp.source = Source::Disk;
+                }
+                mp.reasons.push(
+                    "re-keyed: jaunt.lock predates dependency interfaces; nothing it was built from changed"
+                        .into(),
+                );
+                return mp;
+            }
+        }
+        let mut reasons = if changes.is_empty() {
+            vec!["inputs changed".to_string()]
+        } else {
+            changes
+        };
         if let Some(action) = self.store.find_action(&inputs)
             && self.store.has_artifact(&action.artifact)
         {
             mp.status = Status::Restore;
             mp.artifact = Some(action.artifact);
+            mp.interface = self.interface_of(action.artifact, entry, &mp.output, action.interface);
             reasons.push("found in the store".into());
         } else if let DiskState::Intact(h) = &disk
             && h.inputs == inputs
         {
             mp.status = Status::Restore;
             mp.artifact = Some(h.artifact);
+            mp.interface = self.interface_of(h.artifact, entry, &mp.output, None);
             mp.source = Source::Disk;
             reasons.push("generated file already up to date".into());
         }
@@ -370,13 +442,39 @@ impl Planner<'_> {
         mp
     }
 
-    /// Why a module's inputs differ from its lockfile entry.
-    fn change_reasons(
+    /// The interface of `artifact`, from what is at hand without a
+    /// download: the lockfile entry that recorded it, the store's action
+    /// entry, the local store's copy, or the intact generated file.
+    fn interface_of(
+        &self,
+        artifact: ArtifactDigest,
+        entry: Option<&LockModule>,
+        output: &Path,
+        claimed: Option<InterfaceDigest>,
+    ) -> Option<InterfaceDigest> {
+        if let Some(i) = entry
+            .filter(|e| e.artifact == artifact)
+            .and_then(|e| e.interface)
+            .or(claimed)
+        {
+            return Some(i);
+        }
+        let body = DiskState::intact_body(output, &artifact).or_else(|| {
+            self.store
+                .local_artifact(&artifact)
+                .and_then(|b| String::from_utf8(b).ok())
+        })?;
+        Some(InterfaceDigest(crate::python::extract(&body).digest))
+    }
+
+    /// What differs from the module's lockfile entry, by name; empty when
+    /// nothing does (or there is no entry: then the only reason given).
+    fn differences(
         &self,
         ctx: &KeyContext<'_>,
         m: &ModuleNode,
         entry: Option<&LockModule>,
-        artifacts: &HashMap<ModuleName, ArtifactDigest>,
+        built: &HashMap<ModuleName, BuiltModule>,
     ) -> Vec<String> {
         let Some(entry) = entry else {
             return vec![if self.lock.is_some() {
@@ -410,9 +508,25 @@ impl Planner<'_> {
             reasons.push("generator changed".into());
         }
         for d in ctx.dep_modules(m) {
-            let before = lock.module(m.kind, d).map(|e| e.artifact);
-            if before != artifacts.get(d).copied() {
-                reasons.push(format!("dependency changed: {d}"));
+            let before = lock.module(m.kind, d);
+            let now = built.get(d);
+            // An entry from before interfaces were keyed is compared by its
+            // artifact, the key's dependency input then.
+            let changed = match (before, now) {
+                (Some(b), Some(n)) => match b.interface {
+                    Some(i) if ctx.dependency_context == DependencyContext::Interface => {
+                        i != n.interface
+                    }
+                    _ => b.artifact != n.artifact,
+                },
+                _ => true,
+            };
+            if changed {
+                let what = match (before.and_then(|b| b.interface), ctx.dependency_context) {
+                    (Some(_), DependencyContext::Interface) => "dependency interface changed",
+                    _ => "dependency changed",
+                };
+                reasons.push(format!("{what}: {d}"));
             }
         }
         for (api, digest) in ctx.dependency_apis(m) {
@@ -426,9 +540,6 @@ impl Planner<'_> {
         }
         if entry.deps != ctx.dep_modules(m).cloned().collect::<Vec<_>>() && reasons.is_empty() {
             reasons.push("dependencies changed".into());
-        }
-        if reasons.is_empty() {
-            reasons.push("inputs changed".into());
         }
         reasons
     }
@@ -488,6 +599,7 @@ impl Planner<'_> {
                 reasons: vec!["spec module removed".into()],
                 inputs: None,
                 artifact: None,
+                interface: None,
                 source: Source::Store,
                 output,
             });
@@ -519,11 +631,28 @@ mod tests {
         fn find_action(&self, key: &InputsKey) -> Option<ActionEntry> {
             self.actions.get(key).cloned()
         }
+        fn local_artifact(&self, _: &ArtifactDigest) -> Option<Vec<u8>> {
+            None
+        }
+    }
+
+    /// A test module's interface: derived from its artifact, as if read.
+    fn interface(artifact: ArtifactDigest) -> InterfaceDigest {
+        InterfaceDigest(Digest::of(&artifact.0.0))
+    }
+
+    fn built(artifact: ArtifactDigest) -> BuiltModule {
+        BuiltModule {
+            inputs: InputsKey(Digest::of(b"unused")),
+            artifact,
+            interface: interface(artifact),
+        }
     }
 
     fn action(artifact: ArtifactDigest) -> ActionEntry {
         ActionEntry {
             artifact,
+            interface: Some(interface(artifact)),
             generator: "command/test".into(),
             usage: None,
             created: 0,
@@ -570,6 +699,7 @@ mod tests {
                 fingerprint: self.generator.fingerprint,
                 generated_dir: "__generated__",
                 skills: &self.skills,
+                dependency_context: DependencyContext::Interface,
             }
         }
 
@@ -599,11 +729,11 @@ mod tests {
 
         /// Inputs key of `name`, given its dependencies' artifacts.
         fn inputs(&self, name: &str, deps: &[(&str, ArtifactDigest)]) -> InputsKey {
-            let arts = deps
+            let built = deps
                 .iter()
-                .map(|(m, d)| (ModuleName::new(*m), *d))
+                .map(|(m, d)| (ModuleName::new(*m), built(*d)))
                 .collect();
-            self.ctx().inputs(self.module(name), &arts).unwrap()
+            self.ctx().inputs(self.module(name), &built).unwrap()
         }
 
         /// A lockfile recording both modules as built with these artifacts.
@@ -614,12 +744,21 @@ mod tests {
             Lockfile {
                 generator: self.generator.clone(),
                 modules: vec![
-                    ctx.lock_entry(self.module("shop.cart"), self.root.path(), cart, cart_art),
+                    ctx.lock_entry(
+                        self.module("shop.cart"),
+                        self.root.path(),
+                        &BuiltModule {
+                            inputs: cart,
+                            ..built(cart_art)
+                        },
+                    ),
                     ctx.lock_entry(
                         self.module("shop.money"),
                         self.root.path(),
-                        money,
-                        money_art,
+                        &BuiltModule {
+                            inputs: money,
+                            ..built(money_art)
+                        },
                     ),
                 ],
                 skills: Vec::new(),

@@ -74,11 +74,34 @@ pub struct DependencyApi {
     pub source: String,
 }
 
-/// A dependency spec module and the generated body behind it.
+/// A dependency module as the request shows it: its interface (stub text,
+/// no bodies), or with `dependency_context = "source"` its whole generated
+/// source. Exactly one of the two is set.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DependencyModule {
     pub module: ModuleName,
-    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interface: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+impl DependencyModule {
+    pub fn interface(module: ModuleName, stub: String) -> DependencyModule {
+        DependencyModule {
+            module,
+            interface: Some(stub),
+            source: None,
+        }
+    }
+
+    pub fn source(module: ModuleName, source: String) -> DependencyModule {
+        DependencyModule {
+            module,
+            interface: None,
+            source: Some(source),
+        }
+    }
 }
 
 /// What a backend receives for one attempt: the request, the rendered
@@ -266,10 +289,10 @@ pub(crate) mod tests {
                 spec_ref: SpecRef::new(ModuleName::new("shop.money"), "Money"),
                 source: "@jaunt.magic()\nclass Money:\n    \"\"\"An amount.\"\"\"\n".into(),
             }],
-            dependency_modules: vec![DependencyModule {
-                module: ModuleName::new("shop.money"),
-                source: "def money_helper() -> int:\n    return 1\n".into(),
-            }],
+            dependency_modules: vec![DependencyModule::source(
+                ModuleName::new("shop.money"),
+                "def money_helper() -> int:\n    return 1\n".into(),
+            )],
             skills: "pydantic: use model_validate".into(),
         }
     }

@@ -131,8 +131,19 @@ fn values(request: &Request, attempt: u32, errors: &[String]) -> BTreeMap<&'stat
     let modules: Vec<String> = request
         .dependency_modules
         .iter()
-        .map(|d| code_block(&format!("`{}` (generated)", d.module), "", &d.source))
+        .map(|d| match (&d.interface, &d.source) {
+            (Some(stub), _) => code_block(&format!("`{}` (interface)", d.module), "", stub),
+            (None, source) => code_block(
+                &format!("`{}` (generated)", d.module),
+                "",
+                source.as_deref().unwrap_or_default(),
+            ),
+        })
         .collect();
+    let shows_interfaces = request
+        .dependency_modules
+        .iter()
+        .any(|d| d.interface.is_some());
     let error_lines: Vec<String> = errors.iter().map(|e| format!("- {e}")).collect();
     let mut v = BTreeMap::new();
     v.insert("kind", request.kind.as_str().to_string());
@@ -153,7 +164,11 @@ fn values(request: &Request, attempt: u32, errors: &[String]) -> BTreeMap<&'stat
         "dependency_modules",
         section(
             "Dependency modules",
-            "The generated implementations behind those dependencies, for reference: they show the real types and behaviour you get when importing from the modules above.",
+            if shows_interfaces {
+                "The public interface of each generated module behind those dependencies (signatures, no bodies): the names, types and signatures you get when importing from the modules above."
+            } else {
+                "The generated implementations behind those dependencies, for reference: they show the real types and behaviour you get when importing from the modules above."
+            },
             &modules.join("\n\n"),
         ),
     );

@@ -16,10 +16,10 @@ use crate::names::{ModuleName, SpecRef};
 use crate::plan::KeyContext;
 use std::collections::{BTreeMap, HashMap};
 
-/// The text a request shows for one dependency module.
+/// What a request shows of one dependency module.
 pub trait DependencyText {
     /// `None` when the dependency has nothing to show (it is not built).
-    fn text(&self, module: &ModuleName) -> Result<Option<String>>;
+    fn text(&self, module: &ModuleName) -> Result<Option<DependencyModule>>;
 }
 
 /// Spec sources by byte range, each spec file read at most once.
@@ -85,11 +85,8 @@ pub fn assemble(
     }
     let mut dependency_modules = Vec::new();
     for d in ctx.dep_modules(module) {
-        if let Some(source) = deps.text(d)? {
-            dependency_modules.push(DependencyModule {
-                module: d.clone(),
-                source,
-            });
+        if let Some(shown) = deps.text(d)? {
+            dependency_modules.push(shown);
         }
     }
     Ok(Request {

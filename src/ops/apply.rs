@@ -7,23 +7,23 @@
 //! is in the store before the lockfile is written, once, at the end: a
 //! killed run loses nothing it finished.
 
-use crate::digest::{ArtifactDigest, InputsKey};
+use crate::config::DependencyContext;
+use crate::digest::{ArtifactDigest, InputsKey, InterfaceDigest};
 use crate::error::{Diagnostic, JauntError, Result};
 use crate::exec::{materialize, scheduler};
-use crate::generate::{self, DependencyText, Generator, request};
-use crate::genfile;
+use crate::generate::{self, DependencyModule, DependencyText, Generator, request};
+use crate::genfile::{self, DiskState};
 use crate::graph::ModuleNode;
 use crate::names::{ModuleName, SpecKind};
-use crate::ops::lockfile::{
-    BuiltModule, BuiltModules, LockInputs, is_current, next_lock, planned_lock,
-};
+use crate::ops::lockfile::{BuiltModules, LockInputs, is_current, next_lock, planned_lock};
 use crate::ops::project::Project;
 use crate::ops::session::Session;
-use crate::plan::{KeyContext, ModulePlan, Plan, Source, Status};
+use crate::plan::{BuiltModule, KeyContext, ModulePlan, Plan, Source, Status};
 use crate::store::{ActionEntry, Usage};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -137,24 +137,20 @@ pub fn apply(
     let jobs = opts.jobs.unwrap_or(project.config.build.jobs);
     let restored = restore_all(project, session, &plan, jobs);
     for (mp, restored) in plan.modules.iter().zip(restored) {
-        let known = || BuiltModule {
-            inputs: mp.inputs.expect("planned with a known inputs key"),
-            artifact: mp.artifact.expect("planned with a known artifact"),
-        };
         match mp.status {
             Status::Fresh => {
                 report.fresh.push(mp.name.to_string());
-                built.insert(mp.kind, mp.name.clone(), known());
+                built.insert(mp.kind, mp.name.clone(), settle_fresh(session, mp)?);
             }
             Status::Restore | Status::Rewrite => match restored {
-                Some(Ok(())) => {
+                Some(Ok(b)) => {
                     let list = if mp.status == Status::Restore {
                         &mut report.restored
                     } else {
                         &mut report.rewritten
                     };
                     list.push(mp.name.to_string());
-                    built.insert(mp.kind, mp.name.clone(), known());
+                    built.insert(mp.kind, mp.name.clone(), b);
                 }
                 // A corrupt or vanished store object: generate instead.
                 Some(Err(_)) if !opts.offline => dag.push(mp),
@@ -291,7 +287,7 @@ fn restore_all(
     session: &Session,
     plan: &Plan,
     jobs: usize,
-) -> Vec<Option<Result<()>>> {
+) -> Vec<Option<Result<BuiltModule>>> {
     let restores = |mp: &ModulePlan| matches!(mp.status, Status::Restore | Status::Rewrite);
     if !plan.modules.iter().any(restores) {
         return plan.modules.iter().map(|_| None).collect();
@@ -318,39 +314,84 @@ fn restore_all(
     }
 }
 
-/// Writes a restore or rewrite from the store (or adopts the intact file
-/// on disk into the store).
+/// A fresh module as its dependents see it. Its interface comes from the
+/// plan, or (when the plan could not tell) from its file on disk.
+fn settle_fresh(session: &Session, mp: &ModulePlan) -> Result<BuiltModule> {
+    if let Some(b) = mp.built() {
+        return Ok(b);
+    }
+    let inputs = mp.inputs.expect("planned with a known inputs key");
+    let artifact = mp.artifact.expect("planned with a known artifact");
+    let body = artifact_body(session, &mp.output, &artifact)?;
+    Ok(BuiltModule {
+        inputs,
+        artifact,
+        interface: interface_of(&body),
+    })
+}
+
+fn interface_of(body: &str) -> InterfaceDigest {
+    InterfaceDigest(crate::python::extract(body).digest)
+}
+
+/// The body of `artifact`: from the store, or else from the intact
+/// generated file at `output`, which is then kept in the store (a file that
+/// was paid for is never paid for twice).
+fn artifact_body(session: &Session, output: &Path, artifact: &ArtifactDigest) -> Result<String> {
+    if let Some(bytes) = session
+        .store
+        .get_artifact(artifact)
+        .map_err(JauntError::from)?
+    {
+        return String::from_utf8(bytes)
+            .map_err(|_| JauntError::other(format!("artifact {artifact} is not UTF-8")));
+    }
+    let body = DiskState::intact_body(output, artifact).ok_or_else(|| {
+        JauntError::other(format!(
+            "artifact {artifact} is neither in the store nor intact at {}",
+            output.display()
+        ))
+    })?;
+    session
+        .store
+        .put_artifact(body.as_bytes())
+        .map_err(JauntError::from)?;
+    Ok(body)
+}
+
+/// Writes a restore or rewrite, from the store or the intact file on disk
+/// (which is then kept in the store), and records its action entry.
+/// Returns the module as its dependents see it.
 fn materialize_known(
     session: &Session,
     ctx: &KeyContext<'_>,
     module: &ModuleNode,
     mp: &ModulePlan,
-) -> Result<()> {
+) -> Result<BuiltModule> {
     let inputs = mp.inputs.expect("planned with a known inputs key");
     let artifact = mp.artifact.expect("planned with a known artifact");
-    if mp.source == Source::Disk {
-        let text = std::fs::read_to_string(&mp.output)
-            .map_err(|e| JauntError::io(format!("reading {}", mp.output.display()), e))?;
-        let (_, body) = genfile::parse(&text)
-            .ok_or_else(|| JauntError::other(format!("{} lost its header", mp.output.display())))?;
-        session
-            .store
-            .put_artifact(body.as_bytes())
-            .map_err(JauntError::from)?;
-        record_action(session, inputs, artifact, None)?;
-        return Ok(());
-    }
-    let body = session
-        .store
-        .get_artifact(&artifact)
-        .map_err(JauntError::from)?
-        .ok_or_else(|| JauntError::other(format!("artifact {artifact} missing from the store")))?;
-    let body = String::from_utf8(body)
-        .map_err(|_| JauntError::other(format!("artifact {artifact} is not UTF-8")))?;
-    if mp.status == Status::Restore {
-        record_action(session, inputs, artifact, None)?;
-    }
-    materialize::write_module(module, ctx.generated_dir, inputs, &body)
+    let body = match mp.source {
+        Source::Disk => artifact_body(session, &mp.output, &artifact)?,
+        Source::Store => {
+            let body = session
+                .store
+                .get_artifact(&artifact)
+                .map_err(JauntError::from)?
+                .ok_or_else(|| {
+                    JauntError::other(format!("artifact {artifact} missing from the store"))
+                })?;
+            String::from_utf8(body)
+                .map_err(|_| JauntError::other(format!("artifact {artifact} is not UTF-8")))?
+        }
+    };
+    let interface = interface_of(&body);
+    record_action(session, inputs, artifact, interface, None)?;
+    materialize::write_module(module, ctx.generated_dir, inputs, &body)?;
+    Ok(BuiltModule {
+        inputs,
+        artifact,
+        interface,
+    })
 }
 
 /// Records that `inputs` built `artifact`, keeping an entry the store
@@ -359,6 +400,7 @@ fn record_action(
     session: &Session,
     inputs: InputsKey,
     artifact: ArtifactDigest,
+    interface: InterfaceDigest,
     usage: Option<Usage>,
 ) -> Result<()> {
     let store = &session.store;
@@ -372,6 +414,7 @@ fn record_action(
     }
     let entry = ActionEntry {
         artifact,
+        interface: Some(interface),
         generator: format!("{}/{}", session.generator.backend, session.generator.model),
         usage,
         created: std::time::SystemTime::now()
@@ -508,14 +551,14 @@ impl DagRun<'_> {
     fn build_one(&self, mp: &ModulePlan) -> Result<Built, Failure> {
         let ctx = &self.contexts[&mp.kind];
         let module = &ctx.graph.modules[&mp.name];
-        let arts: HashMap<ModuleName, ArtifactDigest> = {
+        let deps: HashMap<ModuleName, BuiltModule> = {
             let built = self.built.lock().unwrap_or_else(|e| e.into_inner());
             ctx.dep_modules(module)
-                .filter_map(|d| built.get(mp.kind, d).map(|b| (d.clone(), b.artifact)))
+                .filter_map(|d| built.get(mp.kind, d).map(|b| (d.clone(), *b)))
                 .collect()
         };
-        let inputs = ctx.inputs(module, &arts).ok_or_else(|| Failure {
-            errors: vec!["a dependency has no artifact".into()],
+        let inputs = ctx.inputs(module, &deps).ok_or_else(|| Failure {
+            errors: vec!["a dependency is not built".into()],
         })?;
         if !self.opts.force {
             // Its key is known now: plan it as `plan` would have, with the
@@ -524,19 +567,19 @@ impl DagRun<'_> {
             let planned = self
                 .session
                 .planner(self.project, !self.opts.targets.is_empty())
-                .plan_module(ctx, module, inputs, mp.output.clone(), &arts);
+                .plan_module(ctx, module, inputs, mp.output.clone(), &deps);
             let usable = match planned.status {
-                Status::Fresh => true,
+                Status::Fresh => settle_fresh(self.session, &planned).ok(),
                 // A corrupt or vanished store object falls through to
                 // generation.
                 Status::Restore | Status::Rewrite => {
-                    materialize_known(self.session, ctx, module, &planned).is_ok()
+                    materialize_known(self.session, ctx, module, &planned).ok()
                 }
-                _ => false,
+                _ => None,
             };
-            if let (true, Some(artifact)) = (usable, planned.artifact) {
+            if let Some(built) = usable {
                 return Ok(Built {
-                    module: BuiltModule { inputs, artifact },
+                    module: built,
                     how: planned.status,
                 });
             }
@@ -546,11 +589,12 @@ impl DagRun<'_> {
                 errors: vec!["--offline: needs a model call".into()],
             });
         }
-        let deps = StoredDependencies {
+        let shown = StoredDependencies {
             session: self.session,
-            artifacts: &arts,
+            ctx,
+            built: &deps,
         };
-        let request = request::assemble(ctx, &self.project.discovery.files, module, &deps)?;
+        let request = request::assemble(ctx, &self.project.discovery.files, module, &shown)?;
         let result = generate::generate_with_retry(
             self.generator,
             &self.session.prompts,
@@ -573,10 +617,15 @@ impl DagRun<'_> {
         let artifact = store
             .put_artifact(output.source.as_bytes())
             .map_err(JauntError::from)?;
-        record_action(self.session, inputs, artifact, output.usage)?;
+        let interface = interface_of(&output.source);
+        record_action(self.session, inputs, artifact, interface, output.usage)?;
         materialize::write_module(module, ctx.generated_dir, inputs, &output.source)?;
         Ok(Built {
-            module: BuiltModule { inputs, artifact },
+            module: BuiltModule {
+                inputs,
+                artifact,
+                interface,
+            },
             how: Status::Generate,
         })
     }
@@ -592,29 +641,37 @@ impl DagRun<'_> {
     }
 }
 
-/// Dependency modules as a request shows them: their generated bodies,
-/// from the store.
+/// Dependency modules as a request shows them: each built dependency's
+/// interface as stub text (or, with `dependency_context = "source"`, its
+/// whole body), read from its artifact.
 struct StoredDependencies<'a> {
     session: &'a Session,
-    artifacts: &'a HashMap<ModuleName, ArtifactDigest>,
+    ctx: &'a KeyContext<'a>,
+    built: &'a HashMap<ModuleName, BuiltModule>,
 }
 
 impl DependencyText for StoredDependencies<'_> {
-    fn text(&self, module: &ModuleName) -> Result<Option<String>> {
-        let Some(artifact) = self.artifacts.get(module) else {
+    fn text(&self, module: &ModuleName) -> Result<Option<DependencyModule>> {
+        let Some(dep) = self.built.get(module) else {
             return Ok(None);
         };
-        let body = self
-            .session
-            .store
-            .get_artifact(artifact)
-            .map_err(JauntError::from)?
-            .ok_or_else(|| {
-                JauntError::other(format!(
-                    "artifact of dependency {module} missing from the store"
-                ))
-            })?;
-        Ok(Some(String::from_utf8_lossy(&body).into_owned()))
+        let output = genfile::output_path(&self.ctx.graph.modules[module], self.ctx.generated_dir);
+        let body = artifact_body(self.session, &output, &dep.artifact)?;
+        Ok(Some(match self.ctx.dependency_context {
+            DependencyContext::Interface => {
+                let interface = crate::python::extract(&body);
+                // The key hashed `dep.interface`: the request must show
+                // exactly that interface, not a byte more or less.
+                if InterfaceDigest(interface.digest) != dep.interface {
+                    return Err(JauntError::other(format!(
+                        "the interface of dependency {module} does not match the one its dependents are keyed on (jaunt.lock or the store disagrees with artifact {})",
+                        dep.artifact
+                    )));
+                }
+                DependencyModule::interface(module.clone(), interface.stub)
+            }
+            DependencyContext::Source => DependencyModule::source(module.clone(), body),
+        }))
     }
 }
 

@@ -1,21 +1,12 @@
 //! The next `jaunt.lock`: built in one place for `apply` (what it writes),
 //! `apply --locked` and `check` (what they compare against).
 
-use crate::digest::{ArtifactDigest, InputsKey};
 use crate::lock::{LockModule, Lockfile};
 use crate::names::{ModuleName, SpecKind};
 use crate::ops::project::Project;
 use crate::ops::session::Session;
-use crate::plan::{Plan, Status};
+use crate::plan::{BuiltModule, Plan, Status};
 use std::collections::{BTreeMap, HashMap};
-
-/// A module known to be built in this run: fresh, restored, rewritten or
-/// generated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BuiltModule {
-    pub inputs: InputsKey,
-    pub artifact: ArtifactDigest,
-}
 
 /// Every module built in this run, by kind and name.
 #[derive(Clone, Debug, Default)]
@@ -27,8 +18,8 @@ impl BuiltModules {
     pub fn planned(plan: &Plan) -> BuiltModules {
         let mut built = BuiltModules::default();
         for m in &plan.modules {
-            if let (Some(inputs), Some(artifact)) = (m.inputs, m.artifact) {
-                built.insert(m.kind, m.name.clone(), BuiltModule { inputs, artifact });
+            if let Some(b) = m.built() {
+                built.insert(m.kind, m.name.clone(), b);
             }
         }
         built
@@ -90,7 +81,7 @@ pub fn next_lock(inputs: &LockInputs<'_>, built: &BuiltModules) -> Lockfile {
         if let Some(m) = ctx.graph.modules.get(name) {
             modules.insert(
                 (name.clone(), *kind),
-                ctx.lock_entry(m, &project.config.root, b.inputs, b.artifact),
+                ctx.lock_entry(m, &project.config.root, b),
             );
         }
     }

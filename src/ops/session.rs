@@ -109,6 +109,7 @@ impl Session {
             fingerprint: self.generator.fingerprint,
             generated_dir: &project.config.paths.generated_dir,
             skills: self.skills(project),
+            dependency_context: project.config.build.dependency_context,
         }
     }
 

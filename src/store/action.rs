@@ -4,7 +4,7 @@
 //! or garbled file is detected on read instead of pointing a module at the
 //! wrong artifact.
 
-use crate::digest::{ArtifactDigest, Digest, KeyHasher};
+use crate::digest::{ArtifactDigest, Digest, InterfaceDigest, KeyHasher};
 use serde::{Deserialize, Serialize};
 use std::ops::{Add, AddAssign};
 
@@ -15,6 +15,11 @@ const ACTION_VERSION: u32 = 1;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionEntry {
     pub artifact: ArtifactDigest,
+    /// The artifact's interface, so a plan can key dependents on a remote
+    /// artifact without downloading it. Entries written before interfaces
+    /// have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interface: Option<InterfaceDigest>,
     /// Human-readable generator identity (`backend/model`), for reports.
     pub generator: String,
     /// Token usage of the model call, when the backend reported it.
@@ -95,6 +100,7 @@ mod tests {
     fn entry() -> ActionEntry {
         ActionEntry {
             artifact: crate::digest::ArtifactDigest::of(b"body"),
+            interface: None,
             generator: "openai/gpt-5.2".into(),
             usage: Some(Usage {
                 prompt_tokens: 1200,

@@ -228,6 +228,7 @@ mod tests {
     fn entry(artifact: Digest) -> Vec<u8> {
         seal(&ActionEntry {
             artifact: ArtifactDigest(artifact),
+            interface: None,
             generator: "command/x".into(),
             usage: None,
             created: 0,

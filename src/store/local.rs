@@ -1,7 +1,7 @@
 //! The local directory as a [`Backend`], and its typed object methods.
 
 use super::action::seal;
-use super::codec::{encode_artifact, read_action, read_artifact};
+use super::codec::{decode_artifact, encode_artifact, read_action, read_artifact};
 use super::{ActionEntry, Area, Backend, Store, StoreError, read_if_exists};
 use crate::digest::{ArtifactDigest, Digest, InputsKey};
 use crate::fsutil::write_atomic;
@@ -56,6 +56,13 @@ impl Store {
     /// [`StoreError::Corrupt`]: callers treat it as missing.
     pub fn get_artifact(&self, digest: &ArtifactDigest) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(read_artifact(self, &digest.0)?.map(|c| c.body))
+    }
+
+    /// The artifact's bytes if an intact copy is here; a corrupt one is
+    /// left where it is (planning writes nothing).
+    pub fn peek_artifact(&self, digest: &ArtifactDigest) -> Option<Vec<u8>> {
+        let frame = read_if_exists(&self.object_path(Area::Cas, &digest.0)).ok()??;
+        decode_artifact(&frame, &digest.0).ok()
     }
 
     /// Whether an artifact is present, without reading it; only

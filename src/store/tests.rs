@@ -14,6 +14,7 @@ fn store() -> (tempfile::TempDir, Store) {
 fn entry(artifact: ArtifactDigest) -> ActionEntry {
     ActionEntry {
         artifact,
+        interface: None,
         generator: "command/fake".into(),
         usage: None,
         created: 1_760_000_000,

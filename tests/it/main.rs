@@ -5,6 +5,7 @@
 mod common;
 
 mod apply;
+mod cost;
 mod crash;
 mod discovery;
 mod graph;
