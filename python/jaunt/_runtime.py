@@ -10,7 +10,11 @@ decorators put something in the spec's place that reaches that code:
 * classes are swapped for the generated class at decoration time, since a
   class must be the real one for ``isinstance`` and subclassing to work. When
   that import fails (not built yet, or a circular import), the spec class
-  becomes a *stand-in* that resolves the generated class when instantiated.
+  becomes a *stand-in* that resolves the generated class when instantiated;
+* a spec module also offers the other public names its generated module
+  defines (a helper or an exception class the implementation raises), through
+  a module ``__getattr__``, so ``from shop.cart import CartError`` works as
+  the ``.pyi`` stub beside the spec module promises.
 """
 
 from __future__ import annotations
@@ -97,6 +101,8 @@ def _decorator(kind: SpecKind, deps: Deps, prompt: str | None, infer_deps: bool 
     def decorate(obj: Any) -> Any:
         if isinstance(obj, (staticmethod, classmethod)):
             return type(obj)(decorate(obj.__func__))
+        if kind == "build":
+            _offer_generated_names(getattr(obj, "__module__", None))
         if isinstance(obj, type):
             if kind == "test":
                 raise TypeError(f"@jaunt.test decorates test functions, not classes ({obj.__qualname__})")
@@ -116,6 +122,40 @@ def _decorator(kind: SpecKind, deps: Deps, prompt: str | None, infer_deps: bool 
         )
 
     return decorate
+
+
+def _offer_generated_names(module_name: str | None) -> None:
+    """Let ``module_name`` resolve public names it lacks from its generated module.
+
+    Installed once per spec module, and never over a ``__getattr__`` the
+    module defines itself. Only names without a leading underscore are
+    looked up, so probes such as ``__path__`` or ``_private`` never import
+    the generated module.
+    """
+    module = sys.modules.get(module_name) if module_name else None
+    if module is None or "__getattr__" in vars(module):
+        return
+
+    def __getattr__(name: str) -> Any:
+        missing = AttributeError(f"module {module_name!r} has no attribute {name!r}")
+        if name.startswith("_"):
+            raise missing
+        generated_name = generated_module_for(module_name)
+        try:
+            generated = importlib.import_module(generated_name)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not (generated_name == exc.name or generated_name.startswith(exc.name + ".")):
+                raise
+            raise AttributeError(
+                f"module {module_name!r} has no attribute {name!r} "
+                f"(its generated module {generated_name} is not built: run `jaunt apply`)"
+            ) from None
+        try:
+            return getattr(generated, name)
+        except AttributeError:
+            raise missing from None
+
+    module.__getattr__ = __getattr__  # type: ignore[attr-defined]
 
 
 def _dep_refs(deps: Deps) -> tuple[str, ...]:
