@@ -47,6 +47,8 @@ fn main() {
         project.apply(&[]);
         let forced = project.apply(&["--force", "--target", "pkg.m0"]);
         println!("| {n} | `apply --force --target pkg.m0` | {forced} |");
+        let after = project.apply(&[]);
+        println!("| {n} | then `apply` (the rest of the project) | {after} |");
     }
 }
 
