@@ -607,3 +607,8 @@ fn drop_overload_implementations(items: &mut Vec<Item>) {
         }
     }
 }
+
+#[cfg(test)]
+mod corpus;
+#[cfg(test)]
+mod tests;
