@@ -14,13 +14,13 @@ if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
 fi
 # The Python tools and the runtime go into the suite's own virtual
 # environment, never into the machine's Python; its bin/ comes first on PATH
-# so the tests' `python3`, `ruff`, `black` and `pytest` are these.
+# so the tests' `python3`, `ruff`, `black`, `mypy` and `pytest` are these.
 venv="$PWD/target/test-venv"
 if [ ! -x "$venv/bin/python3" ]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check \
-  pytest ruff black "./python"
+  pytest ruff black mypy "./python"
 export PATH="$venv/bin:$PATH"
 
 echo "==> cargo fmt --check"

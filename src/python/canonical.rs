@@ -139,7 +139,13 @@ impl<'s> Canon<'s> {
     }
 
     pub(crate) fn finish(&self) -> Digest {
-        KeyHasher::new("jaunt.canonical.v1")
+        self.finish_in("jaunt.canonical.v1")
+    }
+
+    /// The digest of what was walked, under `domain`, for trees that are
+    /// not one definition.
+    pub(crate) fn finish_in(&self, domain: &str) -> Digest {
+        KeyHasher::new(domain)
             .field("tree", &self.tree)
             .field("comments", &self.comments)
             .finish()
@@ -199,17 +205,8 @@ impl<'s> Canon<'s> {
         }
     }
 
-    /// The `expression_statement` that is a body's docstring, if any: a
-    /// lone plain string (f-strings and bytes are not docstrings in Python).
     fn find_docstring(&self, block: Node<'_>) -> Option<usize> {
-        let mut cursor = block.walk();
-        let first = block
-            .named_children(&mut cursor)
-            .find(|n| kind_of(*n) != "comment")?;
-        let only = (kind_of(first) == "expression_statement" && first.named_child_count() == 1)
-            .then(|| first.named_child(0))??;
-        let (prefix, _) = string_value(only, self.source)?;
-        (!prefix.format && !prefix.bytes).then_some(first.id())
+        docstring(block, self.source).map(|(statement, _)| statement.id())
     }
 
     /// Decides how a named node appears in the stream: `None` to leave it
@@ -309,6 +306,20 @@ impl<'t> Visitor<'t> for Canon<'_> {
             self.tree.push(CLOSE);
         }
     }
+}
+
+/// The `expression_statement` that is a body's docstring, if any, with its
+/// raw value: a lone plain string (f-strings and bytes are not docstrings in
+/// Python).
+pub(crate) fn docstring<'t>(block: Node<'t>, source: &str) -> Option<(Node<'t>, String)> {
+    let mut cursor = block.walk();
+    let first = block
+        .named_children(&mut cursor)
+        .find(|n| kind_of(*n) != "comment")?;
+    let only = (kind_of(first) == "expression_statement" && first.named_child_count() == 1)
+        .then(|| first.named_child(0))??;
+    let (prefix, value) = string_value(only, source)?;
+    (!prefix.format && !prefix.bytes).then_some((first, value))
 }
 
 pub(crate) fn has_token(node: Node<'_>, token: &str) -> bool {

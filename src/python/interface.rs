@@ -14,6 +14,7 @@ use tree_sitter::{Node, TreeCursor};
 
 use super::canonical::{Part, has_token, read_string, string_value};
 use super::imports::{attribute_chain, dotted, import_bindings};
+use super::layout::{Bases, Class, Def, Item};
 use super::parse::{Visitor, kind_of, module_statements, parse, text, walk};
 use super::strings::canonical_number;
 use super::summary::ImportTarget;
@@ -66,7 +67,7 @@ pub fn extract(source: &str) -> Interface {
 
 /// Deepest class nesting rendered; Python itself stops at 100 indentation
 /// levels, and the renderer recurses per level.
-const MAX_NESTING: usize = 20;
+pub(crate) const MAX_NESTING: usize = 20;
 
 /// Deepest expression nesting rendered structurally; below it an
 /// expression is spelled flat (see [`Render::flat`]), so pathological input
@@ -96,15 +97,16 @@ struct Stub<'s> {
     names: BTreeSet<String>,
 }
 
-impl Stub<'_> {
-    /// `__all__` decides when present; otherwise a leading underscore hides.
-    fn is_public(all: Option<&BTreeSet<String>>, name: &str) -> bool {
-        match all {
-            Some(all) => all.contains(name),
-            None => !name.starts_with('_'),
-        }
+/// Whether a module-level name is public: `__all__` decides when present;
+/// otherwise a leading underscore hides.
+pub(crate) fn is_public(all: Option<&BTreeSet<String>>, name: &str) -> bool {
+    match all {
+        Some(all) => all.contains(name),
+        None => !name.starts_with('_'),
     }
+}
 
+impl Stub<'_> {
     /// Renders one top-level statement, if it defines public names, as one
     /// block of the stub. Definitions nested in module-level `if`/`try`
     /// blocks are not read (their imports are, see [`Stub::imports`]).
@@ -118,17 +120,19 @@ impl Stub<'_> {
                     return;
                 };
                 let name = name_of(def, self.render.source);
-                if !Self::is_public(all, name) {
+                if !is_public(all, name) {
                     return;
                 }
-                self.render.definition(&decorators, def, 0, &mut block);
+                self.render
+                    .definition(&decorators, def, 0)
+                    .write_compact(0, &mut block);
                 names.push(name.to_string());
             }
             "expression_statement" => {
                 let Some(assign) = assignment_of(node) else {
                     return;
                 };
-                let public = |name: &str| Self::is_public(all, name);
+                let public = |name: &str| is_public(all, name);
                 for (name, line) in self.render.assignment(assign, false, &public) {
                     block.push_str(&line);
                     block.push('\n');
@@ -139,7 +143,7 @@ impl Stub<'_> {
                 let Some(name) = alias_name(node, self.render.source) else {
                     return;
                 };
-                if !Self::is_public(all, name) {
+                if !is_public(all, name) {
                     return;
                 }
                 names.push(name.to_string());
@@ -208,7 +212,7 @@ impl Stub<'_> {
 }
 
 /// What one canonical import line binds.
-enum Binds {
+pub(crate) enum Binds {
     Future,
     Star,
     Name(String),
@@ -216,7 +220,18 @@ enum Binds {
 
 /// The canonical lines of an import statement, one per imported name:
 /// `import a.b`, `import a.b as c`, `from .m import n as k`.
-fn import_lines(statement: Node<'_>, source: &str) -> Vec<(Binds, String)> {
+pub(crate) fn import_lines(statement: Node<'_>, source: &str) -> Vec<(Binds, String)> {
+    import_lines_from(statement, source, 0)
+}
+
+/// [`import_lines`] as seen from `up` packages higher: relative imports
+/// lose `up` leading dots, and those that would lose them all (they name
+/// something below the new position) are left out.
+pub(crate) fn import_lines_from(
+    statement: Node<'_>,
+    source: &str,
+    up: u32,
+) -> Vec<(Binds, String)> {
     let mut cursor = statement.walk();
     match kind_of(statement) {
         "future_import_statement" => statement
@@ -255,6 +270,10 @@ fn import_lines(statement: Node<'_>, source: &str) -> Vec<(Binds, String)> {
                         module,
                         name,
                     } => {
+                        if level > 0 && level <= up {
+                            return None;
+                        }
+                        let level = level.saturating_sub(up);
                         let dots = ".".repeat(usize::try_from(level).unwrap_or(0));
                         let from = format!("from {dots}{module} import");
                         Some(if name == "*" {
@@ -290,7 +309,7 @@ fn aliased(node: Node<'_>, source: &str) -> (String, String) {
 /// The module's own statements in source order. The children of a
 /// top-level ERROR node count as top-level, so one broken line does not
 /// hide the definitions tree-sitter recovered around it.
-fn top_level(root: Node<'_>) -> Vec<Node<'_>> {
+pub(crate) fn top_level(root: Node<'_>) -> Vec<Node<'_>> {
     let mut out = Vec::new();
     let mut cursor = root.walk();
     let mut stack: Vec<Node<'_>> = root.named_children(&mut cursor).collect();
@@ -310,7 +329,7 @@ fn top_level(root: Node<'_>) -> Vec<Node<'_>> {
 /// The names `__all__` lists when the module assigns it a list or tuple of
 /// string literals; `None` otherwise. The last assignment decides;
 /// `__all__ += [...]` and `.extend` are not followed.
-fn dunder_all(statements: &[Node<'_>], source: &str) -> Option<BTreeSet<String>> {
+pub(crate) fn dunder_all(statements: &[Node<'_>], source: &str) -> Option<BTreeSet<String>> {
     let mut all = None;
     for statement in statements {
         let Some(assign) = assignment_of(*statement) else {
@@ -344,7 +363,7 @@ fn string_list(node: Node<'_>, source: &str) -> Option<BTreeSet<String>> {
 }
 
 /// The assignment an `expression_statement` consists of, if it is one.
-fn assignment_of(statement: Node<'_>) -> Option<Node<'_>> {
+pub(crate) fn assignment_of(statement: Node<'_>) -> Option<Node<'_>> {
     if kind_of(statement) != "expression_statement" {
         return None;
     }
@@ -355,7 +374,7 @@ fn assignment_of(statement: Node<'_>) -> Option<Node<'_>> {
 }
 
 /// `(decorators, definition)` of a possibly decorated function or class.
-fn definition(node: Node<'_>) -> Option<(Vec<Node<'_>>, Node<'_>)> {
+pub(crate) fn definition(node: Node<'_>) -> Option<(Vec<Node<'_>>, Node<'_>)> {
     let (decorators, def) = if kind_of(node) == "decorated_definition" {
         let decorators = kids(node)
             .into_iter()
@@ -368,13 +387,13 @@ fn definition(node: Node<'_>) -> Option<(Vec<Node<'_>>, Node<'_>)> {
     matches!(kind_of(def), "function_definition" | "class_definition").then_some((decorators, def))
 }
 
-fn name_of<'s>(def: Node<'_>, source: &'s str) -> &'s str {
+pub(crate) fn name_of<'s>(def: Node<'_>, source: &'s str) -> &'s str {
     def.child_by_field_name("name")
         .map_or("", |name| text(name, source))
 }
 
 /// The name a `type X[T] = ...` statement binds.
-fn alias_name<'s>(statement: Node<'_>, source: &'s str) -> Option<&'s str> {
+pub(crate) fn alias_name<'s>(statement: Node<'_>, source: &'s str) -> Option<&'s str> {
     let mut node = statement.child_by_field_name("left")?;
     while kind_of(node) != "identifier" {
         node = kids(node).into_iter().next()?;
@@ -384,13 +403,13 @@ fn alias_name<'s>(statement: Node<'_>, source: &'s str) -> Option<&'s str> {
 
 /// A class member is public unless it starts with an underscore; dunders
 /// (`__init__`, `__eq__`, …) are how Python calls a class, so they count.
-fn is_member_public(name: &str) -> bool {
+pub(crate) fn is_member_public(name: &str) -> bool {
     let dunder = name.len() > 4 && name.starts_with("__") && name.ends_with("__");
     dunder || !name.starts_with('_')
 }
 
 /// Named children that are not comments or other extras.
-fn kids(node: Node<'_>) -> Vec<Node<'_>> {
+pub(crate) fn kids(node: Node<'_>) -> Vec<Node<'_>> {
     let mut cursor = node.walk();
     node.named_children(&mut cursor)
         .filter(|n| !n.is_extra())
@@ -487,120 +506,140 @@ fn binary_prec(operator: &str) -> Prec {
 /// The statement-level renderer: definitions, parameters, assignments.
 /// Every expression it prints goes through [`Render::expr`], which records
 /// the names used so that only the imports they need are kept.
-struct Render<'s> {
-    source: &'s str,
+pub(crate) struct Render<'s> {
+    pub(crate) source: &'s str,
     /// Root names the rendered text refers to.
-    uses: BTreeSet<String>,
+    pub(crate) uses: BTreeSet<String>,
     /// Whether some value was rendered `typing.Any`.
-    any: bool,
+    pub(crate) any: bool,
     /// Whether an annotation is being rendered: names in its strings count
     /// as uses (forward references).
     annotation: bool,
+    /// Whether to spell expressions as black and ruff do (quotes, `**`
+    /// spacing, hex digits), for a file they format, rather than in the
+    /// interface's fixed spelling, which is hashed and must never change.
+    formatted: bool,
     depth: usize,
 }
 
 impl<'s> Render<'s> {
-    fn new(source: &'s str) -> Self {
+    pub(crate) fn new(source: &'s str) -> Self {
         Render {
             source,
             uses: BTreeSet::new(),
             any: false,
             annotation: false,
+            formatted: false,
             depth: 0,
         }
     }
 
-    /// Renders a function or class with its decorators at `level` indents.
-    fn definition(
+    /// A renderer whose expressions are spelled as the formatters would.
+    pub(crate) fn formatted(source: &'s str) -> Self {
+        Render {
+            formatted: true,
+            ..Render::new(source)
+        }
+    }
+
+    /// Renders a function or class with its decorators, `level` classes
+    /// deep.
+    pub(crate) fn definition(
         &mut self,
         decorators: &[Node<'_>],
         def: Node<'_>,
         level: usize,
-        out: &mut String,
-    ) {
-        let indent = "    ".repeat(level);
-        for decorator in decorators {
-            if let Some(expr) = kids(*decorator).into_iter().next() {
-                let expr = self.expr(expr, Prec::Named);
-                let _ = writeln!(out, "{indent}@{expr}");
-            }
+    ) -> Item {
+        if kind_of(def) != "class_definition" {
+            return Item::Def(self.function(decorators, def));
         }
-        let name = name_of(def, self.source);
-        let type_params = def
-            .child_by_field_name("type_parameters")
+        let mut class = self.class_header(decorators, def);
+        if let Some(block) = def.child_by_field_name("body")
+            && level < MAX_NESTING
+        {
+            class.members = self.members(block, level + 1);
+        }
+        Item::Class(class)
+    }
+
+    fn decorators(&mut self, decorators: &[Node<'_>]) -> Vec<String> {
+        decorators
+            .iter()
+            .filter_map(|decorator| kids(*decorator).into_iter().next())
+            .map(|expr| self.expr(expr, Prec::Named))
+            .collect()
+    }
+
+    fn type_params_of(&mut self, def: Node<'_>) -> String {
+        def.child_by_field_name("type_parameters")
             .map(|t| self.type_params(t))
-            .unwrap_or_default();
-        if kind_of(def) == "class_definition" {
-            self.class(
-                def,
-                &format!("{indent}class {name}{type_params}"),
-                level,
-                out,
-            );
-            return;
+            .unwrap_or_default()
+    }
+
+    /// A class's decorators, name, type parameters and bases, without its
+    /// members.
+    pub(crate) fn class_header(&mut self, decorators: &[Node<'_>], def: Node<'_>) -> Class {
+        let decorators = self.decorators(decorators);
+        let type_params = self.type_params_of(def);
+        let bases = def
+            .child_by_field_name("superclasses")
+            .map(|args| self.bases(args))
+            .filter(|bases| bases.text != "()");
+        Class {
+            decorators,
+            name: name_of(def, self.source).to_string(),
+            type_params,
+            bases,
+            doc: None,
+            members: Vec::new(),
         }
-        let prefix = if has_token(def, "async") {
-            "async "
-        } else {
-            ""
-        };
-        let parameters = def
+    }
+
+    /// A function's decorators and signature.
+    pub(crate) fn function(&mut self, decorators: &[Node<'_>], def: Node<'_>) -> Def {
+        let decorators = self.decorators(decorators);
+        let name = name_of(def, self.source).to_string();
+        let type_params = self.type_params_of(def);
+        let params = def
             .child_by_field_name("parameters")
-            .map(|p| self.parameters(p))
+            .map(|p| self.parameter_list(p))
             .unwrap_or_default();
         let returns = def
             .child_by_field_name("return_type")
-            .map(|r| format!(" -> {}", self.annotation(r)))
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "{indent}{prefix}def {name}{type_params}({parameters}){returns}: ..."
-        );
-    }
-
-    /// A class header (bases and keywords), then its public members, or
-    /// `...` when it has none.
-    fn class(&mut self, def: Node<'_>, head: &str, level: usize, out: &mut String) {
-        let bases = def
-            .child_by_field_name("superclasses")
-            .map(|args| self.arguments(args))
-            .filter(|args| args != "()")
-            .unwrap_or_default();
-        let mut body = String::new();
-        if level < MAX_NESTING
-            && let Some(block) = def.child_by_field_name("body")
-        {
-            self.members(block, level + 1, &mut body);
-        }
-        if body.is_empty() {
-            let _ = writeln!(out, "{head}{bases}: ...");
-        } else {
-            let _ = writeln!(out, "{head}{bases}:");
-            out.push_str(&body);
+            .map(|r| self.annotation(r));
+        Def {
+            decorators,
+            is_async: has_token(def, "async"),
+            name,
+            type_params,
+            params,
+            returns,
+            doc: None,
         }
     }
 
     /// A class body's public methods, nested classes and attributes.
-    fn members(&mut self, block: Node<'_>, level: usize, out: &mut String) {
-        let indent = "    ".repeat(level);
+    pub(crate) fn members(&mut self, block: Node<'_>, level: usize) -> Vec<Item> {
+        let mut items = Vec::new();
         for member in kids(block) {
             if let Some((decorators, def)) = definition(member) {
                 if is_member_public(name_of(def, self.source)) {
-                    self.definition(&decorators, def, level, out);
+                    items.push(self.definition(&decorators, def, level));
                 }
             } else if let Some(assign) = assignment_of(member) {
                 for (_, line) in self.assignment(assign, true, &is_member_public) {
-                    let _ = writeln!(out, "{indent}{line}");
+                    items.push(Item::Line(line));
                 }
             }
         }
+        items
     }
 
     /// `(name, line)` for each public name an assignment binds. Annotated:
     /// `x: T`, with the value kept in classes (it is a dataclass default)
     /// and for `TypeAlias`. Unannotated: `x = value` for a plain value (see
     /// [`is_plain_value`]), else `x: typing.Any`.
-    fn assignment(
+    pub(crate) fn assignment(
         &mut self,
         assign: Node<'_>,
         in_class: bool,
@@ -655,7 +694,7 @@ impl<'s> Render<'s> {
     }
 
     /// `type X[T] = value`, rendered whole: the value is the interface.
-    fn type_alias(&mut self, statement: Node<'_>) -> String {
+    pub(crate) fn type_alias(&mut self, statement: Node<'_>) -> String {
         let left = statement
             .child_by_field_name("left")
             .map(|n| self.expr(n, Prec::Test))
@@ -688,11 +727,14 @@ impl<'s> Render<'s> {
     /// A parameter list without its parentheses:
     /// `a, /, b: int = 1, *args: str, key, **kw`.
     fn parameters(&mut self, node: Node<'_>) -> String {
-        let items: Vec<String> = kids(node)
+        self.parameter_list(node).join(", ")
+    }
+
+    fn parameter_list(&mut self, node: Node<'_>) -> Vec<String> {
+        kids(node)
             .into_iter()
             .map(|item| self.parameter(item))
-            .collect();
-        items.join(", ")
+            .collect()
     }
 
     fn parameter(&mut self, node: Node<'_>) -> String {
@@ -830,7 +872,7 @@ impl Render<'_> {
                 self.uses.insert(name.to_string());
                 name.to_string()
             }
-            "integer" | "float" => canonical_number(text(node, self.source)),
+            "integer" | "float" => self.number(node),
             "true" | "false" | "none" | "ellipsis" => text(node, self.source).to_string(),
             "string" | "concatenated_string" => self.string(node),
             "attribute" | "member_type" => self.attribute(node),
@@ -883,7 +925,13 @@ impl Render<'_> {
             "comparison_operator" => (self.comparison(node), Prec::Cmp),
             "unary_operator" => {
                 let operator = node.child_by_field_name("operator").map_or("-", kind_of);
-                let argument = self.field(node, "argument", Prec::Factor);
+                // The formatters parenthesize a power under a unary operator,
+                // `-(x**2)`, which is how Python binds it anyway.
+                let min = match node.child_by_field_name("argument") {
+                    Some(argument) if self.formatted && is_power(argument) => Prec::Atom,
+                    _ => Prec::Factor,
+                };
+                let argument = self.field(node, "argument", min);
                 (format!("{operator}{argument}"), Prec::Factor)
             }
             "not_operator" => {
@@ -1047,13 +1095,30 @@ impl Render<'_> {
     /// `(a, *b, k=1, **c)`; a lone generator argument keeps only its own
     /// parentheses (`f((x for x in y))` is `f(x for x in y)`).
     fn arguments(&mut self, node: Node<'_>) -> String {
+        self.bases(node).text
+    }
+
+    /// An argument list whole and item by item; a lone generator is one
+    /// item, its parentheses included.
+    fn bases(&mut self, node: Node<'_>) -> Bases {
         let items = kids(node);
         if let [only] = items.as_slice()
             && kind_of(*only) == "generator_expression"
         {
-            return self.expr(*only, Prec::Atom);
+            let text = self.expr(*only, Prec::Atom);
+            return Bases {
+                items: vec![text.clone()],
+                text,
+            };
         }
-        format!("({})", self.list(items))
+        let items: Vec<String> = items
+            .into_iter()
+            .map(|item| self.expr(item, Prec::Test))
+            .collect();
+        Bases {
+            text: format!("({})", items.join(", ")),
+            items,
+        }
     }
 
     /// `*x` / `**x`, in expressions, parameters and annotations.
@@ -1098,7 +1163,56 @@ impl Render<'_> {
             .child_by_field_name("right")
             .map(|r| self.expr(r, right_min))
             .unwrap_or_default();
+        if operator == "**" && self.formatted && self.hugs_power(node) {
+            return (format!("{left}**{right}"), prec);
+        }
         (format!("{left} {operator} {right}"), prec)
+    }
+
+    /// Whether the formatters write this power without spaces: both
+    /// operands simple (a name, number or dotted name, the exponent maybe
+    /// with a sign), judged as black does, by the tokens next to `**`.
+    fn hugs_power(&self, node: Node<'_>) -> bool {
+        let source = self.source;
+        let simple = |operand: Node<'_>| {
+            let operand = strip_parens(operand);
+            matches!(
+                kind_of(operand),
+                "integer" | "float" | "true" | "false" | "none"
+            ) || attribute_chain(operand, source).is_some()
+        };
+        let left = node.child_by_field_name("left").map(strip_parens);
+        let right = node.child_by_field_name("right").map(strip_parens);
+        let (Some(left), Some(right)) = (left, right) else {
+            return false;
+        };
+        // The exponent's first tokens decide: `x ** y ** z` hugs both, since
+        // black reads `y` followed by `**`, and `x ** -y` hugs too.
+        let mut first = right;
+        loop {
+            match kind_of(first) {
+                "unary_operator" if first == right => match first.child_by_field_name("argument") {
+                    Some(argument) if !is_power(argument) => first = strip_parens(argument),
+                    _ => return false,
+                },
+                "binary_operator" if is_power(first) => match first.child_by_field_name("left") {
+                    Some(base) => first = strip_parens(base),
+                    None => return false,
+                },
+                _ => break,
+            }
+        }
+        simple(left) && simple(first)
+    }
+
+    /// A number as written by the canonical renderer, hex digits in upper
+    /// case when formatted (as black and ruff write them).
+    fn number(&self, node: Node<'_>) -> String {
+        let number = canonical_number(text(node, self.source));
+        match number.strip_prefix("0x") {
+            Some(digits) if self.formatted => format!("0x{}", digits.to_ascii_uppercase()),
+            _ => number,
+        }
     }
 
     /// `a < b is not c`: operands and operators in order.
@@ -1210,7 +1324,11 @@ impl Render<'_> {
         if self.annotation && !lit.bytes {
             self.forward_references(&value);
         }
-        quote(&value, lit.bytes)
+        if self.formatted {
+            formatted_quote(&value, lit.bytes)
+        } else {
+            quote(&value, lit.bytes)
+        }
     }
 
     /// Records the names a string annotation (`"Money"`, `"list[shop.Item]"`)
@@ -1273,19 +1391,43 @@ impl<'t> Visitor<'t> for Flat<'_, '_> {
     }
 }
 
+/// Whether a node is a power, `a ** b`.
+fn is_power(node: Node<'_>) -> bool {
+    let node = strip_parens(node);
+    kind_of(node) == "binary_operator"
+        && node
+            .child_by_field_name("operator")
+            .is_some_and(|op| kind_of(op) == "**")
+}
+
 /// A string value as a double-quoted literal (`b"..."` for bytes), with
 /// escapes only where a character cannot appear as itself, so every
 /// spelling of a value renders alike.
 fn quote(value: &str, bytes: bool) -> String {
+    quote_with(value, bytes, '"')
+}
+
+/// A string literal as black and ruff write it: double quotes unless
+/// single quotes need fewer escapes.
+pub(crate) fn formatted_quote(value: &str, bytes: bool) -> String {
+    let singles = value.matches('\'').count();
+    let doubles = value.matches('"').count();
+    quote_with(value, bytes, if singles < doubles { '\'' } else { '"' })
+}
+
+fn quote_with(value: &str, bytes: bool, delimiter: char) -> String {
     let mut out = String::with_capacity(value.len() + 3);
     if bytes {
         out.push('b');
     }
-    out.push('"');
+    out.push(delimiter);
     for c in value.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
+            c if c == delimiter => {
+                out.push('\\');
+                out.push(c);
+            }
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
@@ -1300,7 +1442,7 @@ fn quote(value: &str, bytes: bool) -> String {
             c => out.push(c),
         }
     }
-    out.push('"');
+    out.push(delimiter);
     out
 }
 

@@ -6,18 +6,22 @@
 //! [`FileSummary`] small enough for the persistent parse cache;
 //! [`validate`] checks a generated module before it is accepted;
 //! [`extract`] reads a generated module's [`Interface`], what its
-//! dependents need to call it.
+//! dependents need to call it; [`render_stub`] writes the `.pyi` [`Stub`]
+//! type checkers read beside a spec module.
 
 mod args;
 mod canonical;
 mod imports;
 mod interface;
+mod layout;
 mod parse;
 mod strings;
+mod stub;
 mod summary;
 mod uses;
 mod validate;
 
 pub use interface::{Interface, extract};
+pub use stub::{Stub, render_stub, stub_digest};
 pub use summary::{DepExpr, FileSummary, Import, ImportTarget, NameUse, RawSpec, summarize};
 pub use validate::validate;
