@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 /// A BLAKE3-256 digest. Serializes as its `b3:<hex>` text in human-readable
 /// formats (JSON, TOML) and as 32 raw bytes in binary ones (the parse cache).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Digest(pub [u8; 32]);
 
 impl Serialize for Digest {

@@ -47,6 +47,8 @@ pub struct ModuleNode {
     pub path: PathBuf,
     pub root_dir: PathBuf,
     pub is_package: bool,
+    /// Canonical digest of the spec file (what its `.pyi` stub depends on).
+    pub source_digest: Digest,
     /// This module's specs, sorted.
     pub specs: Vec<SpecRef>,
     /// Modules this one depends on (no self edge), sorted.
@@ -169,6 +171,7 @@ impl SpecGraph {
                     path: file.path.clone(),
                     root_dir: file.root_dir.clone(),
                     is_package: file.is_package,
+                    source_digest: file.summary.source_digest,
                     specs: group.iter().map(|n| n.spec_ref.clone()).collect(),
                     deps: group
                         .iter()

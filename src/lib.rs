@@ -20,4 +20,5 @@ pub mod plan;
 pub mod python;
 pub mod skills;
 pub mod store;
+pub mod stubfile;
 pub mod tomlread;

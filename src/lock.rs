@@ -82,6 +82,13 @@ pub struct LockModule {
     /// The artifact's interface; `None` in entries written before version 2.
     #[serde(default)]
     pub interface: Option<InterfaceDigest>,
+    /// Canonical digest of the `.pyi` stub written beside the spec module,
+    /// when `[build] emit_stubs` wrote one…
+    #[serde(default)]
+    pub stub: Option<Digest>,
+    /// …and what it was rendered from (the spec module and the artifact).
+    #[serde(default)]
+    pub stub_inputs: Option<Digest>,
     #[serde(default)]
     pub deps: Vec<ModuleName>,
     pub specs: Vec<LockSpec>,
@@ -304,6 +311,12 @@ fn render_module(m: &LockModule) -> Table {
     t.insert("artifact", digest_item(&m.artifact.0));
     if let Some(interface) = &m.interface {
         t.insert("interface", digest_item(&interface.0));
+    }
+    if let Some(stub) = &m.stub {
+        t.insert("stub", digest_item(stub));
+    }
+    if let Some(inputs) = &m.stub_inputs {
+        t.insert("stub_inputs", digest_item(inputs));
     }
     t.insert("deps", toml_edit::value(string_array(&m.deps)));
     let mut specs = Array::new();
@@ -603,6 +616,8 @@ mod tests {
                     inputs: InputsKey(d("in1")),
                     artifact: ArtifactDigest(d("art1")),
                     interface: Some(InterfaceDigest(d("if1"))),
+                    stub: None,
+                    stub_inputs: None,
                     deps: vec![ModuleName::new("jwt_demo.models")],
                     specs: vec![
                         LockSpec {
@@ -625,6 +640,8 @@ mod tests {
                     inputs: InputsKey(d("in2")),
                     artifact: ArtifactDigest(d("art2")),
                     interface: Some(InterfaceDigest(d("if2"))),
+                    stub: None,
+                    stub_inputs: None,
                     deps: vec![],
                     specs: vec![LockSpec {
                         spec_ref: r("jwt_demo.models:Claims"),

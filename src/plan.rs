@@ -14,6 +14,7 @@ use crate::graph::{ModuleNode, SpecGraph};
 use crate::lock::{LockGenerator, LockModule, LockSpec, Lockfile};
 use crate::names::{ModuleName, SpecKind, SpecRef};
 use crate::store::{ActionEntry, TieredStore};
+use crate::stubfile::{self, StubRecord, StubState};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -74,6 +75,8 @@ pub struct ModulePlan {
     /// The artifact's interface, when the planner could read it without a
     /// download (apply reads it from the body it materializes).
     pub interface: Option<InterfaceDigest>,
+    /// The `.pyi` stub as the next lockfile records it, when known.
+    pub stub: Option<StubRecord>,
     pub source: Source,
     /// Absolute path of the generated file.
     pub output: PathBuf,
@@ -86,6 +89,7 @@ impl ModulePlan {
             inputs: self.inputs?,
             artifact: self.artifact?,
             interface: self.interface?,
+            stub: self.stub,
         })
     }
 }
@@ -97,6 +101,8 @@ pub struct BuiltModule {
     pub inputs: InputsKey,
     pub artifact: ArtifactDigest,
     pub interface: InterfaceDigest,
+    /// The `.pyi` stub beside its spec module, when one was written.
+    pub stub: Option<StubRecord>,
 }
 
 /// The whole plan: build modules dependencies first, then test modules,
@@ -137,6 +143,8 @@ pub struct KeyContext<'a> {
     pub skills: &'a crate::skills::Skills,
     /// What a request shows of its dependency modules (and the key hashes).
     pub dependency_context: DependencyContext,
+    /// Whether `.pyi` stubs are written beside these modules' spec files.
+    pub emit_stubs: bool,
 }
 
 impl KeyContext<'_> {
@@ -219,6 +227,8 @@ impl KeyContext<'_> {
             inputs: built.inputs,
             artifact: built.artifact,
             interface: Some(built.interface),
+            stub: built.stub.map(|s| s.digest),
+            stub_inputs: built.stub.map(|s| s.inputs),
             deps: self.dep_modules(m).cloned().collect(),
             specs: m
                 .specs
@@ -262,6 +272,22 @@ impl KeyContext<'_> {
             }
         }
         out
+    }
+}
+
+/// Whether the `.pyi` stub of a fresh module is as its lockfile entry says:
+/// its record (none when a file jaunt did not write is in its place), or
+/// why it must be written again.
+fn stub_trouble(m: &ModuleNode, entry: &LockModule) -> Result<Option<StubRecord>, &'static str> {
+    let inputs = stubfile::stub_inputs(m, &entry.artifact);
+    match StubState::read(&stubfile::stub_path(m), &inputs) {
+        StubState::Missing => Err("stub missing"),
+        StubState::Stale => Err("stub out of date"),
+        StubState::Foreign => Ok(None),
+        StubState::Current(d) if entry.stub == Some(d) && entry.stub_inputs == Some(inputs) => {
+            Ok(Some(StubRecord { digest: d, inputs }))
+        }
+        StubState::Current(_) => Err("stub edited"),
     }
 }
 
@@ -327,6 +353,7 @@ impl Planner<'_> {
                     inputs: None,
                     artifact: None,
                     interface: None,
+                    stub: None,
                     source: Source::Store,
                     output,
                 });
@@ -356,6 +383,57 @@ impl Planner<'_> {
         output: PathBuf,
         built: &HashMap<ModuleName, BuiltModule>,
     ) -> ModulePlan {
+        let mut mp = self.decide(ctx, m, inputs, output, built);
+        if let (Status::Restore | Status::Rewrite, Some(artifact)) = (mp.status, mp.artifact) {
+            let entry = self.lock.and_then(|l| l.module(m.kind, &m.name));
+            mp.stub = self.planned_stub(ctx, m, entry, artifact, &mp.output);
+        }
+        mp
+    }
+
+    /// The stub apply will write beside a restored or rewritten module, as
+    /// the next lockfile records it: the entry's, when it was rendered from
+    /// the same inputs; else rendered now from a local copy of the artifact.
+    fn planned_stub(
+        &self,
+        ctx: &KeyContext<'_>,
+        m: &ModuleNode,
+        entry: Option<&LockModule>,
+        artifact: ArtifactDigest,
+        output: &Path,
+    ) -> Option<StubRecord> {
+        if !ctx.emit_stubs {
+            return None;
+        }
+        let path = stubfile::stub_path(m);
+        if path.exists() && !std::fs::read_to_string(&path).is_ok_and(|t| stubfile::is_jaunts(&t)) {
+            return None;
+        }
+        let inputs = stubfile::stub_inputs(m, &artifact);
+        if let Some(e) = entry.filter(|e| e.stub_inputs == Some(inputs)) {
+            return e.stub.map(|digest| StubRecord { digest, inputs });
+        }
+        let body = DiskState::intact_body(output, &artifact).or_else(|| {
+            self.store
+                .local_artifact(&artifact)
+                .and_then(|b| String::from_utf8(b).ok())
+        })?;
+        let source = std::fs::read_to_string(&m.path).ok()?;
+        let stub = stubfile::render(m, &source, &body, &artifact);
+        Some(StubRecord {
+            digest: stub.digest,
+            inputs,
+        })
+    }
+
+    fn decide(
+        &self,
+        ctx: &KeyContext<'_>,
+        m: &ModuleNode,
+        inputs: InputsKey,
+        output: PathBuf,
+        built: &HashMap<ModuleName, BuiltModule>,
+    ) -> ModulePlan {
         let entry = self.lock.and_then(|l| l.module(m.kind, &m.name));
         let disk = DiskState::read(&output);
         let mut mp = ModulePlan {
@@ -366,6 +444,7 @@ impl Planner<'_> {
             inputs: Some(inputs),
             artifact: None,
             interface: None,
+            stub: None,
             source: Source::Store,
             output,
         };
@@ -374,6 +453,18 @@ impl Planner<'_> {
                 mp.status = Status::Fresh;
                 mp.artifact = Some(e.artifact);
                 mp.interface = self.interface_of(e.artifact, Some(e), &mp.output, None);
+                if ctx.emit_stubs {
+                    match stub_trouble(m, e) {
+                        Ok(stub) => mp.stub = stub,
+                        Err(why) => {
+                            // The generated file is intact: only the stub is
+                            // written again.
+                            mp.status = Status::Rewrite;
+                            mp.source = Source::Disk;
+                            mp.reasons.push(why.to_string());
+                        }
+                    }
+                }
                 return mp;
             }
             let why = match disk {
@@ -600,6 +691,7 @@ impl Planner<'_> {
                 inputs: None,
                 artifact: None,
                 interface: None,
+                stub: None,
                 source: Source::Store,
                 output,
             });
@@ -646,6 +738,7 @@ mod tests {
             inputs: InputsKey(Digest::of(b"unused")),
             artifact,
             interface: interface(artifact),
+            stub: None,
         }
     }
 
@@ -700,6 +793,7 @@ mod tests {
                 generated_dir: "__generated__",
                 skills: &self.skills,
                 dependency_context: DependencyContext::Interface,
+                emit_stubs: false,
             }
         }
 

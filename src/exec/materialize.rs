@@ -6,6 +6,7 @@ use crate::error::{Code, Diagnostic, JauntError, Result};
 use crate::fsutil::write_atomic;
 use crate::genfile::{self, DiskState, Header};
 use crate::graph::ModuleNode;
+use crate::stubfile::{self, StubRecord};
 use std::path::Path;
 
 /// Writes `body` as `module`'s generated file, plus the `__init__.py` its
@@ -63,6 +64,45 @@ pub fn write_module(
 }
 
 /// Deletes an orphaned generated file (only one jaunt wrote).
+/// Writes the `.pyi` stub of a built module beside its spec file, unless a
+/// file jaunt did not write is in its place. Returns the stub's digest when
+/// jaunt's stub is there.
+pub fn write_stub(
+    module: &ModuleNode,
+    body: &str,
+    artifact: &ArtifactDigest,
+) -> Result<Option<StubRecord>> {
+    let path = stubfile::stub_path(module);
+    let existing = match std::fs::read_to_string(&path) {
+        Ok(text) if !stubfile::is_jaunts(&text) => return Ok(None),
+        Ok(text) => Some(text),
+        Err(_) if path.exists() => return Ok(None),
+        Err(_) => None,
+    };
+    let spec_source = std::fs::read_to_string(&module.path)
+        .map_err(|e| JauntError::io(format!("reading {}", module.path.display()), e))?;
+    let stub = stubfile::render(module, &spec_source, body, artifact);
+    if existing.as_deref() != Some(stub.text.as_str()) {
+        write_atomic(&path, stub.text.as_bytes())
+            .map_err(|e| JauntError::io(format!("writing {}", path.display()), e))?;
+    }
+    Ok(Some(StubRecord {
+        digest: stub.digest,
+        inputs: stubfile::stub_inputs(module, artifact),
+    }))
+}
+
+/// Deletes a `.pyi` stub jaunt wrote (and nothing else); returns whether it
+/// did.
+pub fn remove_stub(path: &Path) -> Result<bool> {
+    match std::fs::read_to_string(path) {
+        Ok(text) if stubfile::is_jaunts(&text) => std::fs::remove_file(path)
+            .map(|_| true)
+            .map_err(|e| JauntError::io(format!("removing {}", path.display()), e)),
+        _ => Ok(false),
+    }
+}
+
 pub fn remove(path: &Path) -> Result<bool> {
     match DiskState::read(path) {
         DiskState::Intact(_) | DiskState::Edited(_) => std::fs::remove_file(path)

@@ -20,6 +20,7 @@ use crate::ops::project::Project;
 use crate::ops::session::Session;
 use crate::plan::{BuiltModule, KeyContext, ModulePlan, Plan, Source, Status};
 use crate::store::{ActionEntry, Usage};
+use crate::stubfile::StubRecord;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -164,6 +165,16 @@ pub fn apply(
             Status::Remove => {
                 if materialize::remove(&mp.output)? {
                     report.removed.push(mp.name.to_string());
+                }
+                // The stub beside the spec module that is gone.
+                if let Some(e) = session
+                    .lock
+                    .as_ref()
+                    .and_then(|l| l.module(mp.kind, &mp.name))
+                {
+                    materialize::remove_stub(
+                        &project.config.root.join(&e.source).with_extension("pyi"),
+                    )?;
                 }
             }
             Status::Generate | Status::Pending => dag.push(mp),
@@ -327,6 +338,7 @@ fn settle_fresh(session: &Session, mp: &ModulePlan) -> Result<BuiltModule> {
         inputs,
         artifact,
         interface: interface_of(&body),
+        stub: mp.stub,
     })
 }
 
@@ -387,11 +399,27 @@ fn materialize_known(
     let interface = interface_of(&body);
     record_action(session, inputs, artifact, interface, None)?;
     materialize::write_module(module, ctx.generated_dir, inputs, &body)?;
+    let stub = stub_of(ctx, module, &body, &artifact)?;
     Ok(BuiltModule {
         inputs,
         artifact,
         interface,
+        stub,
     })
+}
+
+/// Writes the module's `.pyi` stub when the project emits them.
+fn stub_of(
+    ctx: &KeyContext<'_>,
+    module: &ModuleNode,
+    body: &str,
+    artifact: &ArtifactDigest,
+) -> Result<Option<StubRecord>> {
+    if ctx.emit_stubs {
+        materialize::write_stub(module, body, artifact)
+    } else {
+        Ok(None)
+    }
 }
 
 /// Records that `inputs` built `artifact`, keeping an entry the store
@@ -620,11 +648,13 @@ impl DagRun<'_> {
         let interface = interface_of(&output.source);
         record_action(self.session, inputs, artifact, interface, output.usage)?;
         materialize::write_module(module, ctx.generated_dir, inputs, &output.source)?;
+        let stub = stub_of(ctx, module, &output.source, &artifact)?;
         Ok(Built {
             module: BuiltModule {
                 inputs,
                 artifact,
                 interface,
+                stub,
             },
             how: Status::Generate,
         })

@@ -1,4 +1,5 @@
-//! `jaunt clean`: delete generated files (all of them, or only orphans).
+//! `jaunt clean`: delete generated files and `.pyi` stubs (all of them, or
+//! only orphans).
 
 use crate::error::Result;
 use crate::exec::materialize;
@@ -7,6 +8,7 @@ use crate::names::SpecKind;
 use crate::ops::project::Project;
 use crate::ops::session::Session;
 use crate::plan::Status;
+use crate::stubfile;
 use std::path::PathBuf;
 
 /// Files removed (or, with `dry_run`, that would be).
@@ -23,6 +25,7 @@ pub fn clean(
         .filter(|m| m.status == Status::Remove)
         .map(|m| m.output)
         .collect();
+    let mut stubs = Vec::new();
     if !orphans_only {
         for kind in [SpecKind::Build, SpecKind::Test] {
             for m in project.graph(kind).modules.values() {
@@ -33,6 +36,10 @@ pub fn clean(
                 ) {
                     targets.push(path);
                 }
+                let stub = stubfile::stub_path(m);
+                if std::fs::read_to_string(&stub).is_ok_and(|t| stubfile::is_jaunts(&t)) {
+                    stubs.push(stub);
+                }
             }
         }
     }
@@ -42,6 +49,11 @@ pub fn clean(
         for t in &targets {
             materialize::remove(t)?;
         }
+        for s in &stubs {
+            materialize::remove_stub(s)?;
+        }
     }
+    targets.extend(stubs);
+    targets.sort();
     Ok(targets)
 }

@@ -110,6 +110,7 @@ impl Session {
             generated_dir: &project.config.paths.generated_dir,
             skills: self.skills(project),
             dependency_context: project.config.build.dependency_context,
+            emit_stubs: project.config.build.emit_stubs && kind == SpecKind::Build,
         }
     }
 

@@ -22,6 +22,10 @@ pub struct FileSummary {
     pub specs: Vec<RawSpec>,
     /// Syntax errors and spec arguments that cannot be read statically.
     pub diagnostics: Vec<Diagnostic>,
+    /// Canonical digest of the whole file: the same after `ruff format` or
+    /// `black`, different after any edit a reader could notice. What the
+    /// module's `.pyi` stub is rendered from, handwritten code included.
+    pub source_digest: Digest,
 }
 
 /// One name bound by an import statement.
@@ -109,6 +113,9 @@ pub fn summarize(source: &str) -> FileSummary {
         return summary;
     };
     let root = tree.root_node();
+    let mut canon = Canon::new(source, None);
+    walk(root, &mut canon);
+    summary.source_digest = canon.finish();
     summary.diagnostics = syntax_errors(root, source)
         .into_iter()
         .map(|e| Diagnostic::new(Code::Discovery, e.message).position(e.line, e.column))

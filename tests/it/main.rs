@@ -16,3 +16,4 @@ mod remote_store;
 mod schemas;
 mod skills;
 mod snapshots;
+mod stubs;
