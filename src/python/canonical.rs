@@ -329,9 +329,10 @@ pub(crate) fn has_token(node: Node<'_>, token: &str) -> bool {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+mod tests {
     use crate::digest::Digest;
     use crate::python::summarize;
+    use crate::python::testing::{FORMATTERS, format_with};
 
     /// Digests of every spec in a file (with `import jaunt` prepended).
     fn digests(body: &str) -> Vec<Digest> {
@@ -394,35 +395,6 @@ def test_total( ) :
   for ( a , b ) in { 'x' : 1 , 'y' : 2 }.items( ) : print( a , b , sep = '' , end = '\n' )
 "#;
 
-    /// Runs a formatter on `source` through stdin; a missing tool fails the
-    /// test, because formatting invariance is a promise jaunt makes.
-    pub(crate) fn format_with(program: &str, args: &[&str], source: &str) -> String {
-        use std::io::Write;
-        use std::process::{Command, Stdio};
-        let mut child = Command::new(program)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("`{program}` is needed for this test ({e}); run `pip install ruff black`")
-            });
-        child
-            .stdin
-            .take()
-            .expect("stdin is piped")
-            .write_all(source.as_bytes())
-            .expect("formatter reads stdin");
-        let output = child.wait_with_output().expect("formatter runs");
-        assert!(
-            output.status.success(),
-            "{program} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).expect("formatter writes UTF-8")
-    }
-
     fn spec_digests(source: &str) -> Vec<(String, Digest)> {
         let summary = summarize(source);
         assert!(summary.diagnostics.is_empty(), "{:?}", summary.diagnostics);
@@ -437,22 +409,7 @@ def test_total( ) :
     fn real_formatters_leave_digests_unchanged() {
         let before = spec_digests(MESSY);
         assert_eq!(before.len(), 5);
-        for (program, args) in [
-            ("ruff", &["format", "--no-cache", "-"][..]),
-            (
-                "ruff",
-                &[
-                    "format",
-                    "--no-cache",
-                    "--preview",
-                    "--line-length",
-                    "40",
-                    "-",
-                ],
-            ),
-            ("black", &["-q", "-"]),
-            ("black", &["-q", "--preview", "--line-length", "40", "-"]),
-        ] {
+        for (program, args) in FORMATTERS {
             let formatted = format_with(program, args, MESSY);
             assert_ne!(formatted, MESSY);
             assert_eq!(

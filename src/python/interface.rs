@@ -1449,6 +1449,7 @@ fn quote_with(value: &str, bytes: bool, delimiter: char) -> String {
 #[cfg(test)]
 mod tests {
     use super::extract;
+    use crate::python::testing::fragments;
 
     /// A generated module as no formatter would leave it: odd quotes and
     /// spacing, comments between parameters, trailing commas, a long return
@@ -1491,7 +1492,7 @@ async def opened( path : str = 'a\'b' , mode : bytes = B'rb' , flags : int = ( 1
 
     #[test]
     fn real_formatters_keep_the_interface() {
-        use crate::python::canonical::tests::format_with;
+        use crate::python::testing::{FORMATTERS, format_with};
         let before = extract(ODD);
         for expected in [
             "from shop.money import Money\n",
@@ -1507,22 +1508,7 @@ async def opened( path : str = 'a\'b' , mode : bytes = B'rb' , flags : int = ( 1
                 before.stub
             );
         }
-        for (program, args) in [
-            ("ruff", &["format", "--no-cache", "-"][..]),
-            (
-                "ruff",
-                &[
-                    "format",
-                    "--no-cache",
-                    "--preview",
-                    "--line-length",
-                    "40",
-                    "-",
-                ],
-            ),
-            ("black", &["-q", "-"]),
-            ("black", &["-q", "--preview", "--line-length", "40", "-"]),
-        ] {
+        for (program, args) in FORMATTERS {
             let formatted = format_with(program, args, ODD);
             assert_ne!(formatted, ODD);
             let after = extract(&formatted);
@@ -1865,46 +1851,6 @@ def not_exported() -> None:
         let interface = extract(source);
         assert!(interface.stub.contains("def good(x: int) -> int: ...\n"));
         assert!(interface.stub.contains("def m(self) -> str: ..."));
-    }
-
-    /// Fragments of Python and broken syntax, so generated sources reach the
-    /// renderer's odd corners far more often than random text would.
-    fn fragments() -> impl proptest::strategy::Strategy<Value = String> {
-        use proptest::prelude::*;
-        let piece = prop_oneof![
-            Just("import a.b as c\n".to_string()),
-            Just("from . import x\n".to_string()),
-            Just("from m import *\n".to_string()),
-            Just("__all__ = ['f', 'A']\n".to_string()),
-            Just("@dataclass(frozen=True)\n".to_string()),
-            Just("@x.setter".to_string()),
-            Just("def f(a: int = 1, /, *b: *Ts, c=lambda: 0, **d) -> int | None:".to_string()),
-            Just("async def g[T: int, *U, **P](self):".to_string()),
-            Just("class A(B, metaclass=M):".to_string()),
-            Just("class C(:".to_string()),
-            Just("x: int = 3\n".to_string()),
-            Just("X = Y = f'{a!r:>{w}}'\n".to_string()),
-            Just("type T[K] = dict[K, 'V']\n".to_string()),
-            Just("if TYPE_CHECKING:\n".to_string()),
-            Just("\n".to_string()),
-            Just("    ".to_string()),
-            Just("...".to_string()),
-            Just("'''doc'''".to_string()),
-            Just("\"\"\"unterminated".to_string()),
-            Just("# comment\n".to_string()),
-            Just("(".to_string()),
-            Just(")".to_string()),
-            Just("[".to_string()),
-            Just(":".to_string()),
-            Just(",".to_string()),
-            Just("|".to_string()),
-            Just("**".to_string()),
-            Just("b'\\xff'".to_string()),
-            Just("\u{0}\u{feff}".to_string()),
-            Just("é".to_string()),
-            "[a-z_]{1,6}",
-        ];
-        proptest::collection::vec(piece, 0..40).prop_map(|v| v.concat())
     }
 
     proptest::proptest! {

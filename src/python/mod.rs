@@ -18,6 +18,8 @@ mod parse;
 mod strings;
 mod stub;
 mod summary;
+#[cfg(test)]
+mod testing;
 mod uses;
 mod validate;
 

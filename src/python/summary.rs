@@ -225,6 +225,7 @@ impl SpecFinder<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::python::testing::fragments;
 
     fn spec_named<'a>(summary: &'a FileSummary, qualname: &str) -> &'a RawSpec {
         summary
@@ -573,43 +574,6 @@ def after(y): ...
         );
         assert!(s.specs.iter().any(|s| s.qualname == "good"));
         assert!(s.specs.iter().any(|s| s.qualname == "after"));
-    }
-
-    /// Fragments of Python, jaunt decorators and broken syntax, so that
-    /// generated sources reach the parser's odd corners far more often than
-    /// random text would.
-    fn fragments() -> impl proptest::strategy::Strategy<Value = String> {
-        use proptest::prelude::*;
-        let piece = prop_oneof![
-            Just("import jaunt\n".to_string()),
-            Just("from jaunt import magic as m, test\n".to_string()),
-            Just("from . import x\n".to_string()),
-            Just("@jaunt.magic".to_string()),
-            Just("@jaunt.test(targets=[f])".to_string()),
-            Just("@jaunt.magic(deps=[A, 'p.q:R'], prompt='x', infer_deps=False)".to_string()),
-            Just("@m(".to_string()),
-            Just("def f(a: int = 1, *b, **c) -> int:".to_string()),
-            Just("async def g(self):".to_string()),
-            Just("class A(B, metaclass=M):".to_string()),
-            Just("class C(:".to_string()),
-            Just("\n".to_string()),
-            Just("    ".to_string()),
-            Just("\t".to_string()),
-            Just("...".to_string()),
-            Just("pass".to_string()),
-            Just("'''doc'''".to_string()),
-            Just("\"\"\"unterminated".to_string()),
-            Just("# comment\n".to_string()),
-            Just("(".to_string()),
-            Just(")".to_string()),
-            Just("[".to_string()),
-            Just(":".to_string()),
-            Just(",".to_string()),
-            Just("\u{0}\u{feff}".to_string()),
-            Just("é".to_string()),
-            "[a-z_]{1,6}",
-        ];
-        proptest::collection::vec(piece, 0..40).prop_map(|v| v.concat())
     }
 
     proptest::proptest! {

@@ -1,6 +1,6 @@
 use super::corpus;
 use super::*;
-use crate::python::canonical::tests::format_with;
+use crate::python::testing::{format_with, fragments};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -648,41 +648,6 @@ fn deep_nesting_does_not_overflow() {
     let stub = render_stub("m", &spec, &["C0".to_string()], &deep);
     assert!(stub.text.contains("class C0:"));
     let _ = render_stub("m", &deep, &[], &deep);
-}
-
-/// Fragments of Python and broken syntax, so generated sources reach the
-/// renderer's odd corners far more often than random text would.
-fn fragments() -> impl proptest::strategy::Strategy<Value = String> {
-    use proptest::prelude::*;
-    let piece = prop_oneof![
-        Just("import jaunt\n".to_string()),
-        Just("from jaunt import magic as m\n".to_string()),
-        Just("from contextlib import asynccontextmanager\n".to_string()),
-        Just("from ..x import y\n".to_string()),
-        Just("__all__ = ['f', 'A']\n".to_string()),
-        Just("@jaunt.magic\n".to_string()),
-        Just("@asynccontextmanager\n".to_string()),
-        Just("@overload\n".to_string()),
-        Just("def f(a: int = 1, /, *b, c=lambda: 0, **d) -> int | None:".to_string()),
-        Just("async def g(self):".to_string()),
-        Just("class A(B, metaclass=M):".to_string()),
-        Just("class C(:".to_string()),
-        Just("x: int = 3\n".to_string()),
-        Just("_T = TypeVar('_T')\n".to_string()),
-        Just("\n".to_string()),
-        Just("    ".to_string()),
-        Just("...".to_string()),
-        Just("'''doc \"\"\" \\\\'''".to_string()),
-        Just("\"\"\"unterminated".to_string()),
-        Just("(".to_string()),
-        Just(")".to_string()),
-        Just(":".to_string()),
-        Just(",".to_string()),
-        Just("\u{0}\u{feff}".to_string()),
-        Just("é".to_string()),
-        "[a-zA-Z_]{1,6}",
-    ];
-    proptest::collection::vec(piece, 0..40).prop_map(|v| v.concat())
 }
 
 proptest::proptest! {
