@@ -413,11 +413,7 @@ impl Planner<'_> {
         if let Some(e) = entry.filter(|e| e.stub_inputs == Some(inputs)) {
             return e.stub.map(|digest| StubRecord { digest, inputs });
         }
-        let body = DiskState::intact_body(output, &artifact).or_else(|| {
-            self.store
-                .local_artifact(&artifact)
-                .and_then(|b| String::from_utf8(b).ok())
-        })?;
+        let body = self.local_body(artifact, output)?;
         let source = std::fs::read_to_string(&m.path).ok()?;
         let stub = stubfile::render(m, &source, &body, &artifact);
         Some(StubRecord {
@@ -550,12 +546,18 @@ impl Planner<'_> {
         {
             return Some(i);
         }
-        let body = DiskState::intact_body(output, &artifact).or_else(|| {
+        let body = self.local_body(artifact, output)?;
+        Some(InterfaceDigest(crate::python::extract(&body).digest))
+    }
+
+    /// The artifact's body without a download: the intact generated file,
+    /// or the local store's copy.
+    fn local_body(&self, artifact: ArtifactDigest, output: &Path) -> Option<String> {
+        DiskState::intact_body(output, &artifact).or_else(|| {
             self.store
                 .local_artifact(&artifact)
                 .and_then(|b| String::from_utf8(b).ok())
-        })?;
-        Some(InterfaceDigest(crate::python::extract(&body).digest))
+        })
     }
 
     /// What differs from the module's lockfile entry, by name; empty when
