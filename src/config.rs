@@ -120,7 +120,7 @@ pub struct Prices {
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BuildConfig {
-    #[serde(default = "default::build_jobs", deserialize_with = "at_least_one")]
+    #[serde(default = "default::build_jobs", deserialize_with = "job_count")]
     pub jobs: usize,
     #[serde(default = "default::yes")]
     pub infer_deps: bool,
@@ -159,7 +159,7 @@ impl DependencyContext {
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TestConfig {
-    #[serde(default = "default::test_jobs", deserialize_with = "at_least_one")]
+    #[serde(default = "default::test_jobs", deserialize_with = "job_count")]
     pub jobs: usize,
     /// When not written, `build.infer_deps` (set by [`Config::parse`]).
     #[serde(default = "default::yes")]
@@ -283,6 +283,21 @@ fn at_least_one<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<T, D
         .map_err(|_| tomlread::rule(format_args!("is too large: {n}"), "use a smaller number"))
 }
 
+/// The most parallel jobs jaunt runs: a repository's `jobs = 100000` must
+/// not be able to stall every run building threads.
+pub const MAX_JOBS: usize = 256;
+
+fn job_count<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    let n: usize = at_least_one(d)?;
+    if n > MAX_JOBS {
+        return Err(tomlread::rule(
+            format_args!("is {n}, above the limit of {MAX_JOBS}"),
+            "use at most 256; a few more than the model provider's concurrency limit is plenty",
+        ));
+    }
+    Ok(n)
+}
+
 fn identifier<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     let name = String::deserialize(d)?;
     if crate::names::is_identifier(&name) {
@@ -385,7 +400,7 @@ impl Config {
             Locate::Discover(start) => discover(start).ok_or_else(|| no_config(start))?,
         };
         let file = std::path::absolute(&file).unwrap_or(file);
-        let text = std::fs::read_to_string(&file).map_err(|e| {
+        let text = crate::fsutil::read_regular_string(&file).map_err(|e| {
             JauntError::from(
                 Diagnostic::config(format!("cannot read configuration: {e}")).at(&file, None),
             )
@@ -396,7 +411,20 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from("."));
         let config = Config::parse(&text, &file, root)?;
         config.check_roots()?;
-        let _ = dotenvy::from_path(config.root.join(".env"));
+        let dotenv = config.root.join(".env");
+        match std::fs::metadata(&dotenv) {
+            // A FIFO or device would make reading it wait forever.
+            Ok(m) if !m.is_file() => {
+                return Err(Diagnostic::config(".env is not a regular file")
+                    .at(&dotenv, None)
+                    .hint("replace it with a file of KEY=value lines, or remove it")
+                    .into());
+            }
+            Ok(_) => {
+                let _ = dotenvy::from_path(&dotenv);
+            }
+            Err(_) => {}
+        }
         Ok(config)
     }
 
@@ -483,7 +511,7 @@ impl Config {
         }
         for root in &self.paths.source_roots {
             if !self.root.join(root).is_dir() {
-                let text = std::fs::read_to_string(&self.file).unwrap_or_default();
+                let text = crate::fsutil::read_regular_string(&self.file).unwrap_or_default();
                 let line = text
                     .lines()
                     .position(|l| l.trim_start().starts_with("source_roots"))
@@ -551,7 +579,7 @@ fn find_in(dir: &Path) -> Option<PathBuf> {
         return Some(toml);
     }
     let py = dir.join(PYPROJECT_FILE);
-    let text = std::fs::read_to_string(&py).ok()?;
+    let text = crate::fsutil::read_regular_string(&py).ok()?;
     let doc = Document::parse(text).ok()?;
     doc.get("tool")
         .and_then(|t| t.get("jaunt"))
@@ -669,6 +697,17 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config> {
         Config::parse(text, Path::new("jaunt.toml"), PathBuf::from("/p"))
+    }
+
+    #[test]
+    fn jobs_are_bounded() {
+        for key in ["build", "test"] {
+            let err = parse(&format!("version = 1\n[{key}]\njobs = 100000\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("above the limit of 256"), "{err}");
+            assert!(parse(&format!("version = 1\n[{key}]\njobs = 256\n")).is_ok());
+        }
     }
 
     #[test]

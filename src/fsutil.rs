@@ -21,6 +21,25 @@ pub fn relative(root: &Path, path: &Path) -> String {
         .join("/")
 }
 
+/// Reads a file that must be a regular file. A FIFO, socket, device or
+/// directory at `path` is an error at once (`InvalidInput`), never a read
+/// that waits forever; a missing file is `NotFound`, as with `fs::read`.
+pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+    if !fs::metadata(path)?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} is not a regular file", path.display()),
+        ));
+    }
+    fs::read(path)
+}
+
+/// [`read_regular`] as UTF-8 text.
+pub fn read_regular_string(path: &Path) -> io::Result<String> {
+    String::from_utf8(read_regular(path)?)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
 /// Prefix of every temporary file jaunt creates.
 pub const TMP_PREFIX: &str = ".jaunt-tmp-";
 

@@ -78,7 +78,7 @@ pub enum DiskState {
 
 impl DiskState {
     pub fn read(path: &Path) -> DiskState {
-        let Ok(text) = std::fs::read_to_string(path) else {
+        let Ok(text) = crate::fsutil::read_regular_string(path) else {
             return if path.exists() {
                 DiskState::Foreign
             } else {
@@ -100,7 +100,7 @@ impl DiskState {
     /// The body of the intact generated file at `path` whose artifact is
     /// `artifact`, checked again as it is read.
     pub fn intact_body(path: &Path, artifact: &ArtifactDigest) -> Option<String> {
-        let text = std::fs::read_to_string(path).ok()?;
+        let text = crate::fsutil::read_regular_string(path).ok()?;
         let (header, body) = parse(&text)?;
         (header.artifact == *artifact && ArtifactDigest::of(body.as_bytes()) == *artifact)
             .then(|| body.to_string())

@@ -173,7 +173,7 @@ impl Lockfile {
                 ..p
             })
         };
-        match std::fs::read_to_string(path) {
+        match crate::fsutil::read_regular_string(path) {
             Ok(text) => Lockfile::parse(&text).map(Some).map_err(located),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(located(problem(
@@ -189,7 +189,7 @@ impl Lockfile {
     /// file's mtime alone.
     pub fn write(&self, path: &Path) -> io::Result<bool> {
         let text = self.render();
-        match std::fs::read(path) {
+        match crate::fsutil::read_regular(path) {
             Ok(existing) if existing == text.as_bytes() => return Ok(false),
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}

@@ -406,7 +406,9 @@ impl Planner<'_> {
             return None;
         }
         let path = stubfile::stub_path(m);
-        if path.exists() && !std::fs::read_to_string(&path).is_ok_and(|t| stubfile::is_jaunts(&t)) {
+        if path.exists()
+            && !crate::fsutil::read_regular_string(&path).is_ok_and(|t| stubfile::is_jaunts(&t))
+        {
             return None;
         }
         let inputs = stubfile::stub_inputs(m, &artifact);
@@ -414,7 +416,7 @@ impl Planner<'_> {
             return e.stub.map(|digest| StubRecord { digest, inputs });
         }
         let body = self.local_body(artifact, output)?;
-        let source = std::fs::read_to_string(&m.path).ok()?;
+        let source = crate::fsutil::read_regular_string(&m.path).ok()?;
         let stub = stubfile::render(m, &source, &body, &artifact);
         Some(StubRecord {
             digest: stub.digest,

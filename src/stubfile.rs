@@ -81,7 +81,7 @@ pub enum StubState {
 
 impl StubState {
     pub fn read(path: &Path, inputs: &Digest) -> StubState {
-        let Ok(text) = std::fs::read_to_string(path) else {
+        let Ok(text) = crate::fsutil::read_regular_string(path) else {
             return if path.exists() {
                 StubState::Foreign
             } else {

@@ -44,8 +44,8 @@ pub struct GlobalArgs {
     /// Configuration file (jaunt.toml or pyproject.toml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Parallel generation jobs (default: [build] jobs).
-    #[arg(long, short = 'j', global = true)]
+    /// Parallel generation jobs, 1 to 256 (default: [build] jobs).
+    #[arg(long, short = 'j', global = true, value_parser = parse_jobs)]
     pub jobs: Option<usize>,
     /// Use only explicit deps= edges.
     #[arg(long, global = true)]
@@ -140,6 +140,15 @@ impl GlobalArgs {
             targets: scope.targets.clone(),
             no_infer_deps: self.no_infer_deps,
         }
+    }
+}
+
+/// `--jobs`: a count from 1 to [`crate::config::MAX_JOBS`].
+fn parse_jobs(text: &str) -> Result<usize, String> {
+    let max = crate::config::MAX_JOBS;
+    match text.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("expected a number of jobs from 1 to {max}")),
     }
 }
 

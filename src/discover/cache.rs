@@ -116,7 +116,7 @@ impl ParseCache {
     /// Loads the cache; a missing, corrupt or foreign cache is empty.
     pub fn load(state_dir: &Path) -> ParseCache {
         let path = Self::dir(state_dir).join(CACHE_FILE);
-        let loaded = std::fs::read(&path)
+        let loaded = crate::fsutil::read_regular(&path)
             .ok()
             .and_then(|bytes| CacheFile::decode(&bytes))
             .unwrap_or_default();

@@ -56,7 +56,7 @@ pub fn write_module(
         spec_refs: module.specs.clone(),
     };
     let text = genfile::render(&header, body);
-    if std::fs::read(&path).is_ok_and(|old| old == text.as_bytes()) {
+    if crate::fsutil::read_regular(&path).is_ok_and(|old| old == text.as_bytes()) {
         return Ok(());
     }
     write_atomic(&path, text.as_bytes())
@@ -73,13 +73,13 @@ pub fn write_stub(
     artifact: &ArtifactDigest,
 ) -> Result<Option<StubRecord>> {
     let path = stubfile::stub_path(module);
-    let existing = match std::fs::read_to_string(&path) {
+    let existing = match crate::fsutil::read_regular_string(&path) {
         Ok(text) if !stubfile::is_jaunts(&text) => return Ok(None),
         Ok(text) => Some(text),
         Err(_) if path.exists() => return Ok(None),
         Err(_) => None,
     };
-    let spec_source = std::fs::read_to_string(&module.path)
+    let spec_source = crate::fsutil::read_regular_string(&module.path)
         .map_err(|e| JauntError::io(format!("reading {}", module.path.display()), e))?;
     let stub = stubfile::render(module, &spec_source, body, artifact);
     if existing.as_deref() != Some(stub.text.as_str()) {
@@ -95,7 +95,7 @@ pub fn write_stub(
 /// Deletes a `.pyi` stub jaunt wrote (and nothing else); returns whether it
 /// did.
 pub fn remove_stub(path: &Path) -> Result<bool> {
-    match std::fs::read_to_string(path) {
+    match crate::fsutil::read_regular_string(path) {
         Ok(text) if stubfile::is_jaunts(&text) => std::fs::remove_file(path)
             .map(|_| true)
             .map_err(|e| JauntError::io(format!("removing {}", path.display()), e)),

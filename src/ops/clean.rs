@@ -37,7 +37,8 @@ pub fn clean(
                     targets.push(path);
                 }
                 let stub = stubfile::stub_path(m);
-                if std::fs::read_to_string(&stub).is_ok_and(|t| stubfile::is_jaunts(&t)) {
+                if crate::fsutil::read_regular_string(&stub).is_ok_and(|t| stubfile::is_jaunts(&t))
+                {
                     stubs.push(stub);
                 }
             }

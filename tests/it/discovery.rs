@@ -251,3 +251,86 @@ fn pyproject_tool_jaunt_and_root_discovery_from_a_subdirectory() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("jaunt init"));
 }
+
+/// Runs jaunt with a deadline: a command that blocks on a FIFO fails the
+/// test instead of hanging the suite.
+fn run_within(f: &Fixture, args: &[&str], seconds: u64) -> (i32, String) {
+    use std::io::Read;
+    use wait_timeout::ChildExt;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jaunt"))
+        .args(args)
+        .current_dir(f.root())
+        .env("JAUNT_STORE", &f.store)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = child
+        .wait_timeout(std::time::Duration::from_secs(seconds))
+        .unwrap();
+    let Some(status) = status else {
+        let _ = child.kill();
+        panic!("jaunt {args:?} hung");
+    };
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (status.code().unwrap_or(-1), err)
+}
+
+/// A FIFO at `path`, in place of whatever was there.
+fn mkfifo(path: &std::path::Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let _ = std::fs::remove_file(path);
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn a_fifo_where_a_file_belongs_is_an_error_not_a_hang() {
+    let f = Fixture::with_fake_generator();
+    f.write("src/pkg/__init__.py", "").write(
+        "src/pkg/m.py",
+        "import jaunt\n\n@jaunt.magic\ndef f(x: int) -> int:\n    'Double.'\n",
+    );
+    for (fifo, code, says) in [
+        ("jaunt.lock", 2, "not a regular file"),
+        (".env", 2, ".env is not a regular file"),
+        (".jaunt/cache/parse-v1.bin", 0, ""),
+    ] {
+        mkfifo(&f.path(fifo));
+        let (got, err) = run_within(&f, &["plan"], 20);
+        assert_eq!(got, code, "{fifo}: {err}");
+        assert!(err.contains(says), "{fifo}: {err}");
+        std::fs::remove_file(f.path(fifo)).unwrap();
+    }
+    // A FIFO at the generated file's path is never written through.
+    mkfifo(&f.path("src/pkg/__generated__/m.py"));
+    let (got, err) = run_within(&f, &["apply"], 20);
+    assert_eq!(got, 3, "{err}");
+    assert!(err.contains("not written by jaunt"), "{err}");
+}
+
+#[test]
+fn jobs_above_the_limit_are_refused() {
+    let f = project();
+    let (code, _, err) = f.run(&["--jobs", "100000", "plan"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("from 1 to 256"), "{err}");
+    f.write(
+        "jaunt.toml",
+        &format!("{}\n[build]\njobs = 100000\n", f.read("jaunt.toml")),
+    );
+    let (code, _, err) = f.run(&["plan"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("above the limit of 256"), "{err}");
+}
