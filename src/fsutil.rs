@@ -40,6 +40,35 @@ pub fn read_regular_string(path: &Path) -> io::Result<String> {
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
+/// Whether `path` (which need not exist yet) lies inside `root` once
+/// symlinks are resolved. The deepest part of `path` that exists is
+/// canonicalized, so a symlinked directory (or file) leading out of `root`
+/// is caught before anything is written or deleted through it.
+pub fn is_inside(root: &Path, path: &Path) -> bool {
+    let Ok(root) = root.canonicalize() else {
+        return false;
+    };
+    let mut existing = path;
+    let mut missing = Vec::new();
+    loop {
+        match existing.canonicalize() {
+            Ok(real) => {
+                let lexical = missing.iter().all(|part: &&std::ffi::OsStr| {
+                    *part != std::ffi::OsStr::new("..") && *part != std::ffi::OsStr::new(".")
+                });
+                return lexical && real.starts_with(&root);
+            }
+            Err(_) => {
+                let (Some(name), Some(parent)) = (existing.file_name(), existing.parent()) else {
+                    return false;
+                };
+                missing.push(name);
+                existing = parent;
+            }
+        }
+    }
+}
+
 /// Prefix of every temporary file jaunt creates.
 pub const TMP_PREFIX: &str = ".jaunt-tmp-";
 

@@ -140,6 +140,31 @@ impl Lockfile {
         Ok(lock)
     }
 
+    /// Checks that every entry's `output` is where jaunt writes the module
+    /// of that `source` (`<dir>/<generated_dir>/<file>`): jaunt removes
+    /// orphans by these paths, so a lockfile from a pull request must not be
+    /// able to point one anywhere else.
+    pub fn check_outputs(&self, generated_dir: &str) -> Result<(), Diagnostic> {
+        for m in &self.modules {
+            let (dir, file) = match m.source.rsplit_once('/') {
+                Some((dir, file)) => (format!("{dir}/"), file),
+                None => (String::new(), m.source.as_str()),
+            };
+            let expected = format!("{dir}{generated_dir}/{file}");
+            if !m.source.ends_with(".py") || m.output != expected {
+                return Err(Diagnostic::new(
+                    Code::Lock,
+                    format!(
+                        "[[module]] `{} ({})` says its output is {:?}, but jaunt writes the module of {:?} to {expected:?}",
+                        m.name, m.kind, m.output, m.source
+                    ),
+                )
+                .hint(HINT_REGENERATE));
+            }
+        }
+        Ok(())
+    }
+
     /// Renders the lockfile; the same content always gives the same bytes.
     pub fn render(&self) -> String {
         let mut lock = self.clone();
@@ -469,7 +494,8 @@ fn non_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 fn relative_path<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     let s = String::deserialize(d)?;
     let drive = s.as_bytes().get(1) == Some(&b':');
-    if s.is_empty() || s.starts_with('/') || s.contains('\\') || drive {
+    let climbs = s.split('/').any(|part| matches!(part, "" | "." | ".."));
+    if s.is_empty() || s.starts_with('/') || s.contains('\\') || drive || climbs {
         return Err(serde::de::Error::custom(format!(
             "must be a POSIX path relative to the project root: {s:?}"
         )));

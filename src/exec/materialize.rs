@@ -3,7 +3,7 @@
 
 use crate::digest::{ArtifactDigest, InputsKey};
 use crate::error::{Code, Diagnostic, JauntError, Result};
-use crate::fsutil::write_atomic;
+use crate::fsutil::{is_inside, write_atomic};
 use crate::genfile::{self, DiskState, Header};
 use crate::graph::ModuleNode;
 use crate::stubfile::{self, StubRecord};
@@ -22,10 +22,11 @@ pub fn write_module(
     let inside = path
         .parent()
         .is_some_and(|p| p.components().any(|c| c.as_os_str() == generated_dir));
-    if !inside || !path.starts_with(&module.root_dir) {
+    if !inside || !path.starts_with(&module.root_dir) || !is_inside(&module.root_dir, &path) {
         return Err(JauntError::other(format!(
-            "refusing to write {}: outside the generated directory `{generated_dir}`",
-            path.display()
+            "refusing to write {}: outside the generated directory `{generated_dir}` of {} (a symlink leading out of the project?)",
+            path.display(),
+            module.root_dir.display()
         )));
     }
     if DiskState::read(&path) == DiskState::Foreign {
@@ -73,6 +74,13 @@ pub fn write_stub(
     artifact: &ArtifactDigest,
 ) -> Result<Option<StubRecord>> {
     let path = stubfile::stub_path(module);
+    if !is_inside(&module.root_dir, &path) {
+        return Err(JauntError::other(format!(
+            "refusing to write {}: it leads out of {} (a symlink?)",
+            path.display(),
+            module.root_dir.display()
+        )));
+    }
     let existing = match crate::fsutil::read_regular_string(&path) {
         Ok(text) if !stubfile::is_jaunts(&text) => return Ok(None),
         Ok(text) => Some(text),
@@ -92,9 +100,12 @@ pub fn write_stub(
     }))
 }
 
-/// Deletes a `.pyi` stub jaunt wrote (and nothing else); returns whether it
-/// did.
-pub fn remove_stub(path: &Path) -> Result<bool> {
+/// Deletes a `.pyi` stub jaunt wrote inside `root` (and nothing else);
+/// returns whether it did.
+pub fn remove_stub(root: &Path, path: &Path) -> Result<bool> {
+    if !is_inside(root, path) {
+        return Ok(false);
+    }
     match crate::fsutil::read_regular_string(path) {
         Ok(text) if stubfile::is_jaunts(&text) => std::fs::remove_file(path)
             .map(|_| true)
@@ -103,7 +114,12 @@ pub fn remove_stub(path: &Path) -> Result<bool> {
     }
 }
 
-pub fn remove(path: &Path) -> Result<bool> {
+/// Deletes a generated file jaunt wrote inside `root`, edited or not (and
+/// nothing else); returns whether it did.
+pub fn remove(root: &Path, path: &Path) -> Result<bool> {
+    if !is_inside(root, path) {
+        return Ok(false);
+    }
     match DiskState::read(path) {
         DiskState::Intact(_) | DiskState::Edited(_) => std::fs::remove_file(path)
             .map(|_| true)

@@ -163,7 +163,8 @@ pub fn apply(
                 None => {}
             },
             Status::Remove => {
-                if materialize::remove(&mp.output)? {
+                let root = &project.config.root;
+                if materialize::remove(root, &mp.output)? {
                     report.removed.push(mp.name.to_string());
                 }
                 // The stub beside the spec module that is gone.
@@ -172,9 +173,7 @@ pub fn apply(
                     .as_ref()
                     .and_then(|l| l.module(mp.kind, &mp.name))
                 {
-                    materialize::remove_stub(
-                        &project.config.root.join(&e.source).with_extension("pyi"),
-                    )?;
+                    materialize::remove_stub(root, &root.join(&e.source).with_extension("pyi"))?;
                 }
             }
             Status::Generate | Status::Pending => dag.push(mp),

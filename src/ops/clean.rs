@@ -48,10 +48,10 @@ pub fn clean(
     targets.dedup();
     if !dry_run {
         for t in &targets {
-            materialize::remove(t)?;
+            materialize::remove(&project.config.root, t)?;
         }
         for s in &stubs {
-            materialize::remove_stub(s)?;
+            materialize::remove_stub(&project.config.root, s)?;
         }
     }
     targets.extend(stubs);

@@ -86,6 +86,10 @@ impl Session {
 
     pub fn open_with(config: &Config, store_use: StoreUse) -> Result<Session> {
         let lock = Lockfile::load(&config.lock_path())?;
+        if let Some(lock) = &lock {
+            lock.check_outputs(&config.paths.generated_dir)
+                .map_err(|d| d.at(config.lock_path(), None))?;
+        }
         let prompts = Prompts::load(config)?;
         let generator = LockGenerator {
             backend: config.llm.provider.as_str().to_owned(),

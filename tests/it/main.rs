@@ -14,6 +14,7 @@ mod lock_diff;
 mod python_e2e;
 mod remote_store;
 mod schemas;
+mod security;
 mod skills;
 mod snapshots;
 mod stubs;
