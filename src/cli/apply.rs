@@ -7,6 +7,7 @@ use crate::names::SpecKind;
 use crate::ops::apply::{self, ApplyOptions, ApplyReport, Event, Finished};
 use crate::ops::project::Project;
 use crate::ops::session::{Session, StoreUse};
+use crate::ops::writer::WriterLock;
 use console::style;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -76,9 +77,20 @@ pub fn install_interrupt() -> Arc<AtomicBool> {
 pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> CmdResult {
     let project = Project::load(&global.load_options(&args.scope))?;
     super::specs::print_notes(global, &project);
+    let _writer = lock_project(global, &project)?;
     let session = Session::open_with(&project.config, args.store_use(global))?;
     let report = run_kinds(global, args, &project, &session, &[SpecKind::Build])?;
     Ok(finish(global, &report, project.config.llm.price_per_mtok))
+}
+
+/// Takes the project's writer lock (before the lockfile is read, so a
+/// second run plans from what the first one wrote), saying so if it waits.
+pub fn lock_project(global: &GlobalArgs, project: &Project) -> Result<WriterLock, JauntError> {
+    crate::ops::writer::lock_project(&project.config, || {
+        if !global.quiet {
+            output::note("waiting for another jaunt in this project…");
+        }
+    })
 }
 
 /// Runs apply for some kinds with progress output; shared with `jaunt test`.

@@ -13,3 +13,4 @@ pub mod runtime;
 pub mod session;
 pub mod store;
 pub mod test;
+pub mod writer;

@@ -124,13 +124,15 @@ fn sigkill_during_generation_loses_nothing_finished() {
 }
 
 #[test]
-fn two_applies_at_once_share_project_and_store() {
+fn two_applies_at_once_make_as_many_model_calls_as_one() {
     let f = project(10);
-    let a = jaunt_process(&f, &[("FAKE_GEN_SLEEP", "0.05")]);
-    let b = jaunt_process(&f, &[("FAKE_GEN_SLEEP", "0.05")]);
+    let a = jaunt_process(&f, &[("FAKE_GEN_SLEEP", "0.2")]);
+    let b = jaunt_process(&f, &[("FAKE_GEN_SLEEP", "0.2")]);
     let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
     assert!(a.status.success() && b.status.success(), "{a:?} {b:?}");
     assert_eq!(finished_modules(&f).len(), 10);
+    // The second waited for the first, then found everything fresh.
+    assert_eq!(f.requests().len(), 10, "each module generated once");
     f.ok(&["store", "verify"]);
     f.ok(&["check"]);
     f.clear_log();
