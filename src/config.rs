@@ -185,6 +185,12 @@ pub struct StoreConfig {
     #[serde(default = "default::yes")]
     pub remote_write: bool,
     pub remote_token_env: Option<String>,
+    /// The largest artifact, decompressed, jaunt accepts from any store.
+    #[serde(
+        default = "default::max_artifact_bytes",
+        deserialize_with = "at_least_one"
+    )]
+    pub max_artifact_bytes: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -220,6 +226,9 @@ mod default {
     }
     pub(super) fn timeout_s() -> f64 {
         600.0
+    }
+    pub(super) fn max_artifact_bytes() -> u64 {
+        crate::store::MAX_ARTIFACT_BYTES
     }
     pub(super) fn build_jobs() -> usize {
         8

@@ -29,6 +29,10 @@ pub struct CommandBackend {
     root: PathBuf,
     model: String,
     timeout: Duration,
+    /// The most an answer may be (`[store] max_artifact_bytes`): past it
+    /// the generator is stopped, so one that prints forever cannot exhaust
+    /// memory.
+    max_output: u64,
 }
 
 impl CommandBackend {
@@ -71,6 +75,7 @@ impl CommandBackend {
             root: config.root.clone(),
             model: llm.model.clone(),
             timeout,
+            max_output: config.store.max_artifact_bytes,
         })
     }
 
@@ -134,7 +139,11 @@ impl CommandBackend {
                 other => other,
             })
         });
-        let stdout = child.stdout.take().map(read_all);
+        let group = libc::pid_t::try_from(child.id()).ok();
+        let stdout = child
+            .stdout
+            .take()
+            .map(|pipe| read_bounded(pipe, self.max_output, group));
         let stderr = child.stderr.take().map(read_all);
         let status = match child.wait_timeout(self.timeout) {
             Ok(Some(status)) => status,
@@ -151,7 +160,18 @@ impl CommandBackend {
             }
         };
         join(writer).map_err(|e| self.io_error(e))?;
-        let stdout = join(stdout).map_err(|e| self.io_error(e))?;
+        let stdout = match join(stdout) {
+            Err(e) if e.kind() == ErrorKind::FileTooLarge => {
+                return Err(GenError::BadOutput {
+                    generator: self.name.clone(),
+                    reason: format!(
+                        "it printed more than {} bytes and was stopped ([store] max_artifact_bytes)",
+                        self.max_output
+                    ),
+                });
+            }
+            other => other.map_err(|e| self.io_error(e))?,
+        };
         let stderr = join(stderr).map_err(|e| self.io_error(e))?;
         if !status.success() {
             let status = match status.code() {
@@ -185,6 +205,33 @@ fn read_all(mut pipe: impl Read + Send + 'static) -> JoinHandle<std::io::Result<
     thread::spawn(move || {
         let mut bytes = Vec::new();
         pipe.read_to_end(&mut bytes).map(|_| bytes)
+    })
+}
+
+/// Reads a pipe like [`read_all`], up to `limit` bytes: past that the
+/// child's process group is killed and the read fails (`FileTooLarge`).
+fn read_bounded(
+    pipe: impl Read + Send + 'static,
+    limit: u64,
+    group: Option<libc::pid_t>,
+) -> JoinHandle<std::io::Result<Vec<u8>>> {
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        pipe.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > limit {
+            if let Some(pid) = group {
+                // SAFETY: kill(2) on the child's own process group (set up
+                // by `own_process_group`); it touches no memory.
+                unsafe {
+                    libc::kill(-pid, libc::SIGKILL);
+                }
+            }
+            return Err(std::io::Error::new(
+                ErrorKind::FileTooLarge,
+                format!("more than {limit} bytes"),
+            ));
+        }
+        Ok(bytes)
     })
 }
 
@@ -273,6 +320,20 @@ mod tests {
             })
             .expect("ok");
         assert_eq!(out.source.trim(), "skill six 1.17.0 r s p");
+    }
+
+    #[test]
+    fn a_generator_that_prints_forever_is_stopped_at_the_limit() {
+        let (dir, mut backend) = script_backend("cat >/dev/null\nyes 'x = 1'", "", "");
+        backend.max_output = 1 << 20;
+        let err = backend
+            .generate(&wire(&sample_request()))
+            .expect_err("too much output");
+        assert!(
+            err.to_string().contains("printed more than 1048576 bytes"),
+            "{err}"
+        );
+        drop(dir);
     }
 
     #[test]

@@ -186,6 +186,7 @@ impl<F: WireFormat> HttpBackend<F> {
                 limit: Limit::new(concurrency),
                 timeout,
                 base_delay: BASE_DELAY,
+                max_body: config.store.max_artifact_bytes.saturating_mul(6) + (1 << 20),
             },
             format: PhantomData,
         })
@@ -317,6 +318,10 @@ struct Transport {
     /// For one request, retries included; waiting for a slot is not.
     timeout: Duration,
     base_delay: Duration,
+    /// The most bytes an answer may be: a module the store would take
+    /// (`[store] max_artifact_bytes`), JSON-escaped, with room for the
+    /// envelope. A server that sends more is cut off.
+    max_body: u64,
 }
 
 /// The outcome of one try.
@@ -378,12 +383,26 @@ impl Transport {
             .headers()
             .get(RETRY_AFTER)
             .and_then(parse_retry_after);
-        let text = match response.text() {
-            Ok(text) => text,
-            Err(e) => {
-                return self.failed(&format!("reading `{}`'s answer failed", self.provider), &e);
+        let mut body = Vec::new();
+        if let Err(e) = std::io::Read::read_to_end(
+            &mut std::io::Read::take(response, self.max_body.saturating_add(1)),
+            &mut body,
+        ) {
+            if e.kind() == std::io::ErrorKind::TimedOut {
+                return Try::Fail(self.timed_out());
             }
-        };
+            return Try::Again {
+                message: format!("reading `{}`'s answer failed: {e}", self.provider),
+                retry_after: None,
+            };
+        }
+        if body.len() as u64 > self.max_body {
+            return Try::Fail(self.unusable(Unusable::Malformed(format!(
+                "the answer is larger than {} bytes and was cut off",
+                self.max_body
+            ))));
+        }
+        let text = String::from_utf8_lossy(&body).into_owned();
         if status.is_success() {
             return match serde_json::from_str(&text) {
                 Ok(value) => Try::Done(value),

@@ -54,7 +54,8 @@ pub fn remote_url(config: &Config) -> Option<String> {
 
 /// The local store and, unless `how.no_remote`, the configured remote.
 pub fn open_store(config: &Config, lock: Option<&Lockfile>, how: StoreUse) -> Result<TieredStore> {
-    let local = Store::open(store_root(config));
+    let local =
+        Store::open(store_root(config)).with_max_artifact_bytes(config.store.max_artifact_bytes);
     let Some(url) = remote_url(config).filter(|_| !how.no_remote) else {
         return Ok(TieredStore::new(local, None));
     };
@@ -63,11 +64,18 @@ pub fn open_store(config: &Config, lock: Option<&Lockfile>, how: StoreUse) -> Re
         .remote_token_env
         .as_deref()
         .unwrap_or(DEFAULT_TOKEN_ENV);
-    let remote = Remote::new(&url, token_env).map_err(|e| {
-        JauntError::from(Diagnostic::config(e).hint(format!(
-            "fix [store] remote in jaunt.toml or ${REMOTE_ENV}, or pass --no-remote"
-        )))
-    })?;
+    let remote = Remote::new(&url, token_env)
+        .map_err(|e| {
+            JauntError::from(Diagnostic::config(e).hint(format!(
+                "fix [store] remote in jaunt.toml or ${REMOTE_ENV}, or pass --no-remote"
+            )))
+        })?
+        .with_max_body(
+            config
+                .store
+                .max_artifact_bytes
+                .saturating_add(crate::store::remote::FRAME_SLACK),
+        );
     let pinned = how.locked.then(|| {
         lock.iter()
             .flat_map(|l| l.modules.iter().map(|m| m.artifact))

@@ -22,11 +22,26 @@ pub(super) fn encode_artifact(body: &[u8]) -> std::io::Result<Vec<u8>> {
     zstd::bulk::compress(body, ZSTD_LEVEL)
 }
 
-/// Decompresses an artifact and checks its hash; the error is the reason
-/// the object is corrupt.
-pub(super) fn decode_artifact(frame: &[u8], digest: &Digest) -> Result<Vec<u8>, String> {
-    let body =
-        zstd::stream::decode_all(frame).map_err(|e| format!("not a valid zstd frame: {e}"))?;
+/// Decompresses an artifact, reading at most `limit` bytes of it, and
+/// checks its hash; the error is the reason the object is corrupt.
+pub(super) fn decode_artifact(
+    frame: &[u8],
+    digest: &Digest,
+    limit: u64,
+) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let decoder = zstd::stream::read::Decoder::new(frame)
+        .map_err(|e| format!("not a valid zstd frame: {e}"))?;
+    let mut body = Vec::new();
+    decoder
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut body)
+        .map_err(|e| format!("not a valid zstd frame: {e}"))?;
+    if body.len() as u64 > limit {
+        return Err(format!(
+            "decompresses to more than {limit} bytes ([store] max_artifact_bytes)"
+        ));
+    }
     let actual = Digest::of(&body);
     if actual != *digest {
         return Err(format!("content hashes to {actual}, not {digest}"));
@@ -39,11 +54,12 @@ pub(super) fn decode_artifact(frame: &[u8], digest: &Digest) -> Result<Vec<u8>, 
 pub(super) fn read_artifact(
     backend: &dyn Backend,
     digest: &Digest,
+    limit: u64,
 ) -> Result<Option<Checked>, StoreError> {
     let Some(frame) = backend.get(Area::Cas, digest)? else {
         return Ok(None);
     };
-    match decode_artifact(&frame, digest) {
+    match decode_artifact(&frame, digest, limit) {
         Ok(body) => Ok(Some(Checked { frame, body })),
         Err(reason) => Err(backend.reject(Area::Cas, digest, reason)),
     }

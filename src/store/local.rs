@@ -33,7 +33,7 @@ impl Store {
     pub fn put_artifact(&self, body: &[u8]) -> Result<ArtifactDigest, StoreError> {
         let digest = ArtifactDigest::of(body);
         let path = self.object_path(Area::Cas, &digest.0);
-        if let Ok(Some(_)) = read_artifact(self, &digest.0) {
+        if let Ok(Some(_)) = read_artifact(self, &digest.0, self.max_artifact_bytes) {
             touch(&path);
             return Ok(digest);
         }
@@ -55,14 +55,14 @@ impl Store {
     /// A corrupt object is quarantined and reported as
     /// [`StoreError::Corrupt`]: callers treat it as missing.
     pub fn get_artifact(&self, digest: &ArtifactDigest) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(read_artifact(self, &digest.0)?.map(|c| c.body))
+        Ok(read_artifact(self, &digest.0, self.max_artifact_bytes)?.map(|c| c.body))
     }
 
     /// The artifact's bytes if an intact copy is here; a corrupt one is
     /// left where it is (planning writes nothing).
     pub fn peek_artifact(&self, digest: &ArtifactDigest) -> Option<Vec<u8>> {
         let frame = read_if_exists(&self.object_path(Area::Cas, &digest.0)).ok()??;
-        decode_artifact(&frame, &digest.0).ok()
+        decode_artifact(&frame, &digest.0, self.max_artifact_bytes).ok()
     }
 
     /// Whether an artifact is present, without reading it; only

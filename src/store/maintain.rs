@@ -131,7 +131,9 @@ impl Store {
             };
             let verdict = match (area, &o.digest) {
                 (_, None) => Err("file name is not a digest".to_string()),
-                (Area::Cas, Some(d)) => decode_artifact(&bytes, d).map(drop),
+                (Area::Cas, Some(d)) => {
+                    decode_artifact(&bytes, d, self.max_artifact_bytes).map(drop)
+                }
                 (Area::Ac, Some(_)) => unseal(&bytes).map(drop),
             };
             Ok(verdict.err().map(|reason| {

@@ -44,7 +44,14 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Debug)]
 pub struct Store {
     root: PathBuf,
+    /// Artifacts larger than this, decompressed, are corrupt: a small
+    /// frame that expands without end (a zstd bomb) is refused before it
+    /// exhausts memory.
+    max_artifact_bytes: u64,
 }
+
+/// The default `[store] max_artifact_bytes`: far above any real module.
+pub const MAX_ARTIFACT_BYTES: u64 = 8 * 1024 * 1024;
 
 /// A store operation that failed. Both variants name the file involved.
 #[derive(Debug, thiserror::Error)]
@@ -108,7 +115,22 @@ impl Area {
 impl Store {
     /// Opens the store at `root` without touching the disk.
     pub fn open(root: PathBuf) -> Store {
-        Store { root }
+        Store {
+            root,
+            max_artifact_bytes: MAX_ARTIFACT_BYTES,
+        }
+    }
+
+    /// The same store with another bound on an artifact's size.
+    pub fn with_max_artifact_bytes(self, max_artifact_bytes: u64) -> Store {
+        Store {
+            max_artifact_bytes,
+            ..self
+        }
+    }
+
+    pub fn max_artifact_bytes(&self) -> u64 {
+        self.max_artifact_bytes
     }
 
     pub fn root(&self) -> &Path {

@@ -21,6 +21,10 @@ pub const REMOTE_ENV: &str = "JAUNT_REMOTE_STORE";
 /// names another variable.
 pub const DEFAULT_TOKEN_ENV: &str = "JAUNT_REMOTE_TOKEN";
 
+/// What a zstd frame may add to the artifact inside it: incompressible
+/// bytes grow by a few per block, and an action entry is tiny.
+pub const FRAME_SLACK: u64 = 64 * 1024;
+
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Retries after a connection error, a timeout or a 5xx; a refusal
@@ -39,6 +43,8 @@ pub struct Remote {
     token: Option<String>,
     token_env: String,
     client: std::sync::OnceLock<Result<Client, String>>,
+    /// The most bytes one object read may be.
+    max_body: u64,
 }
 
 /// Why a remote request failed. Every one means "do without the remote".
@@ -71,6 +77,7 @@ impl Remote {
             token,
             token_env: token_env.to_string(),
             client: std::sync::OnceLock::new(),
+            max_body: super::MAX_ARTIFACT_BYTES + FRAME_SLACK,
         })
     }
 
@@ -99,16 +106,33 @@ impl Remote {
 
     /// The object's bytes; `None` on 404.
     pub fn get(&self, area: Area, digest: &Digest) -> Result<Option<Vec<u8>>, RemoteError> {
+        use std::io::Read;
         let name = Remote::object_name(area, digest);
         let response = self.send(&name, |c, url| c.get(url))?;
         if response.status() == StatusCode::NOT_FOUND {
             return Ok(None);
         }
         let response = self.expect_success(&name, response)?;
-        let body = response
-            .bytes()
+        // A compressed object is never larger than the artifact it holds
+        // (plus a frame's overhead); an endless body is cut off.
+        let limit = self.max_body;
+        let mut body = Vec::new();
+        response
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut body)
             .map_err(|e| RemoteError(format!("reading {name} from {}: {e}", self.shown)))?;
-        Ok(Some(body.to_vec()))
+        if body.len() as u64 > limit {
+            return Err(RemoteError(format!(
+                "remote store {} answered more than {limit} bytes for {name}; it was not used",
+                self.shown
+            )));
+        }
+        Ok(Some(body))
+    }
+
+    /// Bounds what one object read from the remote may be.
+    pub fn with_max_body(self, max_body: u64) -> Remote {
+        Remote { max_body, ..self }
     }
 
     /// Whether the server holds the object.

@@ -130,7 +130,8 @@ impl TieredStore {
         };
         // A rejected remote object was reported when it was rejected; the
         // build carries on as if the remote lacked it.
-        let Ok(Some(checked)) = read_artifact(cache, &digest.0) else {
+        let Ok(Some(checked)) = read_artifact(cache, &digest.0, self.local.max_artifact_bytes())
+        else {
             return Ok(None);
         };
         // A failed local write only costs a later re-fetch.
@@ -221,7 +222,7 @@ impl TieredStore {
                 report.artifacts_present += 1;
                 continue;
             }
-            match read_artifact(remote, &digest.0) {
+            match read_artifact(remote, &digest.0, self.local.max_artifact_bytes()) {
                 Ok(Some(checked)) => {
                     self.local
                         .put_frame(&digest, &checked.frame)
@@ -262,7 +263,7 @@ impl TieredStore {
     /// The local frame of an intact artifact; a corrupt one is quarantined
     /// by the check and counts as absent.
     fn local_frame(&self, digest: &ArtifactDigest) -> Result<Option<Vec<u8>>, String> {
-        match read_artifact(&self.local, &digest.0) {
+        match read_artifact(&self.local, &digest.0, self.local.max_artifact_bytes()) {
             Ok(checked) => Ok(checked.map(|c| c.frame)),
             Err(StoreError::Corrupt { .. }) => Ok(None),
             Err(e) => Err(e.to_string()),

@@ -384,6 +384,17 @@ fn without_a_key_a_local_server_gets_no_key_header() {
 }
 
 #[test]
+fn an_endless_answer_is_cut_off() {
+    for api in APIS {
+        let huge = "x".repeat(3 << 20);
+        let server = Server::start(move |_, _| Reply::json(200, api.answer(&huge)));
+        let backend = api.backend(&server, "\n[store]\nmax_artifact_bytes = 1000", 1);
+        let (message, _) = provider_error(generate(backend.as_ref()));
+        assert!(message.contains("larger than"), "{message}");
+    }
+}
+
+#[test]
 fn unusable_answers_carry_the_providers_reason() {
     for api in APIS {
         let server = Server::start(move |index, _| match index {

@@ -96,3 +96,66 @@ fn a_symlinked_generated_directory_is_never_written_or_deleted_through() {
     f.ok(&["clean"]);
     assert!(outside.path().join("m.py").exists());
 }
+
+/// A zstd frame that decompresses to `size` zero bytes: a few kilobytes.
+fn bomb(size: u64) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = zstd::stream::Encoder::new(Vec::new(), 1).unwrap();
+    let chunk = vec![0u8; 1 << 20];
+    for _ in 0..size / chunk.len() as u64 {
+        encoder.write_all(&chunk).unwrap();
+    }
+    encoder.finish().unwrap()
+}
+
+#[test]
+fn a_compression_bomb_is_quarantined_under_a_memory_limit() {
+    let f = Fixture::with_fake_generator();
+    f.write("src/pkg/__init__.py", "").write(
+        "src/pkg/m.py",
+        "import jaunt\n\n@jaunt.magic\ndef f(x: int) -> int:\n    'Double.'\n",
+    );
+    f.ok(&["apply"]);
+    let lock = f.read("jaunt.lock");
+    let artifact = lock
+        .lines()
+        .find_map(|l| l.strip_prefix("artifact = \"b3:"))
+        .unwrap()
+        .trim_end_matches('"')
+        .to_string();
+    let object = f
+        .store
+        .join(format!("v1/cas/{}/{}.zst", &artifact[..2], &artifact[2..]));
+    let frame = bomb(3 << 30);
+    assert!(frame.len() < 1 << 20, "a small object: {}", frame.len());
+    std::fs::write(&object, frame).unwrap();
+    std::fs::remove_file(f.path("src/pkg/__generated__/m.py")).unwrap();
+    // 2 GB of address space: decompressing 3 GB would abort the process.
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("prlimit")
+            .arg("--as=2000000000")
+            .arg("--")
+            .arg(env!("CARGO_BIN_EXE_jaunt"))
+            .args(args)
+            .current_dir(f.root())
+            .env("JAUNT_STORE", &f.store)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("prlimit (util-linux) runs jaunt under a memory limit");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&["apply", "--offline"]);
+    assert_eq!(code, Some(4), "{err}");
+    assert!(err.contains("max_artifact_bytes"), "{err}");
+    assert!(!object.exists(), "the bomb was moved to the quarantine");
+    // The next run is clean: the module is simply not in the store.
+    let (code, err) = run(&["store", "verify"]);
+    assert_eq!(code, Some(0), "{err}");
+    std::fs::write(&object, bomb(3 << 30)).unwrap();
+    let (code, err) = run(&["store", "verify"]);
+    assert_eq!(code, Some(4), "{err}");
+    assert!(!object.exists());
+}
