@@ -30,6 +30,10 @@ pub struct Config {
     pub store: StoreConfig,
     pub skills: SkillsConfig,
     pub python: PythonConfig,
+    /// Environment variables the repository's `.env` set (they were not in
+    /// the user's environment): like the configuration file, the
+    /// repository's choice, not the user's.
+    pub from_dotenv: std::collections::BTreeSet<String>,
 }
 
 /// The file's tables. A missing table is all defaults.
@@ -418,7 +422,7 @@ impl Config {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
-        let config = Config::parse(&text, &file, root)?;
+        let mut config = Config::parse(&text, &file, root)?;
         config.check_roots()?;
         let dotenv = config.root.join(".env");
         match std::fs::metadata(&dotenv) {
@@ -430,6 +434,13 @@ impl Config {
                     .into());
             }
             Ok(_) => {
+                config.from_dotenv = dotenvy::from_path_iter(&dotenv)
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .map(|(key, _)| key)
+                    .filter(|key| std::env::var_os(key).is_none())
+                    .collect();
                 let _ = dotenvy::from_path(&dotenv);
             }
             Err(_) => {}
@@ -509,6 +520,7 @@ impl Config {
             store,
             skills,
             python,
+            from_dotenv: Default::default(),
         })
     }
 

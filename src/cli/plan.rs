@@ -4,7 +4,8 @@ use super::{CmdResult, GlobalArgs, Scope, output};
 use crate::error::exit;
 use crate::names::SpecKind;
 use crate::ops::project::Project;
-use crate::ops::{check, lockdiff, session::Session};
+use crate::ops::session::{Session, StoreUse};
+use crate::ops::{check, lockdiff};
 use crate::plan::{Plan, Status};
 use console::style;
 use serde::Serialize;
@@ -114,15 +115,16 @@ pub fn summary_line(plan: &Plan) -> String {
 fn load(
     global: &GlobalArgs,
     scope: &Scope,
+    store_use: StoreUse,
 ) -> Result<(Project, Session), crate::error::JauntError> {
     let project = Project::load(&global.load_options(scope))?;
     super::specs::print_notes(global, &project);
-    let session = Session::open_with(&project.config, global.store_use())?;
+    let session = Session::open_with(&project.config, store_use)?;
     Ok((project, session))
 }
 
 pub fn run_plan(global: &GlobalArgs, args: &PlanArgs) -> CmdResult {
-    let (project, session) = load(global, &args.scope)?;
+    let (project, session) = load(global, &args.scope, global.store_use())?;
     let plan = session.plan(&project, &[SpecKind::Build], args.scope.targeted());
     if global.json {
         output::json(&to_json(&plan, plan.all_fresh()));
@@ -148,7 +150,13 @@ pub fn run_plan(global: &GlobalArgs, args: &PlanArgs) -> CmdResult {
 /// `jaunt check`: the model-free gate; exit 4 unless everything is fresh
 /// and jaunt.lock is up to date.
 pub fn run_check(global: &GlobalArgs, scope: &Scope) -> CmdResult {
-    let (project, session) = load(global, scope)?;
+    // A gate reads the files, the lockfile and the local store: it never
+    // fetches anything, so it needs no credentials and no network.
+    let local_only = StoreUse {
+        no_remote: true,
+        ..global.store_use()
+    };
+    let (project, session) = load(global, scope, local_only)?;
     let result = check::check(&project, &session, scope.targeted());
     if global.json {
         output::json(&to_json(&result.plan, result.ok()));
@@ -194,7 +202,7 @@ pub fn run_check(global: &GlobalArgs, scope: &Scope) -> CmdResult {
 
 /// `jaunt status`: the plan's one-line summary.
 pub fn run_status(global: &GlobalArgs, scope: &Scope) -> CmdResult {
-    let (project, session) = load(global, scope)?;
+    let (project, session) = load(global, scope, global.store_use())?;
     let plan = session.plan(&project, &check::kinds(&session), scope.targeted());
     if global.json {
         output::json(&to_json(&plan, plan.all_fresh()));

@@ -12,6 +12,7 @@
 
 use super::{GenError, Generator, Output, SkillRequest, Usage, WireRequest};
 use crate::config::{Config, Provider};
+use crate::credentials::{self, ChosenBy, UserConfig};
 use crate::error::{Diagnostic, JauntError};
 use reqwest::blocking::Client;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
@@ -95,9 +96,28 @@ impl<F: WireFormat> HttpBackend<F> {
     /// `api_key_env` names; `concurrency` bounds the requests in flight
     /// over every call of this backend.
     pub fn from_config(config: &Config, concurrency: usize) -> Result<Self, JauntError> {
-        let key = std::env::var(key_env::<F>(config))
-            .ok()
-            .filter(|k| !k.is_empty());
+        let env = key_env::<F>(config);
+        let key = std::env::var(&env).ok().filter(|k| !k.is_empty());
+        // `base_url` is the repository's choice: the user's key goes there
+        // only if it is the provider's own host, on this machine, or a host
+        // the user allowed.
+        if key.is_some()
+            && let Some(base) = &config.llm.base_url
+            && let Ok(url) = reqwest::Url::parse(base)
+            && let Ok(default) = reqwest::Url::parse(F::DEFAULT_BASE_URL)
+            && url.host_str() != default.host_str()
+            && let Err(why) = credentials::may_send(&url, ChosenBy::Repository, &UserConfig::load())
+        {
+            return Err(Diagnostic::config(format!(
+                "not sending ${env} to `llm.base_url` = {base}: {why}"
+            ))
+            .at(&config.file, None)
+            .hint(format!(
+                "if you trust that server, allow its host under [credentials] allowed_hosts in {}; otherwise unset ${env} for this project",
+                UserConfig::path().map_or_else(|| "your jaunt config.toml".into(), |p| p.display().to_string())
+            ))
+            .into());
+        }
         Self::with_key(config, concurrency, key)
     }
 

@@ -2,6 +2,7 @@
 //! generator's identity, and the plan built from them.
 
 use crate::config::Config;
+use crate::credentials::{self, ChosenBy, UserConfig};
 use crate::error::{Diagnostic, JauntError, Result};
 use crate::generate::{self, Prompts};
 use crate::lock::{LockGenerator, Lockfile};
@@ -46,17 +47,28 @@ pub struct StoreUse {
 
 /// The remote store's URL: `JAUNT_REMOTE_STORE`, else `[store] remote`.
 pub fn remote_url(config: &Config) -> Option<String> {
-    std::env::var(REMOTE_ENV)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .or_else(|| config.store.remote.clone())
+    remote_choice(config).map(|(url, _)| url)
+}
+
+/// The remote store's URL and who chose it: the user's environment, or the
+/// repository (`[store] remote`, or the variable set by its `.env`).
+fn remote_choice(config: &Config) -> Option<(String, ChosenBy)> {
+    match std::env::var(REMOTE_ENV).ok().filter(|v| !v.is_empty()) {
+        Some(url) if config.from_dotenv.contains(REMOTE_ENV) => Some((url, ChosenBy::Repository)),
+        Some(url) => Some((url, ChosenBy::User)),
+        None => config
+            .store
+            .remote
+            .clone()
+            .map(|url| (url, ChosenBy::Repository)),
+    }
 }
 
 /// The local store and, unless `how.no_remote`, the configured remote.
 pub fn open_store(config: &Config, lock: Option<&Lockfile>, how: StoreUse) -> Result<TieredStore> {
     let local =
         Store::open(store_root(config)).with_max_artifact_bytes(config.store.max_artifact_bytes);
-    let Some(url) = remote_url(config).filter(|_| !how.no_remote) else {
+    let Some((url, chosen)) = remote_choice(config).filter(|_| !how.no_remote) else {
         return Ok(TieredStore::new(local, None));
     };
     let token_env = config
@@ -64,7 +76,7 @@ pub fn open_store(config: &Config, lock: Option<&Lockfile>, how: StoreUse) -> Re
         .remote_token_env
         .as_deref()
         .unwrap_or(DEFAULT_TOKEN_ENV);
-    let remote = Remote::new(&url, token_env)
+    let mut remote = Remote::new(&url, token_env)
         .map_err(|e| {
             JauntError::from(Diagnostic::config(e).hint(format!(
                 "fix [store] remote in jaunt.toml or ${REMOTE_ENV}, or pass --no-remote"
@@ -76,6 +88,19 @@ pub fn open_store(config: &Config, lock: Option<&Lockfile>, how: StoreUse) -> Re
                 .max_artifact_bytes
                 .saturating_add(crate::store::remote::FRAME_SLACK),
         );
+    if let Some(parsed) = remote.parsed_url()
+        && let Err(why) = credentials::may_send(&parsed, chosen, &UserConfig::load())
+        && remote.without_token()
+    {
+        crate::store::warn(&format!(
+            "not sending ${token_env} to the remote store {}: {why}\n  hint: to send it, allow the host under [credentials] allowed_hosts in {} (and use https://)",
+            remote.url(),
+            UserConfig::path().map_or_else(
+                || "your jaunt config.toml".into(),
+                |p| p.display().to_string()
+            )
+        ));
+    }
     let pinned = how.locked.then(|| {
         lock.iter()
             .flat_map(|l| l.modules.iter().map(|m| m.artifact))

@@ -214,7 +214,7 @@ impl Store {
 
 /// Store warnings go straight to stderr: they matter while a long run is
 /// still going, and they never change its outcome.
-fn warn(message: &str) {
+pub(crate) fn warn(message: &str) {
     eprintln!(
         "{}: {message}",
         console::style("warning").yellow().bold().for_stderr()

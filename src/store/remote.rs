@@ -130,6 +130,16 @@ impl Remote {
         Ok(Some(body))
     }
 
+    /// The same remote without the token: it goes nowhere the user did not
+    /// allow (see [`crate::credentials`]). Returns whether there was one.
+    pub fn without_token(&mut self) -> bool {
+        self.token.take().is_some()
+    }
+
+    pub fn parsed_url(&self) -> Option<reqwest::Url> {
+        reqwest::Url::parse(&self.shown).ok()
+    }
+
     /// Bounds what one object read from the remote may be.
     pub fn with_max_body(self, max_body: u64) -> Remote {
         Remote { max_body, ..self }

@@ -501,6 +501,26 @@ fn jaunt_apply_through_the_openai_backend() {
         "src/m.py",
         "import jaunt\n\n@jaunt.magic\ndef f(x: int) -> int:\n    \"\"\"Double x.\"\"\"\n",
     );
+    // The repository chose this server: the key goes there only because
+    // the user allowed its host.
+    let host = server.url("").trim_start_matches("http://").to_string();
+    let (code, _, err) = {
+        let out = f
+            .jaunt()
+            .env("OPENAI_API_KEY", KEY)
+            .args(["apply", "--json"])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("not sending $OPENAI_API_KEY"), "{err}");
+    assert!(server.seen().is_empty(), "nothing reached the server");
+    f.allow_host(&host);
     let out = f
         .jaunt()
         .env("OPENAI_API_KEY", KEY)

@@ -159,3 +159,71 @@ fn a_compression_bomb_is_quarantined_under_a_memory_limit() {
     assert_eq!(code, Some(4), "{err}");
     assert!(!object.exists());
 }
+
+/// A remote store the repository names, served by the loopback test server,
+/// which records every request's headers (and stores nothing).
+fn repository_remote(f: &Fixture, in_dotenv: bool) -> crate::common::http::Server {
+    use crate::common::http::{Reply, Server};
+    let server = Server::start(|_, _| Reply::json(404, serde_json::json!({})));
+    let url = server.url("/cache");
+    if in_dotenv {
+        f.write(".env", &format!("JAUNT_REMOTE_STORE={url}\n"));
+    } else {
+        f.write(
+            "jaunt.toml",
+            &format!("{}\n[store]\nremote = {url:?}\n", f.read("jaunt.toml")),
+        );
+    }
+    server
+}
+
+#[test]
+fn the_users_token_goes_only_where_the_user_allowed() {
+    for in_dotenv in [true, false] {
+        let f = Fixture::with_fake_generator();
+        f.write("src/pkg/__init__.py", "").write(
+            "src/pkg/m.py",
+            "import jaunt\n\n@jaunt.magic\ndef f(x: int) -> int:\n    'Double.'\n",
+        );
+        let server = repository_remote(&f, in_dotenv);
+        let run = |args: &[&str]| {
+            f.jaunt()
+                .env("JAUNT_REMOTE_TOKEN", "s3cret")
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        let out = run(&["apply"]);
+        assert!(out.status.success(), "{out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("not sending $JAUNT_REMOTE_TOKEN"), "{err}");
+        let seen = server.seen();
+        assert!(!seen.is_empty(), "the remote was used, without the token");
+        assert!(
+            seen.iter().all(|s| s.header("authorization").is_none()),
+            "{seen:?}"
+        );
+
+        // `check` reads only the local store: it sends nothing anywhere.
+        let before = server.seen().len();
+        assert!(run(&["check"]).status.success());
+        assert_eq!(server.seen().len(), before, "check contacted the remote");
+
+        // Once the user allows the host, the token goes with every request.
+        let host = server.url("").trim_start_matches("http://").to_string();
+        f.allow_host(&host);
+        f.write(
+            "src/pkg/m.py",
+            "import jaunt\n\n@jaunt.magic\ndef f(x: int) -> int:\n    'Triple.'\n",
+        );
+        let out = run(&["apply"]);
+        assert!(out.status.success(), "{out:?}");
+        let late = &server.seen()[before..];
+        assert!(!late.is_empty());
+        assert!(
+            late.iter()
+                .all(|s| s.header("authorization") == Some("Bearer s3cret")),
+            "{late:?}"
+        );
+    }
+}

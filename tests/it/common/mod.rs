@@ -64,6 +64,20 @@ impl Fixture {
         self.path(rel).exists()
     }
 
+    /// The user-level configuration directory jaunt reads in tests (empty
+    /// unless a test writes `config.toml` there): never the developer's own.
+    pub fn user_config_home(&self) -> PathBuf {
+        self.path(".user-config")
+    }
+
+    /// Lets `host` (`name:port`) receive the user's credentials.
+    pub fn allow_host(&self, host: &str) {
+        self.write(
+            ".user-config/config.toml",
+            &format!("[credentials]\nallowed_hosts = [{host:?}]\n"),
+        );
+    }
+
     /// The log of requests the fake generator saw.
     pub fn log(&self) -> PathBuf {
         self.path(".fake-gen.log")
@@ -89,6 +103,7 @@ impl Fixture {
         cmd.current_dir(self.root())
             .env("JAUNT_STORE", &self.store)
             .env("FAKE_GEN_LOG", self.log())
+            .env("JAUNT_CONFIG_HOME", self.user_config_home())
             .env("NO_COLOR", "1")
             .env_remove("JAUNT_REMOTE_STORE")
             .env_remove("VIRTUAL_ENV")
