@@ -81,12 +81,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     fs::create_dir_all(dir)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(TMP_PREFIX)
+        .permissions(normal_file_permissions())
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     sync_dir(dir);
     Ok(())
+}
+
+/// The mode a plain write would give a new file: 0666, less the process's
+/// umask (which the kernel applies when the file is created). A temporary
+/// file is otherwise private (0600), and so would be everything jaunt writes,
+/// unreadable to the other users of a shared project or store.
+fn normal_file_permissions() -> fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    fs::Permissions::from_mode(0o666)
 }
 
 /// Makes a rename durable; best effort, since not every filesystem allows

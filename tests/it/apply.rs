@@ -513,3 +513,40 @@ fn store_stats_and_gc_from_the_command_line() {
     f.ok(&["store", "verify"]);
     f.ok(&["check"]);
 }
+
+/// Every file jaunt writes gets the mode a plain write would under the
+/// user's umask, in the project and in the store (which a group may share).
+#[test]
+fn written_files_follow_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    for (umask, mode) in [("022", 0o644), ("027", 0o640)] {
+        let f = Fixture::with_fake_generator();
+        f.write("src/pkg/__init__.py", "").write(
+            "src/pkg/m.py",
+            "import jaunt\n\n@jaunt.magic\ndef f(x: int) -> int:\n    'Double.'\n",
+        );
+        let jaunt = assert_cmd::cargo::cargo_bin("jaunt");
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("umask {umask}; exec \"$0\" apply -q"))
+            .arg(&jaunt)
+            .current_dir(f.root())
+            .env("JAUNT_STORE", &f.store)
+            .env("FAKE_GEN_LOG", f.log())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let mut written = vec![
+            f.path("jaunt.lock"),
+            f.path("src/pkg/__generated__/m.py"),
+            f.path("src/pkg/__generated__/__init__.py"),
+            f.path("src/pkg/m.pyi"),
+        ];
+        written.extend(crate::common::files_under(&f.store));
+        assert!(written.len() > 5, "{written:?}");
+        for path in written {
+            let got = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(got, mode, "{} under umask {umask}", path.display());
+        }
+    }
+}
