@@ -19,6 +19,17 @@ use std::path::PathBuf;
 pub struct UserConfig {
     #[serde(default)]
     pub credentials: CredentialsConfig,
+    #[serde(default)]
+    pub store: UserStoreConfig,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserStoreConfig {
+    /// Public keys (`ed25519:<hex>`, from `jaunt store keygen`) whose
+    /// signed action entries this user accepts from the remote store.
+    #[serde(default)]
+    pub trusted_keys: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

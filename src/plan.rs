@@ -753,6 +753,7 @@ mod tests {
             generator: "command/test".into(),
             usage: None,
             created: 0,
+            signature: None,
         }
     }
 

@@ -80,7 +80,20 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> CmdResult {
     let _writer = lock_project(global, &project)?;
     let session = Session::open_with(&project.config, args.store_use(global))?;
     let report = run_kinds(global, args, &project, &session, &[SpecKind::Build])?;
+    untrusted_note(global, &session);
     Ok(finish(global, &report, project.config.llm.price_per_mtok))
+}
+
+/// `-v`: remote action entries that were ignored for want of a trusted
+/// signature (their modules were generated or restored otherwise).
+pub fn untrusted_note(global: &GlobalArgs, session: &Session) {
+    let n = session.store.untrusted_entries();
+    if global.verbose && n > 0 {
+        output::note(&format!(
+            "ignored {n} remote action entr{} signed by no key you trust (see `jaunt store keygen` and [store] trusted_keys)",
+            if n == 1 { "y" } else { "ies" }
+        ));
+    }
 }
 
 /// Takes the project's writer lock (before the lockfile is read, so a

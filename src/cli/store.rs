@@ -28,6 +28,9 @@ pub enum StoreCommand {
     Push,
     /// Copy every artifact and action entry jaunt.lock references from the remote store.
     Pull,
+    /// Print your public key (creating your signing key if you have none),
+    /// for others to list under [store] trusted_keys.
+    Keygen,
 }
 
 pub fn run(global: &GlobalArgs, cmd: &StoreCommand) -> CmdResult {
@@ -38,6 +41,17 @@ pub fn run(global: &GlobalArgs, cmd: &StoreCommand) -> CmdResult {
         Err(_) => Store::open(Store::default_root()),
     };
     match cmd {
+        StoreCommand::Keygen => {
+            let key = crate::store::trust::own_key()
+                .map_err(|e| JauntError::io("creating your signing key", e))?;
+            let public = crate::store::trust::key_text(&key.verifying_key());
+            if global.json {
+                output::json(&serde_json::json!({ "public_key": public }));
+            } else {
+                println!("{public}");
+            }
+            Ok(exit::OK)
+        }
         StoreCommand::Stats => {
             let stats = store.stats().map_err(JauntError::from)?;
             if global.json {

@@ -447,6 +447,7 @@ fn record_action(
         created: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
+        signature: None,
     };
     session
         .store

@@ -10,6 +10,7 @@ use crate::names::SpecKind;
 use crate::ops::project::Project;
 use crate::plan::{KeyContext, Plan, Planner};
 use crate::store::remote::{DEFAULT_TOKEN_ENV, REMOTE_ENV};
+use crate::store::trust::Trust;
 use crate::store::{Remote, RemoteTier, Store, TieredStore};
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -108,7 +109,15 @@ pub fn open_store(config: &Config, lock: Option<&Lockfile>, how: StoreUse) -> Re
     });
     Ok(TieredStore::new(
         local,
-        Some(RemoteTier::new(remote, config.store.remote_write, pinned)),
+        Some(RemoteTier::new(
+            remote,
+            config.store.remote_write,
+            pinned,
+            Trust::load(),
+            lock.iter()
+                .flat_map(|l| l.modules.iter().map(|m| (m.inputs, m.artifact)))
+                .collect(),
+        )),
     ))
 }
 

@@ -26,6 +26,10 @@ pub struct ActionEntry {
     pub usage: Option<Usage>,
     /// Unix seconds when the entry was generated.
     pub created: u64,
+    /// Who vouches for the mapping (see [`super::trust`]); entries written
+    /// without a remote, or before signing existed, have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<super::trust::EntrySignature>,
 }
 
 /// Tokens spent on model calls, as reported by a backend.
@@ -107,6 +111,7 @@ mod tests {
                 completion_tokens: 340,
             }),
             created: 1_760_000_000,
+            signature: None,
         }
     }
 

@@ -232,6 +232,7 @@ mod tests {
             generator: "command/x".into(),
             usage: None,
             created: 0,
+            signature: None,
         })
         .unwrap()
     }

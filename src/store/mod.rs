@@ -31,6 +31,7 @@ pub mod remote;
 #[cfg(test)]
 mod tests;
 mod tiered;
+pub mod trust;
 
 pub use action::{ActionEntry, Usage};
 pub use backend::{Backend, Forgiving, Pinned, ReadOnly};

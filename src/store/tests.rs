@@ -18,6 +18,7 @@ fn entry(artifact: ArtifactDigest) -> ActionEntry {
         generator: "command/fake".into(),
         usage: None,
         created: 1_760_000_000,
+        signature: None,
     }
 }
 

@@ -11,10 +11,11 @@
 use super::action::seal;
 use super::codec::{read_action, read_artifact};
 use super::remote::Remote;
+use super::trust::Trust;
 use super::{ActionEntry, Area, Backend, Forgiving, GcKeep, Pinned, ReadOnly, Store, StoreError};
 use crate::digest::{ArtifactDigest, InputsKey};
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// The local store plus an optional remote tier.
@@ -29,12 +30,25 @@ pub struct RemoteTier {
     remote: Arc<Remote>,
     /// For builds: the remote behind the run's policies.
     cache: Box<dyn Backend>,
+    /// Whose signed entries are used, and the key this run signs with.
+    trust: Trust,
+    /// What `jaunt.lock` maps each inputs key to: an entry that agrees is
+    /// used, signed or not.
+    pins: HashMap<InputsKey, ArtifactDigest>,
+    /// Entries the remote had that nobody trusted vouched for, for `-v`.
+    untrusted: std::sync::atomic::AtomicUsize,
 }
 
 impl RemoteTier {
     /// `write`: write-through (`[store] remote_write`); `pinned`: under
     /// `--locked`, the only artifacts the remote may supply.
-    pub fn new(remote: Remote, write: bool, pinned: Option<HashSet<ArtifactDigest>>) -> RemoteTier {
+    pub fn new(
+        remote: Remote,
+        write: bool,
+        pinned: Option<HashSet<ArtifactDigest>>,
+        trust: Trust,
+        pins: HashMap<InputsKey, ArtifactDigest>,
+    ) -> RemoteTier {
         let remote = Arc::new(remote);
         let mut cache: Box<dyn Backend> = if write {
             Box::new(remote.clone())
@@ -50,7 +64,15 @@ impl RemoteTier {
         RemoteTier {
             remote,
             cache: Box::new(Forgiving::new(cache, super::warn)),
+            trust,
+            pins,
+            untrusted: std::sync::atomic::AtomicUsize::new(0),
         }
+    }
+
+    /// Whether an entry the remote served may be used for `key`.
+    fn accepts(&self, key: &InputsKey, entry: &ActionEntry) -> bool {
+        self.pins.get(key) == Some(&entry.artifact) || self.trust.vouches(key, entry)
     }
 }
 
@@ -106,10 +128,26 @@ impl TieredStore {
         if let Some(entry) = self.local.get_action(key)? {
             return Ok(Some(entry));
         }
-        match self.cache() {
-            Some(cache) => read_action(cache, &key.0),
-            None => Ok(None),
+        let Some(tier) = &self.remote else {
+            return Ok(None);
+        };
+        // An entry nobody trusted vouches for is as good as absent: the
+        // module is generated instead.
+        let found = read_action(tier.cache.as_ref(), &key.0)?;
+        if found.as_ref().is_some_and(|e| !tier.accepts(key, e)) {
+            tier.untrusted
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Ok(None);
         }
+        Ok(found)
+    }
+
+    /// How many remote action entries were ignored because no trusted key
+    /// signed them (and the lockfile did not pin them).
+    pub fn untrusted_entries(&self) -> usize {
+        self.remote.as_ref().map_or(0, |t| {
+            t.untrusted.load(std::sync::atomic::Ordering::Relaxed)
+        })
     }
 
     /// The artifact, from the local store or else the remote one, whose
@@ -162,6 +200,11 @@ impl TieredStore {
 
     /// Records a new action entry locally and through to the remote.
     pub fn put_action(&self, key: &InputsKey, entry: &ActionEntry) -> Result<(), StoreError> {
+        let mut entry = entry.clone();
+        if let Some(tier) = &self.remote {
+            tier.trust.sign(key, &mut entry);
+        }
+        let entry = &entry;
         self.local.put_action(key, entry)?;
         if let Some(cache) = self.cache() {
             let path = self.local.object_path(Area::Ac, &key.0);
@@ -195,13 +238,17 @@ impl TieredStore {
             }
         }
         for key in sorted(&objects.actions) {
-            let Some(entry) = self.local.get_action(&key).ok().flatten() else {
+            let Some(mut entry) = self.local.get_action(&key).ok().flatten() else {
                 report.actions_missing.push(key);
                 continue;
             };
             if remote.has(Area::Ac, &key.0).map_err(|e| e.to_string())? {
                 report.actions_present += 1;
             } else {
+                // What goes to a shared remote carries its writer's signature.
+                if let Some(tier) = &self.remote {
+                    tier.trust.sign(&key, &mut entry);
+                }
                 let bytes = seal(&entry).map_err(|e| e.to_string())?;
                 remote
                     .put(Area::Ac, &key.0, &bytes)
@@ -240,14 +287,19 @@ impl TieredStore {
                 report.actions_present += 1;
                 continue;
             }
+            let vouched = |entry: &ActionEntry| {
+                objects.artifacts.contains(&entry.artifact)
+                    || self.remote.as_ref().is_some_and(|t| t.accepts(&key, entry))
+            };
             match read_action(remote, &key.0) {
-                Ok(Some(entry)) => {
+                Ok(Some(entry)) if vouched(&entry) => {
                     self.local
                         .put_action(&key, &entry)
                         .map_err(|e| e.to_string())?;
                     report.actions_copied += 1;
                 }
-                Ok(None) | Err(StoreError::Rejected { .. }) => report.actions_missing.push(key),
+                // An entry nobody trusted vouches for is not copied.
+                Ok(_) | Err(StoreError::Rejected { .. }) => report.actions_missing.push(key),
                 Err(e) => return Err(e.to_string()),
             }
         }

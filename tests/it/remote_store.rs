@@ -137,7 +137,15 @@ fn clone_of(f: &Fixture) -> Fixture {
     g
 }
 
-/// Runs jaunt against the remote at `url` (if any) with extra environment.
+/// One user's configuration directory (and so signing key) for every
+/// checkout in these tests: one person's machines sharing a remote.
+fn same_user() -> &'static Path {
+    static HOME: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    HOME.get_or_init(|| tempfile::tempdir().unwrap()).path()
+}
+
+/// Runs jaunt against the remote at `url` (if any) with extra environment,
+/// as the same user everywhere unless `env` says otherwise.
 fn run(
     f: &Fixture,
     url: Option<&str>,
@@ -145,7 +153,8 @@ fn run(
     args: &[&str],
 ) -> (i32, String, String) {
     let mut cmd = f.jaunt();
-    cmd.env_remove("JAUNT_REMOTE_TOKEN");
+    cmd.env_remove("JAUNT_REMOTE_TOKEN")
+        .env("JAUNT_CONFIG_HOME", same_user());
     if let Some(url) = url {
         cmd.env("JAUNT_REMOTE_STORE", url);
     }
@@ -208,6 +217,44 @@ fn plan_asks_the_remote_but_writes_nothing() {
         assert_eq!(report["model_calls"], 0, "{report:#}");
         assert_same_outputs(&a, &f);
     }
+}
+
+#[test]
+fn only_entries_signed_by_a_trusted_key_are_restored() {
+    let nginx = Nginx::start("");
+    let url = nginx.url();
+    let a = project();
+    apply(&a, Some(&url), &[], &[]);
+    // Another user, who trusts nobody yet: the remote's entries are ignored
+    // and every module is generated.
+    let stranger = tempfile::tempdir().unwrap();
+    let home = stranger.path().to_string_lossy().into_owned();
+    let as_stranger = [("JAUNT_CONFIG_HOME", home.as_str())];
+    let c = project();
+    // (A reader only: its own signed entries must not end up in the remote.)
+    c.write(
+        "jaunt.toml",
+        &format!("{}\n[store]\nremote_write = false\n", c.read("jaunt.toml")),
+    );
+    let (report, err) = apply(&c, Some(&url), &as_stranger, &["-v"]);
+    assert_eq!(count(&report["restored"]), 0, "{report:#}");
+    assert!(err.contains("signed by no key you trust"), "{err}");
+    assert_eq!(count(&report["generated"]), 3, "{report:#}");
+    // Once they trust the writer's public key, a fresh checkout restores.
+    let (code, key, err) = run(&a, None, &[], &["store", "keygen"]);
+    assert_eq!(code, 0, "{err}");
+    let key = key.trim();
+    assert!(key.starts_with("ed25519:"), "{key}");
+    std::fs::write(
+        stranger.path().join("config.toml"),
+        format!("[store]\ntrusted_keys = [{key:?}]\n"),
+    )
+    .unwrap();
+    let d = project();
+    d.write("jaunt.toml", &c.read("jaunt.toml"));
+    let (report, _) = apply(&d, Some(&url), &as_stranger, &[]);
+    assert_eq!(count(&report["restored"]), 3, "{report:#}");
+    assert!(d.requests().is_empty());
 }
 
 #[test]
