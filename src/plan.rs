@@ -468,7 +468,7 @@ impl Planner<'_> {
             let why = match disk {
                 DiskState::Missing => "file missing",
                 DiskState::Foreign => "file replaced by one jaunt did not write",
-                _ => "file edited",
+                _ => "file edited (your version will be kept in .jaunt/edited/)",
             };
             if self.store.has_artifact(&e.artifact) {
                 mp.status = Status::Rewrite;

@@ -7,16 +7,18 @@ use crate::fsutil::{is_inside, write_atomic};
 use crate::genfile::{self, DiskState, Header};
 use crate::graph::ModuleNode;
 use crate::stubfile::{self, StubRecord};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Writes `body` as `module`'s generated file, plus the `__init__.py` its
 /// generated package needs. Skips the write when the file already holds
-/// exactly these bytes.
+/// exactly these bytes; a file edited by hand is first copied into
+/// `backups` ([`keep_edits`]).
 pub fn write_module(
     module: &ModuleNode,
     generated_dir: &str,
     inputs: InputsKey,
     body: &str,
+    backups: &Path,
 ) -> Result<()> {
     let path = genfile::output_path(module, generated_dir);
     let inside = path
@@ -60,6 +62,7 @@ pub fn write_module(
     if crate::fsutil::read_regular(&path).is_ok_and(|old| old == text.as_bytes()) {
         return Ok(());
     }
+    keep_edits(&path, backups)?;
     write_atomic(&path, text.as_bytes())
         .map_err(|e| JauntError::io(format!("writing {}", path.display()), e))
 }
@@ -114,12 +117,47 @@ pub fn remove_stub(root: &Path, path: &Path) -> Result<bool> {
     }
 }
 
-/// Deletes a generated file jaunt wrote inside `root`, edited or not (and
-/// nothing else); returns whether it did.
-pub fn remove(root: &Path, path: &Path) -> Result<bool> {
+/// A generated file edited by hand is never lost: before jaunt replaces or
+/// deletes it, its bytes are copied to `backups/<unix seconds>-<path>` and
+/// the copy is named on stderr. Returns the copy's path.
+pub fn keep_edits(path: &Path, backups: &Path) -> Result<Option<PathBuf>> {
+    if !matches!(DiskState::read(path), DiskState::Edited(_)) {
+        return Ok(None);
+    }
+    let bytes = crate::fsutil::read_regular(path)
+        .map_err(|e| JauntError::io(format!("reading {}", path.display()), e))?;
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let flat: String = path
+        .components()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("__");
+    let copy = backups.join(format!("{seconds}-{flat}"));
+    write_atomic(&copy, &bytes)
+        .map_err(|e| JauntError::io(format!("keeping your edits in {}", copy.display()), e))?;
+    eprintln!(
+        "note: {} was edited by hand; your version is kept in {}",
+        path.display(),
+        copy.display()
+    );
+    Ok(Some(copy))
+}
+
+/// Deletes a generated file jaunt wrote inside `root`, edited or not (an
+/// edited one is kept in `backups` first), and nothing else; returns
+/// whether it did.
+pub fn remove(root: &Path, path: &Path, backups: &Path) -> Result<bool> {
     if !is_inside(root, path) {
         return Ok(false);
     }
+    keep_edits(path, backups)?;
     match DiskState::read(path) {
         DiskState::Intact(_) | DiskState::Edited(_) => std::fs::remove_file(path)
             .map(|_| true)

@@ -164,7 +164,7 @@ pub fn apply(
             },
             Status::Remove => {
                 let root = &project.config.root;
-                if materialize::remove(root, &mp.output)? {
+                if materialize::remove(root, &mp.output, &session.edits)? {
                     report.removed.push(mp.name.to_string());
                 }
                 // The stub beside the spec module that is gone.
@@ -397,7 +397,7 @@ fn materialize_known(
     };
     let interface = interface_of(&body);
     record_action(session, inputs, artifact, interface, None)?;
-    materialize::write_module(module, ctx.generated_dir, inputs, &body)?;
+    materialize::write_module(module, ctx.generated_dir, inputs, &body, &session.edits)?;
     let stub = stub_of(ctx, module, &body, &artifact)?;
     Ok(BuiltModule {
         inputs,
@@ -647,7 +647,13 @@ impl DagRun<'_> {
             .map_err(JauntError::from)?;
         let interface = interface_of(&output.source);
         record_action(self.session, inputs, artifact, interface, output.usage)?;
-        materialize::write_module(module, ctx.generated_dir, inputs, &output.source)?;
+        materialize::write_module(
+            module,
+            ctx.generated_dir,
+            inputs,
+            &output.source,
+            &self.session.edits,
+        )?;
         let stub = stub_of(ctx, module, &output.source, &artifact)?;
         Ok(Built {
             module: BuiltModule {

@@ -48,7 +48,7 @@ pub fn clean(
     targets.dedup();
     if !dry_run {
         for t in &targets {
-            materialize::remove(&project.config.root, t)?;
+            materialize::remove(&project.config.root, t, &session.edits)?;
         }
         for s in &stubs {
             materialize::remove_stub(&project.config.root, s)?;

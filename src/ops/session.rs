@@ -16,6 +16,9 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 pub struct Session {
+    /// Where hand-edited generated files are kept before jaunt replaces or
+    /// deletes them (`.jaunt/edited/`).
+    pub edits: PathBuf,
     pub lock: Option<Lockfile>,
     pub store: TieredStore,
     pub prompts: Prompts,
@@ -140,6 +143,7 @@ impl Session {
         };
         let store = open_store(config, lock.as_ref(), store_use)?;
         Ok(Session {
+            edits: config.state_dir().join("edited"),
             lock,
             store,
             prompts,

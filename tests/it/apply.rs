@@ -227,7 +227,40 @@ fn deleted_or_edited_file_is_rewritten_from_the_store() {
     assert_eq!(names(&report["rewritten"]), set(&["shop.mid", "shop.top"]));
     assert_eq!(f.read(&format!("{GEN}/mid.py")), mid, "byte-identical");
     assert!(!f.read(&format!("{GEN}/top.py")).contains("hand edit"));
+    // The hand edit was not lost: a copy is kept, and the run named it.
+    let kept = crate::common::files_under(&f.path(".jaunt/edited"));
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(
+        std::fs::read_to_string(&kept[0])
+            .unwrap()
+            .contains("# hand edit")
+    );
     f.ok(&["check"]);
+}
+
+#[test]
+fn removing_an_edited_orphan_keeps_a_copy() {
+    let f = chain();
+    apply_json(&f, &[]);
+    f.write(
+        &format!("{GEN}/alone.py"),
+        &(f.read(&format!("{GEN}/alone.py"))
+            + "
+# mine
+"),
+    );
+    std::fs::remove_file(f.path("src/shop/alone.py")).unwrap();
+    let (code, _, err) = f.run(&["apply"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("your version is kept in"), "{err}");
+    assert!(!f.exists(&format!("{GEN}/alone.py")));
+    let kept = crate::common::files_under(&f.path(".jaunt/edited"));
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(
+        std::fs::read_to_string(&kept[0])
+            .unwrap()
+            .contains("# mine")
+    );
 }
 
 #[test]
