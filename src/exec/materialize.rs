@@ -31,7 +31,11 @@ pub fn write_module(
             module.root_dir.display()
         )));
     }
-    if DiskState::read(&path) == DiskState::Foreign {
+    // The empty `__init__.py` jaunt wrote for a generated package becomes
+    // the package's own generated module when its `__init__.py` gains specs.
+    let own_empty_init = path.file_name().is_some_and(|n| n == "__init__.py")
+        && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && m.len() == 0);
+    if !own_empty_init && DiskState::read(&path) == DiskState::Foreign {
         return Err(Diagnostic::new(
             Code::Generate,
             format!(

@@ -583,3 +583,27 @@ fn written_files_follow_the_umask() {
         }
     }
 }
+
+/// A package's `__init__.py` that gains specs later builds into the
+/// `__generated__/__init__.py` jaunt first wrote empty.
+#[test]
+fn specs_added_to_a_package_init_later_build() {
+    let f = Fixture::with_fake_generator();
+    f.write("src/pkg/__init__.py", "").write(
+        "src/pkg/m.py",
+        "import jaunt\n\n@jaunt.magic\ndef f(x: int) -> int:\n    'Double.'\n",
+    );
+    f.ok(&["apply"]);
+    assert_eq!(f.read("src/pkg/__generated__/__init__.py"), "");
+    f.write(
+        "src/pkg/__init__.py",
+        "import jaunt\n\n@jaunt.magic\ndef g(x: int) -> int:\n    'Triple.'\n",
+    );
+    let report = apply_json(&f, &[]);
+    assert_eq!(names(&report["generated"]), set(&["pkg"]), "{report:#}");
+    assert!(
+        f.read("src/pkg/__generated__/__init__.py")
+            .contains("def g")
+    );
+    f.ok(&["check"]);
+}
