@@ -46,12 +46,15 @@ pub struct Discovery {
     /// How many summaries came from the parse cache, for `-v`.
     pub cache_hits: usize,
     pub parsed: usize,
+    /// Files and directories that could not be read: an error, never a
+    /// module treated as deleted.
+    pub unreadable: Vec<Diagnostic>,
 }
 
 impl Discovery {
     /// Syntax errors and unreadable spec arguments, with file:line.
     pub fn problems(&self) -> Vec<Diagnostic> {
-        let mut out = Vec::new();
+        let mut out = self.unreadable.clone();
         for f in self.files.values() {
             for d in &f.summary.diagnostics {
                 out.push(Diagnostic {
@@ -102,6 +105,7 @@ impl Discovery {
             files,
             cache_hits: 0,
             parsed: sources.len(),
+            unreadable: Vec::new(),
         }
     }
 }
@@ -181,23 +185,29 @@ pub fn module_name(root: &Path, path: &Path) -> Option<(ModuleName, bool)> {
 pub fn discover_all(config: &Config) -> Result<Discovery> {
     let roots = Roots::new(config);
     let mut found: Vec<(RootKind, PathBuf, PathBuf)> = Vec::new();
+    let mut unreadable = Vec::new();
     for (kind, root) in &roots.roots {
-        for path in walk(root, &roots) {
+        let (paths, errors) = walk(root, &roots);
+        unreadable.extend(errors);
+        for path in paths {
             found.push((*kind, root.clone(), path));
         }
     }
     let mut cache = ParseCache::load(&config.state_dir());
-    let discovery = read_files(&roots, &mut cache, found);
+    let mut discovery = read_files(&roots, &mut cache, found);
+    discovery.unreadable.extend(unreadable);
     let live: HashSet<String> = discovery.files.values().map(|f| f.rel.clone()).collect();
     cache.retain(&live);
     cache.save();
     Ok(discovery)
 }
 
-fn walk(root: &Path, roots: &Roots) -> Vec<PathBuf> {
+/// The `.py` files under `root`, and what could not be walked.
+fn walk(root: &Path, roots: &Roots) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     let nested = roots.nested_in(root);
     let generated = roots.generated_dir.clone();
     let (tx, rx) = std::sync::mpsc::channel();
+    let (errors_tx, errors_rx) = std::sync::mpsc::channel();
     ignore::WalkBuilder::new(root)
         .hidden(true)
         .git_ignore(true)
@@ -221,20 +231,36 @@ fn walk(root: &Path, roots: &Roots) -> Vec<PathBuf> {
         .build_parallel()
         .run(|| {
             let tx = tx.clone();
+            let errors_tx = errors_tx.clone();
             Box::new(move |entry| {
-                if let Ok(e) = entry
-                    && e.file_type().is_some_and(|t| t.is_file())
-                    && e.path().extension().is_some_and(|x| x == "py")
-                {
-                    let _ = tx.send(e.into_path());
+                match entry {
+                    Ok(e)
+                        if e.file_type().is_some_and(|t| t.is_file())
+                            && e.path().extension().is_some_and(|x| x == "py") =>
+                    {
+                        let _ = tx.send(e.into_path());
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        let _ = errors_tx.send(unreadable(&e.to_string()));
+                    }
                 }
                 ignore::WalkState::Continue
             })
         });
-    drop(tx);
+    drop((tx, errors_tx));
     let mut paths: Vec<PathBuf> = rx.into_iter().collect();
     paths.sort();
-    paths
+    let mut errors: Vec<Diagnostic> = errors_rx.into_iter().collect();
+    errors.sort_by(|a, b| a.message.cmp(&b.message));
+    (paths, errors)
+}
+
+/// A file or directory discovery could not read.
+fn unreadable(what: &str) -> Diagnostic {
+    Diagnostic::new(crate::error::Code::Discovery, format!("cannot read {what}")).hint(
+        "make it readable, or list it in .gitignore or .ignore if jaunt should skip it; nothing is removed while it cannot be read",
+    )
 }
 
 /// Reads files (from the cache or by parsing, in parallel) into a discovery.
@@ -252,13 +278,23 @@ fn read_files(
             Some((kind, root, path, module, is_package, rel))
         })
         .collect();
-    let read: Vec<Option<(Entry, Lookup)>> = named
+    let read: Vec<std::io::Result<(Entry, Lookup)>> = named
         .par_iter()
         .map(|(_, _, path, _, _, rel)| read_one(cache, path, rel))
         .collect();
     let mut discovery = Discovery::default();
     for ((kind, root, path, module, is_package, rel), got) in named.into_iter().zip(read) {
-        let Some((entry, how)) = got else { continue };
+        let (entry, how) = match got {
+            Ok(got) => got,
+            // Gone since the walk: as if it was never there.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                discovery
+                    .unreadable
+                    .push(unreadable(&format!("{rel}: {e}")));
+                continue;
+            }
+        };
         if discovery.files.contains_key(&module) {
             continue;
         }
@@ -284,8 +320,8 @@ fn read_files(
     discovery
 }
 
-fn read_one(cache: &ParseCache, path: &Path, rel: &str) -> Option<(Entry, Lookup)> {
-    let meta = std::fs::metadata(path).ok()?;
+fn read_one(cache: &ParseCache, path: &Path, rel: &str) -> std::io::Result<(Entry, Lookup)> {
+    let meta = std::fs::metadata(path)?;
     let size = meta.len();
     let mtime_ns = cache::mtime_ns(&meta);
     let mut bytes: Option<Vec<u8>> = None;
@@ -300,7 +336,7 @@ fn read_one(cache: &ParseCache, path: &Path, rel: &str) -> Option<(Entry, Lookup
             Some(b) => *blake3::hash(b).as_bytes(),
             None => cache.content_of(rel).unwrap_or_default(),
         };
-        return Some((
+        return Ok((
             Entry {
                 size,
                 mtime_ns,
@@ -312,11 +348,11 @@ fn read_one(cache: &ParseCache, path: &Path, rel: &str) -> Option<(Entry, Lookup
     }
     let bytes = match bytes {
         Some(b) => b,
-        None => std::fs::read(path).ok()?,
+        None => crate::fsutil::read_regular(path)?,
     };
     let text = String::from_utf8_lossy(&bytes);
     let summary = Arc::new(crate::python::summarize(&text));
-    Some((
+    Ok((
         Entry {
             size,
             mtime_ns,

@@ -334,3 +334,81 @@ fn jobs_above_the_limit_are_refused() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("above the limit of 256"), "{err}");
 }
+
+/// Runs jaunt as a user the file permissions apply to: `nobody` when the
+/// suite runs as root (as CI does), else the current user.
+fn run_unprivileged(f: &Fixture, args: &[&str]) -> (i32, String) {
+    let jaunt = env!("CARGO_BIN_EXE_jaunt");
+    let mut cmd = if unsafe { libc::geteuid() } == 0 {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(jaunt);
+        c
+    } else {
+        std::process::Command::new(jaunt)
+    };
+    let out = cmd
+        .args(args)
+        .current_dir(f.root())
+        .env("JAUNT_STORE", &f.store)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("setpriv (util-linux) runs jaunt as nobody");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Opens the project to other users, as a checkout normally is.
+fn open_up(dir: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            open_up(&path);
+        } else {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+    }
+}
+
+#[test]
+fn an_unreadable_spec_file_or_directory_is_an_error_never_a_deletion() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = Fixture::with_fake_generator();
+    f.write("src/pkg/__init__.py", "")
+        .write(
+            "src/pkg/m.py",
+            "import jaunt\n\n@jaunt.magic\ndef f(x: int) -> int:\n    'Double.'\n",
+        )
+        .write(
+            "src/pkg/n.py",
+            "import jaunt\n\n@jaunt.magic\ndef g(x: int) -> int:\n    'Triple.'\n",
+        );
+    f.ok(&["apply"]);
+    let lock = f.read("jaunt.lock");
+    std::fs::remove_dir_all(f.path(".jaunt")).unwrap();
+    std::fs::set_permissions(f.root(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    open_up(f.root());
+    let mode = |rel: &str, m: u32| {
+        std::fs::set_permissions(f.path(rel), std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    for (rel, dir_mode, says) in [
+        ("src/pkg/m.py", 0o000, "cannot read src/pkg/m.py"),
+        ("src/pkg", 0o000, "cannot read"),
+    ] {
+        mode(rel, dir_mode);
+        for args in [&["apply"][..], &["plan"], &["check"]] {
+            let (code, err) = run_unprivileged(&f, args);
+            assert_eq!(code, 2, "{rel} {args:?}: {err}");
+            assert!(err.contains(says), "{rel} {args:?}: {err}");
+            assert!(err.contains("error[discovery]"), "{err}");
+        }
+        mode(rel, if rel.ends_with(".py") { 0o644 } else { 0o755 });
+    }
+    assert_eq!(f.read("jaunt.lock"), lock, "no entry was dropped");
+    assert!(f.exists("src/pkg/__generated__/m.py"));
+    assert!(f.exists("src/pkg/__generated__/n.py"));
+}
