@@ -23,6 +23,10 @@ pub enum StoreCommand {
         /// Keep action entries used within this age (e.g. 30d, 12h).
         #[arg(long, value_name = "AGE", value_parser = parse_age)]
         max_age: Option<std::time::Duration>,
+        /// Outside a project, with no --keep-lock: remove everything no
+        /// lockfile given keeps, from a store other projects may share.
+        #[arg(long)]
+        all: bool,
     },
     /// Copy every artifact and action entry jaunt.lock references to the remote store.
     Push,
@@ -87,7 +91,19 @@ pub fn run(global: &GlobalArgs, cmd: &StoreCommand) -> CmdResult {
                 exit::GATE
             })
         }
-        StoreCommand::Gc { keep_lock, max_age } => {
+        StoreCommand::Gc {
+            keep_lock,
+            max_age,
+            all,
+        } => {
+            if config.is_err() && keep_lock.is_empty() && max_age.is_none() && !all {
+                return Err(Diagnostic::error(format!(
+                    "no project here: `store gc` would keep nothing and empty the store at {}, which other projects may share",
+                    store.root().display()
+                ))
+                .hint("run it in a project (it keeps what its jaunt.lock references), name lockfiles to keep with --keep-lock, keep recent entries with --max-age, or pass --all to remove everything")
+                .into());
+            }
             let mut locks: Vec<PathBuf> = keep_lock.clone();
             if let Ok(c) = &config {
                 locks.push(c.lock_path());

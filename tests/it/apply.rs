@@ -607,3 +607,30 @@ fn specs_added_to_a_package_init_later_build() {
     );
     f.ok(&["check"]);
 }
+
+/// Outside a project `store gc` would keep nothing: it refuses unless told
+/// what to keep, or `--all`.
+#[test]
+fn store_gc_outside_a_project_refuses_to_empty_a_shared_store() {
+    let f = chain();
+    apply_json(&f, &[]);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_jaunt"))
+            .args(args)
+            .current_dir(elsewhere.path())
+            .env("JAUNT_STORE", &f.store)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&["store", "gc"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("no project here"), "{err}");
+    assert_eq!(crate::common::files_under(&f.store.join("v1/cas")).len(), 4);
+    let (code, err) = run(&["store", "gc", "--all"]);
+    assert_eq!(code, Some(0), "{err}");
+}
