@@ -106,11 +106,12 @@ impl Trust {
         let Some(signer) = parse_key(&signature.key) else {
             return false;
         };
-        let mut own = self.trusted.clone();
-        if let Some(Some(k)) = self.signing.get() {
-            own.push(k.verifying_key());
-        }
-        if !own.contains(&signer) {
+        let own = self
+            .signing
+            .get()
+            .and_then(Option::as_ref)
+            .is_some_and(|k| k.verifying_key() == signer);
+        if !own && !self.trusted.contains(&signer) {
             return false;
         }
         let Some(sig) = unhex(&signature.sig).and_then(|b| <[u8; 64]>::try_from(b).ok()) else {

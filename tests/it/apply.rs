@@ -554,10 +554,7 @@ fn written_files_follow_the_umask() {
     use std::os::unix::fs::PermissionsExt;
     for (umask, mode) in [("022", 0o644), ("027", 0o640)] {
         let f = Fixture::with_fake_generator();
-        f.write("src/pkg/__init__.py", "").write(
-            "src/pkg/m.py",
-            "import jaunt\n\n@jaunt.magic\ndef f(x: int) -> int:\n    'Double.'\n",
-        );
+        f.add_one_module();
         let jaunt = assert_cmd::cargo::cargo_bin("jaunt");
         let status = std::process::Command::new("sh")
             .arg("-c")
@@ -589,10 +586,7 @@ fn written_files_follow_the_umask() {
 #[test]
 fn specs_added_to_a_package_init_later_build() {
     let f = Fixture::with_fake_generator();
-    f.write("src/pkg/__init__.py", "").write(
-        "src/pkg/m.py",
-        "import jaunt\n\n@jaunt.magic\ndef f(x: int) -> int:\n    'Double.'\n",
-    );
+    f.add_one_module();
     f.ok(&["apply"]);
     assert_eq!(f.read("src/pkg/__generated__/__init__.py"), "");
     f.write(

@@ -298,10 +298,7 @@ fn mkfifo(path: &std::path::Path) {
 #[test]
 fn a_fifo_where_a_file_belongs_is_an_error_not_a_hang() {
     let f = Fixture::with_fake_generator();
-    f.write("src/pkg/__init__.py", "").write(
-        "src/pkg/m.py",
-        "import jaunt\n\n@jaunt.magic\ndef f(x: int) -> int:\n    'Double.'\n",
-    );
+    f.add_one_module();
     for (fifo, code, says) in [
         ("jaunt.lock", 2, "not a regular file"),
         (".env", 2, ".env is not a regular file"),

@@ -72,10 +72,7 @@ fn a_lockfile_cannot_point_a_removal_outside_the_project() {
 #[test]
 fn a_symlinked_generated_directory_is_never_written_or_deleted_through() {
     let f = Fixture::with_fake_generator();
-    f.write("src/pkg/__init__.py", "").write(
-        "src/pkg/m.py",
-        "import jaunt\n\n@jaunt.magic\ndef f(x: int) -> int:\n    'Double.'\n",
-    );
+    f.add_one_module();
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("keep.txt"), "mine").unwrap();
     std::os::unix::fs::symlink(outside.path(), f.path("src/pkg/__generated__")).unwrap();
@@ -111,10 +108,7 @@ fn bomb(size: u64) -> Vec<u8> {
 #[test]
 fn a_compression_bomb_is_quarantined_under_a_memory_limit() {
     let f = Fixture::with_fake_generator();
-    f.write("src/pkg/__init__.py", "").write(
-        "src/pkg/m.py",
-        "import jaunt\n\n@jaunt.magic\ndef f(x: int) -> int:\n    'Double.'\n",
-    );
+    f.add_one_module();
     f.ok(&["apply"]);
     let lock = f.read("jaunt.lock");
     let artifact = lock
@@ -181,10 +175,7 @@ fn repository_remote(f: &Fixture, in_dotenv: bool) -> crate::common::http::Serve
 fn the_users_token_goes_only_where_the_user_allowed() {
     for in_dotenv in [true, false] {
         let f = Fixture::with_fake_generator();
-        f.write("src/pkg/__init__.py", "").write(
-            "src/pkg/m.py",
-            "import jaunt\n\n@jaunt.magic\ndef f(x: int) -> int:\n    'Double.'\n",
-        );
+        f.add_one_module();
         let server = repository_remote(&f, in_dotenv);
         let run = |args: &[&str]| {
             f.jaunt()

@@ -212,10 +212,7 @@ fn emit_stubs_false_writes_none() {
         "jaunt.toml",
         &format!("{}\n[build]\nemit_stubs = false\n", f.read("jaunt.toml")),
     );
-    f.write("src/pkg/__init__.py", "").write(
-        "src/pkg/m.py",
-        "import jaunt\n\n@jaunt.magic\ndef f(x: int) -> int:\n    'Double.'\n",
-    );
+    f.add_one_module();
     f.ok(&["apply"]);
     assert!(!f.exists("src/pkg/m.pyi"));
     assert!(!f.read("jaunt.lock").contains("stub ="));

@@ -41,6 +41,15 @@ impl Fixture {
         f
     }
 
+    /// The smallest project: package `pkg` with one spec module, `pkg.m`,
+    /// whose one function spec `f` doubles.
+    pub fn add_one_module(&self) {
+        self.write("src/pkg/__init__.py", "").write(
+            "src/pkg/m.py",
+            "import jaunt\n\n@jaunt.magic\ndef f(x: int) -> int:\n    'Double.'\n",
+        );
+    }
+
     pub fn root(&self) -> &Path {
         self.dir.path()
     }
