@@ -167,12 +167,12 @@ fn report_phases(modules: usize) {
         3,
         || clear_cache(&dir),
         || {
-            discover::discover_all(&config).expect("discover");
+            discover::discover_all(&config, false).expect("discover");
         },
     );
     println!("  discover_all, cold cache:    {}", wall_cpu(cold));
     let warm = best_of(3, noop, || {
-        discover::discover_all(&config).expect("discover");
+        discover::discover_all(&config, false).expect("discover");
     });
     println!("  discover_all, warm cache:    {}", wall_cpu(warm));
     let cache_load = best_of(3, noop, || {
@@ -206,7 +206,7 @@ fn report_phases(modules: usize) {
         }
     });
     println!("  python::summarize, 1 thread: {}", wall_cpu(summarize));
-    let d = discover::discover_all(&config).expect("discover");
+    let d = discover::discover_all(&config, false).expect("discover");
     let check = best_of(3, noop, || d.check().expect("no problems"));
     println!("  discovery.check:             {}", wall_cpu(check));
     let graphs = best_of(3, noop, || {

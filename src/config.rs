@@ -423,7 +423,7 @@ impl Config {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
         let mut config = Config::parse(&text, &file, root)?;
-        config.check_roots()?;
+        config.settle_roots()?;
         let dotenv = config.root.join(".env");
         match std::fs::metadata(&dotenv) {
             // A FIFO or device would make reading it wait forever.
@@ -524,32 +524,85 @@ impl Config {
         })
     }
 
+    /// Checks every root and writes absolute ones inside the project as
+    /// relative paths, so the lockfile never records a machine's layout.
     /// Explicitly configured source roots must exist; default roots and
-    /// test roots that do not exist are skipped.
-    fn check_roots(&self) -> Result<()> {
-        if !self.paths.source_roots_explicit {
-            return Ok(());
-        }
-        for root in &self.paths.source_roots {
-            if !self.root.join(root).is_dir() {
-                let text = crate::fsutil::read_regular_string(&self.file).unwrap_or_default();
-                let line = text
-                    .lines()
-                    .position(|l| l.trim_start().starts_with("source_roots"))
-                    .map(|i| i as u32 + 1);
-                return Err(JauntError::from(
-                    Diagnostic::config(format!(
-                        "source root `{root}` does not exist (in `paths.source_roots`)"
-                    ))
-                    .at(&self.file, line)
-                    .hint(format!(
-                        "create {} or remove it from `source_roots`",
-                        self.root.join(root).display()
+    /// test roots that do not exist are skipped. A root outside the project
+    /// or a symlink that does not resolve is an error: jaunt writes beside
+    /// the specs it reads, and must not write outside the project.
+    fn settle_roots(&mut self) -> Result<()> {
+        let project = std::fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
+        let explicit = self.paths.source_roots_explicit;
+        let mut source = std::mem::take(&mut self.paths.source_roots);
+        let mut test = std::mem::take(&mut self.paths.test_roots);
+        let checked = self
+            .settle_list(&project, &mut source, "source_roots", explicit)
+            .and_then(|()| self.settle_list(&project, &mut test, "test_roots", false));
+        self.paths.source_roots = source;
+        self.paths.test_roots = test;
+        checked
+    }
+
+    fn settle_list(
+        &self,
+        project: &Path,
+        roots: &mut [String],
+        key: &str,
+        must_exist: bool,
+    ) -> Result<()> {
+        for root in roots.iter_mut() {
+            let dir = self.root.join(&*root);
+            let problem = match std::fs::canonicalize(&dir) {
+                Ok(real) if !real.is_dir() => Some(("is not a directory", None)),
+                Ok(real) => match real.strip_prefix(project) {
+                    Ok(inside) => {
+                        if Path::new(root.as_str()).is_absolute() {
+                            let rel = crate::fsutil::relative(Path::new(""), inside);
+                            *root = if rel.is_empty() { ".".into() } else { rel };
+                        }
+                        None
+                    }
+                    Err(_) => Some((
+                        "is outside the project",
+                        Some(format!(
+                            "jaunt writes generated code beside the specs it reads, so every root must be inside {}; move the specs into the project or put jaunt.toml in a directory that holds both",
+                            project.display()
+                        )),
                     )),
-                ));
+                },
+                Err(_) if std::fs::symlink_metadata(&dir).is_ok() => Some((
+                    "is a symlink that does not resolve (a loop, or a link to nothing)",
+                    Some(format!("fix or remove the symlink {}", dir.display())),
+                )),
+                Err(_) if must_exist => Some((
+                    "does not exist",
+                    Some(format!(
+                        "create {} or remove it from `{key}`",
+                        dir.display()
+                    )),
+                )),
+                Err(_) => None,
+            };
+            if let Some((what, hint)) = problem {
+                let label = key.trim_end_matches("s").replace('_', " ");
+                let mut d =
+                    Diagnostic::config(format!("{label} `{root}` {what} (in `paths.{key}`)"))
+                        .at(&self.file, self.line_of(key));
+                if let Some(hint) = hint {
+                    d = d.hint(hint);
+                }
+                return Err(d.into());
             }
         }
         Ok(())
+    }
+
+    /// The line of the configuration file where `key` is set, if any.
+    fn line_of(&self, key: &str) -> Option<u32> {
+        let text = crate::fsutil::read_regular_string(&self.file).unwrap_or_default();
+        text.lines()
+            .position(|l| l.trim_start().starts_with(key))
+            .map(|i| i as u32 + 1)
     }
 
     /// Source roots that exist, as absolute paths, in configured order.

@@ -7,13 +7,26 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A Python identifier. Python allows Unicode letters, so this does too:
-/// a name the parser accepts must survive a round trip through the lockfile.
+/// A Python identifier by Python's own rule (PEP 3131: `XID_Start` or `_`,
+/// then `XID_Continue`), and not a keyword: `café.py` is a module,
+/// `class.py` cannot be imported. A name the parser accepts must survive a
+/// round trip through the lockfile.
 pub fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
-    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
-        && chars.all(|c| c == '_' || c.is_alphanumeric())
+    chars
+        .next()
+        .is_some_and(|c| c == '_' || unicode_ident::is_xid_start(c))
+        && chars.all(unicode_ident::is_xid_continue)
+        && !KEYWORDS.contains(&s)
 }
+
+/// Python's hard keywords; soft keywords (`match`, `type`, …) are names.
+const KEYWORDS: &[&str] = &[
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
+];
 
 /// Identifiers joined by dots: `pkg.mod`, or a qualname `Outer.method`.
 pub fn is_dotted_name(s: &str) -> bool {
@@ -265,10 +278,21 @@ mod tests {
 
     #[test]
     fn one_identifier_rule() {
-        for good in ["pkg", "_x", "pkg.sub_2.mod", "café"] {
+        for good in ["pkg", "_x", "pkg.sub_2.mod", "café", "数据", "match.type"] {
             assert!(ModuleName::parse(good).is_ok(), "{good}");
         }
-        for bad in ["", "2x", "a-b", "a.", ".a", "a..b", "a b"] {
+        for bad in [
+            "",
+            "2x",
+            "a-b",
+            "a.",
+            ".a",
+            "a..b",
+            "a b",
+            "pkg.class",
+            "x²",
+            "a€",
+        ] {
             assert!(ModuleName::parse(bad).is_err(), "{bad}");
         }
         assert!(is_identifier("__generated__"));

@@ -139,6 +139,7 @@ impl GlobalArgs {
             config: self.config.clone(),
             targets: scope.targets.clone(),
             no_infer_deps: self.no_infer_deps,
+            report_skipped: self.verbose,
         }
     }
 }

@@ -83,6 +83,12 @@ pub fn print_notes(global: &GlobalArgs, project: &Project) {
     for note in project.build.notes.iter().chain(project.test.notes.iter()) {
         output::note(note);
     }
+    for skipped in &project.discovery.skipped {
+        output::note(&format!(
+            "skipped {} ({}): {} file(s) with jaunt specs",
+            skipped.path, skipped.reason, skipped.files
+        ));
+    }
     output::note(&format!(
         "{} files read from the parse cache, {} parsed",
         project.discovery.cache_hits, project.discovery.parsed

@@ -6,6 +6,7 @@
 //! the persistent parse cache ([`cache`]).
 
 pub mod cache;
+pub mod skip;
 
 use crate::config::Config;
 use crate::error::{Diagnostic, JauntError, Result};
@@ -49,6 +50,9 @@ pub struct Discovery {
     /// Files and directories that could not be read: an error, never a
     /// module treated as deleted.
     pub unreadable: Vec<Diagnostic>,
+    /// Files with jaunt specs that discovery left out, and why; filled
+    /// only when asked for (`-v`), since finding them walks what is skipped.
+    pub skipped: Vec<skip::Skipped>,
 }
 
 impl Discovery {
@@ -105,42 +109,50 @@ impl Discovery {
             files,
             cache_hits: 0,
             parsed: sources.len(),
-            unreadable: Vec::new(),
+            ..Discovery::default()
         }
     }
 }
 
-/// Directory names never searched for specs.
-const SKIP_DIRS: &[&str] = &[
-    "__pycache__",
-    "node_modules",
-    "site-packages",
-    "build",
-    "dist",
-    "venv",
-    "env",
-    "target",
-];
+/// One configured root.
+struct Root {
+    kind: RootKind,
+    /// The directory walked.
+    dir: PathBuf,
+    /// The directory module names are relative to: `dir` itself, or, when
+    /// `dir` is a package (has `__init__.py`), the first ancestor that is
+    /// not, so that `tests/specs.py` with `tests/__init__.py` is
+    /// `tests.specs` — Python's rule, and pytest's. Never above the project.
+    base: PathBuf,
+}
 
 struct Roots {
-    /// (kind, absolute dir) in priority order: source roots first.
-    roots: Vec<(RootKind, PathBuf)>,
+    /// In priority order: source roots first.
+    roots: Vec<Root>,
     generated_dir: String,
     project_root: PathBuf,
 }
 
 impl Roots {
     fn new(config: &Config) -> Roots {
-        let mut roots: Vec<(RootKind, PathBuf)> = config
+        let mut dirs: Vec<(RootKind, PathBuf)> = config
             .source_dirs()
             .into_iter()
             .map(|d| (RootKind::Source, d))
             .collect();
         for d in config.test_dirs() {
-            if !roots.iter().any(|(_, r)| *r == d) {
-                roots.push((RootKind::Test, d));
+            if !dirs.iter().any(|(_, r)| *r == d) {
+                dirs.push((RootKind::Test, d));
             }
         }
+        let roots = dirs
+            .into_iter()
+            .map(|(kind, dir)| Root {
+                kind,
+                base: import_base(&config.root, &dir),
+                dir,
+            })
+            .collect();
         Roots {
             roots,
             generated_dir: config.paths.generated_dir.clone(),
@@ -148,13 +160,13 @@ impl Roots {
         }
     }
 
-    /// Other roots nested inside `root`: walking `.` must not re-find
-    /// `src/pkg/mod.py` as module `src.pkg.mod`.
+    /// Other roots nested inside `root`: the innermost root owns a file, so
+    /// walking `.` must not re-find `src/pkg/mod.py` as `src.pkg.mod`.
     fn nested_in(&self, root: &Path) -> Vec<PathBuf> {
         self.roots
             .iter()
-            .filter(|(_, r)| r != root && r.starts_with(root))
-            .map(|(_, r)| r.clone())
+            .filter(|r| r.dir != root && r.dir.starts_with(root))
+            .map(|r| r.dir.clone())
             .collect()
     }
 
@@ -163,10 +175,29 @@ impl Roots {
     }
 }
 
-/// The module name of a file under `root`, or `None` when the path is not
+/// Climbs from a root through the packages that contain it.
+fn import_base(project: &Path, dir: &Path) -> PathBuf {
+    let mut base = dir.to_path_buf();
+    while base != project
+        && base.starts_with(project)
+        && base.join("__init__.py").is_file()
+        && base
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(crate::names::is_identifier)
+    {
+        match base.parent() {
+            Some(parent) => base = parent.to_path_buf(),
+            None => break,
+        }
+    }
+    base
+}
+
+/// The module name of a file under `base`, or `None` when the path is not
 /// importable (`my-script.py`, a directory that is not an identifier).
-pub fn module_name(root: &Path, path: &Path) -> Option<(ModuleName, bool)> {
-    let rel = path.strip_prefix(root).ok()?;
+pub fn module_name(base: &Path, path: &Path) -> Option<(ModuleName, bool)> {
+    let rel = path.strip_prefix(base).ok()?;
     let mut parts: Vec<String> = rel
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -181,34 +212,58 @@ pub fn module_name(root: &Path, path: &Path) -> Option<(ModuleName, bool)> {
     Some((name, is_package))
 }
 
-/// Walks every root and reads every Python module in it.
-pub fn discover_all(config: &Config) -> Result<Discovery> {
+/// Walks every root and reads every Python module in it. With
+/// `report_skipped`, also finds the files with jaunt specs that the walk
+/// left out ([`Discovery::skipped`]), for `-v`.
+pub fn discover_all(config: &Config, report_skipped: bool) -> Result<Discovery> {
     let roots = Roots::new(config);
     let mut found: Vec<(RootKind, PathBuf, PathBuf)> = Vec::new();
     let mut unreadable = Vec::new();
-    for (kind, root) in &roots.roots {
-        let (paths, errors) = walk(root, &roots);
-        unreadable.extend(errors);
-        for path in paths {
-            found.push((*kind, root.clone(), path));
+    let mut entered = HashSet::new();
+    for root in &roots.roots {
+        let walked = walk(root, &roots, report_skipped);
+        unreadable.extend(walked.errors);
+        entered.extend(walked.dirs);
+        for path in walked.files {
+            found.push((root.kind, root.base.clone(), path));
         }
     }
     let mut cache = ParseCache::load(&config.state_dir());
     let mut discovery = read_files(&roots, &mut cache, found);
     discovery.unreadable.extend(unreadable);
+    if report_skipped {
+        discovery.skipped = skip::find(&roots, &discovery, &entered);
+    }
     let live: HashSet<String> = discovery.files.values().map(|f| f.rel.clone()).collect();
     cache.retain(&live);
     cache.save();
     Ok(discovery)
 }
 
-/// The `.py` files under `root`, and what could not be walked.
-fn walk(root: &Path, roots: &Roots) -> (Vec<PathBuf>, Vec<Diagnostic>) {
-    let nested = roots.nested_in(root);
+/// What one root's walk found.
+struct Walked {
+    /// `.py` files, sorted.
+    files: Vec<PathBuf>,
+    /// What could not be walked, and generated directories that are not
+    /// jaunt's.
+    errors: Vec<Diagnostic>,
+    /// The directories entered (only when asked for, for [`skip::find`]).
+    dirs: Vec<PathBuf>,
+}
+
+/// The `.py` files under a root. Skipped: directories `.gitignore` or
+/// `.ignore` exclude, hidden ones, virtual environments (`pyvenv.cfg`),
+/// generated directories, and other roots nested inside this one — never a
+/// list of common names, since `build` or `env` may well be packages.
+fn walk(root: &Root, roots: &Roots, record_dirs: bool) -> Walked {
+    let nested = roots.nested_in(&root.dir);
     let generated = roots.generated_dir.clone();
     let (tx, rx) = std::sync::mpsc::channel();
     let (errors_tx, errors_rx) = std::sync::mpsc::channel();
-    ignore::WalkBuilder::new(root)
+    let (dirs_tx, dirs_rx) = std::sync::mpsc::channel();
+    let collisions = errors_tx.clone();
+    let project_root = roots.project_root.clone();
+    ignore::WalkBuilder::new(&root.dir)
         .hidden(true)
         .git_ignore(true)
         .git_exclude(true)
@@ -217,9 +272,13 @@ fn walk(root: &Path, roots: &Roots) -> (Vec<PathBuf>, Vec<Diagnostic>) {
         .parents(true)
         .filter_entry(move |e| {
             if e.file_type().is_some_and(|t| t.is_dir()) && e.depth() > 0 {
-                let name = e.file_name().to_string_lossy();
-                if name == generated.as_str()
-                    || SKIP_DIRS.contains(&name.as_ref())
+                if e.file_name() == generated.as_str() {
+                    if let Some(d) = not_generated(e.path(), &generated, &project_root) {
+                        let _ = collisions.send(d);
+                    }
+                    return false;
+                }
+                if e.file_name() == "__pycache__"
                     || nested.iter().any(|n| n == e.path())
                     || e.path().join("pyvenv.cfg").exists()
                 {
@@ -232,8 +291,14 @@ fn walk(root: &Path, roots: &Roots) -> (Vec<PathBuf>, Vec<Diagnostic>) {
         .run(|| {
             let tx = tx.clone();
             let errors_tx = errors_tx.clone();
+            let dirs_tx = dirs_tx.clone();
             Box::new(move |entry| {
                 match entry {
+                    Ok(e) if e.file_type().is_some_and(|t| t.is_dir()) => {
+                        if record_dirs {
+                            let _ = dirs_tx.send(e.into_path());
+                        }
+                    }
                     Ok(e)
                         if e.file_type().is_some_and(|t| t.is_file())
                             && e.path().extension().is_some_and(|x| x == "py") =>
@@ -248,12 +313,59 @@ fn walk(root: &Path, roots: &Roots) -> (Vec<PathBuf>, Vec<Diagnostic>) {
                 ignore::WalkState::Continue
             })
         });
-    drop((tx, errors_tx));
-    let mut paths: Vec<PathBuf> = rx.into_iter().collect();
-    paths.sort();
+    drop((tx, errors_tx, dirs_tx));
+    let mut files: Vec<PathBuf> = rx.into_iter().collect();
+    files.sort();
     let mut errors: Vec<Diagnostic> = errors_rx.into_iter().collect();
     errors.sort_by(|a, b| a.message.cmp(&b.message));
-    (paths, errors)
+    Walked {
+        files,
+        errors,
+        dirs: dirs_rx.into_iter().collect(),
+    }
+}
+
+/// A directory named like `generated_dir` holds only what jaunt writes:
+/// files with jaunt's header and empty `__init__.py` files. Anything else
+/// means the name collides with a real package, whose modules would be
+/// skipped — and whose generated files removed — without a word.
+fn not_generated(dir: &Path, generated: &str, project_root: &Path) -> Option<Diagnostic> {
+    let entries = std::fs::read_dir(dir).ok()?;
+    let mut foreign: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "py") && !written_by_jaunt(p))
+        .collect();
+    foreign.sort();
+    let first = foreign.first()?;
+    Some(
+        Diagnostic::config(format!(
+            "`paths.generated_dir = \"{generated}\"` names a directory jaunt did not write: {} is not a generated file",
+            crate::fsutil::relative(project_root, first)
+        ))
+        .hint(format!(
+            "jaunt skips and rewrites every directory named `{generated}`; set `generated_dir` in jaunt.toml to a name no package uses (the default is `__generated__`), or rename {}",
+            crate::fsutil::relative(project_root, dir)
+        )),
+    )
+}
+
+/// Whether a file starts with jaunt's generated-file header, or is an
+/// empty `__init__.py` (which jaunt writes to make a generated package).
+/// Anything but a regular file is not judged here (reading a FIFO would
+/// wait forever); writing refuses it later.
+fn written_by_jaunt(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return true;
+    };
+    if !meta.is_file() || meta.len() == 0 {
+        return true;
+    }
+    let mut head = [0u8; crate::genfile::FIRST_LINE.len()];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| head == crate::genfile::FIRST_LINE.as_bytes())
 }
 
 /// A file or directory discovery could not read.
@@ -420,14 +532,20 @@ fn enqueue_with_parents(
 /// root that has it.
 fn locate(roots: &Roots, module: &ModuleName) -> Option<(RootKind, PathBuf, PathBuf)> {
     let rel: PathBuf = module.parts().collect();
-    for (kind, root) in &roots.roots {
-        let file = root.join(&rel).with_extension("py");
-        if file.is_file() {
-            return Some((*kind, root.clone(), file));
-        }
-        let init = root.join(&rel).join("__init__.py");
-        if init.is_file() {
-            return Some((*kind, root.clone(), init));
+    for root in &roots.roots {
+        let nested = roots.nested_in(&root.dir);
+        let owned = |file: &Path| {
+            file.is_file()
+                && file.starts_with(&root.dir)
+                && !nested.iter().any(|n| file.starts_with(n))
+        };
+        for file in [
+            root.base.join(&rel).with_extension("py"),
+            root.base.join(&rel).join("__init__.py"),
+        ] {
+            if owned(&file) {
+                return Some((root.kind, root.base.clone(), file));
+            }
         }
     }
     None

@@ -18,6 +18,8 @@ pub struct LoadOptions {
     pub targets: Vec<Target>,
     /// `--no-infer-deps`.
     pub no_infer_deps: bool,
+    /// `-v`: also find files with jaunt specs that discovery skipped.
+    pub report_skipped: bool,
 }
 
 pub struct Project {
@@ -51,7 +53,7 @@ impl Project {
         let config = Self::load_config(opts)?;
         lap("config");
         let discovery = if opts.targets.is_empty() {
-            discover::discover_all(&config)?
+            discover::discover_all(&config, opts.report_skipped)?
         } else {
             let modules: Vec<ModuleName> = opts.targets.iter().map(|t| t.module.clone()).collect();
             discover::discover_targets(&config, &modules)?

@@ -23,7 +23,7 @@ fn spec_refs(f: &Fixture, extra: &[&str]) -> Vec<String> {
 const SPEC: &str = "import jaunt\n\n@jaunt.magic\ndef f(): ...\n";
 
 #[test]
-fn default_roots_skip_generated_hidden_venv_and_ignored_dirs() {
+fn modules_are_found_by_python_rules_not_by_a_list_of_names() {
     let f = project();
     f.write("src/pkg/__init__.py", "")
         .write("src/pkg/mod.py", SPEC)
@@ -32,18 +32,142 @@ fn default_roots_skip_generated_hidden_venv_and_ignored_dirs() {
             "tests/test_top.py",
             "import jaunt\n\n@jaunt.test\ndef test_f(): ...\n",
         )
-        .write("src/pkg/__generated__/mod.py", SPEC)
+        .write("src/pkg/__generated__/mod.py", "")
+        // Packages named like common tool directories are packages.
+        .write("build/__init__.py", "")
+        .write("build/tools.py", SPEC)
+        .write("src/pkg/env/__init__.py", "")
+        .write("src/pkg/env/vars.py", SPEC)
+        .write("dist/x.py", SPEC)
+        .write("target/y.py", SPEC)
+        // Unicode identifiers are module names.
+        .write("café.py", SPEC)
+        // Skipped, each for a reason `-v` names.
         .write(".hidden/h.py", SPEC)
-        .write("venv/lib/v.py", SPEC)
         .write("myenv/pyvenv.cfg", "home = /usr\n")
         .write("myenv/lib/e.py", SPEC)
         .write("ignored/i.py", SPEC)
+        .write("ignored/j.py", SPEC)
+        .write("ignored/plain.py", "x = 1\n")
         .write(".gitignore", "ignored/\n")
-        .write("my-script.py", SPEC);
+        .write("my-script.py", SPEC)
+        .write("class.py", SPEC);
     assert_eq!(
         spec_refs(&f, &[]),
-        ["pkg.mod:f", "top:f", "test_top:test_f"]
+        [
+            "build.tools:f",
+            "café:f",
+            "dist.x:f",
+            "pkg.env.vars:f",
+            "pkg.mod:f",
+            "target.y:f",
+            "top:f",
+            "test_top:test_f"
+        ]
     );
+    let (code, _, err) = f.run(&["-v", "specs"]);
+    assert_eq!(code, 0, "{err}");
+    let skipped: Vec<&str> = err.lines().filter(|l| l.contains("skipped")).collect();
+    insta::assert_snapshot!(skipped.join("\n"), @r"
+    note: skipped .hidden (hidden directory): 1 file(s) with jaunt specs
+    note: skipped class.py (not an importable module name (every part of the path must be a Python identifier)): 1 file(s) with jaunt specs
+    note: skipped ignored (excluded by .gitignore or .ignore): 2 file(s) with jaunt specs
+    note: skipped my-script.py (not an importable module name (every part of the path must be a Python identifier)): 1 file(s) with jaunt specs
+    note: skipped myenv (virtual environment (pyvenv.cfg)): 1 file(s) with jaunt specs
+    ");
+    // Without -v nothing extra is walked or said.
+    let (_, _, quiet) = f.run(&["specs"]);
+    assert!(!quiet.contains("skipped"), "{quiet}");
+}
+
+#[test]
+fn a_root_that_is_a_package_contributes_its_name_so_overlapping_roots_rename_nothing() {
+    let f = project();
+    f.write(
+        "jaunt.toml",
+        "version = 1\n[paths]\nsource_roots = [\"src\", \"src/shop\"]\n",
+    )
+    .write("src/shop/__init__.py", "")
+    .write("src/shop/cart.py", SPEC)
+    .write("src/other.py", SPEC)
+    .write("tests/__init__.py", "")
+    .write(
+        "tests/specs.py",
+        "import jaunt\n\n@jaunt.test\ndef test_f(): ...\n",
+    );
+    assert_eq!(
+        spec_refs(&f, &[]),
+        ["other:f", "shop.cart:f", "tests.specs:test_f"]
+    );
+    // Targeted discovery names a module the same way.
+    assert_eq!(spec_refs(&f, &["--target", "shop.cart"]), ["shop.cart:f"]);
+    assert_eq!(
+        spec_refs(&f, &["--target", "tests.specs"]),
+        ["tests.specs:test_f"]
+    );
+}
+
+#[test]
+fn a_generated_dir_named_like_a_package_is_a_config_error() {
+    let f = project();
+    f.write(
+        "jaunt.toml",
+        "version = 1\n[paths]\nsource_roots = [\"src\"]\ngenerated_dir = \"shop\"\n",
+    )
+    .write("src/shop/__init__.py", "")
+    .write("src/shop/cart.py", SPEC);
+    let (code, _, err) = f.run(&["apply"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("names a directory jaunt did not write: src/shop/cart.py"),
+        "{err}"
+    );
+    assert!(err.contains("set `generated_dir`"), "{err}");
+    assert!(f.path("src/shop/cart.py").exists());
+}
+
+#[test]
+fn roots_outside_the_project_or_through_a_symlink_loop_are_config_errors() {
+    let f = project();
+    let outside = tempfile::tempdir().unwrap();
+    f.write(
+        "jaunt.toml",
+        &format!(
+            "version = 1\n[paths]\nsource_roots = [{:?}]\n",
+            outside.path().display().to_string()
+        ),
+    );
+    let (code, _, err) = f.run(&["specs"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("jaunt.toml:3: source root"), "{err}");
+    assert!(err.contains("is outside the project"), "{err}");
+
+    f.write(
+        "jaunt.toml",
+        "version = 1\n[paths]\ntest_roots = [\"loop\"]\n",
+    );
+    std::os::unix::fs::symlink("loop", f.path("loop")).unwrap();
+    let (code, _, err) = f.run(&["specs"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("test root `loop` is a symlink that does not resolve"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_absolute_root_inside_the_project_is_recorded_relative() {
+    let f = Fixture::with_fake_generator();
+    f.add_one_module();
+    let toml = f.read("jaunt.toml").replace(
+        "source_roots = [\"src\"]",
+        &format!("source_roots = [{:?}]", f.path("src").display().to_string()),
+    );
+    f.write("jaunt.toml", &toml);
+    f.ok(&["apply"]);
+    let lock = f.read("jaunt.lock");
+    assert!(lock.contains("source = \"src/pkg/m.py\""), "{lock}");
+    f.ok(&["check"]);
 }
 
 #[test]
