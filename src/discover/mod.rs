@@ -175,6 +175,18 @@ impl Roots {
     }
 }
 
+/// The directories module names are relative to, one per root in priority
+/// order without repeats: what `sys.path` needs to import the project.
+pub fn import_bases(config: &Config) -> Vec<PathBuf> {
+    let mut bases: Vec<PathBuf> = Vec::new();
+    for root in Roots::new(config).roots {
+        if !bases.contains(&root.base) {
+            bases.push(root.base);
+        }
+    }
+    bases
+}
+
 /// Climbs from a root through the packages that contain it.
 fn import_base(project: &Path, dir: &Path) -> PathBuf {
     let mut base = dir.to_path_buf();

@@ -42,14 +42,17 @@ pub fn test_files(project: &Project) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Runs pytest on the generated test files with the source roots and the
-/// project root importable and `JAUNT_GENERATED_DIR` set. Output passes
+/// Runs pytest on the generated test files with every root's import base
+/// (a root that is a package is imported from its parent) and the project
+/// root importable and `JAUNT_GENERATED_DIR` set. Output passes
 /// through. Returns whether pytest passed.
 pub fn run_pytest(project: &Project, files: &[PathBuf], extra_args: &[String]) -> Result<bool> {
     let config = &project.config;
     let python = interpreter(config);
-    let mut path: Vec<PathBuf> = config.source_dirs();
-    path.push(config.root.clone());
+    let mut path: Vec<PathBuf> = crate::discover::import_bases(config);
+    if !path.contains(&config.root) {
+        path.push(config.root.clone());
+    }
     let has_runtime = Command::new(&python)
         .args(["-c", "import jaunt"])
         .current_dir(&config.root)
