@@ -52,7 +52,8 @@ impl Digest {
 
 impl fmt::Display for Digest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "b3:{}", self.hex())
+        // Hex on the stack: lockfiles and use records print thousands.
+        write!(f, "b3:{}", blake3::Hash::from_bytes(self.0).to_hex())
     }
 }
 

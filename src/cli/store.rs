@@ -5,9 +5,9 @@ use crate::config::Config;
 use crate::error::{Diagnostic, JauntError, exit};
 use crate::ops::project::Project;
 use crate::ops::session::{open_store, store_root};
-use crate::ops::store::{keep_from_locks, parse_age};
-use crate::store::Store;
-use std::path::PathBuf;
+use crate::ops::store::{GcArgs, keep_from_locks, parse_age};
+use crate::store::{GcReport, Store, UseStatus};
+use std::path::{Path, PathBuf};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum StoreCommand {
@@ -15,18 +15,30 @@ pub enum StoreCommand {
     Stats,
     /// Check every object's hash; exit 4 on any corrupt object.
     Verify,
-    /// Delete what no lockfile references and nothing used recently.
+    /// Delete what no project uses: keep what jaunt.lock pins, what any
+    /// project sharing the store used recently, and what is under 10
+    /// minutes old.
+    ///
+    /// Each `apply` records in the store what its jaunt.lock pins; gc keeps
+    /// the objects of every project that applied within --keep-used-within
+    /// (and action entries used that recently), and drops the records of
+    /// projects idle longer or whose jaunt.lock is gone.
     Gc {
-        /// Also keep what this lockfile references (repeatable).
+        /// Also keep what this lockfile pins (repeatable).
         #[arg(long = "keep-lock", value_name = "FILE")]
         keep_lock: Vec<PathBuf>,
-        /// Keep action entries used within this age (e.g. 30d, 12h).
-        #[arg(long, value_name = "AGE", value_parser = parse_age)]
-        max_age: Option<std::time::Duration>,
-        /// Outside a project, with no --keep-lock: remove everything no
-        /// lockfile given keeps, from a store other projects may share.
-        #[arg(long)]
+        /// Keep what projects used within this age (e.g. 30d, 12h, 45m;
+        /// default 30d).
+        #[arg(long, alias = "max-age", value_name = "AGE", value_parser = parse_age)]
+        keep_used_within: Option<std::time::Duration>,
+        /// Remove everything older than 10 minutes, also what this and
+        /// every other project uses (they restore from a remote store or
+        /// generate again).
+        #[arg(long, conflicts_with_all = ["keep_lock", "keep_used_within"])]
         all: bool,
+        /// Show what would be removed and kept; delete nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Copy every artifact and action entry jaunt.lock references to the remote store.
     Push,
@@ -93,40 +105,108 @@ pub fn run(global: &GlobalArgs, cmd: &StoreCommand) -> CmdResult {
         }
         StoreCommand::Gc {
             keep_lock,
-            max_age,
+            keep_used_within,
             all,
+            dry_run,
         } => {
-            if config.is_err() && keep_lock.is_empty() && max_age.is_none() && !all {
-                return Err(Diagnostic::error(format!(
-                    "no project here: `store gc` would keep nothing and empty the store at {}, which other projects may share",
-                    store.root().display()
-                ))
-                .hint("run it in a project (it keeps what its jaunt.lock references), name lockfiles to keep with --keep-lock, keep recent entries with --max-age, or pass --all to remove everything")
-                .into());
+            let args = GcArgs {
+                keep_locks: keep_lock.clone(),
+                used_within: *keep_used_within,
+                all: *all,
+                dry_run: *dry_run,
+            };
+            let report = crate::ops::store::gc(config.as_ref().ok(), &store, &args)?;
+            for p in &report.projects {
+                if let Some(error) = &p.error {
+                    output::warning(&format!("ignoring {}: {error}", p.record.display()));
+                }
             }
-            let mut locks: Vec<PathBuf> = keep_lock.clone();
-            if let Ok(c) = &config {
-                locks.push(c.lock_path());
-            }
-            let refs: Vec<&std::path::Path> = locks.iter().map(PathBuf::as_path).collect();
-            let keep = keep_from_locks(&refs)?;
-            let report = store.gc(&keep, *max_age).map_err(JauntError::from)?;
             if global.json {
                 output::json(&report);
             } else {
-                println!(
-                    "gc: removed {} artifacts and {} actions ({} bytes freed); kept {} artifacts and {} actions",
-                    report.artifacts_removed,
-                    report.actions_removed,
-                    report.bytes_freed,
-                    report.artifacts_kept,
-                    report.actions_kept
-                );
+                let locks: Vec<String> = config
+                    .iter()
+                    .map(|_| "jaunt.lock".to_string())
+                    .chain(keep_lock.iter().map(|p| p.display().to_string()))
+                    .collect();
+                print_gc(store.root(), &locks, &report);
             }
             Ok(exit::OK)
         }
         StoreCommand::Push => transfer(global, &config?, Direction::Push),
         StoreCommand::Pull => transfer(global, &config?, Direction::Pull),
+    }
+}
+
+/// `store gc`'s human output: what it keeps, each project's record, and
+/// what went (or would go).
+fn print_gc(root: &Path, locks: &[String], report: &GcReport) {
+    let dry = report.dry_run;
+    println!(
+        "store gc{}: {}",
+        if dry { " --dry-run" } else { "" },
+        root.display()
+    );
+    let grace = format!("what is under {} old", span(report.grace_secs));
+    match report.used_within_secs {
+        Some(window) => {
+            let mut kept = Vec::new();
+            if !locks.is_empty() {
+                kept.push(format!("what {} pins", locks.join(" and ")));
+            }
+            kept.push(format!("what projects used in the last {}", span(window)));
+            println!("  keeping {}, and {grace}", kept.join(", "));
+        }
+        None => println!("  --all: keeping only {grace}; what projects use goes too"),
+    }
+    let removed = if dry { "would be removed" } else { "removed" };
+    for p in &report.projects {
+        let who = p
+            .root
+            .clone()
+            .unwrap_or_else(|| p.record.display().to_string());
+        let used = ago(p.last_used_secs);
+        let fate = match p.status {
+            UseStatus::Kept => "what it pins is kept".to_string(),
+            UseStatus::Expired => format!("idle too long, record {removed}"),
+            UseStatus::LockMissing => format!("jaunt.lock is gone, record {removed}"),
+            UseStatus::Invalid => "unreadable, keeps nothing".to_string(),
+            UseStatus::Dropped => format!("what it pins is not kept, record {removed}"),
+        };
+        println!("  project {who}: used {used}, {fate}");
+    }
+    let (verb, keep) = if dry {
+        ("would remove", "would keep")
+    } else {
+        ("removed", "kept")
+    };
+    println!(
+        "{verb} {} artifacts and {} actions ({} bytes{}); {keep} {} artifacts and {} actions",
+        report.artifacts_removed,
+        report.actions_removed,
+        report.bytes_freed,
+        if dry { "" } else { " freed" },
+        report.artifacts_kept,
+        report.actions_kept
+    );
+}
+
+/// A duration in its largest whole unit: `30d`, `10m`.
+fn span(secs: u64) -> String {
+    match secs {
+        s if s >= 86_400 => format!("{}d", s / 86_400),
+        s if s >= 3_600 => format!("{}h", s / 3_600),
+        s if s >= 60 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+/// How long ago, roughly.
+fn ago(secs: u64) -> String {
+    if secs < 60 {
+        "just now".into()
+    } else {
+        format!("{} ago", span(secs))
     }
 }
 

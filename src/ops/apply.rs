@@ -711,16 +711,18 @@ impl DependencyText for StoredDependencies<'_> {
     }
 }
 
-/// Writes the next lockfile unless it says what the current one says;
-/// returns whether it changed.
+/// Writes the next lockfile unless it says what the current one says, then
+/// records in the store that this project pins it (for `store gc` run
+/// elsewhere); returns whether the lockfile changed.
 fn write_lock(lock: &LockInputs<'_>, built: &BuiltModules) -> Result<bool> {
     let next = next_lock(lock, built);
     // Comparing values is far cheaper than rendering TOML; an unchanged
     // lockfile (the no-op apply) is never rendered.
-    if lock.session.lock.as_ref() == Some(&next) {
-        return Ok(false);
-    }
-    let path = lock.project.config.lock_path();
-    next.write(&path)
-        .map_err(|e| JauntError::io(format!("writing {}", path.display()), e))
+    let changed = lock.session.lock.as_ref() != Some(&next) && {
+        let path = lock.project.config.lock_path();
+        next.write(&path)
+            .map_err(|e| JauntError::io(format!("writing {}", path.display()), e))?
+    };
+    crate::ops::store::record_use(&lock.project.config, lock.session.store.local(), &next);
+    Ok(changed)
 }

@@ -2,6 +2,7 @@
 
 use super::action::unseal;
 use super::codec::decode_artifact;
+use super::usage::UseEntry;
 use super::{Area, Store, StoreError, read_if_exists};
 use crate::digest::{ArtifactDigest, Digest, InputsKey};
 use crate::fsutil::TMP_PREFIX;
@@ -53,8 +54,31 @@ pub struct GcKeep {
     pub actions: HashSet<InputsKey>,
 }
 
+/// How `store gc` decides.
+#[derive(Clone, Debug, Default)]
+pub struct GcOptions {
+    /// Kept whatever their age: what the lockfiles at hand pin.
+    pub keep: GcKeep,
+    /// Also kept: what a project's use record pins, when the project
+    /// applied within this, and action entries used within it (with their
+    /// artifacts). `None` (`--all`) keeps nothing for its use and drops
+    /// every use record.
+    pub used_within: Option<Duration>,
+    /// Decide and report, but delete nothing.
+    pub dry_run: bool,
+}
+
+/// What gc removed (or, under `dry_run`, would remove) and kept: the
+/// `store gc --json` output (`schema/store-gc.schema.json`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct GcReport {
+    pub dry_run: bool,
+    /// The use window in seconds; `null` under `--all`.
+    pub used_within_secs: Option<u64>,
+    /// Objects younger than this many seconds are always kept.
+    pub grace_secs: u64,
+    /// Each project's use record and what became of it, by project root.
+    pub projects: Vec<ProjectUse>,
     pub artifacts_kept: u64,
     pub actions_kept: u64,
     pub artifacts_removed: u64,
@@ -62,6 +86,46 @@ pub struct GcReport {
     /// Quarantined objects, which gc deletes.
     pub quarantined_removed: u64,
     pub bytes_freed: u64,
+}
+
+/// One use record, as gc judged it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProjectUse {
+    /// The record's file in the store.
+    pub record: PathBuf,
+    /// The project root the record names; `None` when it cannot be read.
+    pub root: Option<String>,
+    /// Seconds since the project last applied.
+    pub last_used_secs: u64,
+    pub status: UseStatus,
+    /// Why an `invalid` record cannot be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UseStatus {
+    /// Used within the window: what it pins is kept.
+    Kept,
+    /// Not used within the window: the record goes.
+    Expired,
+    /// Its `jaunt.lock` is gone (the project moved or was deleted): the
+    /// record goes.
+    LockMissing,
+    /// Unreadable: it keeps nothing and is left until it expires.
+    Invalid,
+    /// `--all`: it keeps nothing and the record goes.
+    Dropped,
+}
+
+impl UseStatus {
+    fn removes_record(self) -> bool {
+        matches!(
+            self,
+            UseStatus::Expired | UseStatus::LockMissing | UseStatus::Dropped
+        )
+    }
 }
 
 /// One stored object file and the digest its path names (`None` when the
@@ -160,12 +224,14 @@ impl Store {
         })
     }
 
-    /// Deletes what is no longer needed. Kept: action entries in
-    /// `keep.actions` or used within `max_age`, the artifacts in
-    /// `keep.artifacts` or named by a kept entry, and anything younger than
-    /// a few minutes (another run may be writing it). Corrupt entries,
-    /// quarantined objects and stale temp files go.
-    pub fn gc(&self, keep: &GcKeep, max_age: Option<Duration>) -> Result<GcReport, StoreError> {
+    /// Deletes what is no longer needed (under `dry_run`, only reports
+    /// it). Kept: what `opts.keep` names, what the use records of projects
+    /// that applied within `opts.used_within` pin, action entries used
+    /// within it, the artifacts kept entries name, and anything younger than
+    /// [`GC_GRACE`] (another run may be writing it). Corrupt entries,
+    /// quarantined objects, stale temp files and the use records of
+    /// projects gone or idle go.
+    pub fn gc(&self, opts: &GcOptions) -> Result<GcReport, StoreError> {
         let now = SystemTime::now();
         let age = |path: &Path| -> Duration {
             fs::metadata(path)
@@ -173,12 +239,44 @@ impl Store {
                 .map(|t| now.duration_since(t).unwrap_or_default())
                 .unwrap_or_default()
         };
-        let mut report = GcReport::default();
-        let mut live = keep.artifacts.clone();
+        let recent = |age: Duration| age < GC_GRACE || opts.used_within.is_some_and(|w| age < w);
+        let mut report = GcReport {
+            dry_run: opts.dry_run,
+            used_within_secs: opts.used_within.map(|w| w.as_secs()),
+            grace_secs: GC_GRACE.as_secs(),
+            ..GcReport::default()
+        };
+        let mut keep = opts.keep.clone();
+        let mut gone_records = Vec::new();
+        for entry in self.use_records(now)? {
+            let status = judge(&entry, opts.used_within);
+            if status == UseStatus::Kept
+                && let Ok(record) = &entry.record
+            {
+                keep.artifacts.extend(&record.artifacts);
+                keep.actions.extend(&record.actions);
+            }
+            if status.removes_record() {
+                gone_records.push(entry.path.clone());
+            }
+            let (root, error) = match entry.record {
+                Ok(r) => (Some(r.root), None),
+                Err(e) => (None, Some(e)),
+            };
+            report.projects.push(ProjectUse {
+                record: entry.path,
+                root,
+                last_used_secs: entry.age.as_secs(),
+                status,
+                error,
+            });
+        }
+        report
+            .projects
+            .sort_by(|a, b| (&a.root, &a.record).cmp(&(&b.root, &b.record)));
+        let mut live = keep.artifacts;
         for o in self.objects(Area::Ac)? {
-            let a = age(&o.path);
-            let wanted = a < GC_GRACE
-                || max_age.is_some_and(|m| a < m)
+            let wanted = recent(age(&o.path))
                 || o.digest
                     .is_some_and(|d| keep.actions.contains(&InputsKey(d)));
             let entry = match read_if_exists(&o.path)? {
@@ -191,7 +289,7 @@ impl Store {
                     report.actions_kept += 1;
                 }
                 None => {
-                    if let Some(bytes) = remove(&o.path)? {
+                    if let Some(bytes) = discard(&o.path, opts.dry_run)? {
                         report.actions_removed += 1;
                         report.bytes_freed += bytes;
                     }
@@ -203,24 +301,53 @@ impl Store {
                 || o.digest.is_some_and(|d| live.contains(&ArtifactDigest(d)))
             {
                 report.artifacts_kept += 1;
-            } else if let Some(bytes) = remove(&o.path)? {
+            } else if let Some(bytes) = discard(&o.path, opts.dry_run)? {
                 report.artifacts_removed += 1;
                 report.bytes_freed += bytes;
             }
         }
         for path in list_dir(&self.quarantine_dir())? {
-            if let Some(bytes) = remove(&path)? {
+            if let Some(bytes) = discard(&path, opts.dry_run)? {
                 report.quarantined_removed += 1;
                 report.bytes_freed += bytes;
             }
         }
-        self.sweep_temps();
+        if !opts.dry_run {
+            for path in &gone_records {
+                remove(path)?;
+            }
+            self.sweep_temps();
+        }
         Ok(report)
     }
 }
 
+/// What becomes of a use record (see [`UseStatus`]).
+fn judge(entry: &UseEntry, used_within: Option<Duration>) -> UseStatus {
+    let Some(window) = used_within else {
+        return UseStatus::Dropped;
+    };
+    if entry.age >= window {
+        return UseStatus::Expired;
+    }
+    match &entry.record {
+        Err(_) => UseStatus::Invalid,
+        Ok(r) if r.lock.as_deref().is_some_and(is_gone) => UseStatus::LockMissing,
+        Ok(_) => UseStatus::Kept,
+    }
+}
+
+/// Whether nothing is at `path` any more. Only "not found" says so: a
+/// lockfile gc may not look at (a parent it cannot search) is not gone.
+fn is_gone(path: &Path) -> bool {
+    matches!(
+        fs::metadata(path),
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory)
+    )
+}
+
 /// Entries of a directory; a missing directory has none.
-fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
+pub(super) fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
     match fs::read_dir(dir) {
         Ok(entries) => entries
             .map(|e| e.map(|e| e.path()).map_err(|e| StoreError::io(dir, e)))
@@ -234,6 +361,15 @@ fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+/// [`remove`], or under a dry run the size it would free.
+fn discard(path: &Path, dry_run: bool) -> Result<Option<u64>, StoreError> {
+    if dry_run {
+        Ok(fs::metadata(path).ok().map(|m| m.len()))
+    } else {
+        remove(path)
+    }
 }
 
 /// Deletes a file and returns its size; `None` if it was already gone

@@ -11,6 +11,7 @@
 //! <root>/v1/ac/12/3456…        action entry (JSON, self-checking)
 //! <root>/v1/tmp/               staging for write-then-rename
 //! <root>/v1/quarantine/        corrupt objects, moved aside so they are never served again
+//! <root>/use/v1/<project id>   what a project's jaunt.lock pinned at its last apply ([`usage`])
 //! ```
 //!
 //! Any number of jaunt processes may share a store: every write is
@@ -32,10 +33,13 @@ pub mod remote;
 mod tests;
 mod tiered;
 pub mod trust;
+mod usage;
 
 pub use action::{ActionEntry, Usage};
 pub use backend::{Backend, Forgiving, Pinned, ReadOnly};
-pub use maintain::{CorruptObject, GcKeep, GcReport, StoreStats, VerifyReport};
+pub use maintain::{
+    CorruptObject, GcKeep, GcOptions, GcReport, ProjectUse, StoreStats, UseStatus, VerifyReport,
+};
 pub use remote::Remote;
 pub use tiered::{RemoteTier, TieredStore, TransferReport};
 
@@ -201,7 +205,7 @@ impl Store {
     /// many were removed.
     pub fn sweep_temps(&self) -> usize {
         const MIN_AGE: std::time::Duration = std::time::Duration::from_secs(60);
-        let mut dirs = vec![self.v1().join("tmp")];
+        let mut dirs = vec![self.v1().join("tmp"), self.use_dir()];
         for area in [Area::Cas, Area::Ac] {
             if let Ok(shards) = std::fs::read_dir(self.area_dir(area)) {
                 dirs.extend(shards.flatten().map(|e| e.path()).filter(|p| p.is_dir()));

@@ -38,6 +38,15 @@ fn backdate_all(store: &Store, age: Duration) {
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
+/// gc keeping `keep` and what was used within `window`.
+fn within(keep: &GcKeep, window: Duration) -> GcOptions {
+    GcOptions {
+        keep: keep.clone(),
+        used_within: Some(window),
+        dry_run: false,
+    }
+}
+
 #[test]
 fn missing_store_is_empty() {
     let (_dir, store) = store();
@@ -47,9 +56,13 @@ fn missing_store_is_empty() {
     assert_eq!(store.get_action(&InputsKey(d.0)).unwrap(), None);
     assert_eq!(store.stats().unwrap().artifacts, 0);
     assert_eq!(store.verify().unwrap(), VerifyReport::default());
+    let report = store.gc(&GcOptions::default()).unwrap();
     assert_eq!(
-        store.gc(&GcKeep::default(), None).unwrap(),
-        GcReport::default()
+        report,
+        GcReport {
+            grace_secs: 600,
+            ..GcReport::default()
+        }
     );
     assert_eq!(store.sweep_temps(), 0);
     assert!(!store.root().exists());
@@ -199,7 +212,7 @@ fn gc_keeps_referenced_and_recent_and_removes_the_rest() {
         artifacts: [pinned].into(),
         actions: [kept_key].into(),
     };
-    let report = store.gc(&keep, Some(7 * DAY)).unwrap();
+    let report = store.gc(&within(&keep, 7 * DAY)).unwrap();
     assert_eq!(report.artifacts_kept, 3);
     assert_eq!(report.actions_kept, 2);
     assert_eq!(report.artifacts_removed, 2);
@@ -213,11 +226,16 @@ fn gc_keeps_referenced_and_recent_and_removes_the_rest() {
     assert_eq!(store.get_action(&old_key).unwrap(), None);
     assert!(store.get_action(&recent_key).unwrap().is_some());
 
-    // Without max_age only the keep sets count; fresh objects are spared.
+    // Without a use window only the keep sets count; fresh objects are spared.
     let fresh = store.put_artifact(b"written by a concurrent run").unwrap();
     backdate_all(&store, 30 * DAY);
     let fresh_too = store.put_artifact(b"just now").unwrap();
-    let report = store.gc(&keep, None).unwrap();
+    let report = store
+        .gc(&GcOptions {
+            keep: keep.clone(),
+            ..GcOptions::default()
+        })
+        .unwrap();
     assert_eq!(report.actions_removed, 1); // recent_key is now old
     assert!(!store.has_artifact(&fresh) && store.has_artifact(&fresh_too));
     assert!(store.has_artifact(&pinned) && store.has_artifact(&via_kept));
@@ -276,4 +294,149 @@ fn default_root_falls_back_to_a_jaunt_cache_dir() {
     if std::env::var_os("JAUNT_STORE").is_none() {
         assert!(Store::default_root().ends_with("jaunt"));
     }
+}
+
+/// A project directory holding a `jaunt.lock`, with its record's path.
+fn project(store: &Store, dir: &Path, name: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let root = dir.join(name);
+    fs::create_dir_all(&root).unwrap();
+    let lock = root.join("jaunt.lock");
+    fs::write(&lock, "").unwrap();
+    let id = super::usage::project_id(&root.canonicalize().unwrap());
+    (root, lock, store.use_dir().join(id))
+}
+
+/// An artifact and an action entry naming it, as a lockfile pins them.
+fn pinned(store: &Store, body: &[u8]) -> (InputsKey, ArtifactDigest) {
+    let artifact = store.put_artifact(body).unwrap();
+    let key = InputsKey(Digest::of(body));
+    store.put_action(&key, &entry(artifact)).unwrap();
+    (key, artifact)
+}
+
+#[test]
+fn a_use_record_is_written_only_when_it_changes_or_ages() {
+    let (dir, store) = store();
+    let (root, lock, record) = project(&store, dir.path(), "p");
+    let (a, b) = (pinned(&store, b"a"), pinned(&store, b"b"));
+    assert!(store.record_use(&root, &lock, [a]).unwrap());
+    backdate(&record, Duration::from_secs(3600));
+    let stamp = |p: &Path| fs::metadata(p).unwrap().modified().unwrap();
+    let (bytes, mtime) = (fs::read(&record).unwrap(), stamp(&record));
+    // Unchanged and under a day old: left alone.
+    assert!(!store.record_use(&root, &lock, [a]).unwrap());
+    assert_eq!((fs::read(&record).unwrap(), stamp(&record)), (bytes, mtime));
+    assert!(store.record_use(&root, &lock, [a, b]).unwrap());
+    backdate(&record, 2 * DAY);
+    assert!(store.record_use(&root, &lock, [a, b]).unwrap());
+    assert!(stamp(&record) > mtime);
+    // The same project reached through a symlink is the same record.
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&root, &link).unwrap();
+    assert!(
+        !store
+            .record_use(&link, &link.join("jaunt.lock"), [a, b])
+            .unwrap()
+    );
+    assert_eq!(fs::read_dir(store.use_dir()).unwrap().count(), 1);
+}
+
+#[test]
+fn gc_keeps_what_recent_projects_pin_and_drops_idle_and_gone_ones() {
+    let (dir, store) = store();
+    let mut projects = Vec::new();
+    for name in ["a", "b", "gone", "idle"] {
+        let (root, lock, record) = project(&store, dir.path(), name);
+        let pin = pinned(&store, name.as_bytes());
+        store.record_use(&root, &lock, [pin]).unwrap();
+        projects.push((record, lock, pin));
+    }
+    let orphan = pinned(&store, b"orphan");
+    backdate_all(&store, 40 * DAY);
+    backdate(&projects[3].0, 40 * DAY);
+    fs::remove_file(&projects[2].1).unwrap();
+    // Bad records pin nothing, even what they name, and stay until they expire.
+    let uses = store.use_dir();
+    fs::write(uses.join("garbage"), b"{not json").unwrap();
+    fs::write(
+        uses.join("relative"),
+        format!(
+            r#"{{"root":"x","lock":"x/jaunt.lock","artifacts":["{}"],"actions":["{}"]}}"#,
+            orphan.1, orphan.0
+        ),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&projects[0].0, uses.join("link")).unwrap();
+    fs::write(uses.join(".jaunt-tmp-being-written"), b"{").unwrap();
+    let listing = || {
+        let mut files: Vec<_> = walk(store.root());
+        files.sort();
+        files
+    };
+    let before = listing();
+
+    let mut dry = within(&GcKeep::default(), 30 * DAY);
+    dry.dry_run = true;
+    let would = store.gc(&dry).unwrap();
+    assert_eq!(listing(), before, "a dry run deletes nothing");
+    let did = store.gc(&within(&GcKeep::default(), 30 * DAY)).unwrap();
+    assert!(would.dry_run && !did.dry_run);
+    assert_eq!(
+        GcReport {
+            dry_run: false,
+            ..would.clone()
+        },
+        did
+    );
+    assert_eq!((did.artifacts_kept, did.actions_kept), (2, 2), "{did:#?}");
+    assert_eq!((did.artifacts_removed, did.actions_removed), (3, 3));
+    let status = |path: &Path| {
+        did.projects
+            .iter()
+            .find(|p| p.record == path)
+            .map(|p| p.status)
+    };
+    let [a, b, gone, idle] = &projects[..] else {
+        unreachable!()
+    };
+    assert_eq!(status(&a.0), Some(UseStatus::Kept));
+    assert_eq!(status(&b.0), Some(UseStatus::Kept));
+    assert_eq!(status(&gone.0), Some(UseStatus::LockMissing));
+    assert_eq!(status(&idle.0), Some(UseStatus::Expired));
+    for bad in ["garbage", "relative", "link"] {
+        assert_eq!(status(&uses.join(bad)), Some(UseStatus::Invalid), "{bad}");
+        assert!(fs::symlink_metadata(uses.join(bad)).is_ok(), "{bad} stays");
+    }
+    assert_eq!(did.projects.len(), 7, "temporaries are not records");
+    for (record, _, (key, artifact)) in [a, b] {
+        assert!(record.exists());
+        assert!(store.has_artifact(artifact) && store.get_action(key).unwrap().is_some());
+    }
+    for (record, _, (key, artifact)) in [gone, idle, &(PathBuf::new(), PathBuf::new(), orphan)] {
+        assert!(!record.exists());
+        assert!(!store.has_artifact(artifact) && store.get_action(key).unwrap().is_none());
+    }
+
+    // `--all`: nothing is kept for its use, and every record goes.
+    let all = store.gc(&GcOptions::default()).unwrap();
+    assert_eq!((all.artifacts_removed, all.artifacts_kept), (2, 0));
+    assert!(all.projects.iter().all(|p| p.status == UseStatus::Dropped));
+    assert_eq!(
+        walk(&uses),
+        vec![uses.join(".jaunt-tmp-being-written")],
+        "a fresh temporary stays"
+    );
+}
+
+/// Every file (or symlink) below `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).into_iter().flatten().flatten() {
+        if e.file_type().unwrap().is_dir() {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
 }

@@ -532,7 +532,7 @@ fn store_stats_and_gc_from_the_command_line() {
         (Some(0), Some(0)),
         "{gc:#}"
     );
-    let gc = f.json(&["store", "gc", "--json"]);
+    let gc = f.json(&["store", "gc", "--keep-used-within", "1h", "--json"]);
     // The old base artifact, and the old base and mid action entries.
     assert_eq!(
         (

@@ -17,4 +17,5 @@ mod schemas;
 mod security;
 mod skills;
 mod snapshots;
+mod store_gc;
 mod stubs;

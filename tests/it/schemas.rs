@@ -42,6 +42,13 @@ fn the_schemas_reject_what_they_should() {
     assert!(!errors("plan.schema.json", r#"{"ok": "yes"}"#).is_empty());
     assert!(!errors("apply.schema.json", r#"{"generated": [1]}"#).is_empty());
     assert!(!errors("graph.schema.json", r#"{"specs": {"a:b": "c"}}"#).is_empty());
+    assert!(
+        !errors(
+            "store-gc.schema.json",
+            r#"{"projects": [{"status": "gone"}]}"#
+        )
+        .is_empty()
+    );
 }
 
 fn project() -> Fixture {
@@ -83,6 +90,16 @@ fn json_outputs_match_their_schemas() {
     let (code, out, _) = f.run(&["check", "--json"]);
     assert_eq!(code, 4);
     validate("plan.schema.json", &out);
+    std::fs::write(f.store.join("use/v1/junk"), "not a record").unwrap();
+    validate(
+        "store-gc.schema.json",
+        &f.ok(&["store", "gc", "--dry-run", "--json"]),
+    );
+    validate("store-gc.schema.json", &f.ok(&["store", "gc", "--json"]));
+    validate(
+        "store-gc.schema.json",
+        &f.ok(&["store", "gc", "--all", "--json"]),
+    );
 }
 
 #[test]

@@ -21,7 +21,17 @@ pub fn fake_generator() -> PathBuf {
 
 impl Fixture {
     pub fn new() -> Fixture {
-        let dir = tempfile::tempdir().expect("tempdir");
+        Fixture::in_dir(tempfile::tempdir().expect("tempdir"))
+    }
+
+    /// A fixture whose directory name starts with `prefix`, so that output
+    /// listing several projects by path has a stable order.
+    pub fn named(prefix: &str) -> Fixture {
+        let dir = tempfile::Builder::new().prefix(prefix).tempdir();
+        Fixture::in_dir(dir.expect("tempdir"))
+    }
+
+    fn in_dir(dir: tempfile::TempDir) -> Fixture {
         let store = dir.path().join(".store");
         Fixture { dir, store }
     }
@@ -29,7 +39,13 @@ impl Fixture {
     /// A project whose `jaunt.toml` uses the fake generator through the
     /// `command` backend.
     pub fn with_fake_generator() -> Fixture {
-        let f = Fixture::new();
+        Fixture::new().use_fake_generator()
+    }
+
+    /// Writes a `jaunt.toml` that uses the fake generator through the
+    /// `command` backend.
+    pub fn use_fake_generator(self) -> Fixture {
+        let f = self;
         f.write(
             "jaunt.toml",
             &format!(
