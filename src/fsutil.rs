@@ -90,6 +90,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Whether a file can be written in `dir` (created if missing): writes,
+/// syncs and deletes a small temporary file, so a full disk or a read-only
+/// directory shows before work that would need to write there.
+pub fn probe_writable(dir: &Path) -> io::Result<()> {
+    fs::create_dir_all(dir)?;
+    let mut probe = tempfile::Builder::new()
+        .prefix(TMP_PREFIX)
+        .tempfile_in(dir)?;
+    probe.write_all(&[0u8; 4096])?;
+    probe.as_file().sync_all()
+}
+
 /// The mode a plain write would give a new file: 0666, less the process's
 /// umask (which the kernel applies when the file is created). A temporary
 /// file is otherwise private (0600), and so would be everything jaunt writes,

@@ -9,17 +9,12 @@ use crate::graph::ModuleNode;
 use crate::stubfile::{self, StubRecord};
 use std::path::{Path, PathBuf};
 
-/// Writes `body` as `module`'s generated file, plus the `__init__.py` its
-/// generated package needs. Skips the write when the file already holds
-/// exactly these bytes; a file edited by hand is first copied into
-/// `backups` ([`keep_edits`]).
-pub fn write_module(
-    module: &ModuleNode,
-    generated_dir: &str,
-    inputs: InputsKey,
-    body: &str,
-    backups: &Path,
-) -> Result<()> {
+/// The generated file's path, once it is known that jaunt may write there:
+/// inside the generated directory of the module's root (no symlink leads
+/// out), with nothing in the way that jaunt did not write — a directory, a
+/// FIFO or a hand-written file. Checked before a model call is paid for
+/// and again at the write.
+pub fn check_output(module: &ModuleNode, generated_dir: &str) -> Result<PathBuf> {
     let path = genfile::output_path(module, generated_dir);
     let inside = path
         .parent()
@@ -30,6 +25,29 @@ pub fn write_module(
             path.display(),
             module.root_dir.display()
         )));
+    }
+    let in_the_way = |p: &Path, what: &str| -> JauntError {
+        Diagnostic::new(
+            Code::Generate,
+            format!("cannot write {}: {what} is in the way", p.display()),
+        )
+        .hint(format!(
+            "move it elsewhere; `{generated_dir}/` belongs to jaunt"
+        ))
+        .into()
+    };
+    let dir = path.parent().unwrap_or(&module.root_dir);
+    if std::fs::metadata(dir).is_ok_and(|m| !m.is_dir()) {
+        return Err(in_the_way(dir, "a file"));
+    }
+    match std::fs::symlink_metadata(&path) {
+        Ok(m) if m.is_dir() => return Err(in_the_way(&path, "a directory")),
+        _ => {}
+    }
+    for init in genfile::package_inits(module, generated_dir) {
+        if std::fs::metadata(&init).is_ok_and(|m| !m.is_file()) {
+            return Err(in_the_way(&init, "something other than a file"));
+        }
     }
     // The empty `__init__.py` jaunt wrote for a generated package becomes
     // the package's own generated module when its `__init__.py` gains specs.
@@ -48,6 +66,21 @@ pub fn write_module(
         ))
         .into());
     }
+    Ok(path)
+}
+
+/// Writes `body` as `module`'s generated file, plus the `__init__.py` its
+/// generated package needs. Skips the write when the file already holds
+/// exactly these bytes; a file edited by hand is first copied into
+/// `backups` ([`keep_edits`]).
+pub fn write_module(
+    module: &ModuleNode,
+    generated_dir: &str,
+    inputs: InputsKey,
+    body: &str,
+    backups: &Path,
+) -> Result<()> {
+    let path = check_output(module, generated_dir)?;
     for init in genfile::package_inits(module, generated_dir) {
         if !init.exists() {
             write_atomic(&init, b"")

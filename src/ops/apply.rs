@@ -9,7 +9,7 @@
 
 use crate::config::DependencyContext;
 use crate::digest::{ArtifactDigest, InputsKey, InterfaceDigest};
-use crate::error::{Diagnostic, JauntError, Result};
+use crate::error::{Code, Diagnostic, JauntError, Result};
 use crate::exec::{materialize, scheduler};
 use crate::generate::{self, DependencyModule, DependencyText, Generator, request};
 use crate::genfile::{self, DiskState};
@@ -154,32 +154,28 @@ pub fn apply(
                     built.insert(mp.kind, mp.name.clone(), b);
                 }
                 // A corrupt or vanished store object: generate instead.
-                Some(Err(_)) if !opts.offline => dag.push(mp),
-                Some(Err(e)) => {
+                Some(Err(NotRestored::Missing(_))) if !opts.offline => dag.push(mp),
+                Some(Err(NotRestored::Missing(e) | NotRestored::Unwritable(e))) => {
                     report
                         .failed
                         .insert(mp.name.to_string(), vec![e.to_string()]);
                 }
                 None => {}
             },
-            Status::Remove => {
-                let root = &project.config.root;
-                if materialize::remove(root, &mp.output, &session.edits)? {
-                    report.removed.push(mp.name.to_string());
+            Status::Remove => match remove_module(session, project, mp) {
+                Ok(true) => report.removed.push(mp.name.to_string()),
+                Ok(false) => {}
+                Err(e) => {
+                    report
+                        .failed
+                        .insert(mp.name.to_string(), vec![e.to_string()]);
                 }
-                // The stub beside the spec module that is gone.
-                if let Some(e) = session
-                    .lock
-                    .as_ref()
-                    .and_then(|l| l.module(mp.kind, &mp.name))
-                {
-                    materialize::remove_stub(root, &root.join(&e.source).with_extension("pyi"))?;
-                }
-            }
+            },
             Status::Generate | Status::Pending => dag.push(mp),
         }
     }
     if !dag.is_empty() {
+        preflight(project, session, &dag)?;
         let generator = generate::backend_from_config(&project.config)?;
         let contexts = dag
             .iter()
@@ -288,6 +284,72 @@ fn gate(lock: &LockInputs<'_>, opts: &ApplyOptions) -> Result<()> {
     Ok(())
 }
 
+/// Deletes the generated file (and stub) of a spec module that is gone;
+/// returns whether there was a file to delete.
+fn remove_module(session: &Session, project: &Project, mp: &ModulePlan) -> Result<bool> {
+    let root = &project.config.root;
+    let removed = materialize::remove(root, &mp.output, &session.edits)?;
+    // The stub beside the spec module that is gone.
+    if let Some(e) = session
+        .lock
+        .as_ref()
+        .and_then(|l| l.module(mp.kind, &mp.name))
+    {
+        materialize::remove_stub(root, &root.join(&e.source).with_extension("pyi"))?;
+    }
+    Ok(removed)
+}
+
+/// Checks, before the first model call, what generating will need: a
+/// writable store and project directory, and output paths that are free
+/// or jaunt's. Everything found is reported at once (exit 3), and nothing
+/// is paid for that could not be written.
+fn preflight(project: &Project, session: &Session, dag: &[&ModulePlan]) -> Result<()> {
+    let mut problems: Vec<Diagnostic> = Vec::new();
+    let store = session.store.local();
+    if let Err(e) = store.check_writable() {
+        problems.push(
+            Diagnostic::new(Code::Generate, format!("the store cannot be written: {e}")).hint(
+                "make the store directory writable, or point `[store] path` or $JAUNT_STORE at one that is",
+            ),
+        );
+    }
+    let root = &project.config.root;
+    if let Err(e) = crate::fsutil::probe_writable(root) {
+        problems.push(
+            Diagnostic::new(
+                Code::Generate,
+                format!("the project directory cannot be written: {e}"),
+            )
+            .at(root, None)
+            .hint("jaunt.lock and the generated files are written here; free space or fix its permissions"),
+        );
+    }
+    for mp in dag {
+        let ctx = session.key_context(project, mp.kind);
+        let module = &ctx.graph.modules[&mp.name];
+        if let Err(e) = materialize::check_output(module, ctx.generated_dir) {
+            problems.extend(e.diagnostics().into_iter().map(|d| Diagnostic {
+                code: Code::Generate,
+                message: format!("{}: {}", mp.name, d.message),
+                ..d
+            }));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        problems.push(Diagnostic::new(
+            Code::Generate,
+            format!(
+                "no model call was made: {} module(s) would have been generated",
+                dag.len()
+            ),
+        ));
+        Err(JauntError::Diagnostics(problems))
+    }
+}
+
 /// Materializes every restore and rewrite of the plan, in parallel: each is
 /// a store read and a synced file write, bound by I/O latency rather than
 /// CPU, so up to `jobs` run at once. One result per planned module, `None`
@@ -297,7 +359,7 @@ fn restore_all(
     session: &Session,
     plan: &Plan,
     jobs: usize,
-) -> Vec<Option<Result<BuiltModule>>> {
+) -> Vec<Option<std::result::Result<BuiltModule, NotRestored>>> {
     let restores = |mp: &ModulePlan| matches!(mp.status, Status::Restore | Status::Rewrite);
     if !plan.modules.iter().any(restores) {
         return plan.modules.iter().map(|_| None).collect();
@@ -370,6 +432,15 @@ fn artifact_body(session: &Session, output: &Path, artifact: &ArtifactDigest) ->
     Ok(body)
 }
 
+/// Why a planned restore or rewrite did not happen.
+enum NotRestored {
+    /// The artifact is gone or failed its check: generate instead.
+    Missing(JauntError),
+    /// Writing failed (a full disk, a file in the way): generating would
+    /// fail the same way after paying for the call, so the module fails.
+    Unwritable(JauntError),
+}
+
 /// Writes a restore or rewrite, from the store or the intact file on disk
 /// (which is then kept in the store), and records its action entry.
 /// Returns the module as its dependents see it.
@@ -378,33 +449,41 @@ fn materialize_known(
     ctx: &KeyContext<'_>,
     module: &ModuleNode,
     mp: &ModulePlan,
-) -> Result<BuiltModule> {
+) -> std::result::Result<BuiltModule, NotRestored> {
     let inputs = mp.inputs.expect("planned with a known inputs key");
     let artifact = mp.artifact.expect("planned with a known artifact");
-    let body = match mp.source {
-        Source::Disk => artifact_body(session, &mp.output, &artifact)?,
-        Source::Store => {
-            let body = session
-                .store
-                .get_artifact(&artifact)
-                .map_err(JauntError::from)?
-                .ok_or_else(|| {
-                    JauntError::other(format!("artifact {artifact} missing from the store"))
-                })?;
-            String::from_utf8(body)
-                .map_err(|_| JauntError::other(format!("artifact {artifact} is not UTF-8")))?
-        }
-    };
+    let body = known_body(session, mp, &artifact).map_err(NotRestored::Missing)?;
     let interface = interface_of(&body);
-    record_action(session, inputs, artifact, interface, None)?;
-    materialize::write_module(module, ctx.generated_dir, inputs, &body, &session.edits)?;
-    let stub = stub_of(ctx, module, &body, &artifact)?;
+    let written = record_action(session, inputs, artifact, interface, None)
+        .and_then(|()| {
+            materialize::write_module(module, ctx.generated_dir, inputs, &body, &session.edits)
+        })
+        .and_then(|()| stub_of(ctx, module, &body, &artifact));
+    let stub = written.map_err(NotRestored::Unwritable)?;
     Ok(BuiltModule {
         inputs,
         artifact,
         interface,
         stub,
     })
+}
+
+/// The body a restore or rewrite writes.
+fn known_body(session: &Session, mp: &ModulePlan, artifact: &ArtifactDigest) -> Result<String> {
+    match mp.source {
+        Source::Disk => artifact_body(session, &mp.output, artifact),
+        Source::Store => {
+            let body = session
+                .store
+                .get_artifact(artifact)
+                .map_err(JauntError::from)?
+                .ok_or_else(|| {
+                    JauntError::other(format!("artifact {artifact} missing from the store"))
+                })?;
+            String::from_utf8(body)
+                .map_err(|_| JauntError::other(format!("artifact {artifact} is not UTF-8")))
+        }
+    }
 }
 
 /// Writes the module's `.pyi` stub when the project emits them.
@@ -599,9 +678,13 @@ impl DagRun<'_> {
             let usable = match planned.status {
                 Status::Fresh => settle_fresh(self.session, &planned).ok(),
                 // A corrupt or vanished store object falls through to
-                // generation.
+                // generation; a failed write fails the module.
                 Status::Restore | Status::Rewrite => {
-                    materialize_known(self.session, ctx, module, &planned).ok()
+                    match materialize_known(self.session, ctx, module, &planned) {
+                        Ok(built) => Some(built),
+                        Err(NotRestored::Missing(_)) => None,
+                        Err(NotRestored::Unwritable(e)) => return Err(e.into()),
+                    }
                 }
                 _ => None,
             };
@@ -718,11 +801,17 @@ fn write_lock(lock: &LockInputs<'_>, built: &BuiltModules) -> Result<bool> {
     let next = next_lock(lock, built);
     // Comparing values is far cheaper than rendering TOML; an unchanged
     // lockfile (the no-op apply) is never rendered.
-    let changed = lock.session.lock.as_ref() != Some(&next) && {
-        let path = lock.project.config.lock_path();
-        next.write(&path)
-            .map_err(|e| JauntError::io(format!("writing {}", path.display()), e))?
-    };
+    let changed = lock.session.lock.as_ref() != Some(&next)
+        && {
+            let path = lock.project.config.lock_path();
+            next.write(&path).map_err(|e| {
+            JauntError::from(
+                Diagnostic::new(Code::Generate, format!("cannot write jaunt.lock: {e}"))
+                    .at(&path, None)
+                    .hint("free space or fix permissions and run `jaunt apply` again: the generated files written are kept, and it adopts them without a model call"),
+            )
+        })?
+        };
     crate::ops::store::record_use(&lock.project.config, lock.session.store.local(), &next);
     Ok(changed)
 }

@@ -200,6 +200,13 @@ impl Store {
         }
     }
 
+    /// Whether objects can be written: checked before a model call whose
+    /// answer the store must keep.
+    pub fn check_writable(&self) -> Result<(), StoreError> {
+        let tmp = self.v1().join("tmp");
+        crate::fsutil::probe_writable(&tmp).map_err(|e| StoreError::io(&tmp, e))
+    }
+
     /// Removes `.jaunt-tmp-*` leftovers of killed runs (older than a
     /// minute, so a write in progress elsewhere is left alone). Returns how
     /// many were removed.

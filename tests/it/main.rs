@@ -19,3 +19,4 @@ mod skills;
 mod snapshots;
 mod store_gc;
 mod stubs;
+mod write_failures;

@@ -28,6 +28,9 @@ Knobs, for failure tests:
                      exits 3 with a message on stderr
   FAKE_GEN_SLEEP     seconds to sleep per request (latency)
   FAKE_GEN_FENCE     wrap the output in a markdown fence
+  FAKE_GEN_PAD       append this many bytes of comment lines (a big
+                     answer that compresses well: the store object stays
+                     small while the generated file is large)
 
 Knobs that make it behave more like a model:
   FAKE_GEN_MIRROR    stubs keep each spec's own signature (parameters,
@@ -159,6 +162,9 @@ def main():
         body = stub(request)
     if os.environ.get("FAKE_GEN_NOISE"):
         body = noisy(body)
+    if os.environ.get("FAKE_GEN_PAD"):
+        line = "# " + "x" * 77 + "\n"
+        body += line * (int(os.environ["FAKE_GEN_PAD"]) // len(line) + 1)
     if os.environ.get("FAKE_GEN_FENCE"):
         body = "Here is the module:\n```python\n" + body + "```\n"
     sys.stdout.write(body)

@@ -124,7 +124,13 @@ impl Fixture {
     /// `jaunt` in the project root, with an isolated store, no color, and
     /// no activated virtualenv (library skills read the project's own).
     pub fn jaunt(&self) -> Command {
-        let mut cmd = Command::cargo_bin("jaunt").unwrap();
+        Command::from_std(self.std_jaunt())
+    }
+
+    /// [`Fixture::jaunt`] as a `std::process::Command`, for what only it
+    /// offers (`pre_exec`).
+    pub fn std_jaunt(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("jaunt"));
         cmd.current_dir(self.root())
             .env("JAUNT_STORE", &self.store)
             .env("FAKE_GEN_LOG", self.log())
