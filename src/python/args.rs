@@ -14,12 +14,29 @@ const DEPS_HINT: &str =
 const PROMPT_HINT: &str = "prompt= takes a string literal, e.g. prompt=\"Use integer cents.\"";
 const INFER_HINT: &str = "infer_deps= takes True or False";
 
-/// The readable arguments of one jaunt decorator.
-#[derive(Default)]
+const TEST_HINT: &str = "test= takes True or False";
+
+/// The readable arguments of one jaunt decorator or `jaunt.magic_module`
+/// call. `None` is an argument not given (or given as `None`, as Jaunt 1.7
+/// reads it), so module defaults fill it key by key.
+#[derive(Clone, Debug, Default)]
 pub(crate) struct SpecArgs {
-    pub deps: Vec<DepExpr>,
+    pub deps: Option<Vec<DepExpr>>,
     pub prompt: Option<String>,
     pub infer_deps: Option<bool>,
+    pub test: Option<bool>,
+}
+
+impl SpecArgs {
+    /// These arguments, each one not given taken from `defaults`.
+    pub(crate) fn or(self, defaults: &SpecArgs) -> SpecArgs {
+        SpecArgs {
+            deps: self.deps.or_else(|| defaults.deps.clone()),
+            prompt: self.prompt.or_else(|| defaults.prompt.clone()),
+            infer_deps: self.infer_deps.or(defaults.infer_deps),
+            test: self.test.or(defaults.test),
+        }
+    }
 }
 
 /// Reads the arguments of `decorator` (bare `@jaunt.magic` has none).
@@ -36,64 +53,17 @@ pub(crate) fn read_args(
     else {
         return args;
     };
-    let mut report = |node: Node<'_>, message: String, hint: &str| {
-        diagnostics.push(
-            Diagnostic::new(Code::Discovery, message)
-                .position(line(node), column(node, source))
-                .hint(hint),
-        );
-    };
     let mut cursor = arguments.walk();
     for arg in arguments.named_children(&mut cursor) {
         match kind_of(arg) {
             "comment" => {}
-            "keyword_argument" => {
-                let (Some(name), Some(value)) = (
-                    arg.child_by_field_name("name"),
-                    arg.child_by_field_name("value"),
-                ) else {
-                    continue;
-                };
-                let value = unparenthesize(value);
-                match text(name, source) {
-                    "deps" => read_deps(value, source, &mut args.deps, &mut report),
-                    "prompt" => match kind_of(value) {
-                        "none" => {}
-                        _ => match string_value(value, source) {
-                            Some((prefix, text)) if !prefix.format && !prefix.bytes => {
-                                args.prompt = Some(text);
-                            }
-                            _ => report(
-                                value,
-                                "prompt= must be a plain string literal, known without running the code"
-                                    .to_string(),
-                                PROMPT_HINT,
-                            ),
-                        },
-                    },
-                    "infer_deps" => match kind_of(value) {
-                        "true" => args.infer_deps = Some(true),
-                        "false" => args.infer_deps = Some(false),
-                        _ => report(
-                            value,
-                            "infer_deps= must be the literal True or False".to_string(),
-                            INFER_HINT,
-                        ),
-                    },
-                    other => report(
-                        name,
-                        format!("unknown keyword argument `{other}=` to the jaunt decorator"),
-                        "the jaunt decorator takes deps=, prompt= and infer_deps=",
-                    ),
-                }
+            "keyword_argument" | "dictionary_splat" | "list_splat" => {
+                keyword(arg, source, "the jaunt decorator", &mut args, diagnostics);
             }
-            "dictionary_splat" | "list_splat" => report(
-                arg,
-                "the jaunt decorator's arguments must be written out, not unpacked".to_string(),
-                "write deps=, prompt= and infer_deps= as keyword arguments",
-            ),
             _ => report(
+                diagnostics,
                 arg,
+                source,
                 "the jaunt decorator takes no positional arguments".to_string(),
                 "pass dependencies as deps=[...] and instructions as prompt=\"...\"",
             ),
@@ -102,14 +72,165 @@ pub(crate) fn read_args(
     args
 }
 
+/// Reads the arguments of a `jaunt.magic_module(__name__, ...)` call: the
+/// module's own name, as `__name__`, then the defaults of its specs.
+pub(crate) fn read_module_args(
+    call: Node<'_>,
+    source: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> SpecArgs {
+    const WHAT: &str = "jaunt.magic_module";
+    const NAME_HINT: &str =
+        "call it as jaunt.magic_module(__name__, ...) near the top of the module";
+    let mut args = SpecArgs::default();
+    let Some(arguments) = call.child_by_field_name("arguments") else {
+        return args;
+    };
+    let mut named = false;
+    let mut cursor = arguments.walk();
+    for arg in arguments.named_children(&mut cursor) {
+        match kind_of(arg) {
+            "comment" => {}
+            "keyword_argument" | "dictionary_splat" | "list_splat" => {
+                keyword(arg, source, WHAT, &mut args, diagnostics);
+            }
+            "identifier" if !named && text(arg, source) == "__name__" => named = true,
+            _ if !named => {
+                named = true;
+                report(
+                    diagnostics,
+                    arg,
+                    source,
+                    format!(
+                        "{WHAT} must be given the module's own `__name__`, not `{}`",
+                        short(arg, source)
+                    ),
+                    NAME_HINT,
+                );
+            }
+            _ => report(
+                diagnostics,
+                arg,
+                source,
+                format!("{WHAT} takes one positional argument, `__name__`"),
+                "pass dependencies as deps=[...] and instructions as prompt=\"...\"",
+            ),
+        }
+    }
+    if !named {
+        report(
+            diagnostics,
+            call,
+            source,
+            format!("{WHAT} is called without the module's `__name__`"),
+            NAME_HINT,
+        );
+    }
+    args
+}
+
+fn report(
+    diagnostics: &mut Vec<Diagnostic>,
+    node: Node<'_>,
+    source: &str,
+    message: String,
+    hint: &str,
+) {
+    diagnostics.push(
+        Diagnostic::new(Code::Discovery, message)
+            .position(line(node), column(node, source))
+            .hint(hint),
+    );
+}
+
+/// One keyword (or unpacked) argument of `what`, read into `args`.
+fn keyword(
+    arg: Node<'_>,
+    source: &str,
+    what: &str,
+    args: &mut SpecArgs,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    if kind_of(arg) != "keyword_argument" {
+        report(
+            diagnostics,
+            arg,
+            source,
+            format!("{what}'s arguments must be written out, not unpacked"),
+            "write deps=, prompt=, infer_deps= and test= as keyword arguments",
+        );
+        return;
+    }
+    let (Some(name), Some(value)) = (
+        arg.child_by_field_name("name"),
+        arg.child_by_field_name("value"),
+    ) else {
+        return;
+    };
+    let value = unparenthesize(value);
+    let mut bad = |message: &str, hint: &str| {
+        report(diagnostics, value, source, message.to_string(), hint);
+    };
+    match text(name, source) {
+        "deps" => {
+            let mut deps = Vec::new();
+            let mut report_dep = |node: Node<'_>, message: String, hint: &str| {
+                report(diagnostics, node, source, message, hint);
+            };
+            if read_deps(value, source, &mut deps, &mut report_dep) {
+                args.deps = Some(deps);
+            }
+        }
+        "prompt" => match kind_of(value) {
+            "none" => {}
+            _ => match string_value(value, source) {
+                Some((prefix, text)) if !prefix.format && !prefix.bytes => {
+                    args.prompt = Some(text);
+                }
+                _ => bad(
+                    "prompt= must be a plain string literal, known without running the code",
+                    PROMPT_HINT,
+                ),
+            },
+        },
+        "infer_deps" => match bool_value(value) {
+            Some(v) => args.infer_deps = v,
+            None => bad("infer_deps= must be the literal True or False", INFER_HINT),
+        },
+        "test" => match bool_value(value) {
+            Some(v) => args.test = v,
+            None => bad("test= must be the literal True or False", TEST_HINT),
+        },
+        other => report(
+            diagnostics,
+            name,
+            source,
+            format!("unknown keyword argument `{other}=` to {what}"),
+            &format!("{what} takes deps=, prompt=, infer_deps= and test="),
+        ),
+    }
+}
+
+/// `True`/`False` → `Some(Some(_))`, `None` → `Some(None)` (not given);
+/// `None` for anything else.
+fn bool_value(value: Node<'_>) -> Option<Option<bool>> {
+    match kind_of(value) {
+        "true" => Some(Some(true)),
+        "false" => Some(Some(false)),
+        "none" => Some(None),
+        _ => None,
+    }
+}
+
+/// Reads `deps=`'s value into `deps`; false for `deps=None` (not given).
 fn read_deps(
     value: Node<'_>,
     source: &str,
     deps: &mut Vec<DepExpr>,
     report: &mut impl FnMut(Node<'_>, String, &str),
-) {
+) -> bool {
     match kind_of(value) {
-        "none" => {}
+        "none" => return false,
         "list" | "tuple" | "set" => {
             let mut cursor = value.walk();
             for item in value.named_children(&mut cursor) {
@@ -120,6 +241,7 @@ fn read_deps(
         }
         _ => read_dep(value, source, deps, report),
     }
+    true
 }
 
 fn read_dep(

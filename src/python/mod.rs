@@ -14,9 +14,11 @@ mod canonical;
 mod imports;
 mod interface;
 mod layout;
+mod members;
 mod parse;
 mod strings;
 mod stub;
+mod stubbody;
 mod summary;
 #[cfg(test)]
 mod testing;
@@ -24,6 +26,9 @@ mod uses;
 mod validate;
 
 pub use interface::{Interface, extract};
+pub use members::{Member, MemberRole};
 pub use stub::{Stub, render_stub, stub_digest};
-pub use summary::{DepExpr, FileSummary, Import, ImportTarget, NameUse, RawSpec, summarize};
+pub use summary::{
+    DepExpr, FileSummary, Handwritten, Import, ImportTarget, NameUse, RawSpec, summarize,
+};
 pub use validate::validate;
