@@ -6,11 +6,11 @@
 //! imports) to the spec it denotes, following attribute chains and
 //! re-exports through package `__init__` files with a cycle guard.
 
-use crate::digest::{Digest, spec_digest};
+use crate::digest::{Digest, KeyHasher, spec_digest};
 use crate::discover::{Discovery, SourceFile, absolute_module};
 use crate::error::{Code, Diagnostic, JauntError, Result};
 use crate::names::{DefKind, ModuleName, SpecKind, SpecRef};
-use crate::python::{DepExpr, Import, ImportTarget, RawSpec};
+use crate::python::{DepExpr, Handwritten, Import, ImportTarget, Member, RawSpec};
 use petgraph::graphmap::DiGraphMap;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -37,6 +37,11 @@ pub struct SpecNode {
     pub prompt: Option<String>,
     pub deps: BTreeMap<SpecRef, Edge>,
     pub digest: Digest,
+    /// The digest jaunt gave this spec before stub bodies were folded,
+    /// when it differs from `digest` (see `RawSpec::legacy`).
+    pub legacy_digest: Option<Digest>,
+    /// A class spec's methods and their roles.
+    pub members: Vec<Member>,
 }
 
 #[derive(Clone, Debug)]
@@ -49,6 +54,10 @@ pub struct ModuleNode {
     pub is_package: bool,
     /// Canonical digest of the spec file (what its `.pyi` stub depends on).
     pub source_digest: Digest,
+    /// Under `jaunt.magic_module`, the digest of the handwritten
+    /// definitions a build module's request shows; `None` when there are
+    /// none.
+    pub handwritten: Option<Digest>,
     /// This module's specs, sorted.
     pub specs: Vec<SpecRef>,
     /// Modules this one depends on (no self edge), sorted.
@@ -172,6 +181,9 @@ impl SpecGraph {
                     root_dir: file.root_dir.clone(),
                     is_package: file.is_package,
                     source_digest: file.summary.source_digest,
+                    handwritten: (kind == SpecKind::Build)
+                        .then(|| handwritten_digest(&file.summary.handwritten))
+                        .flatten(),
                     specs: group.iter().map(|n| n.spec_ref.clone()).collect(),
                     deps: group
                         .iter()
@@ -309,6 +321,19 @@ impl SpecGraph {
     }
 }
 
+/// The digest of a module's handwritten definitions, in source order;
+/// `None` when it has none.
+fn handwritten_digest(handwritten: &[Handwritten]) -> Option<Digest> {
+    if handwritten.is_empty() {
+        return None;
+    }
+    let mut h = KeyHasher::new("jaunt.handwritten.v1");
+    for def in handwritten {
+        h.str("name", &def.name).digest("canonical", &def.canonical);
+    }
+    Some(h.finish())
+}
+
 /// A shortest path `start -> … -> start` inside one component (BFS).
 fn shortest_cycle<'a>(
     g: &DiGraphMap<&'a str, ()>,
@@ -425,6 +450,18 @@ impl<'a> Resolver<'a> {
                 )),
             }
         }
+        // A class spec's bases are dependencies even when nothing is
+        // inferred: the generated class subclasses them.
+        for base in &raw.bases {
+            if let Some(r) = self.resolve_chain(file, &local, &base.chain)
+                && r != me
+            {
+                deps.entry(r).or_insert(Edge {
+                    line: base.line,
+                    explicit: false,
+                });
+            }
+        }
         if raw.infer_deps.unwrap_or(opts.infer_deps) {
             for used in &raw.uses {
                 match self.resolve_chain(file, &local, &used.chain) {
@@ -462,14 +499,19 @@ impl<'a> Resolver<'a> {
             }
         }
         let explicit: Vec<SpecRef> = explicit.into_iter().collect();
-        SpecNode {
-            digest: spec_digest(
-                &raw.canonical,
+        let digest = |canonical: &Digest| {
+            spec_digest(
+                canonical,
                 raw.kind,
                 &explicit,
                 raw.prompt.as_deref(),
                 raw.infer_deps,
-            ),
+            )
+        };
+        SpecNode {
+            digest: digest(&raw.canonical),
+            legacy_digest: raw.legacy.as_ref().map(digest),
+            members: raw.members.clone(),
             spec_ref: me,
             kind: raw.kind,
             def_kind: raw.def_kind,
@@ -667,5 +709,24 @@ mod tests {
             "{err}"
         );
         assert!(err.contains("src/shop/a.py:"), "{err}");
+    }
+
+    #[test]
+    fn a_class_specs_bases_are_dependencies_even_without_inference() {
+        let price = "import jaunt\nfrom shop.base import Money\nfrom shop.tax import Tax\n@jaunt.magic\nclass Price(Money):\n    'A price.'\n    def tax(self) -> Tax: ...\n";
+        let tax = "import jaunt\n@jaunt.magic\nclass Tax:\n    'A rate.'\n";
+        let sources = [
+            ("shop/__init__.py", ""),
+            ("shop/base.py", BASE),
+            ("shop/tax.py", tax),
+            ("shop/price.py", price),
+        ];
+        let (build, _) = graphs(&sources, false);
+        assert_eq!(deps(&build, "shop.price:Price"), ["shop.base:Money"]);
+        let (build, _) = graphs(&sources, true);
+        assert_eq!(
+            deps(&build, "shop.price:Price"),
+            ["shop.base:Money", "shop.tax:Tax"]
+        );
     }
 }
