@@ -15,10 +15,11 @@
 //! Unknown placeholders are left as written. Substitution is one pass, so
 //! spec source that happens to contain `{{…}}` is shown verbatim.
 
-use super::Request;
+use super::{Request, RequestMember};
 use crate::config::Config;
 use crate::error::{Diagnostic, JauntError};
 use crate::names::SpecKind;
+use crate::python::MemberRole;
 use std::collections::BTreeMap;
 
 /// The four templates, built-in or from `[prompts]`.
@@ -110,19 +111,37 @@ fn values(request: &Request, attempt: u32, errors: &[String]) -> BTreeMap<&'stat
         .iter()
         .map(|n| format!("`{n}`"))
         .collect();
-    let specs: Vec<String> = request
+    let mut specs: Vec<String> = request
         .specs
         .iter()
         .map(|s| {
-            let prompt = s
+            let mut text = s
                 .prompt
                 .as_deref()
                 .map(|p| format!("Decorator prompt: {p}\n\n"))
                 .unwrap_or_default();
+            text.push_str(&members(&s.members));
             let title = format!("`{}` ({})", s.spec_ref, s.kind.as_str());
-            code_block(&title, &prompt, &s.source)
+            code_block(&title, &text, &s.source)
         })
         .collect();
+    if !request.handwritten.is_empty() {
+        // Inside `{{specs}}`, so that templates (and with them every
+        // generator fingerprint) stay as they were.
+        let sources: Vec<&str> = request
+            .handwritten
+            .iter()
+            .map(|h| h.source.trim_end())
+            .collect();
+        specs.push(code_block(
+            &format!("Handwritten code in `{}`", request.spec_module),
+            &format!(
+                "These definitions stay in `{0}` as written: never write them again. Where your code needs one, import it from `{0}` (the one exception to the rule against importing from it).\n\n",
+                request.spec_module
+            ),
+            &sources.join("\n\n"),
+        ));
+    }
     let apis: Vec<String> = request
         .dependency_apis
         .iter()
@@ -192,6 +211,42 @@ fn values(request: &Request, attempt: u32, errors: &[String]) -> BTreeMap<&'stat
         ),
     );
     v
+}
+
+/// What a class spec asks of each of its methods, as a list; empty when
+/// every method is handwritten (the template already says to keep those).
+fn members(members: &[RequestMember]) -> String {
+    if members.iter().all(|m| m.role == MemberRole::Handwritten) {
+        return String::new();
+    }
+    let mut out = String::from("Methods of this class:\n");
+    for m in members {
+        let what = match m.role {
+            MemberRole::Preserved => {
+                "preserved (`@jaunt.preserve`): copy it into the class verbatim, unchanged"
+                    .to_string()
+            }
+            MemberRole::Sealed => format!(
+                "sealed (`@jaunt.sig`): keep exactly the signature `{}`, and write its body",
+                m.signature
+            ),
+            MemberRole::Spec => {
+                "a spec (`@jaunt.magic`): implement it as its docstring says".to_string()
+            }
+            MemberRole::Guidepost => {
+                "a guidepost: a suggested method; adapt its signature if the design needs it"
+                    .to_string()
+            }
+            MemberRole::Handwritten => "handwritten: keep it as written".to_string(),
+        };
+        out.push_str(&format!("- `{}`: {what}", m.name));
+        if let Some(prompt) = &m.prompt {
+            out.push_str(&format!(" (decorator prompt: {prompt})"));
+        }
+        out.push('\n');
+    }
+    out.push('\n');
+    out
 }
 
 /// A `###` heading, optional text, and the source in a fenced block.
@@ -267,6 +322,28 @@ mod tests {
         assert!(!r.prompt.contains("{{spec"), "{}", r.prompt);
         assert!(!r.prompt.contains("\n\n\n"), "{}", r.prompt);
         assert!(r.system.contains("`total`"));
+        assert!(
+            r.prompt.contains("Methods of this class:\n- `add`: sealed (`@jaunt.sig`): keep exactly the signature `def add(self, cents: int) -> None`, and write its body\n"),
+            "{}",
+            r.prompt
+        );
+        assert!(
+            r.prompt.contains("### Handwritten code in `shop.cart`\n\nThese definitions stay in `shop.cart` as written"),
+            "{}",
+            r.prompt
+        );
+        assert!(
+            r.prompt
+                .contains("def tax_rate() -> int:\n    return 20\n```")
+        );
+        // A prompt without class members or handwritten code shows neither.
+        let mut plain = request.clone();
+        plain.handwritten.clear();
+        for spec in &mut plain.specs {
+            spec.members.clear();
+        }
+        let r = Prompts::default().render(&plain, 1, &[]);
+        assert!(!r.prompt.contains("Methods of this class") && !r.prompt.contains("Handwritten"));
     }
 
     #[test]

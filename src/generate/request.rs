@@ -7,13 +7,16 @@
 //! contributes is the caller's to supply ([`DependencyText`]), so the
 //! request and the inputs key are built from the same values.
 
-use super::{DependencyApi, DependencyModule, Request, RequestSpec};
+use super::{
+    DependencyApi, DependencyModule, HandwrittenSource, Request, RequestMember, RequestSpec,
+};
 use crate::discover::SourceFile;
 use crate::error::{JauntError, Result};
 use crate::genfile;
 use crate::graph::ModuleNode;
 use crate::names::{ModuleName, SpecRef};
 use crate::plan::KeyContext;
+use crate::python::{Contract, MemberRole};
 use std::collections::{BTreeMap, HashMap};
 
 /// What a request shows of one dependency module.
@@ -30,9 +33,14 @@ struct Sources<'a> {
 
 impl<'a> Sources<'a> {
     fn cut(&mut self, spec: &SpecRef, range: (u32, u32)) -> Result<String> {
-        let file = self.files.get(&spec.module).ok_or_else(|| {
-            JauntError::other(format!("spec module {} was not discovered", spec.module))
-        })?;
+        self.cut_in(&spec.module, range)
+    }
+
+    fn cut_in(&mut self, module: &ModuleName, range: (u32, u32)) -> Result<String> {
+        let file = self
+            .files
+            .get(module)
+            .ok_or_else(|| JauntError::other(format!("spec module {module} was not discovered")))?;
         if !self.read.contains_key(&file.module) {
             let text = std::fs::read_to_string(&file.path)
                 .map_err(|e| JauntError::io(format!("reading {}", file.path.display()), e))?;
@@ -58,15 +66,57 @@ pub fn assemble(
         read: HashMap::new(),
     };
     let mut specs = Vec::with_capacity(module.specs.len());
+    let mut expected_names = Vec::with_capacity(module.specs.len());
+    let mut contracts = Vec::new();
     for r in &module.specs {
         let node = &ctx.graph.specs[r];
+        expected_names.push(r.qualname.clone());
+        for member in &node.members {
+            let qualname = format!("{}.{}", r.qualname, member.name);
+            match (member.role, member.body) {
+                (MemberRole::Sealed, _) => contracts.push(Contract::Signature {
+                    qualname: qualname.clone(),
+                    signature: member.signature.clone(),
+                }),
+                (MemberRole::Preserved, Some(digest)) => contracts.push(Contract::Preserved {
+                    qualname: qualname.clone(),
+                    digest,
+                }),
+                _ => {}
+            }
+            if member.role.required() {
+                expected_names.push(qualname);
+            }
+        }
         specs.push(RequestSpec {
             spec_ref: r.clone(),
             qualname: r.qualname.clone(),
             kind: node.def_kind,
             source: sources.cut(r, node.byte_range)?,
             prompt: node.prompt.clone(),
+            members: node
+                .members
+                .iter()
+                .map(|m| RequestMember {
+                    name: m.name.clone(),
+                    role: m.role,
+                    signature: m.signature.clone(),
+                    prompt: m.prompt.clone(),
+                })
+                .collect(),
         });
+    }
+    let mut handwritten = Vec::new();
+    if let Some(file) = files
+        .get(&module.name)
+        .filter(|_| module.handwritten.is_some())
+    {
+        for def in &file.summary.handwritten {
+            handwritten.push(HandwrittenSource {
+                name: def.name.clone(),
+                source: sources.cut_in(&module.name, def.byte_range)?,
+            });
+        }
     }
     let mut dependency_apis = Vec::new();
     for (r, _) in ctx.dependency_apis(module) {
@@ -93,10 +143,12 @@ pub fn assemble(
         kind: module.kind,
         spec_module: module.name.clone(),
         generated_module: genfile::generated_module(module, ctx.generated_dir),
-        expected_names: module.specs.iter().map(|r| r.qualname.clone()).collect(),
+        expected_names,
         specs,
+        handwritten,
         dependency_apis,
         dependency_modules,
         skills: ctx.skills.render(&module.name),
+        contracts,
     })
 }

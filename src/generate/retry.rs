@@ -25,9 +25,9 @@ pub struct GenFailure {
     pub attempts: u32,
 }
 
-/// Checks a candidate module against the expected names; empty when it is
-/// acceptable.
-type Validator = fn(&str, &[String]) -> Vec<String>;
+/// Checks a candidate module against the request's expected names and
+/// contracts; empty when it is acceptable.
+type Validator = fn(&str, &Request) -> Vec<String>;
 
 /// Generates `request` in at most `max_attempts` attempts (at least one),
 /// validating each answer with [`crate::python::validate`]. Returns the
@@ -44,7 +44,9 @@ pub fn generate_with_retry(
         prompts,
         request,
         max_attempts,
-        crate::python::validate,
+        |source, request| {
+            crate::python::validate(source, &request.expected_names, &request.contracts)
+        },
     )
 }
 
@@ -75,7 +77,7 @@ fn retry(
                     usage = Some(usage.unwrap_or_default() + spent);
                 }
                 let source = strip_fences(&output.source);
-                let errors = validate(&source, &request.expected_names);
+                let errors = validate(&source, request);
                 if errors.is_empty() {
                     return Ok(Accepted {
                         source,
@@ -231,7 +233,7 @@ mod tests {
     }
 
     /// Test validator: rejects modules that mention `BAD`.
-    fn reject_bad(source: &str, _expected: &[String]) -> Vec<String> {
+    fn reject_bad(source: &str, _request: &Request) -> Vec<String> {
         if source.contains("BAD") {
             vec!["`total` is not defined".into()]
         } else {
@@ -307,7 +309,8 @@ mod tests {
         let double = ScriptedGenerator::new(vec![answer("def total(items): ...\n", 1)]);
         let request = sample_request();
         let out = generate_with_retry(&double, &Prompts::default(), &request, 1);
-        let expected = crate::python::validate("def total(items): ...\n", &request.expected_names);
+        let expected =
+            crate::python::validate("def total(items): ...\n", &request.expected_names, &[]);
         assert_eq!(out.is_ok(), expected.is_empty());
     }
 }

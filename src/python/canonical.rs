@@ -498,7 +498,8 @@ def test_total( ) :
         for cut in cuts {
             let partial = &MESSY[..cut];
             let _ = summarize(partial);
-            let _ = crate::python::validate(partial, &["total".to_string(), "Cart.x".to_string()]);
+            let _ =
+                crate::python::validate(partial, &["total".to_string(), "Cart.x".to_string()], &[]);
         }
     }
 

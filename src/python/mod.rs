@@ -31,4 +31,4 @@ pub use stub::{Stub, render_stub, stub_digest};
 pub use summary::{
     DepExpr, FileSummary, Handwritten, Import, ImportTarget, NameUse, RawSpec, summarize,
 };
-pub use validate::validate;
+pub use validate::{Contract, validate};

@@ -11,6 +11,7 @@ mod discovery;
 mod graph;
 mod http_backends;
 mod lock_diff;
+mod magic;
 mod python_e2e;
 mod remote_store;
 mod schemas;
