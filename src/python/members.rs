@@ -1,5 +1,6 @@
 //! Whole-class specs: what each method of a class spec asks of the
-//! generated class (docs/architecture.md, Whole-class specs).
+//! generated class (docs/architecture.md, Module-level magic and
+//! whole-class specs).
 
 use super::args::{SpecArgs, read_args};
 use super::canonical::Canon;

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use tree_sitter::Node;
 
 /// What a method of a generated class spec must be, beyond defined
-/// (docs/architecture.md, Whole-class specs).
+/// (docs/architecture.md, Module-level magic and whole-class specs).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Contract {
     /// `@jaunt.sig`: its signature, canonically spelled, is this one.
