@@ -170,6 +170,10 @@ pub struct TestConfig {
     pub infer_deps: bool,
     #[serde(default = "default::pytest_args", deserialize_with = "strings")]
     pub pytest_args: Vec<String>,
+    /// Whether `jaunt test` writes baseline tests for every build class
+    /// spec (Jaunt 1.7's key); a spec's `test=` decides for itself.
+    #[serde(default)]
+    pub auto_class_tests: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
@@ -795,6 +799,13 @@ mod tests {
         assert_eq!(c.build.max_attempts, 2);
         assert_eq!(c.test.jobs, 4);
         assert_eq!(c.test.pytest_args, vec!["-q"]);
+        assert!(!c.test.auto_class_tests);
+        assert!(
+            parse("version = 1\n[test]\nauto_class_tests = true\n")
+                .unwrap()
+                .test
+                .auto_class_tests
+        );
         assert_eq!(c.llm.api_key_env.as_deref(), Some("OPENAI_API_KEY"));
     }
 

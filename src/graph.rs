@@ -42,6 +42,8 @@ pub struct SpecNode {
     pub legacy_digest: Option<Digest>,
     /// A class spec's methods and their roles.
     pub members: Vec<Member>,
+    /// `test=`: whether a class spec gets baseline tests.
+    pub test: Option<bool>,
 }
 
 #[derive(Clone, Debug)]
@@ -60,6 +62,11 @@ pub struct ModuleNode {
     pub handwritten: Option<Digest>,
     /// This module's specs, sorted.
     pub specs: Vec<SpecRef>,
+    /// For the baseline test module of a build module's class specs
+    /// (`[test] auto_class_tests`), that build module. Its name is then the
+    /// generated module's own, `pkg.<gen>.test_mod`, which no spec module
+    /// can have.
+    pub class_tests_of: Option<ModuleName>,
     /// Modules this one depends on (no self edge), sorted.
     pub deps: BTreeSet<ModuleName>,
 }
@@ -185,6 +192,7 @@ impl SpecGraph {
                         .then(|| handwritten_digest(&file.summary.handwritten))
                         .flatten(),
                     specs: group.iter().map(|n| n.spec_ref.clone()).collect(),
+                    class_tests_of: None,
                     deps: group
                         .iter()
                         .flat_map(|n| n.deps.keys())
@@ -299,10 +307,12 @@ impl SpecGraph {
     /// (transitively), for `--target`.
     pub fn restrict(&mut self, targets: &[crate::names::Target]) {
         let mut keep: BTreeSet<ModuleName> = BTreeSet::new();
-        let mut stack: Vec<ModuleName> = targets
-            .iter()
-            .map(|t| t.module.clone())
-            .filter(|m| self.modules.contains_key(m))
+        let targeted = |m: &ModuleName| targets.iter().any(|t| t.module == *m);
+        let mut stack: Vec<ModuleName> = self
+            .modules
+            .values()
+            .filter(|m| targeted(&m.name) || m.class_tests_of.as_ref().is_some_and(targeted))
+            .map(|m| m.name.clone())
             .collect();
         while let Some(m) = stack.pop() {
             if keep.insert(m.clone())
@@ -317,7 +327,75 @@ impl SpecGraph {
             }
         }
         self.modules.retain(|m, _| keep.contains(m));
-        self.specs.retain(|r, _| keep.contains(&r.module));
+        let kept: HashSet<&SpecRef> = self.modules.values().flat_map(|m| &m.specs).collect();
+        self.specs.retain(|r, _| kept.contains(r));
+    }
+
+    /// Adds to this test graph the baseline test module of each build
+    /// module whose class specs want one: `test=True`, or `[test]
+    /// auto_class_tests` (`auto`) unless `test=False`. The tests are a
+    /// generated artifact of the class specs, keyed on their digests: the
+    /// class nodes join this graph's specs as the module's specs (their
+    /// dependencies as APIs), while `jaunt specs` lists them as build specs.
+    pub fn add_class_tests(&mut self, build: &SpecGraph, generated_dir: &str, auto: bool) {
+        for m in build.modules.values() {
+            let classes: Vec<&SpecNode> = m
+                .specs
+                .iter()
+                .map(|r| &build.specs[r])
+                .filter(|n| n.def_kind == DefKind::Class && n.test.unwrap_or(auto))
+                .collect();
+            if classes.is_empty() {
+                continue;
+            }
+            for class in &classes {
+                self.specs.insert(class.spec_ref.clone(), (*class).clone());
+                for dep in class.deps.keys() {
+                    if let Some(node) = build.specs.get(dep) {
+                        self.external.insert(dep.clone(), node.clone());
+                    }
+                }
+            }
+            let name = class_tests_module(&m.name, m.is_package, generated_dir);
+            self.modules.insert(
+                name.clone(),
+                ModuleNode {
+                    name,
+                    kind: SpecKind::Test,
+                    file: m.file.clone(),
+                    path: m.path.clone(),
+                    root_dir: m.root_dir.clone(),
+                    is_package: false,
+                    source_digest: m.source_digest,
+                    handwritten: None,
+                    specs: classes.iter().map(|n| n.spec_ref.clone()).collect(),
+                    deps: BTreeSet::new(),
+                    class_tests_of: Some(m.name.clone()),
+                },
+            );
+        }
+    }
+}
+
+/// The baseline class tests of `module`: `test_<file stem>` beside its
+/// generated module (`pkg.<gen>.test_mod`, `pkg.<gen>.test___init__` for a
+/// package's own specs, `<gen>.test_mod` at top level).
+fn class_tests_module(module: &ModuleName, is_package: bool, generated_dir: &str) -> ModuleName {
+    let leaf = if is_package {
+        "__init__"
+    } else {
+        module.parts().last().unwrap_or_default()
+    };
+    let generated = module.generated(generated_dir, is_package);
+    let dir = if is_package {
+        Some(generated)
+    } else {
+        generated.parent()
+    };
+    let test = format!("test_{leaf}");
+    match dir {
+        Some(dir) => dir.child(&test),
+        None => ModuleName::new(test),
     }
 }
 
@@ -512,6 +590,7 @@ impl<'a> Resolver<'a> {
             digest: digest(&raw.canonical),
             legacy_digest: raw.legacy.as_ref().map(digest),
             members: raw.members.clone(),
+            test: raw.test,
             spec_ref: me,
             kind: raw.kind,
             def_kind: raw.def_kind,
@@ -728,5 +807,83 @@ mod tests {
             deps(&build, "shop.price:Price"),
             ["shop.base:Money", "shop.tax:Tax"]
         );
+    }
+
+    #[test]
+    fn class_specs_that_want_them_get_a_baseline_test_module() {
+        let wallet = "import jaunt\nfrom shop.base import Money\n@jaunt.magic\nclass Wallet:\n    'Holds Money.'\n    def total(self) -> Money: ...\n@jaunt.magic(test=False)\nclass Purse:\n    'No tests.'\n@jaunt.magic\ndef loose(): ...\n";
+        let own = "import jaunt\n@jaunt.magic(test=True)\nclass Shop:\n    'The shop.'\n";
+        let sources = [
+            ("shop/__init__.py", own),
+            ("shop/base.py", BASE),
+            ("shop/wallet.py", wallet),
+        ];
+        let root = tempfile::tempdir().unwrap();
+        let discovery = Discovery::from_sources(root.path(), &sources);
+        let opts = GraphOptions { infer_deps: true };
+        let (build, test) = SpecGraph::build_all(&discovery, opts, opts);
+        let names = |test: &SpecGraph| -> Vec<(String, Vec<String>, Option<String>)> {
+            test.modules
+                .values()
+                .map(|m| {
+                    (
+                        m.name.to_string(),
+                        m.specs.iter().map(ToString::to_string).collect(),
+                        m.class_tests_of.as_ref().map(ToString::to_string),
+                    )
+                })
+                .collect()
+        };
+        let mut off = SpecGraph::default();
+        off.add_class_tests(&build, "gen", false);
+        // `test=True` asks without the project default.
+        assert_eq!(
+            names(&off),
+            [(
+                "shop.gen.test___init__".to_string(),
+                vec!["shop:Shop".to_string()],
+                Some("shop".to_string())
+            )]
+        );
+        let mut on = test;
+        on.add_class_tests(&build, "gen", true);
+        assert_eq!(
+            names(&on),
+            [
+                (
+                    "shop.gen.test___init__".to_string(),
+                    vec!["shop:Shop".to_string()],
+                    Some("shop".to_string())
+                ),
+                (
+                    "shop.gen.test_base".to_string(),
+                    vec!["shop.base:Money".to_string()],
+                    Some("shop.base".to_string())
+                ),
+                (
+                    "shop.gen.test_wallet".to_string(),
+                    vec!["shop.wallet:Wallet".to_string()],
+                    Some("shop.wallet".to_string())
+                ),
+            ]
+        );
+        // The class is the module's spec, its dependencies APIs it sees.
+        assert!(
+            on.specs
+                .contains_key(&SpecRef::parse("shop.wallet:Wallet").unwrap())
+        );
+        assert!(
+            on.external
+                .contains_key(&SpecRef::parse("shop.base:Money").unwrap())
+        );
+        let module = &on.modules[&ModuleName::new("shop.gen.test_wallet")];
+        assert_eq!(
+            crate::genfile::output_path(module, "gen"),
+            root.path().join("src/shop/gen/test_wallet.py")
+        );
+        // `--target shop.wallet` keeps its baseline tests.
+        on.restrict(&["shop.wallet".parse().unwrap()]);
+        assert_eq!(on.modules.len(), 1);
+        assert_eq!(on.specs.len(), 1);
     }
 }

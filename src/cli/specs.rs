@@ -3,6 +3,7 @@
 use super::{CmdResult, GlobalArgs, output};
 use crate::error::exit;
 use crate::graph::SpecNode;
+use crate::names::SpecKind;
 use crate::ops::project::Project;
 use serde::Serialize;
 
@@ -32,7 +33,14 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         .build
         .specs
         .values()
-        .chain(project.test.specs.values())
+        // Class specs with baseline tests are in the test graph too.
+        .chain(
+            project
+                .test
+                .specs
+                .values()
+                .filter(|n| n.kind == SpecKind::Test),
+        )
         .collect();
     let rows: Vec<SpecRow> = nodes
         .iter()

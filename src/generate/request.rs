@@ -70,6 +70,24 @@ pub fn assemble(
     let mut contracts = Vec::new();
     for r in &module.specs {
         let node = &ctx.graph.specs[r];
+        if module.class_tests_of.is_some() {
+            let test = format!("test_{}", r.qualname.replace('.', "_"));
+            let mut prompt = node.prompt.clone().map(|p| p + "\n\n").unwrap_or_default();
+            prompt.push_str(&format!(
+                "Baseline tests for this class spec (a class spec, not a test spec): write `{test}`, and more test functions as needed, exercising the public API of `{}` as its docstring and methods describe, its documented errors included.",
+                r.qualname
+            ));
+            specs.push(RequestSpec {
+                spec_ref: r.clone(),
+                qualname: r.qualname.clone(),
+                kind: node.def_kind,
+                source: sources.cut(r, node.byte_range)?,
+                prompt: Some(prompt),
+                members: Vec::new(),
+            });
+            expected_names.push(test);
+            continue;
+        }
         expected_names.push(r.qualname.clone());
         for member in &node.members {
             let qualname = format!("{}.{}", r.qualname, member.name);

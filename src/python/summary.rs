@@ -93,6 +93,9 @@ pub struct RawSpec {
     pub prompt: Option<String>,
     /// `infer_deps=` value (the decorator's, else the module's).
     pub infer_deps: Option<bool>,
+    /// `test=` value (the decorator's, else the module's): whether a class
+    /// spec gets baseline tests.
+    pub test: Option<bool>,
     /// Names and attribute chains the definition uses (body, annotations,
     /// defaults, decorator arguments, base classes), first use of each
     /// chain, in source order. The jaunt decorator itself is not a use.
@@ -449,6 +452,7 @@ impl SpecFinder<'_, '_> {
             deps,
             prompt: args.prompt,
             infer_deps: args.infer_deps,
+            test: args.test,
             uses,
             local_imports,
             canonical: visitors.a.finish(),

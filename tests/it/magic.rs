@@ -349,3 +349,97 @@ fn a_lockfile_from_before_folded_stub_bodies_plans_with_zero_model_calls() {
     assert_eq!(report["model_calls"], 0, "{report:#}");
     assert!(g.requests().is_empty());
 }
+
+#[test]
+fn auto_class_tests_are_a_generated_artifact_of_class_specs_that_jaunt_test_runs() {
+    let f = Fixture::with_fake_generator();
+    let config = f.read("jaunt.toml") + "\n[test]\nauto_class_tests = true\n";
+    f.write("jaunt.toml", &config)
+        .write("src/pkg/__init__.py", "")
+        .write(
+            "src/pkg/wallet.py",
+            "import jaunt\n\n\n@jaunt.magic(prompt=\"Cents.\")\nclass Wallet:\n    \"\"\"Coins in and out; never negative.\"\"\"\n\n\n@jaunt.magic\ndef total() -> int:\n    \"\"\"All coins.\"\"\"\n",
+        )
+        // Never imported by the tests: this branch's runtime predates `test=`.
+        .write(
+            "src/pkg/optin.py",
+            "import jaunt\n\n\n@jaunt.magic(test=False)\nclass Quiet:\n    \"\"\"Opted out.\"\"\"\n\n\n@jaunt.magic(test=False)\nclass Purse:\n    \"\"\"Not tested.\"\"\"\n",
+        );
+    // Not test specs: `jaunt specs` lists the build specs only.
+    let specs = f.json(&["specs", "--json"]);
+    let kinds: Vec<&str> = specs["specs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["build"; 4], "{specs:#}");
+    // `jaunt apply` builds; only `jaunt test` writes the baseline tests.
+    f.ok(&["apply"]);
+    assert!(f.requests().iter().all(|r| r["kind"] == "build"));
+    assert!(!f.exists("src/pkg/__generated__/test_wallet.py"));
+    f.clear_log();
+    let (code, out, err) = f.run(&["test"]);
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(out.contains("1 passed"), "{out}");
+    let requests = f.requests();
+    assert_eq!(requests.len(), 1, "{requests:#?}");
+    let request = &requests[0];
+    assert_eq!(request["kind"], "test");
+    assert_eq!(request["spec_module"], "pkg.__generated__.test_wallet");
+    assert_eq!(request["expected_names"], json!(["test_Wallet"]));
+    assert_eq!(spec_refs(request), ["pkg.wallet:Wallet"]);
+    let prompt = request["specs"][0]["prompt"].as_str().unwrap();
+    assert!(
+        prompt.starts_with("Cents.\n\nBaseline tests for this class spec"),
+        "{prompt}"
+    );
+    let generated = f.read("src/pkg/__generated__/test_wallet.py");
+    assert!(generated.contains("# jaunt:kind=test"), "{generated}");
+    assert!(!f.exists("src/pkg/__generated__/test_optin.py"));
+    let lock = f.read("jaunt.lock");
+    assert!(
+        lock.contains("name = \"pkg.__generated__.test_wallet\"\nkind = \"test\"\nsource = \"src/pkg/wallet.py\"\noutput = \"src/pkg/__generated__/test_wallet.py\""),
+        "{lock}"
+    );
+    // Recorded: the next run calls no model.
+    f.clear_log();
+    let (code, _, err) = f.run(&["test"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(f.requests().is_empty());
+    // Keyed on the class spec: changing it regenerates both.
+    f.write(
+        "src/pkg/wallet.py",
+        &f.read("src/pkg/wallet.py")
+            .replace("never negative", "never below zero"),
+    );
+    let (code, _, err) = f.run(&["test", "--no-run"]);
+    assert_eq!(code, 0, "{err}");
+    let kinds: Vec<String> = f
+        .requests()
+        .iter()
+        .map(|r| {
+            format!(
+                "{}:{}",
+                r["kind"].as_str().unwrap(),
+                r["spec_module"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["build:pkg.wallet", "test:pkg.__generated__.test_wallet"]
+    );
+    // Opting out removes them.
+    f.write(
+        "src/pkg/wallet.py",
+        &f.read("src/pkg/wallet.py").replace(
+            "@jaunt.magic(prompt=\"Cents.\")",
+            "@jaunt.magic(prompt=\"Cents.\", test=False)",
+        ),
+    );
+    let (code, _, err) = f.run(&["test", "--no-run"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!f.exists("src/pkg/__generated__/test_wallet.py"));
+    assert!(!f.read("jaunt.lock").contains("test_wallet"));
+}

@@ -12,7 +12,8 @@ Python module from stdout. This program answers without any model:
   body that returns a digest of the request's spec sources, so a changed
   spec changes the output. A class spec keeps what its `members` demand:
   preserved methods verbatim, sealed and inner-spec methods with their
-  signatures.
+  signatures; in a test request (baseline class tests) it becomes a test
+  that imports the class from its module.
 
 A skill request (`"kind": "skill"`) is answered with a short SKILL.md
 body naming the distribution, its version and a digest of the README.
@@ -116,7 +117,16 @@ def stub(request, drift=False):
         name = spec["qualname"]
         if "." in name:
             continue
-        if spec["kind"] == "class":
+        if request["kind"] == "test" and spec["kind"] == "class":
+            # Baseline tests of a class spec: import it through its module.
+            module = spec["ref"].split(":")[0]
+            lines += [
+                f"def test_{name}():",
+                f"    from {module} import {name}",
+                f"    assert isinstance({name}, type)",
+                "",
+            ]
+        elif spec["kind"] == "class":
             lines += [f"class {name}:", *class_body(spec, digest, drift), ""]
         elif spec["kind"] == "async_function":
             lines += [f"async def {name}(*args, **kwargs):", f"    return {digest!r}", ""]
