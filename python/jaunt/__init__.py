@@ -2,11 +2,13 @@
 
 ``@jaunt.magic`` marks implementation specs and ``@jaunt.test`` test specs;
 at run time both forward to the code ``jaunt apply`` generated for them.
-``@jaunt.preserve``, ``@jaunt.sig`` and ``@jaunt.contract`` are marks
+``jaunt.magic_module(__name__)`` makes every top-level stub of a module a
+spec. ``@jaunt.preserve``, ``@jaunt.sig`` and ``@jaunt.contract`` are marks
 the build reads; the names and their behaviour are Jaunt 1.7's.
 """
 
 from ._markers import preserve, sig
+from ._module_magic import magic_module
 from ._runtime import ContractInfo, SpecInfo, contract, magic, test
 from .errors import (
     JauntConfigError,
@@ -31,6 +33,7 @@ __all__ = [
     "__version__",
     "contract",
     "magic",
+    "magic_module",
     "preserve",
     "sig",
     "test",

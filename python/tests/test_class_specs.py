@@ -178,6 +178,40 @@ def test_annotations_compare_as_text_across_future_imports(project: Project) -> 
     assert square.scaled() == [square]
 
 
+def test_sig_is_checked_for_class_stubs_under_magic_module(project: Project) -> None:
+    project.write("geo/__init__.py")
+    project.write(
+        "geo/circle.py",
+        """
+        import jaunt
+
+        jaunt.magic_module(__name__)
+
+        class Circle:
+            @jaunt.sig
+            def area(self, precision: int = 2) -> float: ...
+
+            @jaunt.magic
+            def grow(self) -> None: ...
+        """,
+    )
+    project.write(
+        "geo/__generated__/circle.py",
+        """
+        class Circle:
+            def area(self, digits=2):
+                return 3.14
+
+            def grow(self):
+                pass
+        """,
+    )
+    circle = project.load("geo.circle")
+    assert not hasattr(vars(circle.Circle)["grow"], "__jaunt_spec__")  # folded
+    with pytest.raises(jaunt.JauntGenerationError, match=r"geo\.circle:Circle: @jaunt\.sig requires Circle\.area"):
+        circle.Circle()
+
+
 def test_sig_above_an_inner_magic_survives_folding(project: Project) -> None:
     project.write(
         "sealed.py",

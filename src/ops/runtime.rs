@@ -24,6 +24,10 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../../python/jaunt/_markers.py"),
     ),
     (
+        "jaunt/_module_magic.py",
+        include_str!("../../python/jaunt/_module_magic.py"),
+    ),
+    (
         "jaunt/_runtime.py",
         include_str!("../../python/jaunt/_runtime.py"),
     ),
