@@ -94,11 +94,17 @@ class ModuleMagic:
             self._settling = True
         try:
             self._replace_stubs(namespace)
-        finally:
-            self._settled = True
+        except BaseException:
+            # Broken generated code (a SyntaxError in it) surfaces on every
+            # access, as a failing import would, rather than leave the module
+            # half settled; replacing a stub twice is impossible, so a later
+            # access simply finishes the work.
             self._settling = False
-            self._body = None
-            module.__class__ = plain
+            raise
+        self._settled = True
+        self._settling = False
+        self._body = None
+        module.__class__ = plain
 
     def _still_running(self, namespace: dict[str, Any]) -> bool:
         # importlib marks a module's spec while it executes the module; a

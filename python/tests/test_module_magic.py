@@ -378,6 +378,20 @@ def test_generated_code_may_import_the_spec_module(project: Project) -> None:
     assert type(dog) is project.load("zoo.__generated__.animals").Dog
 
 
+def test_broken_generated_code_surfaces_on_every_access_until_fixed(project: Project) -> None:
+    project.write("mail/__init__.py")
+    project.write("mail/box.py", CLASSES)
+    generated = project.write("mail/__generated__/box.py", "class Email(:\n")
+    box = project.load("mail.box")
+    for _ in range(2):
+        with pytest.raises(SyntaxError):
+            box.Email  # noqa: B018
+    generated.write_text(GENERATED_CLASSES)
+    assert box.Cart([1, 2]).total() == 3
+    assert box.Email("a@b.c").address == "a@b.c"
+    assert type(box) is ModuleType
+
+
 def test_reload_keeps_forwarding(project: Project) -> None:
     write_shop(project)
     calc = project.load("shop.calc")
