@@ -9,7 +9,9 @@
 //! the inputs key and the lockfile's `[generator]`.
 
 mod anthropic;
+mod budget;
 mod command;
+mod imports;
 mod openai;
 mod prompts;
 pub mod request;
@@ -18,11 +20,13 @@ mod transport;
 
 pub use crate::store::Usage;
 pub use anthropic::{Anthropic, AnthropicBackend};
+pub use budget::{Budget, cost};
 pub use command::CommandBackend;
+pub use imports::{ImportCheck, ModuleImports};
 pub use openai::{OpenAi, OpenAiBackend};
 pub use prompts::{Prompts, Rendered};
 pub use request::DependencyText;
-pub use retry::{Accepted, GenFailure, generate_with_retry, strip_fences};
+pub use retry::{Accepted, Attempts, GenFailure, generate_with_retry, strip_fences};
 pub use transport::{HttpBackend, Params, Unusable, WireFormat};
 
 use crate::config::{Config, Provider};
