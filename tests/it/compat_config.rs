@@ -443,3 +443,47 @@ fn a_template_with_1_7_placeholders_renders_and_an_unknown_one_is_an_error() {
     );
     assert!(err.contains("known placeholders: {{kind}}"), "{err}");
 }
+
+#[test]
+fn skills_auto_false_writes_no_skills() {
+    let index = Server::unreachable();
+    let f = project(&v1(&format!(
+        "[python]\ninterpreter = \"./py\"\n[skills]\nindex_url = \"{}\"\n",
+        index.url("/pypi")
+    )));
+    // `fancylib` 1.0 is installed in the project's Python.
+    f.write("site/fancylib/__init__.py", "")
+        .write(
+            "site/fancylib-1.0.dist-info/METADATA",
+            "Metadata-Version: 2.1\nName: fancylib\nVersion: 1.0\n",
+        )
+        .write("site/fancylib-1.0.dist-info/top_level.txt", "fancylib\n");
+    f.write(
+        "py",
+        &format!(
+            "#!/bin/sh\nPYTHONPATH={} exec python3 \"$@\"\n",
+            f.path("site").display()
+        ),
+    );
+    let mut mode = std::fs::metadata(f.path("py")).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut mode, 0o755);
+    std::fs::set_permissions(f.path("py"), mode).unwrap();
+    f.write(
+        "src/pkg/m.py",
+        "import jaunt\nimport fancylib\n\n@jaunt.magic\ndef f(x: int) -> int:\n    'Double.'\n",
+    );
+    let (code, _, err) = f.run(&["apply"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning: no library skill for fancylib 1.0"),
+        "by default the skill is attempted: {err}"
+    );
+    let toml = f.read("jaunt.toml");
+    f.write("jaunt.toml", &format!("{toml}auto = false\n"));
+    f.clear_log();
+    let (code, _, err) = f.run(&["apply", "--force"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("library skill"), "{err}");
+    assert!(f.requests().iter().all(|r| r["kind"] != "skill"));
+    assert!(!f.exists(".agents/skills/fancylib/SKILL.md"));
+}
