@@ -191,6 +191,16 @@ pub fn finish(global: &GlobalArgs, report: &ApplyReport, prices: Option<Prices>)
                 report.cancelled.join(", ")
             ));
         }
+        if !report.over_budget.is_empty() {
+            eprintln!(
+                "{} the run reached `[llm] max_cost_per_build`; not generated: {}",
+                style("stopped").red().bold().for_stderr(),
+                report.over_budget.join(", ")
+            );
+            eprintln!(
+                "    finished modules are stored; raise the limit or run `jaunt apply` again to go on"
+            );
+        }
         let tokens = if report.usage.prompt_tokens + report.usage.completion_tokens > 0 {
             format!(
                 ", {} prompt + {} completion tokens",
@@ -217,15 +227,15 @@ pub fn finish(global: &GlobalArgs, report: &ApplyReport, prices: Option<Prices>)
                 );
             }
         }
-        if let Some(Prices { input, output }) = prices {
-            let cost = report.usage.prompt_tokens as f64 * input / 1e6
-                + report.usage.completion_tokens as f64 * output / 1e6;
+        if let Some(prices) = prices {
+            let Prices { input, output } = prices;
+            let cost = crate::generate::cost(&prices, report.usage);
             println!(
                 "Cost: {cost:.4} (at {input} / {output} per million prompt / completion tokens)"
             );
         }
     }
-    if !report.failed.is_empty() {
+    if !report.failed.is_empty() || !report.over_budget.is_empty() {
         exit::GENERATION
     } else if !report.cancelled.is_empty() {
         130

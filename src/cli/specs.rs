@@ -80,6 +80,9 @@ pub fn print_notes(global: &GlobalArgs, project: &Project) {
     if !global.verbose {
         return;
     }
+    for note in &project.config.notes {
+        output::note(&note.to_string());
+    }
     for note in project.build.notes.iter().chain(project.test.notes.iter()) {
         output::note(note);
     }

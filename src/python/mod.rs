@@ -11,6 +11,7 @@
 
 mod args;
 mod canonical;
+mod imported;
 mod imports;
 mod interface;
 mod layout;
@@ -23,6 +24,7 @@ mod testing;
 mod uses;
 mod validate;
 
+pub use imported::{Imported, imported_modules};
 pub use interface::{Interface, extract};
 pub use stub::{Stub, render_stub, stub_digest};
 pub use summary::{DepExpr, FileSummary, Import, ImportTarget, NameUse, RawSpec, summarize};

@@ -5,6 +5,7 @@
 mod common;
 
 mod apply;
+mod compat_config;
 mod cost;
 mod crash;
 mod discovery;

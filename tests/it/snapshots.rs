@@ -73,7 +73,7 @@ fn diagnostics() {
     snap!("config_wrong_type", run(&f, &["specs"]));
     f.write("jaunt.toml", "version = 1\n[llm]\nprovidr = \"openai\"\n");
     snap!("config_unknown_key", run(&f, &["specs"]));
-    f.write("jaunt.toml", "version = 2\n");
+    f.write("jaunt.toml", "version = 3\n");
     snap!("config_version", run(&f, &["specs"]));
     f.write("jaunt.toml", "version = 1\n");
     f.write(

@@ -26,6 +26,8 @@ Knobs, for failure tests:
   FAKE_GEN_INVALID_FIRST  same, but only on attempt 1
   FAKE_GEN_EXIT      comma-separated spec modules for which the program
                      exits 3 with a message on stderr
+  FAKE_GEN_IMPORT_FIRST  a module every first attempt imports at its top
+                     (an import the project may not allow)
   FAKE_GEN_SLEEP     seconds to sleep per request (latency)
   FAKE_GEN_FENCE     wrap the output in a markdown fence
   FAKE_GEN_PAD       append this many bytes of comment lines (a big
@@ -162,6 +164,8 @@ def main():
         body = stub(request)
     if os.environ.get("FAKE_GEN_NOISE"):
         body = noisy(body)
+    if os.environ.get("FAKE_GEN_IMPORT_FIRST") and request.get("attempt", 1) == 1:
+        body = f"import {os.environ['FAKE_GEN_IMPORT_FIRST']}\n{body}"
     if os.environ.get("FAKE_GEN_PAD"):
         line = "# " + "x" * 77 + "\n"
         body += line * (int(os.environ["FAKE_GEN_PAD"]) // len(line) + 1)
