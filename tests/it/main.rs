@@ -19,4 +19,5 @@ mod skills;
 mod snapshots;
 mod store_gc;
 mod stubs;
+mod targets;
 mod write_failures;

@@ -1,7 +1,7 @@
 //! Snapshot tests (insta) of every human output format and diagnostic:
-//! plan, graph (text, dot, mermaid, json), specs, cycles, config and
-//! discovery errors. Paths and digests are filtered so the snapshots are
-//! stable across machines.
+//! plan, graph (text, dot, mermaid, json), specs (grouped by target
+//! module), cycles, config and discovery errors. Paths and digests are
+//! filtered so the snapshots are stable across machines.
 
 use crate::common::Fixture;
 
@@ -46,6 +46,18 @@ fn specs_text_and_json() {
     let f = project();
     snap!("specs_text", run(&f, &["specs"]));
     snap!("specs_json", run(&f, &["specs", "--json"]));
+}
+
+#[test]
+fn test_specs_grouped_by_target_module() {
+    let f = crate::targets::shop_with_tests();
+    snap!("specs_targets_text", run(&f, &["specs"]));
+    snap!("specs_targets_json", run(&f, &["specs", "--json"]));
+    snap!("graph_test_text", run(&f, &["graph", "--kind", "test"]));
+    snap!(
+        "graph_test_json",
+        run(&f, &["graph", "--kind", "test", "--json"])
+    );
 }
 
 #[test]
