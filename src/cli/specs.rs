@@ -4,6 +4,7 @@
 use super::{CmdResult, GlobalArgs, output};
 use crate::error::exit;
 use crate::graph::SpecNode;
+use crate::names::ModuleName;
 use crate::ops::project::Project;
 use crate::ops::specs;
 use serde::Serialize;
@@ -13,6 +14,9 @@ use std::collections::BTreeMap;
 pub struct Args {
     #[command(flatten)]
     scope: super::Scope,
+    /// List only MODULE and the modules inside it (`pkg` lists `pkg.sub` too; repeatable).
+    #[arg(long = "module", value_name = "MODULE", value_parser = ModuleName::parse)]
+    modules: Vec<ModuleName>,
 }
 
 #[derive(Serialize)]
@@ -78,7 +82,7 @@ impl<'a> SpecRow<'a> {
 pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     let project = Project::load(&global.load_options(&args.scope))?;
     print_notes(global, &project);
-    let listing = specs::list(&project);
+    let listing = specs::list(&project, &args.modules)?;
     if global.json {
         let rows: Vec<SpecRow> = listing
             .build

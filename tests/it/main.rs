@@ -5,6 +5,7 @@
 mod common;
 
 mod apply;
+mod cli_habits;
 mod cost;
 mod crash;
 mod discovery;

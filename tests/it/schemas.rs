@@ -121,6 +121,10 @@ fn target_groupings_match_their_schemas() {
     let f = crate::targets::shop_with_tests();
     validate("specs.schema.json", &f.ok(&["specs", "--json"]));
     validate(
+        "specs.schema.json",
+        &f.ok(&["specs", "--json", "--module", "test_cart"]),
+    );
+    validate(
         "graph.schema.json",
         &f.ok(&["graph", "--json", "--kind", "test"]),
     );

@@ -53,6 +53,13 @@ fn test_specs_grouped_by_target_module() {
     let f = crate::targets::shop_with_tests();
     snap!("specs_targets_text", run(&f, &["specs"]));
     snap!("specs_targets_json", run(&f, &["specs", "--json"]));
+    snap!(
+        "specs_module_text",
+        run(
+            &f,
+            &["specs", "--module", "shop.cart", "--module", "test_misc"]
+        )
+    );
     snap!("graph_test_text", run(&f, &["graph", "--kind", "test"]));
     snap!(
         "graph_test_json",
