@@ -1,7 +1,97 @@
-//! Command-line habits Jaunt 1.7 users bring: `jaunt specs --module M`.
+//! Command-line habits Jaunt 1.7 users bring: `--progress auto|plain|none`
+//! and `--no-progress`, `jaunt specs --module M`.
 
 use crate::common::Fixture;
 use crate::targets::shop_with_tests;
+
+/// Two build modules, `shop.base` <- `shop.top`, so progress has events
+/// in a known order with one job.
+fn chain() -> Fixture {
+    let f = Fixture::with_fake_generator();
+    f.write("src/shop/__init__.py", "")
+        .write(
+            "src/shop/base.py",
+            "import jaunt\n\n\n@jaunt.magic\ndef base() -> int:\n    \"\"\"One.\"\"\"\n",
+        )
+        .write(
+            "src/shop/top.py",
+            "import jaunt\nfrom shop.base import base\n\n\n@jaunt.magic\ndef top() -> int:\n    \"\"\"base() plus one.\"\"\"\n",
+        );
+    f
+}
+
+fn stderr_of(f: &Fixture, args: &[&str]) -> String {
+    let (code, out, err) = f.run(args);
+    assert_eq!(code, 0, "jaunt {args:?}\nstdout:\n{out}\nstderr:\n{err}");
+    err
+}
+
+#[test]
+fn progress_plain_prints_a_line_per_event_in_order() {
+    let f = chain();
+    let err = stderr_of(&f, &["apply", "--progress", "plain", "-j", "1"]);
+    assert_eq!(
+        err,
+        "building 2 module(s)\n    started shop.base\n   generate shop.base\n    started shop.top\n   generate shop.top\n"
+    );
+    // Plain lines go to stderr under --json too; stdout stays one document.
+    let (code, out, err) = f.run(&["apply", "--json", "--progress", "plain", "--force"]);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str::<serde_json::Value>(&out).expect("stdout is JSON alone");
+    assert!(err.contains("   generate shop.top\n"), "{err}");
+}
+
+#[test]
+fn progress_auto_without_a_terminal_prints_finished_modules_only() {
+    let f = chain();
+    let err = stderr_of(&f, &["apply", "-j", "1"]);
+    assert_eq!(err, "   generate shop.base\n   generate shop.top\n");
+    let err = stderr_of(&f, &["apply", "--progress", "auto", "--force", "-j", "1"]);
+    assert_eq!(err, "   generate shop.base\n   generate shop.top\n");
+    // Nothing under --json.
+    let (code, _, err) = f.run(&["apply", "--json", "--force"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err, "");
+}
+
+#[test]
+fn progress_none_and_no_progress_print_nothing() {
+    let f = chain();
+    let (code, out, err) = f.run(&["apply", "--progress", "none"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err, "");
+    assert!(out.starts_with("Applied: 2 generated"), "{out}");
+    let (code, _, err) = f.run(&["apply", "--no-progress", "--force"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err, "");
+    // `jaunt test` shows progress the same way.
+    let (code, _, err) = f.run(&["test", "--no-run", "--no-progress", "--force"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("generate"), "{err}");
+    let (code, _, err) = f.run(&[
+        "test",
+        "--no-run",
+        "--progress",
+        "plain",
+        "--force",
+        "-j",
+        "1",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.starts_with("building 2 module(s)\n"), "{err}");
+}
+
+#[test]
+fn progress_flags_are_checked() {
+    let f = chain();
+    let (code, _, err) = f.run(&["apply", "--progress", "fancy"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("possible values: auto, plain, none"), "{err}");
+    let (code, _, err) = f.run(&["apply", "--progress", "plain", "--no-progress"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot be used with"), "{err}");
+    assert!(!f.exists("jaunt.lock"), "nothing ran");
+}
 
 fn refs(f: &Fixture, args: &[&str]) -> Vec<String> {
     let mut all = vec!["specs", "--json"];

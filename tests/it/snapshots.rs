@@ -1,7 +1,7 @@
 //! Snapshot tests (insta) of every human output format and diagnostic:
 //! plan, graph (text, dot, mermaid, json), specs (grouped by target
-//! module), cycles, config and discovery errors. Paths and digests are
-//! filtered so the snapshots are stable across machines.
+//! module), plain progress, cycles, config and discovery errors. Paths and
+//! digests are filtered so the snapshots are stable across machines.
 
 use crate::common::Fixture;
 
@@ -64,6 +64,15 @@ fn test_specs_grouped_by_target_module() {
     snap!(
         "graph_test_json",
         run(&f, &["graph", "--kind", "test", "--json"])
+    );
+}
+
+#[test]
+fn progress_plain() {
+    let f = project();
+    snap!(
+        "apply_progress_plain",
+        run(&f, &["apply", "--progress", "plain", "-j", "1"])
     );
 }
 
