@@ -1,5 +1,5 @@
 //! Command-line habits Jaunt 1.7 users bring: `--progress auto|plain|none`
-//! and `--no-progress`, `jaunt specs --module M`.
+//! and `--no-progress`, `jaunt specs --module M`, `jaunt check --magic-only`.
 
 use crate::common::Fixture;
 use crate::targets::shop_with_tests;
@@ -145,4 +145,41 @@ fn specs_module_selects_a_module_and_the_modules_inside_it() {
     let (code, _, err) = f.run(&["specs", "--module", "shop..cart"]);
     assert_eq!(code, 2);
     assert!(err.contains("not a dotted module name"), "{err}");
+}
+
+#[test]
+fn check_magic_only_leaves_test_modules_out() {
+    let f = shop_with_tests();
+    f.ok(&["test", "--no-run"]);
+    f.ok(&["check"]);
+    f.ok(&["check", "--magic-only"]);
+    let tests = f.read("tests/test_cart.py");
+    f.write(
+        "tests/test_cart.py",
+        &tests.replace("holds both.", "holds both prices."),
+    );
+    let (code, _, err) = f.run(&["check"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("stale test_cart (generate)"), "{err}");
+    let out = f.ok(&["check", "--magic-only"]);
+    assert_eq!(out, "ok: 2 module(s) fresh, jaunt.lock up to date\n");
+    let doc = f.json(&["check", "--magic-only", "--json"]);
+    let kinds: Vec<&str> = doc["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["build", "build"], "{doc:#}");
+    // A stale build module still fails it.
+    f.write("tests/test_cart.py", &tests);
+    let money = f.read("src/shop/money.py");
+    f.write(
+        "src/shop/money.py",
+        &money.replace("in cents", "in whole cents"),
+    );
+    let (code, _, err) = f.run(&["check", "--magic-only"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("stale shop.money (generate)"), "{err}");
+    assert!(!err.contains("test_cart"), "{err}");
 }

@@ -128,6 +128,11 @@ fn target_groupings_match_their_schemas() {
         "graph.schema.json",
         &f.ok(&["graph", "--json", "--kind", "test"]),
     );
+    f.ok(&["test", "--no-run"]);
+    validate(
+        "plan.schema.json",
+        &f.ok(&["check", "--json", "--magic-only"]),
+    );
 }
 
 #[test]

@@ -77,6 +77,19 @@ fn progress_plain() {
 }
 
 #[test]
+fn check_magic_only_with_stale_tests() {
+    let f = crate::targets::shop_with_tests();
+    f.ok(&["test", "--no-run"]);
+    let tests = f.read("tests/test_misc.py");
+    f.write(
+        "tests/test_misc.py",
+        &tests.replace("Nothing", "Nothing at all"),
+    );
+    snap!("check_stale_tests", run(&f, &["check"]));
+    snap!("check_magic_only", run(&f, &["check", "--magic-only"]));
+}
+
+#[test]
 fn plan_text_json_and_check() {
     let f = project();
     snap!("plan_initial", run(&f, &["plan"]));
