@@ -26,7 +26,7 @@ pub struct Edge {
 
 /// What put an edge in the graph. A target is also a dependency: the
 /// request shows its API like any other.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Origin {
     /// A `@jaunt.test(targets=…)` entry: the spec under test.
     Targets,

@@ -6,7 +6,8 @@
 //!
 //! - `{{kind}}`, `{{spec_module}}`, `{{generated_module}}`, `{{attempt}}`;
 //! - `{{expected_names}}`: the required names, as a comma-separated list;
-//! - `{{specs}}`: every spec's verbatim source with its decorator prompt;
+//! - `{{specs}}`: every spec's verbatim source with its decorator prompt
+//!   and, for a test spec, its `targets=` and the public-API rule;
 //! - `{{dependency_apis}}`, `{{dependency_modules}}`, `{{skills}}`,
 //!   `{{errors}}`: whole sections with their own heading, empty when there
 //!   is nothing to show (a line holding only such an empty placeholder is

@@ -363,3 +363,29 @@ fn an_unresolved_target_is_dropped_with_a_note() {
         "{err}"
     );
 }
+
+#[test]
+fn targeted_discovery_follows_string_targets() {
+    let f = shop_with_tests();
+    f.write(
+        "tests/test_strings.py",
+        "import jaunt\n\n\n@jaunt.test(targets=\"shop.money:Money\")\ndef test_money() -> None:\n    \"\"\"Money(5) is five cents.\"\"\"\n",
+    );
+    let g = f.json(&[
+        "graph",
+        "--kind",
+        "test",
+        "--json",
+        "--target",
+        "test_strings",
+    ]);
+    assert_eq!(
+        strings(&g["specs"]["test_strings:test_money"]),
+        ["shop.money:Money"],
+        "{g:#}"
+    );
+    assert_eq!(
+        g["tests_by_target"],
+        json!({"shop.money": ["test_strings:test_money"]})
+    );
+}
