@@ -563,10 +563,10 @@ fn locate(roots: &Roots, module: &ModuleName) -> Option<(RootKind, PathBuf, Path
     None
 }
 
-/// Every module a file's imports and string deps may name, as candidates:
-/// the import target itself and, for `from m import x`, `m.x` too (it may
-/// be a submodule). Candidates that are not project modules are dropped by
-/// [`locate`].
+/// Every module a file's imports and string `deps=`/`targets=` entries may
+/// name, as candidates: the import target itself and, for `from m import
+/// x`, `m.x` too (it may be a submodule). Candidates that are not project
+/// modules are dropped by [`locate`].
 pub fn referenced_modules(file: &SourceFile) -> Vec<ModuleName> {
     let mut out = Vec::new();
     let s = &file.summary;
@@ -592,7 +592,7 @@ pub fn referenced_modules(file: &SourceFile) -> Vec<ModuleName> {
         }
     }
     for spec in &s.specs {
-        for dep in &spec.deps {
+        for dep in spec.deps.iter().chain(&spec.targets) {
             if let DepExpr::Str { value, .. } = dep {
                 let module = match value.split_once(':') {
                     Some((m, _)) => m.to_string(),

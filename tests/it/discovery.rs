@@ -197,7 +197,8 @@ fn targeted_discovery_parses_only_the_closure() {
                 "app.api": ["app.models", "app.util"],
                 "app.models": [],
                 "app.util": []
-            }
+            },
+            "tests_by_target": {}
         })
     );
     std::fs::remove_file(f.path("src/broken.py")).unwrap();
