@@ -534,3 +534,19 @@ fn an_unreadable_spec_file_or_directory_is_an_error_never_a_deletion() {
     assert!(f.exists("src/pkg/__generated__/m.py"));
     assert!(f.exists("src/pkg/__generated__/n.py"));
 }
+
+#[test]
+fn a_module_with_both_build_and_test_specs_is_an_error_not_an_overwrite() {
+    let f = project();
+    f.write(
+        "src/mixed.py",
+        "import jaunt\n\n@jaunt.magic\ndef f(): ...\n\n@jaunt.test\ndef test_f(): ...\n",
+    );
+    let (code, _, err) = f.run(&["plan"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("src/mixed.py:7"), "{err}");
+    assert!(
+        err.contains("holds both @jaunt.magic and @jaunt.test specs"),
+        "{err}"
+    );
+}
