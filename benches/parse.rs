@@ -1,0 +1,101 @@
+//! Parse time against the length of a run of comment lines.
+//!
+//! tree-sitter-python's external scanner, at each comment line of a run that
+//! follows indented code, reads ahead over the rest of the run to find the
+//! next line of code, which makes parsing quadratic in the run's length
+//! (docs/performance.md, Parsing long comment runs). Each group here times
+//! one kind of module, a few lines of code and then one run of 64-byte
+//! comment lines, at growing sizes; criterion's throughput (bytes per second)
+//! stays level when the time grows linearly.
+//!
+//! Groups `parse/{shape}`:
+//! - `function`: the run is indented, after the last statement of a
+//!   function body;
+//! - `module`: the run is at column 0, after the same function;
+//! - `class`: the run is indented, in a class body.
+//!
+//! `summarize` is what discovery runs on a spec file; `validate` is what a
+//! generator's answer goes through. Without `--bench` (`cargo test
+//! --benches`) only the smallest size runs, once.
+
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group};
+use std::time::Duration;
+
+const KIB: usize = 1024;
+
+fn bench_mode() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--list")
+}
+
+fn sizes() -> &'static [usize] {
+    if bench_mode() {
+        &[64 * KIB, 256 * KIB, 1024 * KIB, 4096 * KIB]
+    } else {
+        &[64 * KIB]
+    }
+}
+
+/// A spec module of about `size` bytes: `head`, then 64-byte comment lines
+/// indented by `indent`.
+fn module(head: &str, indent: &str, size: usize) -> String {
+    let line = format!(
+        "{indent}# {:-<width$}\n",
+        "comment ",
+        width = 61 - indent.len()
+    );
+    let mut source = String::with_capacity(size + line.len());
+    source.push_str(head);
+    while source.len() < size {
+        source.push_str(&line);
+    }
+    source
+}
+
+const FUNCTION: &str = "import jaunt\n\n\n@jaunt.magic\ndef f(x: int) -> int:\n    \"\"\"Doubles x.\"\"\"\n    y = x * 2\n";
+const CLASS: &str =
+    "import jaunt\n\n\n@jaunt.magic\nclass C:\n    \"\"\"A point.\"\"\"\n\n    x: int\n";
+
+fn parse(c: &mut Criterion) {
+    let shapes = [
+        ("function", FUNCTION, "    "),
+        ("module", FUNCTION, ""),
+        ("class", CLASS, "    "),
+    ];
+    for (shape, head, indent) in shapes {
+        let mut g = c.benchmark_group(format!("parse/{shape}"));
+        // Flat: before the fix one 4 MiB parse took over a minute.
+        g.sampling_mode(SamplingMode::Flat);
+        for &size in sizes() {
+            let source = module(head, indent, size);
+            let summary = jaunt::python::summarize(&source);
+            assert_eq!(summary.specs.len(), 1, "{shape}: the spec is found");
+            assert!(summary.diagnostics.is_empty(), "{shape}: parses cleanly");
+            g.throughput(Throughput::Bytes(source.len() as u64));
+            let id = format!("{} KiB", size / KIB);
+            g.bench_function(format!("summarize/{id}"), |b| {
+                b.iter(|| jaunt::python::summarize(&source))
+            });
+            if shape == "function" {
+                g.bench_function(format!("validate/{id}"), |b| {
+                    b.iter(|| jaunt::python::validate(&source, &["f".to_string()]))
+                });
+            }
+        }
+        g.finish();
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    targets = parse
+}
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
