@@ -11,8 +11,8 @@
 //!
 //! Only comment text becomes spaces, so byte offsets and line numbers are
 //! the original's and node text is still sliced from the original source.
-//! A run's first and last comments stay, at the same indentation as the
-//! hidden ones, so the scanner takes the same indent and dedent decisions
+//! A run's first and last comments stay, and no hidden one is less indented
+//! than they are, so the scanner takes the same indent and dedent decisions
 //! and the tree is the original's without the hidden comment nodes. What
 //! reads comments (the canonical digest) gets those from the source with
 //! [`Run::at`] and [`Run::hidden`]. In source with syntax errors, errors are
@@ -25,9 +25,12 @@ use std::ops::Range;
 /// one line would not save anything worth a copy of the source.
 const MIN_LINES: usize = 3;
 
-/// Whole-line comments at one indentation, each after the previous one or
-/// after blank lines following it, as many as follow. Hidden from the parser
-/// are the comments between the first and the last.
+/// Whole-line comments from a first one to the last at the same indentation
+/// with only blank lines and more indented comments between them (more by
+/// spaces or tabs added to the first's). Hidden from the parser are the
+/// comments between the first and the last: no block can end before any of
+/// them that does not end before the last, so they all belong where the
+/// first and last do.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Run {
     /// Byte of the first comment's `#`.
@@ -53,7 +56,7 @@ impl Run {
         if !is_comment(&bytes[hash..end]) {
             return None;
         }
-        let (mut last, mut lines) = (hash, 1);
+        let (mut last, mut lines, mut lines_to_last) = (hash, 1, 1);
         while end < bytes.len() {
             let start = end + 1;
             let next_end = line_end(bytes, start);
@@ -63,15 +66,27 @@ impl Run {
                 .all(|&b| matches!(b, b' ' | b'\t' | b'\r' | b'\x0c'))
             {
                 // Blank lines are not tokens: the scanner skips them alike.
-            } else if line.starts_with(indent) && is_comment(&line[indent.len()..]) {
-                last = start + indent.len();
-                lines += 1;
-            } else {
+                end = next_end;
+                continue;
+            }
+            let Some(rest) = line.strip_prefix(indent) else {
                 break;
+            };
+            let deeper = rest
+                .iter()
+                .take_while(|&&b| b == b' ' || b == b'\t')
+                .count();
+            if !is_comment(&rest[deeper..]) {
+                break;
+            }
+            lines += 1;
+            if deeper == 0 {
+                last = start + indent.len();
+                lines_to_last = lines;
             }
             end = next_end;
         }
-        (lines >= MIN_LINES).then_some(Run { first: hash, last })
+        (lines_to_last >= MIN_LINES).then_some(Run { first: hash, last })
     }
 
     /// The byte ranges of the hidden comments, `#` to end of line, in order.
@@ -228,9 +243,20 @@ mod tests {
     }
 
     #[test]
+    fn hides_more_indented_comments_between_the_ends() {
+        let source = "class C:\n    def f(self):\n        x = 1\n    # a\n        # b\n    # c\n  # d\n    # e\n";
+        assert_eq!(hidden_texts(source), ["# b"]);
+        assert_eq!(
+            hidden_texts("# a\n    # b\n\n  # c\n# d\n    # e\n"),
+            ["# b", "# c"]
+        );
+    }
+
+    #[test]
     fn short_runs_and_trailing_comments_are_left_alone() {
         assert_eq!(masked("x = 1  # a\n# b\n# c\n"), None);
-        assert_eq!(masked("# a\n  # b\n# c\n  # d\n"), None);
+        assert_eq!(masked("  # a\n# b\n  # c\n"), None);
+        assert_eq!(masked("\t# a\n    # b\n\t# c\n"), None);
         assert_eq!(masked("# a\n#\0 b\n# c\n"), None);
         assert_eq!(hidden_texts("x = 1  # a\n# b\n# c\n# d\n"), ["# c"]);
     }
@@ -325,7 +351,8 @@ mod tests {
 
     /// Comment runs where a block may end, continue or start, in classes,
     /// brackets and concatenated strings, next to strings holding `#`.
-    const SOURCES: [&str; 6] = [
+    const SOURCES: [&str; 7] = [
+        "import jaunt\n\n\nclass C:\n    @jaunt.magic\n    def f(self):\n        x = 1\n    # a\n        # b\n      # c\n    # d\n  # e\n    # f\n# g\n    # h\n# i\n\n@jaunt.magic\ndef g():\n    pass\n",
         "import jaunt\n\n\n@jaunt.magic\ndef f(x: int) -> int:\n    y = x\n    # a\n    # b\n\n    # c\n# d\n# e\n# f\n",
         "import jaunt\n\n\nclass C:\n    @jaunt.magic\n    def m(self):\n        pass\n    # a\n    # b\n    # c\n\n    @jaunt.magic\n    def n(self):\n        # a\n        # b\n        # c\n        return '''\n# not\n# a\n# comment\n'''\n",
         "import jaunt\n\n\n@jaunt.magic(\n    # a\n    # b\n    # c\n    deps=[\n        # a\n        # b\n        # c\n        A,\n    ],\n)\ndef f():\n    x = (\n        'a'\n        # a\n        # b\n        # c\n        'b'\n    )\n    if x:\n        pass\n        # a\n        # b\n        # c\n    else:\n        # a\n        # b\n        # c\n        pass\n",
