@@ -12,7 +12,9 @@
 //! - `function`: the run is indented, after the last statement of a
 //!   function body;
 //! - `module`: the run is at column 0, after the same function;
-//! - `class`: the run is indented, in a class body.
+//! - `class`: the run is indented, in a class body;
+//! - `mixed`: after the same function, comment lines at columns 4, 0 and 8
+//!   in turn.
 //!
 //! `summarize` is what discovery runs on a spec file; `validate` is what a
 //! generator's answer goes through. Without `--bench` (`cargo test
@@ -37,17 +39,25 @@ fn sizes() -> &'static [usize] {
 }
 
 /// A spec module of about `size` bytes: `head`, then 64-byte comment lines
-/// indented by `indent`.
-fn module(head: &str, indent: &str, size: usize) -> String {
-    let line = format!(
-        "{indent}# {:-<width$}\n",
-        "comment ",
-        width = 61 - indent.len()
-    );
-    let mut source = String::with_capacity(size + line.len());
+/// indented by each of `indents` in turn.
+fn module(head: &str, indents: &[&str], size: usize) -> String {
+    let lines: Vec<String> = indents
+        .iter()
+        .map(|indent| {
+            format!(
+                "{indent}# {:-<width$}\n",
+                "comment ",
+                width = 61 - indent.len()
+            )
+        })
+        .collect();
+    let mut source = String::with_capacity(size + 64);
     source.push_str(head);
-    while source.len() < size {
-        source.push_str(&line);
+    for line in lines.iter().cycle() {
+        if source.len() >= size {
+            break;
+        }
+        source.push_str(line);
     }
     source
 }
@@ -57,17 +67,18 @@ const CLASS: &str =
     "import jaunt\n\n\n@jaunt.magic\nclass C:\n    \"\"\"A point.\"\"\"\n\n    x: int\n";
 
 fn parse(c: &mut Criterion) {
-    let shapes = [
-        ("function", FUNCTION, "    "),
-        ("module", FUNCTION, ""),
-        ("class", CLASS, "    "),
+    let shapes: [(&str, &str, &[&str]); 4] = [
+        ("function", FUNCTION, &["    "]),
+        ("module", FUNCTION, &[""]),
+        ("class", CLASS, &["    "]),
+        ("mixed", FUNCTION, &["    ", "", "        "]),
     ];
-    for (shape, head, indent) in shapes {
+    for (shape, head, indents) in shapes {
         let mut g = c.benchmark_group(format!("parse/{shape}"));
-        // Flat: before the fix one 4 MiB parse took over a minute.
+        // Flat: unmasked, one 1 MiB parse took over a minute.
         g.sampling_mode(SamplingMode::Flat);
         for &size in sizes() {
-            let source = module(head, indent, size);
+            let source = module(head, indents, size);
             let summary = jaunt::python::summarize(&source);
             assert_eq!(summary.specs.len(), 1, "{shape}: the spec is found");
             assert!(summary.diagnostics.is_empty(), "{shape}: parses cleanly");
