@@ -361,7 +361,7 @@ fn report_noop_extras(p: &Populated) {
         s.store.sweep_temps();
     });
     let skills = time(&|| {
-        jaunt::skills::prepare(&project.config, &project.discovery, false, &|_| {});
+        jaunt::skills::prepare(&project.config, &project.discovery, true, None, &|_| {});
     });
     let plan = s.plan(&project, &[SpecKind::Build], false);
     let lock = time(&|| {

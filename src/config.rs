@@ -7,11 +7,12 @@
 
 use crate::error::{Diagnostic, JauntError, Result};
 use crate::tomlread::{self, Fault, FaultKind, Step};
-use serde::de::{DeserializeOwned, IgnoredAny, SeqAccess, Visitor};
+use serde::de::{DeserializeOwned, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use std::fmt;
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
-use toml_edit::{Document, TableLike};
+use toml_edit::{Document, Item, TableLike};
 
 pub const CONFIG_FILE: &str = "jaunt.toml";
 pub const PYPROJECT_FILE: &str = "pyproject.toml";
@@ -30,13 +31,18 @@ pub struct Config {
     pub store: StoreConfig,
     pub skills: SkillsConfig,
     pub python: PythonConfig,
+    /// Keys accepted from Jaunt 1.7 that have no effect here, one each,
+    /// located in the file; shown under `-v`.
+    pub notes: Vec<Diagnostic>,
     /// Environment variables the repository's `.env` set (they were not in
     /// the user's environment): like the configuration file, the
     /// repository's choice, not the user's.
     pub from_dotenv: std::collections::BTreeSet<String>,
 }
 
-/// The file's tables. A missing table is all defaults.
+/// The file's tables. A missing table is all defaults. Both configuration
+/// versions are read into it; [`check_layout`] has already rejected what
+/// the file's version does not allow where it is written.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Settings {
@@ -52,14 +58,29 @@ struct Settings {
     build: BuildConfig,
     #[serde(default = "defaults")]
     test: TestConfig,
-    #[serde(default = "defaults")]
-    prompts: PromptsConfig,
+    #[serde(default)]
+    prompts: PromptsTable,
     #[serde(default = "defaults")]
     store: StoreConfig,
     #[serde(default = "defaults")]
     skills: SkillsConfig,
     #[serde(default = "defaults")]
     python: PythonConfig,
+    /// Version 2: per-language settings.
+    #[serde(default)]
+    target: TargetTable,
+    #[serde(default, rename = "agent")]
+    _agent: Unused<AgentTable>,
+    #[serde(default, rename = "codex")]
+    _codex: Unused<CodexTable>,
+    #[serde(default, rename = "daemon")]
+    _daemon: Unused<DaemonTable>,
+    #[serde(default, rename = "semantic_gate")]
+    _semantic_gate: Unused<SemanticGateTable>,
+    #[serde(default, rename = "context")]
+    _context: Unused<ContextTable>,
+    #[serde(default, rename = "contract")]
+    _contract: Unused<ContractTable>,
 }
 
 /// `pyproject.toml`: only `[tool.jaunt]` is ours.
@@ -108,9 +129,25 @@ pub struct LlmConfig {
     #[serde(default = "default::timeout_s")]
     pub timeout_s: f64,
     pub price_per_mtok: Option<Prices>,
+    /// Stop starting model calls once the run's spend, estimated from
+    /// `price_per_mtok` and the tokens the backends report, reaches this.
+    #[serde(default, deserialize_with = "some_cost")]
+    pub max_cost_per_build: Option<f64>,
+    /// Sent as OpenAI's `reasoning_effort`; blank is unset, as in 1.7.
+    #[serde(default, deserialize_with = "some_non_blank")]
+    pub reasoning_effort: Option<String>,
+    /// Sent as Anthropic's extended-thinking `budget_tokens`.
+    #[serde(default, deserialize_with = "some_at_least_one")]
+    pub anthropic_thinking_budget_tokens: Option<u32>,
+    #[serde(default, rename = "prompt_cache")]
+    _prompt_cache: Unused<bool>,
+    #[serde(default, rename = "prompt_cache_key")]
+    _prompt_cache_key: Unused<String>,
 }
 
-/// Prices per million tokens, for the cost line of the apply report.
+/// Prices per million tokens (`[llm] price_per_mtok = { input = 3.0,
+/// output = 15.0 }`), in whatever currency `max_cost_per_build` is meant
+/// in: the cost line of the apply report and the budget.
 #[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
 #[serde(
     deny_unknown_fields,
@@ -135,6 +172,41 @@ pub struct BuildConfig {
     /// Write a `.pyi` stub beside each spec module.
     #[serde(default = "default::yes")]
     pub emit_stubs: bool,
+    /// Reject a generated module that imports what is neither the standard
+    /// library, an installed package, its dependencies nor allowlisted.
+    #[serde(default = "default::yes")]
+    pub check_generated_imports: bool,
+    /// Modules (and their submodules) a generated module may always import.
+    #[serde(default, deserialize_with = "strings")]
+    pub generated_import_allowlist: Vec<String>,
+    /// Extra instructions for the model, added to the build system prompt.
+    #[serde(default, deserialize_with = "strings")]
+    pub instructions: Vec<String>,
+    /// How async tests run, for the `{{async_test_info}}` placeholder.
+    #[serde(default)]
+    pub async_runner: AsyncRunner,
+    #[serde(default, rename = "ty_retry_attempts")]
+    _ty_retry_attempts: Unused<Count>,
+    #[serde(default, rename = "include_target_tests")]
+    _include_target_tests: Unused<bool>,
+}
+
+/// The pytest plugin that runs `async def` tests (1.7's `async_runner`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AsyncRunner {
+    #[default]
+    Asyncio,
+    Anyio,
+}
+
+impl AsyncRunner {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AsyncRunner::Asyncio => "asyncio",
+            AsyncRunner::Anyio => "anyio",
+        }
+    }
 }
 
 /// What a dependent's request shows of each dependency module, and so what
@@ -176,6 +248,8 @@ pub struct TestConfig {
     pub auto_class_tests: bool,
 }
 
+/// Template files replacing the built-in prompts: `[prompts]`, or
+/// `[prompts.py]` in a version 2 configuration.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PromptsConfig {
@@ -183,6 +257,304 @@ pub struct PromptsConfig {
     pub build_module: Option<String>,
     pub test_system: Option<String>,
     pub test_module: Option<String>,
+    #[serde(default, rename = "build_preamble")]
+    _build_preamble: Unused<String>,
+    #[serde(default, rename = "project_overview_system")]
+    _project_overview_system: Unused<String>,
+    #[serde(default, rename = "project_overview_user")]
+    _project_overview_user: Unused<String>,
+}
+
+/// `[prompts]` as written: version 1's keys, or version 2's per-language
+/// tables.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PromptsTable {
+    build_system: Option<String>,
+    build_module: Option<String>,
+    test_system: Option<String>,
+    test_module: Option<String>,
+    #[serde(default, rename = "build_preamble")]
+    _build_preamble: Unused<String>,
+    #[serde(default, rename = "project_overview_system")]
+    _project_overview_system: Unused<String>,
+    #[serde(default, rename = "project_overview_user")]
+    _project_overview_user: Unused<String>,
+    py: Option<PromptsConfig>,
+    #[serde(default, rename = "ts")]
+    _ts: Unused<FreeTable>,
+}
+
+impl PromptsTable {
+    /// The Python prompts: version 1's own keys, or `[prompts.py]`.
+    fn python(self, version: Version) -> PromptsConfig {
+        match version {
+            Version::V1 => PromptsConfig {
+                build_system: self.build_system,
+                build_module: self.build_module,
+                test_system: self.test_system,
+                test_module: self.test_module,
+                ..PromptsConfig::default()
+            },
+            Version::V2 => self.py.unwrap_or_default(),
+        }
+    }
+}
+
+/// `[target]` (version 2): one table per language; only Python is built.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetTable {
+    py: Option<PyTarget>,
+    /// Present only to be reported: TypeScript is not supported.
+    #[serde(default, rename = "ts")]
+    _ts: Unused<FreeTable>,
+}
+
+/// `[target.py]`: version 2's home of the Python keys of `[paths]`,
+/// `[build]` and `[test]`. A key written here replaces the default.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PyTarget {
+    #[serde(default, deserialize_with = "some_strings")]
+    source_roots: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "some_strings")]
+    test_roots: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "some_identifier")]
+    generated_dir: Option<String>,
+    infer_deps: Option<bool>,
+    test_infer_deps: Option<bool>,
+    emit_stubs: Option<bool>,
+    async_runner: Option<AsyncRunner>,
+    check_generated_imports: Option<bool>,
+    #[serde(default, deserialize_with = "some_strings")]
+    generated_import_allowlist: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "some_strings")]
+    pytest_args: Option<Vec<String>>,
+    auto_class_tests: Option<bool>,
+    #[serde(default, rename = "ty_retry_attempts")]
+    _ty_retry_attempts: Unused<Count>,
+    #[serde(default, rename = "contract_battery_dir")]
+    _contract_battery_dir: Unused<String>,
+}
+
+impl PyTarget {
+    /// Moves every key written here into the tables version 1 keeps it in.
+    fn apply(self, paths: &mut PathsConfig, build: &mut BuildConfig, test: &mut TestConfig) {
+        fn set<T>(slot: &mut T, value: Option<T>) {
+            if let Some(v) = value {
+                *slot = v;
+            }
+        }
+        set(&mut paths.source_roots, self.source_roots);
+        set(&mut paths.test_roots, self.test_roots);
+        set(&mut paths.generated_dir, self.generated_dir);
+        set(&mut build.infer_deps, self.infer_deps);
+        set(&mut test.infer_deps, self.test_infer_deps);
+        set(&mut build.emit_stubs, self.emit_stubs);
+        set(&mut build.async_runner, self.async_runner);
+        set(
+            &mut build.check_generated_imports,
+            self.check_generated_imports,
+        );
+        set(
+            &mut build.generated_import_allowlist,
+            self.generated_import_allowlist,
+        );
+        set(&mut test.pytest_args, self.pytest_args);
+        set(&mut test.auto_class_tests, self.auto_class_tests);
+    }
+}
+
+/// The tables below drive Jaunt 1.7's Codex engine, its daemon and its
+/// contract batteries. They are read only to be type-checked: a 1.7
+/// project's configuration keeps working, and `-v` notes each key.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgentTable {
+    #[serde(default, rename = "engine")]
+    _engine: Unused<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodexTable {
+    #[serde(default, rename = "model")]
+    _model: Unused<String>,
+    #[serde(default, rename = "reasoning_effort")]
+    _reasoning_effort: Unused<String>,
+    #[serde(default, rename = "sandbox")]
+    _sandbox: Unused<String>,
+    #[serde(default, rename = "quota_wait_minutes")]
+    _quota_wait_minutes: Unused<f64>,
+    #[serde(default, rename = "fingerprint_cli_version")]
+    _fingerprint_cli_version: Unused<bool>,
+    #[serde(default, rename = "features")]
+    _features: Unused<Strings>,
+    #[serde(default, rename = "config")]
+    _config: Unused<FreeTable>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DaemonTable {
+    #[serde(default, rename = "poll_interval")]
+    _poll_interval: Unused<f64>,
+    #[serde(default, rename = "max_jobs")]
+    _max_jobs: Unused<Count>,
+    #[serde(default, rename = "notify_command")]
+    _notify_command: Unused<String>,
+    #[serde(default, rename = "auto_commit")]
+    _auto_commit: Unused<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SemanticGateTable {
+    #[serde(default, rename = "enabled")]
+    _enabled: Unused<bool>,
+    #[serde(default, rename = "model")]
+    _model: Unused<String>,
+    #[serde(default, rename = "reasoning_effort")]
+    _reasoning_effort: Unused<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContextTable {
+    #[serde(default, rename = "repo_map")]
+    _repo_map: Unused<bool>,
+    #[serde(default, rename = "repo_map_file")]
+    _repo_map_file: Unused<String>,
+    #[serde(default, rename = "enrich")]
+    _enrich: Unused<bool>,
+    #[serde(default, rename = "max_chars")]
+    _max_chars: Unused<Count>,
+    #[serde(default, rename = "overview")]
+    _overview: Unused<bool>,
+    #[serde(default, rename = "search")]
+    _search: Unused<ContextSearchTable>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContextSearchTable {
+    #[serde(default, rename = "enabled")]
+    _enabled: Unused<bool>,
+    #[serde(default, rename = "internal_retrieval")]
+    _internal_retrieval: Unused<bool>,
+    #[serde(default, rename = "max_hits")]
+    _max_hits: Unused<Count>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContractTable {
+    #[serde(default, rename = "battery_dir")]
+    _battery_dir: Unused<String>,
+    #[serde(default, rename = "derive")]
+    _derive: Unused<Vec<Derive>>,
+    #[serde(default, rename = "strength")]
+    _strength: Unused<bool>,
+    #[serde(default, rename = "property_max_examples")]
+    _property_max_examples: Unused<Positive>,
+}
+
+/// What 1.7's `[contract] derive` may list.
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Derive {
+    Examples,
+    Errors,
+    Properties,
+}
+
+/// A key accepted for compatibility with Jaunt 1.7: its value must be a
+/// `T` (a wrong type is an error like any other), and is then dropped.
+struct Unused<T>(PhantomData<T>);
+
+impl<T> Default for Unused<T> {
+    fn default() -> Self {
+        Unused(PhantomData)
+    }
+}
+
+impl<T> Clone for Unused<T> {
+    fn clone(&self) -> Self {
+        Unused(PhantomData)
+    }
+}
+
+impl<T> fmt::Debug for Unused<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Unused")
+    }
+}
+
+impl<T> PartialEq for Unused<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Unused<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(d).map(|_| Unused(PhantomData))
+    }
+}
+
+/// A list of strings, read with [`strings`]' wording.
+struct Strings;
+
+impl<'de> Deserialize<'de> for Strings {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        strings(d).map(|_| Strings)
+    }
+}
+
+/// An integer of at least 0.
+struct Count;
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = i64::deserialize(d)?;
+        if n < 0 {
+            return Err(tomlread::rule(
+                format_args!("must be at least 0, found {n}"),
+                "use 0 or a positive number",
+            ));
+        }
+        Ok(Count)
+    }
+}
+
+/// An integer of at least 1.
+struct Positive;
+
+impl<'de> Deserialize<'de> for Positive {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        at_least_one::<D, u64>(d).map(|_| Positive)
+    }
+}
+
+/// A table of any keys and values (1.7's `[codex.config]`, `[prompts.ts]`).
+struct FreeTable;
+
+impl<'de> Deserialize<'de> for FreeTable {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> Visitor<'de> for Entries {
+            type Value = FreeTable;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a table")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FreeTable, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(FreeTable)
+            }
+        }
+        d.deserialize_map(Entries)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -206,6 +578,10 @@ pub struct StoreConfig {
 pub struct SkillsConfig {
     #[serde(default = "default::yes")]
     pub enabled: bool,
+    /// 1.7's switch for writing skills: when false, apply writes none and
+    /// the SKILL.md files present are still used.
+    #[serde(default = "default::yes")]
+    pub auto: bool,
     #[serde(default = "default::index_url")]
     pub index_url: String,
     #[serde(
@@ -213,6 +589,14 @@ pub struct SkillsConfig {
         deserialize_with = "at_least_one"
     )]
     pub max_concurrency: usize,
+    #[serde(default, rename = "max_chars_per_skill")]
+    _max_chars_per_skill: Unused<Count>,
+    #[serde(default, rename = "inject_user_skills")]
+    _inject_user_skills: Unused<Strings>,
+    #[serde(default, rename = "builtin")]
+    _builtin: Unused<bool>,
+    #[serde(default, rename = "builtin_skills")]
+    _builtin_skills: Unused<Strings>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
@@ -325,6 +709,36 @@ fn identifier<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
             "use a name like `__generated__`: letters, digits and underscores, not starting with a digit",
         ))
     }
+}
+
+fn some_strings<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    strings(d).map(Some)
+}
+
+fn some_identifier<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    identifier(d).map(Some)
+}
+
+fn some_at_least_one<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    at_least_one(d).map(Some)
+}
+
+/// A string, `None` when blank (1.7 reads a blank `reasoning_effort` as unset).
+fn some_non_blank<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let s = String::deserialize(d)?;
+    Ok(Some(s.trim().to_owned()).filter(|s| !s.is_empty()))
+}
+
+/// An amount of money: a number of at least 0.
+fn some_cost<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let n = f64::deserialize(d)?;
+    if !(n >= 0.0 && n.is_finite()) {
+        return Err(tomlread::rule(
+            format_args!("must be a number of at least 0, found {n}"),
+            "write the most one run may spend, in the currency of `price_per_mtok`",
+        ));
+    }
+    Ok(Some(n))
 }
 
 /// The model backend, `[llm] provider`.
@@ -475,34 +889,41 @@ impl Config {
             doc.as_table()
         };
         let prefix = if is_pyproject { "tool.jaunt." } else { "" };
-        check_version(table, text, prefix, file)?;
-        let written = |section: &str, key: &str| {
-            table
-                .get(section)
-                .and_then(|t| t.as_table_like())
-                .is_some_and(|t| t.contains_key(key))
+        let at = Located {
+            table,
+            text,
+            file,
+            prefix,
         };
+        let version = check_version(&at)?;
+        check_layout(&at, version)?;
         // Keys whose default follows another key's value.
-        let roots_written = written("paths", "source_roots");
-        let model_written = written("llm", "model");
-        let test_infer_written = written("test", "infer_deps");
+        let roots_written =
+            at.written(&["paths", "source_roots"]) || at.written(&["target", "py", "source_roots"]);
+        let model_written = at.written(&["llm", "model"]);
+        let test_infer_written =
+            at.written(&["test", "infer_deps"]) || at.written(&["target", "py", "test_infer_deps"]);
         let settings = if is_pyproject {
-            tomlread::read::<Pyproject>(text, doc).map(|p| p.tool.jaunt)
+            tomlread::read::<Pyproject>(text, doc.clone()).map(|p| p.tool.jaunt)
         } else {
-            tomlread::read::<Settings>(text, doc)
+            tomlread::read::<Settings>(text, doc.clone())
         }
         .map_err(error)?;
         let Settings {
             mut paths,
             mut llm,
-            build,
+            mut build,
             mut test,
             prompts,
             store,
             skills,
             python,
+            target,
             ..
         } = settings;
+        if let Some(py) = target.py {
+            py.apply(&mut paths, &mut build, &mut test);
+        }
         paths.source_roots_explicit = roots_written;
         if !model_written {
             llm.model = llm.provider.default_model().into();
@@ -513,6 +934,8 @@ impl Config {
         if !test_infer_written {
             test.infer_deps = build.infer_deps;
         }
+        check_llm(&at, &llm)?;
+        let notes = inert_notes(&at, &llm);
         Ok(Config {
             root,
             file: file.to_path_buf(),
@@ -520,10 +943,11 @@ impl Config {
             llm,
             build,
             test,
-            prompts,
+            prompts: prompts.python(version),
             store,
             skills,
             python,
+            notes,
             from_dotenv: Default::default(),
         })
     }
@@ -680,20 +1104,369 @@ fn no_config(dir: &Path) -> JauntError {
     )
 }
 
-/// The version check comes first: another version's keys may differ.
-fn check_version(table: &dyn TableLike, text: &str, prefix: &str, file: &Path) -> Result<()> {
-    let problem = match table.get("version") {
-        None => Diagnostic::config(format!("missing required key `{prefix}version`"))
-            .at(file, None)
-            .hint("add `version = 1` at the top of the configuration"),
-        Some(item) if item.as_integer() != Some(1) => {
-            Diagnostic::config(format!("unsupported `{prefix}version`: expected 1"))
-                .at(file, item.span().map(|s| tomlread::line_of(text, s.start)))
-                .hint("set `version = 1`; this jaunt reads configuration version 1")
+/// The configuration format: 1, or 2 with per-language tables
+/// (`[target.py]`, `[prompts.py]`), as Jaunt 1.7 reads them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Version {
+    V1,
+    V2,
+}
+
+/// The configuration's table in its file, to find where keys are written.
+struct Located<'a> {
+    table: &'a dyn TableLike,
+    text: &'a str,
+    file: &'a Path,
+    /// `tool.jaunt.` in `pyproject.toml`, else empty.
+    prefix: &'a str,
+}
+
+impl Located<'_> {
+    /// The item at `path` below the configuration's table.
+    fn item(&self, path: &[&str]) -> Option<&Item> {
+        let (last, tables) = path.split_last()?;
+        let mut table = self.table;
+        for key in tables {
+            table = table.get(key)?.as_table_like()?;
         }
-        Some(_) => return Ok(()),
+        table.get(last)
+    }
+
+    fn written(&self, path: &[&str]) -> bool {
+        self.item(path).is_some()
+    }
+
+    /// The line the last key of `path` is written on.
+    fn line(&self, path: &[&str]) -> Option<u32> {
+        let (last, tables) = path.split_last()?;
+        let mut table = self.table;
+        for key in tables {
+            table = table.get(key)?.as_table_like()?;
+        }
+        let span = table.key(last)?.span()?;
+        Some(tomlread::line_of(self.text, span.start))
+    }
+
+    /// `path` dotted as the user reads it (`tool.jaunt.llm.model`).
+    fn dotted(&self, path: &[&str]) -> String {
+        format!("{}{}", self.prefix, path.join("."))
+    }
+
+    /// A configuration error at the line of `path`.
+    fn error(&self, path: &[&str], message: String, hint: String) -> Diagnostic {
+        Diagnostic::config(message)
+            .at(self.file, self.line(path))
+            .hint(hint)
+    }
+}
+
+/// The version check comes first: another version's keys may differ.
+fn check_version(at: &Located<'_>) -> Result<Version> {
+    let key = at.dotted(&["version"]);
+    let problem = match at.table.get("version") {
+        None => Diagnostic::config(format!("missing required key `{key}`"))
+            .at(at.file, None)
+            .hint("add `version = 1` at the top of the configuration"),
+        Some(item) => match item.as_integer() {
+            Some(1) => return Ok(Version::V1),
+            Some(2) => return Ok(Version::V2),
+            _ => Diagnostic::config(format!("unsupported `{key}`: expected 1 or 2"))
+                .at(at.file, at.line(&["version"]))
+                .hint("set `version = 1`, or `version = 2` with a [target.py] table, as Jaunt 1.7 reads them"),
+        },
     };
     Err(JauntError::from(problem))
+}
+
+/// Python keys that version 2 reads from `[target.py]` (or `[prompts.py]`)
+/// and not from the version 1 table that holds them: (where version 1
+/// writes it, where version 2 does).
+const MOVED_IN_V2: &[(&[&str], &[&str])] = &[
+    (
+        &["paths", "source_roots"],
+        &["target", "py", "source_roots"],
+    ),
+    (&["paths", "test_roots"], &["target", "py", "test_roots"]),
+    (
+        &["paths", "generated_dir"],
+        &["target", "py", "generated_dir"],
+    ),
+    (&["build", "infer_deps"], &["target", "py", "infer_deps"]),
+    (&["build", "emit_stubs"], &["target", "py", "emit_stubs"]),
+    (
+        &["build", "ty_retry_attempts"],
+        &["target", "py", "ty_retry_attempts"],
+    ),
+    (
+        &["build", "async_runner"],
+        &["target", "py", "async_runner"],
+    ),
+    (
+        &["build", "check_generated_imports"],
+        &["target", "py", "check_generated_imports"],
+    ),
+    (
+        &["build", "generated_import_allowlist"],
+        &["target", "py", "generated_import_allowlist"],
+    ),
+    (
+        &["test", "infer_deps"],
+        &["target", "py", "test_infer_deps"],
+    ),
+    (&["test", "pytest_args"], &["target", "py", "pytest_args"]),
+    (
+        &["test", "auto_class_tests"],
+        &["target", "py", "auto_class_tests"],
+    ),
+    (
+        &["contract", "battery_dir"],
+        &["target", "py", "contract_battery_dir"],
+    ),
+    (
+        &["prompts", "build_system"],
+        &["prompts", "py", "build_system"],
+    ),
+    (
+        &["prompts", "build_module"],
+        &["prompts", "py", "build_module"],
+    ),
+    (
+        &["prompts", "test_system"],
+        &["prompts", "py", "test_system"],
+    ),
+    (
+        &["prompts", "test_module"],
+        &["prompts", "py", "test_module"],
+    ),
+    (
+        &["prompts", "build_preamble"],
+        &["prompts", "py", "build_preamble"],
+    ),
+    (
+        &["prompts", "project_overview_system"],
+        &["prompts", "py", "project_overview_system"],
+    ),
+    (
+        &["prompts", "project_overview_user"],
+        &["prompts", "py", "project_overview_user"],
+    ),
+];
+
+/// What each version allows where: version 1 has no per-language tables;
+/// version 2 has `[target.py]` (and no TypeScript here) and keeps its Python
+/// keys only there. Every misplaced key is reported, at its line.
+fn check_layout(at: &Located<'_>, version: Version) -> Result<()> {
+    let mut problems = Vec::new();
+    match version {
+        Version::V1 => {
+            for (path, home) in [
+                (&["target"][..], "[paths], [build] and [test]"),
+                (&["prompts", "py"][..], "[prompts]"),
+                (&["prompts", "ts"][..], "[prompts]"),
+            ] {
+                if at.written(path) {
+                    problems.push(at.error(
+                        path,
+                        format!("`[{}]` is a version 2 table, and this configuration is version 1", at.dotted(path)),
+                        format!("set `version = 2` to read Python settings from [target.py] and [prompts.py], or write these keys in {home}"),
+                    ));
+                }
+            }
+        }
+        Version::V2 => {
+            let ts = ["target", "ts"];
+            if at.written(&ts) {
+                problems.push(at.error(
+                    &ts,
+                    format!("`[{}]`: TypeScript targets are not supported; jaunt builds Python specs only", at.dotted(&ts)),
+                    "remove [target.ts] and keep [target.py] (build the TypeScript specs with Jaunt 1.7)".into(),
+                ));
+            } else if !at.written(&["target", "py"]) {
+                problems.push(at.error(
+                    &["version"],
+                    format!("`{}` = 2 needs a `[{}]` table", at.dotted(&["version"]), at.dotted(&["target", "py"])),
+                    "add [target.py] with the Python settings (source_roots, test_roots, …), or set `version = 1`".into(),
+                ));
+            }
+            for (old, new) in MOVED_IN_V2 {
+                if at.written(old) {
+                    let (leaf, table) = new.split_last().expect("a key path");
+                    problems.push(at.error(
+                        old,
+                        format!(
+                            "`{}` is a Python setting, which version 2 reads from `[{}]`",
+                            at.dotted(old),
+                            at.dotted(table)
+                        ),
+                        format!("write it as `{leaf}` under [{}]", at.dotted(table)),
+                    ));
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(JauntError::Diagnostics(problems))
+    }
+}
+
+/// Anthropic's smallest extended-thinking budget.
+const MIN_THINKING_BUDGET: u32 = 1024;
+
+/// `[llm]` keys that only make sense together.
+fn check_llm(at: &Located<'_>, llm: &LlmConfig) -> Result<()> {
+    let key = |k: &str| at.dotted(&["llm", k]);
+    if llm.max_cost_per_build.is_some() && llm.price_per_mtok.is_none() {
+        return Err(at
+            .error(
+                &["llm", "max_cost_per_build"],
+                format!(
+                    "`{}` needs `{}`: without prices jaunt cannot tell what a run spends",
+                    key("max_cost_per_build"),
+                    key("price_per_mtok")
+                ),
+                "add `price_per_mtok = { input = …, output = … }` under [llm] (prices per million prompt and completion tokens), or remove `max_cost_per_build`".into(),
+            )
+            .into());
+    }
+    if llm.provider != Provider::Anthropic {
+        return Ok(());
+    }
+    let Some(budget) = llm.anthropic_thinking_budget_tokens else {
+        return Ok(());
+    };
+    let thinking = key("anthropic_thinking_budget_tokens");
+    let path = ["llm", "anthropic_thinking_budget_tokens"];
+    if budget < MIN_THINKING_BUDGET {
+        return Err(at
+            .error(
+                &path,
+                format!("`{thinking}` is {budget}; Anthropic's extended thinking needs at least {MIN_THINKING_BUDGET}"),
+                format!("use {MIN_THINKING_BUDGET} or more, or remove it"),
+            )
+            .into());
+    }
+    if let Some(max) = llm.max_tokens.filter(|&m| m <= i64::from(budget)) {
+        return Err(at
+            .error(
+                &["llm", "max_tokens"],
+                format!("`{}` = {max} must be larger than `{thinking}` = {budget}: the thinking counts within max_tokens", key("max_tokens")),
+                format!("raise `max_tokens` above {budget} to leave room for the module, or remove it"),
+            )
+            .into());
+    }
+    if llm.temperature.is_some() {
+        return Err(at
+            .error(
+                &["llm", "temperature"],
+                format!("`{}` cannot be set with `{thinking}`: Anthropic does not allow changing the temperature with extended thinking", key("temperature")),
+                "remove `temperature`, or `anthropic_thinking_budget_tokens`".into(),
+            )
+            .into());
+    }
+    Ok(())
+}
+
+/// Keys Jaunt 1.7 reads that have no effect here, with why: a table stands
+/// for every key written in it; `codex.config` and `prompts.ts` are noted
+/// whole.
+const INERT: &[(&[&str], &str)] = &[
+    (&["llm", "prompt_cache"], "1.7's prompt caching"),
+    (&["llm", "prompt_cache_key"], "1.7's prompt caching"),
+    (&["build", "ty_retry_attempts"], "1.7's type-check retries"),
+    (&["build", "include_target_tests"], "1.7's build prompts"),
+    (
+        &["target", "py", "ty_retry_attempts"],
+        "1.7's type-check retries",
+    ),
+    (
+        &["target", "py", "contract_battery_dir"],
+        "1.7's contract batteries",
+    ),
+    (&["prompts", "build_preamble"], "1.7's Codex engine"),
+    (
+        &["prompts", "project_overview_system"],
+        "1.7's project overview",
+    ),
+    (
+        &["prompts", "project_overview_user"],
+        "1.7's project overview",
+    ),
+    (&["prompts", "py", "build_preamble"], "1.7's Codex engine"),
+    (
+        &["prompts", "py", "project_overview_system"],
+        "1.7's project overview",
+    ),
+    (
+        &["prompts", "py", "project_overview_user"],
+        "1.7's project overview",
+    ),
+    (&["prompts", "ts"], "1.7's TypeScript target"),
+    (&["skills", "max_chars_per_skill"], "1.7's skills"),
+    (&["skills", "inject_user_skills"], "1.7's skills"),
+    (&["skills", "builtin"], "1.7's built-in skills"),
+    (&["skills", "builtin_skills"], "1.7's built-in skills"),
+    (&["agent"], "1.7's Codex engine"),
+    (&["codex"], "1.7's Codex engine"),
+    (&["daemon"], "1.7's daemon"),
+    (&["semantic_gate"], "1.7's Codex engine"),
+    (&["context"], "1.7's Codex engine"),
+    (&["contract"], "1.7's contract batteries"),
+];
+
+/// Tables noted as one key: their contents are free-form.
+const INERT_WHOLE: &[&[&str]] = &[&["codex", "config"], &["prompts", "ts"]];
+
+/// One note per key written that has no effect here, in file order.
+fn inert_notes(at: &Located<'_>, llm: &LlmConfig) -> Vec<Diagnostic> {
+    let mut found: Vec<(Vec<String>, String)> = Vec::new();
+    for (path, why) in INERT {
+        let Some(item) = at.item(path) else { continue };
+        let mut stack: Vec<(Vec<String>, &Item)> =
+            vec![(path.iter().map(|k| k.to_string()).collect(), item)];
+        while let Some((path, item)) = stack.pop() {
+            let whole = INERT_WHOLE.iter().any(|w| w.iter().eq(path.iter()));
+            match item.as_table_like().filter(|_| !whole) {
+                Some(table) => stack.extend(
+                    table
+                        .iter()
+                        .map(|(k, v)| ([path.clone(), vec![k.to_owned()]].concat(), v)),
+                ),
+                None => found.push((path, format!("it drives {why}"))),
+            }
+        }
+    }
+    let provider_only = [
+        ("reasoning_effort", Provider::OpenAi),
+        ("anthropic_thinking_budget_tokens", Provider::Anthropic),
+    ];
+    for (key, provider) in provider_only {
+        if llm.provider != provider && at.written(&["llm", key]) {
+            found.push((
+                vec!["llm".into(), key.into()],
+                format!(
+                    "only the `{provider}` provider has it; this project uses `{}`",
+                    llm.provider
+                ),
+            ));
+        }
+    }
+    let mut notes: Vec<(Option<u32>, Diagnostic)> = found
+        .into_iter()
+        .map(|(path, why)| {
+            let path: Vec<&str> = path.iter().map(String::as_str).collect();
+            let line = at.line(&path);
+            let note = Diagnostic::config(format!(
+                "`{}` has no effect in jaunt ({why})",
+                at.dotted(&path)
+            ))
+            .at(at.file, line);
+            (line, note)
+        })
+        .collect();
+    notes.sort_by(|a, b| (a.0, &a.1.message).cmp(&(b.0, &b.1.message)));
+    notes.into_iter().map(|(_, n)| n).collect()
 }
 
 /// A deserialization fault in the configuration's words.
@@ -955,5 +1728,343 @@ mod tests {
             ("m", None)
         );
         assert!(c.test.infer_deps);
+    }
+
+    const FIXTURE: &str = include_str!("../tests/fixtures/jaunt-1.7/jaunt.toml");
+    const FIXTURE_V2: &str = include_str!("../tests/fixtures/jaunt-1.7/jaunt-v2.toml");
+
+    fn err(text: &str) -> String {
+        parse(text).unwrap_err().to_string()
+    }
+
+    /// The 1-based line of the first line of `text` starting with `start`.
+    fn line_of(text: &str, start: &str) -> usize {
+        text.lines()
+            .position(|l| l.starts_with(start))
+            .expect("the line is there")
+            + 1
+    }
+
+    #[test]
+    fn every_1_7_key_is_accepted_and_those_with_a_meaning_are_honoured() {
+        let c = parse(FIXTURE).unwrap();
+        assert_eq!(c.llm.max_cost_per_build, Some(5.0));
+        assert_eq!(c.llm.reasoning_effort.as_deref(), Some("medium"));
+        assert_eq!(c.llm.anthropic_thinking_budget_tokens, Some(4096));
+        assert!(c.build.check_generated_imports);
+        assert_eq!(c.build.generated_import_allowlist, ["intentional_extra"]);
+        assert_eq!(
+            c.build.instructions,
+            ["Prefer small composable helpers over monolithic functions."]
+        );
+        assert_eq!(c.build.async_runner, AsyncRunner::Asyncio);
+        assert!(c.test.auto_class_tests);
+        assert!(c.skills.auto);
+        assert_eq!(
+            c.prompts.build_module.as_deref(),
+            Some("prompts/build_module.md")
+        );
+        let blank = parse("version = 1\n[llm]\nreasoning_effort = \"  \"\n").unwrap();
+        assert_eq!(
+            blank.llm.reasoning_effort, None,
+            "blank is unset, as in 1.7"
+        );
+        let defaults = parse("version = 1\n").unwrap();
+        assert!(defaults.build.check_generated_imports);
+        assert!(defaults.build.instructions.is_empty());
+        assert!(defaults.notes.is_empty());
+    }
+
+    #[test]
+    fn keys_without_effect_are_noted_once_each_at_their_line() {
+        let c = parse(FIXTURE).unwrap();
+        let notes: Vec<String> = c.notes.iter().map(|n| n.to_string()).collect();
+        let noted = |key: &str| {
+            notes
+                .iter()
+                .filter(|n| n.contains(&format!("`{key}` has no effect in jaunt")))
+                .count()
+        };
+        for key in [
+            "llm.prompt_cache",
+            "llm.prompt_cache_key",
+            "llm.anthropic_thinking_budget_tokens",
+            "build.ty_retry_attempts",
+            "build.include_target_tests",
+            "prompts.build_preamble",
+            "prompts.project_overview_system",
+            "prompts.project_overview_user",
+            "contract.battery_dir",
+            "contract.derive",
+            "contract.strength",
+            "contract.property_max_examples",
+            "skills.max_chars_per_skill",
+            "skills.inject_user_skills",
+            "skills.builtin",
+            "skills.builtin_skills",
+            "agent.engine",
+            "codex.model",
+            "codex.reasoning_effort",
+            "codex.sandbox",
+            "codex.quota_wait_minutes",
+            "codex.fingerprint_cli_version",
+            "codex.features",
+            "codex.config",
+            "daemon.poll_interval",
+            "daemon.max_jobs",
+            "daemon.notify_command",
+            "daemon.auto_commit",
+            "semantic_gate.enabled",
+            "semantic_gate.model",
+            "semantic_gate.reasoning_effort",
+            "context.repo_map",
+            "context.repo_map_file",
+            "context.enrich",
+            "context.max_chars",
+            "context.overview",
+            "context.search.enabled",
+            "context.search.internal_retrieval",
+            "context.search.max_hits",
+        ] {
+            assert_eq!(noted(key), 1, "{key}: {notes:#?}");
+        }
+        assert_eq!(notes.len(), 39, "{notes:#?}");
+        for honoured in [
+            "llm.reasoning_effort",
+            "llm.max_cost_per_build",
+            "build.instructions",
+            "build.async_runner",
+            "skills.auto",
+        ] {
+            assert_eq!(noted(honoured), 0, "{honoured}");
+        }
+        let sandbox = line_of(FIXTURE, "sandbox");
+        assert!(
+            notes.contains(&format!(
+                "jaunt.toml:{sandbox}: `codex.sandbox` has no effect in jaunt (it drives 1.7's Codex engine)"
+            )),
+            "{notes:#?}"
+        );
+        let effort = notes
+            .iter()
+            .find(|n| n.contains("llm.anthropic_thinking_budget_tokens"))
+            .unwrap();
+        assert!(effort.contains("this project uses `openai`"), "{effort}");
+        let lines: Vec<u32> = c.notes.iter().map(|n| n.line.unwrap()).collect();
+        assert!(lines.is_sorted(), "in file order: {lines:?}");
+    }
+
+    #[test]
+    fn wrong_types_of_1_7_keys_are_errors_at_their_line() {
+        let cases = [
+            (
+                "[codex]\nquota_wait_minutes = \"soon\"",
+                ":3: `codex.quota_wait_minutes` must be a number, found string",
+            ),
+            (
+                "[daemon]\nmax_jobs = -1",
+                ":3: `daemon.max_jobs` must be at least 0, found -1",
+            ),
+            (
+                "[contract]\nderive = [\"exampels\"]",
+                ":3: unknown `contract.derive` \"exampels\"",
+            ),
+            (
+                "[contract]\nproperty_max_examples = 0",
+                ":3: `contract.property_max_examples` must be at least 1, found 0",
+            ),
+            (
+                "[build]\nasync_runner = \"trio\"",
+                "use one of \"asyncio\", \"anyio\"",
+            ),
+            (
+                "[llm]\nprompt_cache = \"yes\"",
+                ":3: `llm.prompt_cache` must be true or false, found string",
+            ),
+            (
+                "[llm]\nmax_cost_per_build = \"5\"",
+                ":3: `llm.max_cost_per_build` must be a number, found string",
+            ),
+            (
+                "[llm]\nmax_cost_per_build = -1.0\nprice_per_mtok = { input = 1, output = 1 }",
+                ":3: `llm.max_cost_per_build` must be a number of at least 0, found -1",
+            ),
+            (
+                "[codex]\nconfig = 3",
+                ":3: `codex.config` must be a table, found integer",
+            ),
+            (
+                "[skills]\nbuiltin_skills = [1]",
+                ":3: `skills.builtin_skills` must be a list of strings, found integer at entry 1",
+            ),
+            (
+                "[build]\ninstructions = \"be brief\"",
+                ":3: `build.instructions` must be a list of strings, found string",
+            ),
+            (
+                "[context.search]\nmax_hits = \"8\"",
+                ":3: `context.search.max_hits` must be an integer, found string",
+            ),
+            (
+                "[llm]\nanthropic_thinking_budget_tokens = 0",
+                ":3: `llm.anthropic_thinking_budget_tokens` must be at least 1, found 0",
+            ),
+        ];
+        for (text, expected) in cases {
+            let e = err(&format!("version = 1\n{text}\n"));
+            assert!(e.contains(expected), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_misspelled_1_7_key_is_still_an_error_with_a_suggestion() {
+        let e = err("version = 1\n[codex]\nsandbx = \"x\"\n");
+        assert!(e.contains(":3: unknown key `codex.sandbx`"), "{e}");
+        assert!(e.contains("did you mean `codex.sandbox`?"), "{e}");
+        let e = err("version = 1\n[build]\ninstruction = []\n");
+        assert!(e.contains("did you mean `build.instructions`?"), "{e}");
+        let e = err("version = 1\n[semantic_gaet]\nenabled = true\n");
+        assert!(e.contains("did you mean `semantic_gate`?"), "{e}");
+        let e = err("version = 1\n[context.search]\nmax_hit = 2\n");
+        assert!(e.contains("did you mean `context.search.max_hits`?"), "{e}");
+    }
+
+    #[test]
+    fn a_budget_needs_prices() {
+        let text = "version = 1\n[llm]\nmodel = \"m\"\nmax_cost_per_build = 2.5\n";
+        let e = parse(text).unwrap_err();
+        let message = e.to_string();
+        assert!(
+            message.contains("jaunt.toml:4: `llm.max_cost_per_build` needs `llm.price_per_mtok`"),
+            "{message}"
+        );
+        assert_eq!(e.exit_code(), crate::error::exit::CONFIG);
+        let c = parse(&format!(
+            "{text}price_per_mtok = {{ input = 1, output = 2 }}\n"
+        ))
+        .unwrap();
+        assert_eq!(c.llm.max_cost_per_build, Some(2.5));
+    }
+
+    #[test]
+    fn an_anthropic_thinking_budget_must_fit_the_api() {
+        let anthropic = |extra: &str| {
+            format!(
+                "version = 1\n[llm]\nprovider = \"anthropic\"\nanthropic_thinking_budget_tokens = 2048\n{extra}"
+            )
+        };
+        assert!(parse(&anthropic("")).is_ok());
+        let e = err(&anthropic("max_tokens = 2048\n"));
+        assert!(e.contains(":5: `llm.max_tokens` = 2048 must be larger than `llm.anthropic_thinking_budget_tokens` = 2048"), "{e}");
+        let e = err(&anthropic("temperature = 0.2\n"));
+        assert!(
+            e.contains(
+                ":5: `llm.temperature` cannot be set with `llm.anthropic_thinking_budget_tokens`"
+            ),
+            "{e}"
+        );
+        let e = err(
+            "version = 1\n[llm]\nprovider = \"anthropic\"\nanthropic_thinking_budget_tokens = 100\n",
+        );
+        assert!(e.contains(":4:") && e.contains("at least 1024"), "{e}");
+        let openai = parse(
+            "version = 1\n[llm]\nanthropic_thinking_budget_tokens = 100\ntemperature = 0.2\n",
+        )
+        .unwrap();
+        assert_eq!(openai.notes.len(), 1, "noted, not checked: it is not sent");
+    }
+
+    #[test]
+    fn version_2_reads_python_settings_from_target_py() {
+        let c = parse(FIXTURE_V2).unwrap();
+        assert_eq!(c.paths.source_roots, ["src"]);
+        assert!(c.paths.source_roots_explicit);
+        assert!(c.build.infer_deps);
+        assert!(!c.test.infer_deps, "test_infer_deps");
+        assert_eq!(c.test.pytest_args, ["-q", "-x"]);
+        assert!(c.test.auto_class_tests);
+        assert_eq!(c.build.async_runner, AsyncRunner::Anyio);
+        assert_eq!(c.build.generated_import_allowlist, ["intentional_extra"]);
+        assert_eq!(c.build.instructions, ["Use dataclasses for records."]);
+        assert_eq!((c.build.jobs, c.test.jobs), (6, 2));
+        assert_eq!(
+            c.prompts.build_module.as_deref(),
+            Some("prompts/build_module.md")
+        );
+        assert_eq!(c.prompts.build_system, None);
+        let noted: Vec<String> = c.notes.iter().map(|n| n.to_string()).collect();
+        assert!(
+            noted
+                .iter()
+                .any(|n| n.contains("`target.py.contract_battery_dir`")),
+            "{noted:#?}"
+        );
+        let c = parse("version = 2\n[target.py]\n[build]\ninfer_deps = false\n");
+        assert!(c.is_err());
+        let minimal = parse("version = 2\n[target.py]\n").unwrap();
+        assert_eq!(minimal.paths.source_roots, ["src", "."]);
+        assert!(minimal.test.infer_deps);
+        let follows = parse("version = 2\n[target.py]\ninfer_deps = false\n").unwrap();
+        assert!(
+            !follows.test.infer_deps,
+            "test_infer_deps follows infer_deps"
+        );
+    }
+
+    #[test]
+    fn version_2_layout_errors_name_the_line_and_the_home() {
+        let text = "version = 2\n\n[target.py]\n\n[target.ts]\nsource_roots = [\"web\"]\n";
+        let e = parse(text).unwrap_err();
+        let message = e.to_string();
+        assert!(
+            message.contains("jaunt.toml:5: `[target.ts]`: TypeScript targets are not supported"),
+            "{message}"
+        );
+        assert_eq!(e.exit_code(), crate::error::exit::CONFIG);
+        let e = err("version = 2\n[llm]\nmodel = \"m\"\n");
+        assert!(
+            e.contains("jaunt.toml:1: `version` = 2 needs a `[target.py]` table"),
+            "{e}"
+        );
+        let e = err(
+            "version = 2\n[target.py]\n[paths]\nsource_roots = [\"src\"]\n[test]\npytest_args = []\n",
+        );
+        assert!(e.contains("jaunt.toml:4: `paths.source_roots` is a Python setting, which version 2 reads from `[target.py]`"), "{e}");
+        assert!(
+            e.contains("write it as `source_roots` under [target.py]"),
+            "{e}"
+        );
+        assert!(
+            e.contains("jaunt.toml:6: `test.pytest_args`"),
+            "both reported: {e}"
+        );
+        let e = err("version = 2\n[target.py]\n[test]\nauto_class_tests = true\n");
+        assert!(
+            e.contains("jaunt.toml:4: `test.auto_class_tests` is a Python setting, which version 2 reads from `[target.py]`"),
+            "{e}"
+        );
+        let minimal = parse("version = 2\n[target.py]\n").unwrap();
+        assert!(!minimal.test.auto_class_tests);
+        let e = err("version = 2\n[target.py]\n[prompts]\nbuild_module = \"b.md\"\n");
+        assert!(e.contains(":4: `prompts.build_module` is a Python setting, which version 2 reads from `[prompts.py]`"), "{e}");
+        let e = err("version = 2\n[target.py]\nsource_root = []\n");
+        assert!(e.contains("did you mean `target.py.source_roots`?"), "{e}");
+        let e = err("version = 1\n[target.py]\nsource_roots = []\n");
+        assert!(e.contains(":2: `[target]` is a version 2 table"), "{e}");
+        let e = err("version = 1\n[prompts.py]\nbuild_module = \"b.md\"\n");
+        assert!(e.contains(":2: `[prompts.py]` is a version 2 table"), "{e}");
+        let e = err("version = 3\n");
+        assert!(
+            e.contains(":1: unsupported `version`: expected 1 or 2"),
+            "{e}"
+        );
+        let text = "[tool.jaunt]\nversion = 2\n[tool.jaunt.target.ts]\n";
+        let e = Config::parse(text, Path::new("pyproject.toml"), PathBuf::from("/p"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("pyproject.toml:3: `[tool.jaunt.target.ts]`"),
+            "{e}"
+        );
     }
 }

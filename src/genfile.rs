@@ -137,8 +137,14 @@ pub fn output_path(module: &ModuleNode, generated_dir: &str) -> PathBuf {
 }
 
 /// The `__init__.py` files a generated module needs so that Python can
-/// import it: the generated directory itself is a package.
+/// import it: a generated directory inside a package is a package. The
+/// top-level one (beside top-level modules) gets none: it is a namespace
+/// package, so two distributions that each ship one merge instead of one
+/// shadowing the other.
 pub fn package_inits(module: &ModuleNode, generated_dir: &str) -> Vec<PathBuf> {
+    if module.name.parent().is_none() && !module.is_package {
+        return Vec::new();
+    }
     let out = output_path(module, generated_dir);
     let mut inits = Vec::new();
     if let Some(dir) = out.parent()

@@ -62,6 +62,31 @@ def test_with_and_without_parentheses(project: Project) -> None:
     assert forms.test_forms.__test__ is False
 
 
+def test_options_of_jaunt_17(project: Project) -> None:
+    project.write(
+        "shop/options.py",
+        """
+        import jaunt
+
+        @jaunt.magic(test=True)
+        def priced() -> int: ...
+
+        @jaunt.test(targets=[priced, "shop.money:Money"], public_api_only=False)
+        def test_priced() -> None: ...
+
+        @jaunt.test(targets=priced)
+        def test_default() -> None: ...
+        """,
+    )
+    options = project.load("shop.options")
+    assert options.priced.__jaunt_spec__.test is True
+    test_priced = options.test_priced.__jaunt_spec__
+    assert test_priced.targets == ("shop.options:priced", "shop.money:Money")
+    assert test_priced.public_api_only is False
+    default = options.test_default.__jaunt_spec__
+    assert (default.targets, default.public_api_only, default.test) == (("shop.options:priced",), None, None)
+
+
 def test_async_spec_kind(project: Project) -> None:
     project.write("svc.py", "import jaunt\n\n@jaunt.magic\nasync def ping() -> None: ...\n")
     assert project.load("svc").ping.__jaunt_spec__.object_kind == "async_function"
@@ -80,11 +105,24 @@ def test_specs_inside_functions_are_rejected() -> None:
         ({"deps": [42]}, "deps must be spec refs"),
         ({"prompt": 3}, "prompt must be a string"),
         ({"infer_deps": "yes"}, "infer_deps must be True, False or None"),
+        ({"test": 1}, "test must be True, False or None"),
     ],
 )
 def test_bad_options(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(TypeError, match=message):
         jaunt.magic(**kwargs)  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"targets": [3.5]}, "targets must be spec refs"),
+        ({"public_api_only": "no"}, "public_api_only must be True, False or None"),
+    ],
+)
+def test_bad_test_options(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(TypeError, match=message):
+        jaunt.test(**kwargs)  # type: ignore[call-overload]
 
 
 def test_positional_options_get_a_hint() -> None:

@@ -27,15 +27,24 @@ impl WireFormat for Anthropic {
         (HeaderName::from_static("x-api-key"), key.into())
     }
 
+    /// With a thinking budget, the thinking counts within `max_tokens`,
+    /// so the default leaves the module its usual room on top of it.
     fn body(params: &Params, system: &str, prompt: &str) -> Value {
+        let thinking = params.thinking_budget.map(i64::from);
+        let max_tokens = params
+            .max_tokens
+            .unwrap_or(DEFAULT_MAX_TOKENS + thinking.unwrap_or(0));
         let mut body = json!({
             "model": params.model,
-            "max_tokens": params.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
+            "max_tokens": max_tokens,
             "system": system,
             "messages": [{"role": "user", "content": prompt}],
         });
         if let Some(temperature) = params.temperature {
             body["temperature"] = json!(temperature);
+        }
+        if let Some(budget) = thinking {
+            body["thinking"] = json!({"type": "enabled", "budget_tokens": budget});
         }
         body
     }
@@ -89,6 +98,26 @@ mod tests {
             (knobs["temperature"].as_f64(), knobs["max_tokens"].as_i64()),
             (Some(0.5), Some(100))
         );
+    }
+
+    #[test]
+    fn a_thinking_budget_enables_thinking_and_reasoning_effort_is_not_sent() {
+        let mut params = Params {
+            model: "m".into(),
+            temperature: None,
+            max_tokens: None,
+            reasoning_effort: Some("high".into()),
+            thinking_budget: Some(2048),
+        };
+        let body = Anthropic::body(&params, "s", "p");
+        assert_eq!(
+            body["thinking"],
+            json!({"type": "enabled", "budget_tokens": 2048})
+        );
+        assert_eq!(body["max_tokens"], DEFAULT_MAX_TOKENS + 2048);
+        assert!(body.get("reasoning_effort").is_none(), "{body}");
+        params.max_tokens = Some(4096);
+        assert_eq!(Anthropic::body(&params, "s", "p")["max_tokens"], 4096);
     }
 
     fn answer(content: Value, stop_reason: &str) -> Value {

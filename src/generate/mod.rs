@@ -9,7 +9,9 @@
 //! the inputs key and the lockfile's `[generator]`.
 
 mod anthropic;
+mod budget;
 mod command;
+mod imports;
 mod openai;
 mod prompts;
 pub mod request;
@@ -18,11 +20,13 @@ mod transport;
 
 pub use crate::store::Usage;
 pub use anthropic::{Anthropic, AnthropicBackend};
+pub use budget::{Budget, cost};
 pub use command::CommandBackend;
+pub use imports::{ImportCheck, ModuleImports};
 pub use openai::{OpenAi, OpenAiBackend};
 pub use prompts::{Prompts, Rendered};
 pub use request::DependencyText;
-pub use retry::{Accepted, GenFailure, generate_with_retry, strip_fences};
+pub use retry::{Accepted, Attempts, GenFailure, generate_with_retry, strip_fences};
 pub use transport::{HttpBackend, Params, Unusable, WireFormat};
 
 use crate::config::{Config, Provider};
@@ -34,7 +38,9 @@ use serde::Serialize;
 
 /// Version of the request and prompt format: bump it when rendering or the
 /// wire request changes in a way templates do not show, so that every
-/// inputs key changes with it.
+/// inputs key changes with it. (What `targets=` and `public_api_only=False`
+/// add is rendered only for specs that use them, whose digests, and so
+/// keys, already say so.)
 pub const PROMPT_FORMAT_VERSION: u32 = 1;
 
 /// Everything the generator is shown for one module. Serializes as the
@@ -95,6 +101,11 @@ pub struct RequestSpec {
     pub prompt: Option<String>,
     /// A class spec's methods, in source order; empty for other specs.
     pub members: Vec<RequestMember>,
+    /// A test spec's `targets=`: the APIs under test.
+    pub targets: Vec<SpecRef>,
+    /// A test spec's `public_api_only=` (true unless the spec says false);
+    /// `None` for a build spec.
+    pub public_api_only: Option<bool>,
 }
 
 /// A spec of another module that this module uses.
@@ -254,7 +265,9 @@ pub fn backend_from_config(config: &Config) -> Result<Box<dyn Generator>, JauntE
 
 /// The generator fingerprint: backend, model, parameters, every prompt
 /// template and [`PROMPT_FORMAT_VERSION`]. The API key and the timeout are
-/// left out: neither changes what the model writes.
+/// left out: neither changes what the model writes. Settings added later
+/// (reasoning, instructions, the async runner) are hashed only when they
+/// reach the model, so a project that sets none keeps its fingerprint.
 pub fn fingerprint(config: &Config, prompts: &Prompts) -> Digest {
     let llm = &config.llm;
     let mut h = KeyHasher::new("jaunt.generator.v1");
@@ -272,6 +285,28 @@ pub fn fingerprint(config: &Config, prompts: &Prompts) -> Digest {
         .str("build_module", &prompts.build_module)
         .str("test_system", &prompts.test_system)
         .str("test_module", &prompts.test_module);
+    match (
+        llm.provider,
+        &llm.reasoning_effort,
+        llm.anthropic_thinking_budget_tokens,
+    ) {
+        (Provider::OpenAi, Some(effort), _) => {
+            h.str("reasoning_effort", effort);
+        }
+        (Provider::Anthropic, _, Some(budget)) => {
+            h.str("thinking_budget_tokens", &budget.to_string());
+        }
+        _ => {}
+    }
+    if !prompts.instructions.is_empty() {
+        h.str("instructions", &prompts.instructions.len().to_string());
+        for instruction in &prompts.instructions {
+            h.str("instruction", instruction);
+        }
+    }
+    if prompts.uses("async_test_info") {
+        h.str("async_runner", prompts.async_runner.as_str());
+    }
     h.finish()
 }
 
@@ -297,6 +332,8 @@ pub(crate) mod tests {
             source: source.into(),
             prompt: prompt.map(Into::into),
             members: Vec::new(),
+            targets: Vec::new(),
+            public_api_only: None,
         };
         let mut cart = spec(
             "Cart",
@@ -395,6 +432,8 @@ pub(crate) mod tests {
         assert_eq!(spec["qualname"], "total");
         assert_eq!(spec["kind"], "function");
         assert_eq!(spec["prompt"], "use integer cents");
+        assert_eq!(spec["targets"], serde_json::json!([]));
+        assert!(spec["public_api_only"].is_null());
         assert!(value["specs"][1]["prompt"].is_null());
         assert_eq!(value["specs"][1]["kind"], "class");
         assert_eq!(
@@ -459,6 +498,41 @@ pub(crate) mod tests {
         let mut edited = prompts.clone();
         edited.test_module.push_str("\nOne more rule.");
         assert_ne!(base, fingerprint(&config(root, base_llm), &edited));
+
+        // Reasoning counts where it is sent, and only there.
+        assert_eq!(
+            base,
+            changed(&format!("{base_llm}\nreasoning_effort = \"high\""))
+        );
+        let openai = "provider = \"openai\"\nbase_url = \"http://localhost:1/v1\"";
+        let effort = |e: &str| {
+            fingerprint(
+                &config(root, &format!("{openai}\nreasoning_effort = \"{e}\"")),
+                &prompts,
+            )
+        };
+        assert_ne!(effort("low"), effort("high"));
+        assert_ne!(effort("low"), fingerprint(&config(root, openai), &prompts));
+
+        let instructed = Prompts {
+            instructions: vec!["Be brief.".into()],
+            ..prompts.clone()
+        };
+        assert_ne!(base, fingerprint(&config(root, base_llm), &instructed));
+        // The async runner counts only for a template that shows it.
+        let anyio = Prompts {
+            async_runner: crate::config::AsyncRunner::Anyio,
+            ..prompts.clone()
+        };
+        assert_eq!(base, fingerprint(&config(root, base_llm), &anyio));
+        let shown = |p: &Prompts| Prompts {
+            test_module: format!("{}\n{{{{async_test_info}}}}\n", p.test_module),
+            ..p.clone()
+        };
+        assert_ne!(
+            fingerprint(&config(root, base_llm), &shown(&prompts)),
+            fingerprint(&config(root, base_llm), &shown(&anyio))
+        );
     }
 
     #[test]

@@ -38,6 +38,9 @@ impl WireFormat for OpenAi {
         if let Some(max_tokens) = params.max_tokens {
             body["max_tokens"] = json!(max_tokens);
         }
+        if let Some(effort) = &params.reasoning_effort {
+            body["reasoning_effort"] = json!(effort);
+        }
         body
     }
 
@@ -88,6 +91,20 @@ mod tests {
             (knobs["temperature"].as_f64(), knobs["max_tokens"].as_i64()),
             (Some(0.5), Some(100))
         );
+    }
+
+    #[test]
+    fn reasoning_effort_is_sent_and_a_thinking_budget_is_not() {
+        let params = Params {
+            model: "m".into(),
+            temperature: None,
+            max_tokens: None,
+            reasoning_effort: Some("high".into()),
+            thinking_budget: Some(2048),
+        };
+        let body = OpenAi::body(&params, "s", "p");
+        assert_eq!(body["reasoning_effort"], "high");
+        assert!(body.get("thinking").is_none(), "{body}");
     }
 
     fn answer(message: Value, finish_reason: &str) -> Value {

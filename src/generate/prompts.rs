@@ -6,30 +6,95 @@
 //!
 //! - `{{kind}}`, `{{spec_module}}`, `{{generated_module}}`, `{{attempt}}`;
 //! - `{{expected_names}}`: the required names, as a comma-separated list;
-//! - `{{specs}}`: every spec's verbatim source with its decorator prompt;
+//! - `{{specs}}`: every spec's verbatim source with its decorator prompt,
+//!   for a class spec its methods' roles, for a test spec its `targets=`
+//!   and the public-API rule, and under `jaunt.magic_module` the module's
+//!   handwritten code;
 //! - `{{dependency_apis}}`, `{{dependency_modules}}`, `{{skills}}`,
-//!   `{{errors}}`: whole sections with their own heading, empty when there
-//!   is nothing to show (a line holding only such an empty placeholder is
-//!   dropped, so the prompt has no gaps).
+//!   `{{errors}}`, `{{build_instructions_block}}`: whole sections with
+//!   their own heading, empty when there is nothing to show (a line holding
+//!   only such an empty placeholder is dropped, so the prompt has no gaps);
+//! - Jaunt 1.7's names, so that its templates work unchanged (see
+//!   [`PLACEHOLDERS`]): aliases of the above, `{{async_test_info}}`, and
+//!   blocks jaunt has no content for, which render empty.
 //!
-//! Unknown placeholders are left as written. Substitution is one pass, so
-//! spec source that happens to contain `{{…}}` is shown verbatim.
+//! A template file with an unknown placeholder is a configuration error
+//! naming its line, never sent as written. `[build] instructions` go where
+//! a build template places `{{build_instructions_block}}`, else at the end
+//! of the build system prompt. Substitution is one pass, so spec source
+//! that happens to contain `{{…}}` is shown verbatim.
 
-use super::{Request, RequestMember};
-use crate::config::Config;
+use super::{Request, RequestMember, RequestSpec};
+use crate::config::{AsyncRunner, Config};
 use crate::error::{Diagnostic, JauntError};
 use crate::names::SpecKind;
 use crate::python::MemberRole;
 use std::collections::BTreeMap;
+use std::path::Path;
 
-/// The four templates, built-in or from `[prompts]`.
+/// The four templates, built-in or from `[prompts]`, and the settings
+/// that render into them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Prompts {
     pub build_system: String,
     pub build_module: String,
     pub test_system: String,
     pub test_module: String,
+    /// `[build] instructions`.
+    pub instructions: Vec<String>,
+    /// `[build] async_runner`, for `{{async_test_info}}`.
+    pub async_runner: AsyncRunner,
 }
+
+/// Every placeholder a template may use: jaunt's own, then those of Jaunt
+/// 1.7's templates. `docs/architecture.md` (Generator backends) says what
+/// each 1.7 name renders.
+pub const PLACEHOLDERS: &[&str] = &[
+    "kind",
+    "spec_module",
+    "generated_module",
+    "attempt",
+    "expected_names",
+    "specs",
+    "dependency_apis",
+    "dependency_modules",
+    "skills",
+    "errors",
+    "build_instructions_block",
+    "specs_block",
+    "deps_api_block",
+    "deps_generated_block",
+    "error_context_block",
+    "async_test_info",
+    "module_contract_block",
+    "decorator_apis_block",
+    "package_context_block",
+    "blueprint_source_block",
+    "base_contract_block",
+    "attached_test_specs_block",
+];
+
+/// 1.7's names for jaunt's own blocks: (1.7 name, jaunt name).
+const ALIASES: &[(&str, &str)] = &[
+    ("specs_block", "specs"),
+    ("deps_api_block", "dependency_apis"),
+    ("deps_generated_block", "dependency_modules"),
+    ("error_context_block", "errors"),
+];
+
+/// 1.7 blocks for what jaunt does not have (module contracts, decorator
+/// APIs, package context, blueprints, base-class contracts, attached test
+/// specs): always empty.
+const EMPTY_IN_JAUNT: &[&str] = &[
+    "module_contract_block",
+    "decorator_apis_block",
+    "package_context_block",
+    "blueprint_source_block",
+    "base_contract_block",
+    "attached_test_specs_block",
+];
+
+const INSTRUCTIONS: &str = "{{build_instructions_block}}";
 
 /// The messages sent to a model: what the HTTP backends put in their
 /// system and user messages, and what the `command` backend receives.
@@ -47,15 +112,22 @@ impl Default for Prompts {
             build_module: include_str!("templates/build_module.md").into(),
             test_system: include_str!("templates/test_system.md").into(),
             test_module: include_str!("templates/test_module.md").into(),
+            instructions: Vec::new(),
+            async_runner: AsyncRunner::default(),
         }
     }
 }
 
 impl Prompts {
     /// The built-in templates, each replaced by the file its `[prompts]`
-    /// key names (relative to the project root).
+    /// key names (relative to the project root), whose placeholders must
+    /// all be known.
     pub fn load(config: &Config) -> Result<Prompts, JauntError> {
-        let mut prompts = Prompts::default();
+        let mut prompts = Prompts {
+            instructions: config.build.instructions.clone(),
+            async_runner: config.build.async_runner,
+            ..Prompts::default()
+        };
         let keys = &config.prompts;
         let slots = [
             (
@@ -86,8 +158,22 @@ impl Prompts {
                     )),
                 )
             })?;
+            check_placeholders(slot, &full, key)?;
         }
         Ok(prompts)
+    }
+
+    /// Whether a template of this run uses `placeholder`.
+    pub fn uses(&self, placeholder: &str) -> bool {
+        let written = format!("{{{{{placeholder}}}}}");
+        [
+            &self.build_system,
+            &self.build_module,
+            &self.test_system,
+            &self.test_module,
+        ]
+        .iter()
+        .any(|t| t.contains(&written))
     }
 
     /// Renders the system and module prompt for one attempt; `errors` are
@@ -97,11 +183,99 @@ impl Prompts {
             SpecKind::Build => (&self.build_system, &self.build_module),
             SpecKind::Test => (&self.test_system, &self.test_module),
         };
-        let values = values(request, attempt, errors);
+        let values = self.values(request, attempt, errors);
+        let mut system = substitute(system, &values);
+        let instructions = &values["build_instructions_block"];
+        let placed = [&self.build_system, &self.build_module]
+            .iter()
+            .any(|t| t.contains(INSTRUCTIONS));
+        if request.kind == SpecKind::Build && !placed && !instructions.is_empty() {
+            system = format!("{}\n\n{instructions}", system.trim_end());
+        }
         Rendered {
-            system: substitute(system, &values),
+            system,
             prompt: substitute(module, &values),
         }
+    }
+
+    fn values(
+        &self,
+        request: &Request,
+        attempt: u32,
+        errors: &[String],
+    ) -> BTreeMap<&'static str, String> {
+        let mut v = values(request, attempt, errors);
+        let lines: Vec<String> = self.instructions.iter().map(|i| format!("- {i}")).collect();
+        v.insert(
+            "build_instructions_block",
+            section(
+                "Project instructions",
+                "This project's own instructions. Follow each of them.",
+                &lines.join("\n"),
+            ),
+        );
+        let mark = match self.async_runner {
+            AsyncRunner::Asyncio => "`@pytest.mark.asyncio` (pytest-asyncio runs it)",
+            AsyncRunner::Anyio => "`@pytest.mark.anyio` (the anyio pytest plugin runs it)",
+        };
+        v.insert(
+            "async_test_info",
+            format!("An `async def` test spec becomes an `async def` test marked {mark}."),
+        );
+        for (old, new) in ALIASES {
+            let value = v[new].clone();
+            v.insert(old, value);
+        }
+        for name in EMPTY_IN_JAUNT {
+            v.insert(name, String::new());
+        }
+        v
+    }
+}
+
+/// Fails on the first line of `template` (the file at `path`, set by
+/// `prompts.{key}`) holding a placeholder that is not in [`PLACEHOLDERS`]:
+/// sent as written it would reach the model as noise.
+fn check_placeholders(template: &str, path: &Path, key: &str) -> Result<(), JauntError> {
+    let mut problems = Vec::new();
+    for (i, line) in template.lines().enumerate() {
+        let mut rest = line;
+        while let Some(start) = rest.find("{{") {
+            let after = &rest[start + 2..];
+            let Some(end) = after.find("}}") else { break };
+            let inner = &after[..end];
+            let name = inner.trim();
+            let word =
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if word && (name != inner || !PLACEHOLDERS.contains(&name)) {
+                let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                let message = if PLACEHOLDERS.contains(&name) {
+                    format!(
+                        "placeholder `{{{{{inner}}}}}` in the template `prompts.{key}` has spaces; write it `{{{{{name}}}}}`"
+                    )
+                } else {
+                    format!("unknown placeholder `{{{{{name}}}}}` in the template `prompts.{key}`")
+                };
+                problems.push(
+                    Diagnostic::config(message)
+                        .at(path, Some(line))
+                        .hint(format!(
+                            "known placeholders: {}",
+                            PLACEHOLDERS
+                                .iter()
+                                .map(|p| format!("{{{{{p}}}}}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                );
+            }
+            rest = &after[end + 2..];
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(JauntError::Diagnostics(problems))
     }
 }
 
@@ -121,6 +295,7 @@ fn values(request: &Request, attempt: u32, errors: &[String]) -> BTreeMap<&'stat
                 .map(|p| format!("Decorator prompt: {p}\n\n"))
                 .unwrap_or_default();
             text.push_str(&members(&s.members));
+            text.push_str(&under_test(s));
             let title = format!("`{}` ({})", s.spec_ref, s.kind.as_str());
             code_block(&title, &text, &s.source)
         })
@@ -249,6 +424,27 @@ fn members(members: &[RequestMember]) -> String {
     out
 }
 
+/// What a test spec says about the code under test: its `targets=` and
+/// whether the tests keep to their public API. Empty for a spec that uses
+/// neither, so its prompt reads as it always did.
+fn under_test(spec: &RequestSpec) -> String {
+    let refs: Vec<String> = spec.targets.iter().map(|t| format!("`{t}`")).collect();
+    match (refs.is_empty(), spec.public_api_only) {
+        (false, Some(false)) => format!(
+            "APIs under test: {}. The tests may also use their private names (a leading underscore) where that tests them better.\n\n",
+            refs.join(", ")
+        ),
+        (false, _) => format!(
+            "APIs under test: {}. Test them through their public API only: no names with a leading underscore, no internals of the implementation.\n\n",
+            refs.join(", ")
+        ),
+        (true, Some(false)) => {
+            "The tests may also use private names (a leading underscore) of the code under test.\n\n".to_string()
+        }
+        (true, _) => String::new(),
+    }
+}
+
 /// A `###` heading, optional text, and the source in a fenced block.
 fn code_block(title: &str, text: &str, source: &str) -> String {
     format!("### {title}\n\n{text}```python\n{}\n```", source.trim_end())
@@ -303,6 +499,7 @@ fn substitute(template: &str, values: &BTreeMap<&'static str, String>) -> String
 mod tests {
     use super::*;
     use crate::generate::tests::sample_request;
+    use crate::names::{ModuleName, SpecRef};
     use std::path::Path;
 
     #[test]
@@ -373,6 +570,50 @@ mod tests {
     }
 
     #[test]
+    fn test_specs_name_their_targets_and_the_public_api_rule() {
+        let mut request = sample_request();
+        request.kind = SpecKind::Test;
+        let untouched = Prompts::default().render(&request, 1, &[]);
+        for s in &mut request.specs {
+            s.public_api_only = Some(true);
+        }
+        // The default rule without targets adds nothing: such prompts read
+        // as they did before targets= existed.
+        assert_eq!(Prompts::default().render(&request, 1, &[]), untouched);
+        assert!(!untouched.prompt.contains("APIs under test"));
+
+        let cart = SpecRef::new(ModuleName::new("shop.cart"), "Cart");
+        let total = SpecRef::new(ModuleName::new("shop.cart"), "total");
+        request.specs[0].targets = vec![cart, total];
+        let r = Prompts::default().render(&request, 1, &[]);
+        assert!(
+            r.prompt.contains(
+                "APIs under test: `shop.cart:Cart`, `shop.cart:total`. Test them through their public API only"
+            ),
+            "{}",
+            r.prompt
+        );
+        assert_eq!(r.prompt.matches("APIs under test").count(), 1);
+
+        request.specs[0].public_api_only = Some(false);
+        let r = Prompts::default().render(&request, 1, &[]);
+        assert!(
+            r.prompt
+                .contains("The tests may also use their private names")
+        );
+        assert!(!r.prompt.contains("public API only"));
+
+        request.specs[0].targets.clear();
+        let r = Prompts::default().render(&request, 1, &[]);
+        assert!(
+            r.prompt.contains(
+                "may also use private names (a leading underscore) of the code under test"
+            )
+        );
+        assert!(!r.prompt.contains("APIs under test"));
+    }
+
+    #[test]
     fn substitution_is_one_pass_and_keeps_unknown_placeholders() {
         let mut values = BTreeMap::new();
         values.insert("a", "{{b}}".to_string());
@@ -399,5 +640,163 @@ mod tests {
         assert!(message.contains("prompts.test_module"), "{message}");
         assert!(message.contains("gone.md"), "{message}");
         assert_eq!(err.exit_code(), crate::error::exit::CONFIG);
+    }
+
+    /// A 1.7 build_module template using every placeholder 1.7 offers it.
+    const TEMPLATE_1_7: &str = "\
+Module {{generated_module}} from {{spec_module}}: {{expected_names}}
+{{specs_block}}
+{{deps_api_block}}
+{{deps_generated_block}}
+{{error_context_block}}
+{{module_contract_block}}
+{{decorator_apis_block}}
+{{build_instructions_block}}
+{{package_context_block}}
+{{blueprint_source_block}}
+{{base_contract_block}}
+{{attached_test_specs_block}}
+{{async_test_info}}
+end
+";
+
+    #[test]
+    fn placeholders_of_1_7_render_what_jaunt_has() {
+        let request = sample_request();
+        let errors = vec!["missing name `total`".to_string()];
+        let own = Prompts::default().values(&request, 2, &errors);
+        let prompts = Prompts {
+            build_module: TEMPLATE_1_7.into(),
+            ..Prompts::default()
+        };
+        let r = prompts.render(&request, 2, &errors);
+        let expected = format!(
+            "Module shop.__generated__.cart from shop.cart: {}\n{}\n{}\n{}\n{}\n{}\nend\n",
+            own["expected_names"],
+            own["specs"],
+            own["dependency_apis"],
+            own["dependency_modules"],
+            own["errors"],
+            own["async_test_info"],
+        );
+        assert_eq!(r.prompt, expected);
+        assert!(
+            r.prompt.contains("def money_helper"),
+            "deps_generated_block"
+        );
+        assert!(
+            r.prompt.contains("Attempt 1 was rejected"),
+            "error_context_block"
+        );
+        assert!(r.prompt.contains("@pytest.mark.asyncio"), "{}", r.prompt);
+        let anyio = Prompts {
+            async_runner: AsyncRunner::Anyio,
+            ..prompts
+        };
+        assert!(
+            anyio
+                .render(&request, 1, &[])
+                .prompt
+                .contains("@pytest.mark.anyio")
+        );
+    }
+
+    #[test]
+    fn instructions_go_to_the_build_system_prompt_unless_a_template_places_them() {
+        let request = sample_request();
+        let with = Prompts {
+            instructions: vec!["Prefer small helpers.".into(), "No globals.".into()],
+            ..Prompts::default()
+        };
+        let r = with.render(&request, 1, &[]);
+        assert!(
+            r.system
+                .ends_with("## Project instructions\n\nThis project's own instructions. Follow each of them.\n\n- Prefer small helpers.\n- No globals.\n"),
+            "{}",
+            r.system
+        );
+        assert!(
+            r.system.starts_with(
+                &Prompts::default()
+                    .render(&request, 1, &[])
+                    .system
+                    .trim_end()
+                    .to_string()
+            )
+        );
+        assert!(!r.prompt.contains("Prefer small helpers."));
+        let placed = Prompts {
+            build_module: "Rules:\n{{build_instructions_block}}\nGo.\n".into(),
+            ..with.clone()
+        };
+        let r = placed.render(&request, 1, &[]);
+        assert_eq!(r.prompt.matches("Prefer small helpers.").count(), 1);
+        assert!(!r.system.contains("Prefer small helpers."), "placed once");
+        let mut test = request.clone();
+        test.kind = SpecKind::Test;
+        let r = with.render(&test, 1, &[]);
+        assert!(!r.system.contains("Prefer small helpers.") && !r.prompt.contains("Prefer"));
+        let none = Prompts::default().render(&request, 1, &[]);
+        assert_eq!(
+            none,
+            Prompts {
+                build_module: Prompts::default()
+                    .build_module
+                    .replace("{{errors}}", "{{errors}}\n{{build_instructions_block}}"),
+                ..Prompts::default()
+            }
+            .render(&request, 1, &[]),
+            "no instructions, no section, no blank line"
+        );
+    }
+
+    #[test]
+    fn built_in_templates_use_known_placeholders_only() {
+        let d = Prompts::default();
+        for (key, t) in [
+            ("build_system", &d.build_system),
+            ("build_module", &d.build_module),
+            ("test_system", &d.test_system),
+            ("test_module", &d.test_module),
+        ] {
+            check_placeholders(t, Path::new(key), key).unwrap();
+        }
+    }
+
+    #[test]
+    fn an_unknown_placeholder_in_a_template_file_is_an_error_at_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("module.md"),
+            "Write {{generated_module}}.\n\nSee {{spec_modul}} and {{ specs_block }}; literal {{ not a name }} {{x\n",
+        )
+        .unwrap();
+        let text = "version = 1\n[prompts]\nbuild_module = \"module.md\"\n";
+        let config = Config::parse(text, Path::new("jaunt.toml"), dir.path().into()).unwrap();
+        let err = Prompts::load(&config).unwrap_err();
+        assert_eq!(err.exit_code(), crate::error::exit::CONFIG);
+        let diagnostics = err.diagnostics();
+        assert_eq!(diagnostics.len(), 2, "{err}");
+        let first = &diagnostics[0];
+        assert_eq!(
+            first.file.as_deref(),
+            Some(dir.path().join("module.md").as_path())
+        );
+        assert_eq!(first.line, Some(3));
+        assert_eq!(
+            first.message,
+            "unknown placeholder `{{spec_modul}}` in the template `prompts.build_module`"
+        );
+        let hint = first.hint.as_deref().unwrap();
+        assert!(
+            hint.contains("{{spec_module}}") && hint.contains("{{deps_generated_block}}"),
+            "{hint}"
+        );
+        assert!(
+            diagnostics[1]
+                .message
+                .contains("has spaces; write it `{{specs_block}}`"),
+            "{err}"
+        );
     }
 }

@@ -14,7 +14,7 @@ use crate::discover::SourceFile;
 use crate::error::{JauntError, Result};
 use crate::genfile;
 use crate::graph::ModuleNode;
-use crate::names::{ModuleName, SpecRef};
+use crate::names::{ModuleName, SpecKind, SpecRef};
 use crate::plan::KeyContext;
 use crate::python::{Contract, MemberRole};
 use std::collections::{BTreeMap, HashMap};
@@ -84,6 +84,10 @@ pub fn assemble(
                 source: sources.cut(r, node.byte_range)?,
                 prompt: Some(prompt),
                 members: Vec::new(),
+                // The baseline prompt already names the class under test
+                // and its public API.
+                targets: Vec::new(),
+                public_api_only: None,
             });
             expected_names.push(test);
             continue;
@@ -122,6 +126,8 @@ pub fn assemble(
                     prompt: m.prompt.clone(),
                 })
                 .collect(),
+            targets: node.targets.clone(),
+            public_api_only: (node.kind == SpecKind::Test).then_some(node.public_api_only),
         });
     }
     let mut handwritten = Vec::new();

@@ -2,7 +2,7 @@
 //! answer is unfenced and validated, and a rejected answer's errors go
 //! into the next attempt's prompt.
 
-use super::{Generator, Prompts, Request, Usage, WireRequest};
+use super::{Budget, Generator, Prompts, Request, Usage, WireRequest};
 
 /// An accepted module: fences stripped, usage summed over the attempts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,27 +23,56 @@ pub struct GenFailure {
     pub usage: Usage,
     /// Model calls made.
     pub attempts: u32,
+    /// The run's budget was reached before an attempt could start.
+    pub over_budget: bool,
+}
+
+/// Checks an answer beyond syntax and the expected names: one message per
+/// problem, empty when acceptable.
+pub type Check<'a> = dyn Fn(&str) -> Vec<String> + Sync + 'a;
+
+/// How one module's attempts are bounded and checked.
+#[derive(Clone, Copy)]
+pub struct Attempts<'a> {
+    /// At most this many model calls (at least one).
+    pub max: u32,
+    /// The imports an answer makes, say.
+    pub check: Option<&'a Check<'a>>,
+    /// Asked before each call, charged after it.
+    pub budget: Option<&'a Budget>,
+}
+
+impl Attempts<'_> {
+    /// At most `max` attempts, no further check, no budget.
+    pub fn new(max: u32) -> Attempts<'static> {
+        Attempts {
+            max,
+            check: None,
+            budget: None,
+        }
+    }
 }
 
 /// Checks a candidate module against the request's expected names and
 /// contracts; empty when it is acceptable.
 type Validator = fn(&str, &Request) -> Vec<String>;
 
-/// Generates `request` in at most `max_attempts` attempts (at least one),
-/// validating each answer with [`crate::python::validate`]. Returns the
-/// accepted module (fences stripped) with usage summed over the attempts.
-/// A backend error ends the loop early unless it is retryable.
+/// Generates `request` in at most `attempts.max` attempts, validating each
+/// answer with [`crate::python::validate`] and `attempts.check`. Returns
+/// the accepted module (fences stripped) with usage summed over the
+/// attempts. A backend error ends the loop early unless it is retryable;
+/// a reached budget ends it before the next call.
 pub fn generate_with_retry(
     generator: &dyn Generator,
     prompts: &Prompts,
     request: &Request,
-    max_attempts: u32,
+    attempts: &Attempts<'_>,
 ) -> Result<Accepted, GenFailure> {
     retry(
         generator,
         prompts,
         request,
-        max_attempts,
+        attempts,
         |source, request| {
             crate::python::validate(source, &request.expected_names, &request.contracts)
         },
@@ -54,14 +83,20 @@ fn retry(
     generator: &dyn Generator,
     prompts: &Prompts,
     request: &Request,
-    max_attempts: u32,
+    limits: &Attempts<'_>,
     validate: Validator,
 ) -> Result<Accepted, GenFailure> {
     let mut usage: Option<Usage> = None;
     let mut failures = Vec::new();
     let mut previous: Vec<String> = Vec::new();
     let mut attempts = 0;
-    for attempt in 1..=max_attempts.max(1) {
+    let mut over_budget = false;
+    for attempt in 1..=limits.max.max(1) {
+        if let Some(budget) = limits.budget.filter(|b| !b.allows_a_call()) {
+            failures.push(format!("attempt {attempt} not made: {}", budget.reached()));
+            over_budget = true;
+            break;
+        }
         attempts = attempt;
         let rendered = prompts.render(request, attempt, &previous);
         let wire = WireRequest {
@@ -75,9 +110,15 @@ fn retry(
             Ok(output) => {
                 if let Some(spent) = output.usage {
                     usage = Some(usage.unwrap_or_default() + spent);
+                    if let Some(budget) = limits.budget {
+                        budget.charge(spent);
+                    }
                 }
                 let source = strip_fences(&output.source);
-                let errors = validate(&source, request);
+                let mut errors = validate(&source, request);
+                if let Some(check) = limits.check {
+                    errors.extend(check(&source));
+                }
                 if errors.is_empty() {
                     return Ok(Accepted {
                         source,
@@ -100,6 +141,7 @@ fn retry(
         errors: failures,
         usage: usage.unwrap_or_default(),
         attempts,
+        over_budget,
     })
 }
 
@@ -226,7 +268,7 @@ mod tests {
             &double,
             &Prompts::default(),
             &sample_request(),
-            3,
+            &Attempts::new(3),
             reject_bad,
         );
         (result, double)
@@ -308,9 +350,79 @@ mod tests {
     fn production_path_uses_python_validate() {
         let double = ScriptedGenerator::new(vec![answer("def total(items): ...\n", 1)]);
         let request = sample_request();
-        let out = generate_with_retry(&double, &Prompts::default(), &request, 1);
+        let out = generate_with_retry(&double, &Prompts::default(), &request, &Attempts::new(1));
         let expected =
             crate::python::validate("def total(items): ...\n", &request.expected_names, &[]);
         assert_eq!(out.is_ok(), expected.is_empty());
+    }
+
+    #[test]
+    fn a_check_rejects_and_its_reasons_reach_the_next_attempt() {
+        let double = ScriptedGenerator::new(vec![
+            answer("import leftpad\n", 1),
+            answer("import json\n", 1),
+        ]);
+        let check = |source: &str| {
+            if source.contains("leftpad") {
+                vec!["imports `leftpad`, which is not installed".to_string()]
+            } else {
+                Vec::new()
+            }
+        };
+        let attempts = Attempts {
+            check: Some(&check),
+            ..Attempts::new(2)
+        };
+        let out = retry(
+            &double,
+            &Prompts::default(),
+            &sample_request(),
+            &attempts,
+            |_, _| Vec::new(),
+        )
+        .expect("second attempt accepted");
+        assert_eq!((out.source.as_str(), out.attempts), ("import json\n", 2));
+        let seen = double.seen.lock().expect("lock");
+        assert_eq!(seen[1].1, ["imports `leftpad`, which is not installed"]);
+    }
+
+    #[test]
+    fn the_budget_is_charged_per_call_and_stops_the_next_one() {
+        let budget = Budget::new(
+            0.000_015,
+            crate::config::Prices {
+                input: 1.0,
+                output: 1.0,
+            },
+        );
+        let double = ScriptedGenerator::new(vec![answer("BAD\n", 10), answer("BAD\n", 10)]);
+        let attempts = Attempts {
+            budget: Some(&budget),
+            ..Attempts::new(3)
+        };
+        let failure = retry(
+            &double,
+            &Prompts::default(),
+            &sample_request(),
+            &attempts,
+            reject_bad,
+        )
+        .expect_err("stopped by the budget");
+        assert_eq!(failure.attempts, 2, "{:?}", failure.errors);
+        assert!(failure.over_budget);
+        assert!(
+            failure.errors[2].starts_with("attempt 3 not made: the run's estimated spend"),
+            "{:?}",
+            failure.errors
+        );
+        let spent = retry(
+            &ScriptedGenerator::new(Vec::new()),
+            &Prompts::default(),
+            &sample_request(),
+            &attempts,
+            reject_bad,
+        )
+        .expect_err("no call at all");
+        assert_eq!((spent.attempts, spent.over_budget), (0, true));
     }
 }

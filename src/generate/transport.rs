@@ -59,6 +59,10 @@ pub struct Params {
     pub model: String,
     pub temperature: Option<f64>,
     pub max_tokens: Option<i64>,
+    /// `reasoning_effort`, for a wire format that has it.
+    pub reasoning_effort: Option<String>,
+    /// `anthropic_thinking_budget_tokens`, for a wire format that has it.
+    pub thinking_budget: Option<u32>,
 }
 
 /// Why a successful response holds no module.
@@ -196,6 +200,8 @@ impl<F: WireFormat> HttpBackend<F> {
                 model: llm.model.clone(),
                 temperature: llm.temperature,
                 max_tokens: llm.max_tokens,
+                reasoning_effort: llm.reasoning_effort.clone(),
+                thinking_budget: llm.anthropic_thinking_budget_tokens,
             },
             transport: Transport {
                 provider: F::PROVIDER.as_str(),
@@ -580,6 +586,8 @@ pub(crate) mod tests {
             model: "m".into(),
             temperature: None,
             max_tokens: None,
+            reasoning_effort: None,
+            thinking_budget: None,
         };
         let w = wire(&request);
         let bare = F::body(&params, &w.system, &w.prompt);

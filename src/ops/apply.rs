@@ -11,7 +11,9 @@ use crate::config::DependencyContext;
 use crate::digest::{ArtifactDigest, InputsKey, InterfaceDigest};
 use crate::error::{Code, Diagnostic, JauntError, Result};
 use crate::exec::{materialize, scheduler};
-use crate::generate::{self, DependencyModule, DependencyText, Generator, request};
+use crate::generate::{
+    self, Attempts, Budget, DependencyModule, DependencyText, Generator, ImportCheck, request,
+};
 use crate::genfile::{self, DiskState};
 use crate::graph::ModuleNode;
 use crate::names::{ModuleName, SpecKind};
@@ -58,6 +60,9 @@ pub struct ApplyReport {
     pub module_usage: BTreeMap<String, Usage>,
     /// Modules not started because the run was interrupted.
     pub cancelled: Vec<String>,
+    /// Modules not generated because the run's estimated spend reached
+    /// `[llm] max_cost_per_build` (and the modules waiting on them).
+    pub over_budget: Vec<String>,
     pub lock_changed: bool,
 }
 
@@ -103,12 +108,15 @@ pub fn apply(
     cancel: &AtomicBool,
     progress: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<ApplyReport> {
+    let config = &project.config;
+    let budget = Budget::from_config(&config.llm);
     // Skills first: their digests are part of the inputs keys planned next.
     let (skills, skill_spent) = if opts.no_skills {
         Default::default()
     } else {
         let warn = |w: &str| progress(Event::Warning(w));
-        crate::skills::prepare(&project.config, &project.discovery, opts.offline, &warn)
+        let write = !opts.offline && config.skills.auto;
+        crate::skills::prepare(config, &project.discovery, write, budget.as_ref(), &warn)
     };
     let _ = session.skills.set(skills);
     let mut plan = session.plan(project, kinds, !opts.targets.is_empty());
@@ -181,11 +189,24 @@ pub fn apply(
             .iter()
             .map(|m| (m.kind, session.key_context(project, m.kind)))
             .collect();
+        let imports = config.build.check_generated_imports.then(|| {
+            let mut roots = config.source_dirs();
+            roots.extend(config.test_dirs());
+            ImportCheck::new(
+                config.build.generated_import_allowlist.clone(),
+                crate::skills::internal_names(&roots),
+                &config.paths.generated_dir,
+                crate::ops::test::interpreter(config),
+                &config.root,
+            )
+        });
         let run = DagRun {
             project,
             session,
             opts,
             generator: generator.as_ref(),
+            budget: budget.as_ref(),
+            imports: imports.as_ref(),
             progress,
             dag,
             contexts,
@@ -219,6 +240,7 @@ pub fn apply(
         &mut report.fresh,
         &mut report.removed,
         &mut report.cancelled,
+        &mut report.over_budget,
     ] {
         list.sort();
     }
@@ -543,13 +565,22 @@ struct Built {
 /// Why a module on the DAG failed: the messages to report.
 struct Failure {
     errors: Vec<String>,
+    /// No model call was made: the budget was reached first.
+    over_budget: bool,
+}
+
+impl Failure {
+    fn new(errors: Vec<String>) -> Failure {
+        Failure {
+            errors,
+            over_budget: false,
+        }
+    }
 }
 
 impl From<JauntError> for Failure {
     fn from(e: JauntError) -> Failure {
-        Failure {
-            errors: vec![e.to_string()],
-        }
+        Failure::new(vec![e.to_string()])
     }
 }
 
@@ -560,6 +591,10 @@ struct DagRun<'a> {
     session: &'a Session,
     opts: &'a ApplyOptions,
     generator: &'a dyn Generator,
+    /// `[llm] max_cost_per_build`, asked before every model call.
+    budget: Option<&'a Budget>,
+    /// `[build] check_generated_imports`.
+    imports: Option<&'a ImportCheck>,
     progress: &'a (dyn Fn(Event<'_>) + Sync),
     dag: Vec<&'a ModulePlan>,
     contexts: HashMap<SpecKind, KeyContext<'a>>,
@@ -608,6 +643,9 @@ impl DagRun<'_> {
             report.usage += *u;
         }
         report.module_usage.extend(per_module);
+        // Outcomes come in the order they happened: a module stopped by the
+        // budget before the modules skipped because of it.
+        let mut over_budget = vec![false; self.dag.len()];
         for (i, outcome) in outcomes {
             let name = self.dag[i].name.to_string();
             match outcome {
@@ -617,8 +655,16 @@ impl DagRun<'_> {
                     Status::Rewrite => report.rewritten.push(name),
                     _ => report.fresh.push(name),
                 },
+                scheduler::Outcome::Failed(f) if f.over_budget => {
+                    over_budget[i] = true;
+                    report.over_budget.push(name);
+                }
                 scheduler::Outcome::Failed(f) => {
                     report.failed.insert(name, f.errors);
+                }
+                scheduler::Outcome::Skipped(d) if over_budget[d] => {
+                    over_budget[i] = true;
+                    report.over_budget.push(name);
                 }
                 scheduler::Outcome::Skipped(d) => {
                     report.failed.insert(
@@ -664,9 +710,9 @@ impl DagRun<'_> {
                 .filter_map(|d| built.get(mp.kind, d).map(|b| (d.clone(), *b)))
                 .collect()
         };
-        let inputs = ctx.inputs(module, &deps).ok_or_else(|| Failure {
-            errors: vec!["a dependency is not built".into()],
-        })?;
+        let inputs = ctx
+            .inputs(module, &deps)
+            .ok_or_else(|| Failure::new(vec!["a dependency is not built".into()]))?;
         if !self.opts.force {
             // Its key is known now: plan it as `plan` would have, with the
             // same rules, and generate only if nothing on disk or in the
@@ -696,9 +742,7 @@ impl DagRun<'_> {
             }
         }
         if self.opts.offline {
-            return Err(Failure {
-                errors: vec!["--offline: needs a model call".into()],
-            });
+            return Err(Failure::new(vec!["--offline: needs a model call".into()]));
         }
         let shown = StoredDependencies {
             session: self.session,
@@ -706,17 +750,39 @@ impl DagRun<'_> {
             built: &deps,
         };
         let request = request::assemble(ctx, &self.project.discovery.files, module, &shown)?;
+        let allowed = match self.imports {
+            Some(imports) => {
+                let spec = std::fs::read_to_string(&module.path)
+                    .map_err(|e| JauntError::io(format!("reading {}", module.path.display()), e))?;
+                Some(imports.for_module(&request, &spec, module.is_package))
+            }
+            None => None,
+        };
+        let check = |source: &str| match (self.imports, &allowed) {
+            (Some(imports), Some(allowed)) => imports.check(source, allowed),
+            _ => Vec::new(),
+        };
         let result = generate::generate_with_retry(
             self.generator,
             &self.session.prompts,
             &request,
-            self.project.config.build.max_attempts,
+            &Attempts {
+                max: self.project.config.build.max_attempts,
+                check: Some(&check),
+                budget: self.budget,
+            },
         );
+        if let Some(warning) = self.imports.and_then(ImportCheck::take_warning) {
+            (self.progress)(Event::Warning(&warning));
+        }
         let output = match result {
             Ok(out) => out,
             Err(f) => {
                 self.spent(&module.name, f.attempts, f.usage);
-                return Err(Failure { errors: f.errors });
+                return Err(Failure {
+                    over_budget: f.over_budget && f.attempts == 0,
+                    errors: f.errors,
+                });
             }
         };
         self.spent(

@@ -20,6 +20,14 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../../python/jaunt/_mapping.py"),
     ),
     (
+        "jaunt/_markers.py",
+        include_str!("../../python/jaunt/_markers.py"),
+    ),
+    (
+        "jaunt/_module_magic.py",
+        include_str!("../../python/jaunt/_module_magic.py"),
+    ),
+    (
         "jaunt/_runtime.py",
         include_str!("../../python/jaunt/_runtime.py"),
     ),
@@ -47,4 +55,27 @@ pub fn install(target: &Path) -> Result<Vec<PathBuf>> {
         written.push(path);
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FILES;
+    use std::path::Path;
+
+    /// A runtime file left out of `FILES` would be missing from every
+    /// `jaunt runtime install`, while the tests importing `python/` pass.
+    #[test]
+    fn every_runtime_file_is_carried() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/jaunt");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap())
+            .filter(|entry| entry.file_type().unwrap().is_file())
+            .map(|entry| format!("jaunt/{}", entry.file_name().to_string_lossy()))
+            .collect();
+        on_disk.sort();
+        let mut carried: Vec<String> = FILES.iter().map(|(path, _)| path.to_string()).collect();
+        carried.sort();
+        assert_eq!(carried, on_disk);
+    }
 }

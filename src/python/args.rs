@@ -7,14 +7,10 @@ use super::parse::{column, kind_of, line, text};
 use super::strings::Prefix;
 use super::summary::DepExpr;
 use crate::error::{Code, Diagnostic};
+use crate::names::SpecKind;
 use tree_sitter::Node;
 
-const DEPS_HINT: &str =
-    "deps= takes a name, a dotted name, a \"pkg.mod:Name\" string, or a list of those";
 const PROMPT_HINT: &str = "prompt= takes a string literal, e.g. prompt=\"Use integer cents.\"";
-const INFER_HINT: &str = "infer_deps= takes True or False";
-
-const TEST_HINT: &str = "test= takes True or False";
 
 /// The readable arguments of one jaunt decorator or `jaunt.magic_module`
 /// call. `None` is an argument not given (or given as `None`, as Jaunt 1.7
@@ -24,27 +20,77 @@ pub(crate) struct SpecArgs {
     pub deps: Option<Vec<DepExpr>>,
     pub prompt: Option<String>,
     pub infer_deps: Option<bool>,
+    /// `@jaunt.test(targets=…)`: the specs under test, as written.
+    pub targets: Option<Vec<DepExpr>>,
+    /// `@jaunt.test(public_api_only=…)`.
+    pub public_api_only: Option<bool>,
+    /// `@jaunt.magic(test=…)` or `jaunt.magic_module(test=…)`: a class
+    /// spec's baseline test on or off.
     pub test: Option<bool>,
 }
 
 impl SpecArgs {
     /// These arguments, each one not given taken from `defaults`.
+    /// (`jaunt.magic_module` gives no `targets=` or `public_api_only=`, so
+    /// for its defaults those two are always the decorator's own.)
     pub(crate) fn or(self, defaults: &SpecArgs) -> SpecArgs {
         SpecArgs {
             deps: self.deps.or_else(|| defaults.deps.clone()),
             prompt: self.prompt.or_else(|| defaults.prompt.clone()),
             infer_deps: self.infer_deps.or(defaults.infer_deps),
+            targets: self.targets.or_else(|| defaults.targets.clone()),
+            public_api_only: self.public_api_only.or(defaults.public_api_only),
             test: self.test.or(defaults.test),
         }
     }
 }
 
-/// Reads the arguments of `decorator` (bare `@jaunt.magic` has none).
+/// What is being read: a decorator of a spec kind, or the
+/// `jaunt.magic_module` call.
+#[derive(Clone, Copy)]
+enum Reader {
+    Decorator(SpecKind),
+    MagicModule,
+}
+
+impl Reader {
+    /// How messages name it.
+    fn what(self) -> &'static str {
+        match self {
+            Reader::Decorator(_) => "the jaunt decorator",
+            Reader::MagicModule => "jaunt.magic_module",
+        }
+    }
+
+    /// The keywords it takes, as Jaunt 1.7 defines them.
+    fn keywords(self) -> &'static str {
+        match self {
+            Reader::Decorator(SpecKind::Build) => {
+                "@jaunt.magic takes deps=, prompt=, infer_deps= and test="
+            }
+            Reader::Decorator(SpecKind::Test) => {
+                "@jaunt.test takes deps=, prompt=, infer_deps=, targets= and public_api_only="
+            }
+            Reader::MagicModule => "jaunt.magic_module takes deps=, prompt=, infer_deps= and test=",
+        }
+    }
+
+    /// Whether it takes `test=` (build decorators and the module call) or
+    /// `targets=`/`public_api_only=` (test decorators).
+    fn builds(self) -> bool {
+        !matches!(self, Reader::Decorator(SpecKind::Test))
+    }
+}
+
+/// Reads the arguments of `decorator` (bare `@jaunt.magic` has none), a
+/// decorator of `kind`.
 pub(crate) fn read_args(
     decorator: Node<'_>,
+    kind: SpecKind,
     source: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> SpecArgs {
+    let reader = Reader::Decorator(kind);
     let mut args = SpecArgs::default();
     let Some(arguments) = decorator
         .named_child(0)
@@ -58,7 +104,7 @@ pub(crate) fn read_args(
         match kind_of(arg) {
             "comment" => {}
             "keyword_argument" | "dictionary_splat" | "list_splat" => {
-                keyword(arg, source, "the jaunt decorator", &mut args, diagnostics);
+                keyword(arg, source, reader, &mut args, diagnostics);
             }
             _ => report(
                 diagnostics,
@@ -92,7 +138,7 @@ pub(crate) fn read_module_args(
         match kind_of(arg) {
             "comment" => {}
             "keyword_argument" | "dictionary_splat" | "list_splat" => {
-                keyword(arg, source, WHAT, &mut args, diagnostics);
+                keyword(arg, source, Reader::MagicModule, &mut args, diagnostics);
             }
             "identifier" if !named && text(arg, source) == "__name__" => named = true,
             _ if !named => {
@@ -143,21 +189,23 @@ fn report(
     );
 }
 
-/// One keyword (or unpacked) argument of `what`, read into `args`.
+/// One keyword (or unpacked) argument read into `args`, checked against
+/// what `reader` takes.
 fn keyword(
     arg: Node<'_>,
     source: &str,
-    what: &str,
+    reader: Reader,
     args: &mut SpecArgs,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
+    let what = reader.what();
     if kind_of(arg) != "keyword_argument" {
         report(
             diagnostics,
             arg,
             source,
             format!("{what}'s arguments must be written out, not unpacked"),
-            "write deps=, prompt=, infer_deps= and test= as keyword arguments",
+            &format!("write them as keyword arguments: {}", reader.keywords()),
         );
         return;
     }
@@ -168,90 +216,115 @@ fn keyword(
         return;
     };
     let value = unparenthesize(value);
-    let mut bad = |message: &str, hint: &str| {
-        report(diagnostics, value, source, message.to_string(), hint);
+    let mut report = |node: Node<'_>, message: String, hint: &str| {
+        report(diagnostics, node, source, message, hint);
     };
-    match text(name, source) {
-        "deps" => {
-            let mut deps = Vec::new();
-            let mut report_dep = |node: Node<'_>, message: String, hint: &str| {
-                report(diagnostics, node, source, message, hint);
-            };
-            if read_deps(value, source, &mut deps, &mut report_dep) {
-                args.deps = Some(deps);
-            }
-        }
-        "prompt" => match kind_of(value) {
+    match (text(name, source), reader.builds()) {
+        ("deps", _) => args.deps = read_refs("deps", value, source, &mut report),
+        ("prompt", _) => match kind_of(value) {
             "none" => {}
             _ => match string_value(value, source) {
                 Some((prefix, text)) if !prefix.format && !prefix.bytes => {
                     args.prompt = Some(text);
                 }
-                _ => bad(
-                    "prompt= must be a plain string literal, known without running the code",
+                _ => report(
+                    value,
+                    "prompt= must be a plain string literal, known without running the code"
+                        .to_string(),
                     PROMPT_HINT,
                 ),
             },
         },
-        "infer_deps" => match bool_value(value) {
-            Some(v) => args.infer_deps = v,
-            None => bad("infer_deps= must be the literal True or False", INFER_HINT),
-        },
-        "test" => match bool_value(value) {
-            Some(v) => args.test = v,
-            None => bad("test= must be the literal True or False", TEST_HINT),
-        },
-        other => report(
-            diagnostics,
+        ("infer_deps", _) => args.infer_deps = read_bool("infer_deps", value, &mut report),
+        ("targets", false) => args.targets = read_refs("targets", value, source, &mut report),
+        ("public_api_only", false) => {
+            args.public_api_only = read_bool("public_api_only", value, &mut report);
+        }
+        ("test", true) => args.test = read_bool("test", value, &mut report),
+        (other @ ("targets" | "public_api_only"), true) => report(
             name,
-            source,
+            match reader {
+                Reader::MagicModule => {
+                    format!("`{other}=` is an argument of @jaunt.test, not jaunt.magic_module")
+                }
+                Reader::Decorator(_) => {
+                    format!("`{other}=` is an argument of @jaunt.test, not @jaunt.magic")
+                }
+            },
+            &format!(
+                "name what a test covers on its @jaunt.test spec; {}",
+                reader.keywords()
+            ),
+        ),
+        ("test", false) => report(
+            name,
+            "`test=` is an argument of @jaunt.magic (a class spec's baseline test), not @jaunt.test"
+                .to_string(),
+            "remove it: every @jaunt.test spec is a test; name what it covers with targets=",
+        ),
+        (other, _) => report(
+            name,
             format!("unknown keyword argument `{other}=` to {what}"),
-            &format!("{what} takes deps=, prompt=, infer_deps= and test="),
+            reader.keywords(),
         ),
     }
 }
 
-/// `True`/`False` → `Some(Some(_))`, `None` → `Some(None)` (not given);
-/// `None` for anything else.
-fn bool_value(value: Node<'_>) -> Option<Option<bool>> {
+/// A literal `True` or `False`; `None` is not given (as Jaunt 1.7 reads
+/// it); anything else is reported.
+fn read_bool(
+    arg: &str,
+    value: Node<'_>,
+    report: &mut impl FnMut(Node<'_>, String, &str),
+) -> Option<bool> {
     match kind_of(value) {
-        "true" => Some(Some(true)),
-        "false" => Some(Some(false)),
-        "none" => Some(None),
-        _ => None,
+        "true" => Some(true),
+        "false" => Some(false),
+        "none" => None,
+        _ => {
+            report(
+                value,
+                format!("{arg}= must be the literal True or False"),
+                &format!("{arg}= takes True or False, written out"),
+            );
+            None
+        }
     }
 }
 
-/// Reads `deps=`'s value into `deps`; false for `deps=None` (not given).
-fn read_deps(
+/// `deps=` or `targets=`: one spec reference or a list, tuple or set of
+/// them; `None` is not given. Unreadable entries are reported and left out.
+fn read_refs(
+    arg: &str,
     value: Node<'_>,
     source: &str,
-    deps: &mut Vec<DepExpr>,
     report: &mut impl FnMut(Node<'_>, String, &str),
-) -> bool {
+) -> Option<Vec<DepExpr>> {
+    let mut refs = Vec::new();
     match kind_of(value) {
-        "none" => return false,
+        "none" => return None,
         "list" | "tuple" | "set" => {
             let mut cursor = value.walk();
             for item in value.named_children(&mut cursor) {
                 if kind_of(item) != "comment" {
-                    read_dep(unparenthesize(item), source, deps, report);
+                    read_ref(arg, unparenthesize(item), source, &mut refs, report);
                 }
             }
         }
-        _ => read_dep(value, source, deps, report),
+        _ => read_ref(arg, value, source, &mut refs, report),
     }
-    true
+    Some(refs)
 }
 
-fn read_dep(
+fn read_ref(
+    arg: &str,
     item: Node<'_>,
     source: &str,
-    deps: &mut Vec<DepExpr>,
+    refs: &mut Vec<DepExpr>,
     report: &mut impl FnMut(Node<'_>, String, &str),
 ) {
     if let Some(chain) = attribute_chain(item, source) {
-        deps.push(DepExpr::Name {
+        refs.push(DepExpr::Name {
             chain: chain.into_iter().map(str::to_string).collect(),
             line: line(item),
         });
@@ -265,17 +338,19 @@ fn read_dep(
                 ..
             },
             value,
-        )) => deps.push(DepExpr::Str {
+        )) => refs.push(DepExpr::Str {
             value,
             line: line(item),
         }),
         _ => report(
             item,
             format!(
-                "deps= entry `{}` cannot be read without running the code",
+                "{arg}= entry `{}` cannot be read without running the code",
                 short(item, source)
             ),
-            DEPS_HINT,
+            &format!(
+                "{arg}= takes a name, a dotted name, a \"pkg.mod:Name\" string, or a list of those"
+            ),
         ),
     }
 }

@@ -88,7 +88,7 @@ pub(crate) fn dotted(node: Node<'_>, source: &str) -> String {
     out
 }
 
-fn relative(node: Node<'_>, source: &str) -> (u32, String) {
+pub(crate) fn relative(node: Node<'_>, source: &str) -> (u32, String) {
     let mut level = 0;
     let mut module = String::new();
     let mut cursor = node.walk();

@@ -10,6 +10,7 @@ use super::parse::{column, kind_of, line, text, walk};
 use super::stubbody::has_stub_body;
 use crate::digest::Digest;
 use crate::error::{Code, Diagnostic};
+use crate::names::SpecKind;
 use serde::{Deserialize, Serialize};
 use tree_sitter::Node;
 
@@ -128,7 +129,7 @@ fn read_block(
         }
         let magic = has(JauntName::Magic);
         if let Some(decorator) = magic {
-            body.inner.push(read_args(decorator, source, diagnostics));
+            body.inner.push(read_args(decorator, SpecKind::Build, source, diagnostics));
         }
         let preserved = has(JauntName::Preserve).is_some();
         let sealed = has(JauntName::Sig).is_some();

@@ -11,6 +11,8 @@
 
 mod args;
 mod canonical;
+mod comments;
+mod imported;
 mod imports;
 mod interface;
 mod layout;
@@ -25,6 +27,7 @@ mod testing;
 mod uses;
 mod validate;
 
+pub use imported::{Imported, imported_modules};
 pub use interface::{Interface, extract};
 pub use members::{Member, MemberRole};
 pub use stub::{Stub, render_stub, stub_digest};

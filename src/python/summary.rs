@@ -93,8 +93,12 @@ pub struct RawSpec {
     pub prompt: Option<String>,
     /// `infer_deps=` value (the decorator's, else the module's).
     pub infer_deps: Option<bool>,
-    /// `test=` value (the decorator's, else the module's): whether a class
-    /// spec gets baseline tests.
+    /// `@jaunt.test(targets=…)` entries as written: the specs under test.
+    pub targets: Vec<DepExpr>,
+    /// `@jaunt.test(public_api_only=…)` value.
+    pub public_api_only: Option<bool>,
+    /// `test=` value (the `@jaunt.magic` decorator's, else the module's):
+    /// a class spec's baseline test on or off.
     pub test: Option<bool>,
     /// Names and attribute chains the definition uses (body, annotations,
     /// defaults, decorator arguments, base classes), first use of each
@@ -119,7 +123,7 @@ pub struct RawSpec {
     pub bases: Vec<NameUse>,
 }
 
-/// One `deps=` entry.
+/// One `deps=` or `targets=` entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DepExpr {
     /// A name or attribute chain, `Foo` or `mod.sub.Foo`.
@@ -410,7 +414,7 @@ impl SpecFinder<'_, '_> {
             _ => DefKind::Function,
         };
         let own = decorator
-            .map(|d| read_args(d, self.source, &mut self.diagnostics))
+            .map(|d| read_args(d, kind, self.source, &mut self.diagnostics))
             .unwrap_or_default();
         let args = match kind {
             SpecKind::Build => own.or(&self.defaults),
@@ -452,6 +456,8 @@ impl SpecFinder<'_, '_> {
             deps,
             prompt: args.prompt,
             infer_deps: args.infer_deps,
+            targets: args.targets.unwrap_or_default(),
+            public_api_only: args.public_api_only,
             test: args.test,
             uses,
             local_imports,
@@ -747,6 +753,111 @@ def c(): ...
                 .as_deref()
                 .is_some_and(|h| h.contains("deps= takes a name"))
         );
+    }
+
+    #[test]
+    fn targets_public_api_only_and_test_are_read_statically() {
+        let src = r#"
+import jaunt
+from shop import cart
+@jaunt.test(targets=[cart.Cart, "shop.cart:total", ("shop.cart.Other")], public_api_only=False)
+def test_a(): ...
+@jaunt.test(targets=cart.Cart, public_api_only=True, deps=[Helper])
+def test_b(): ...
+@jaunt.test(targets=None)
+def test_c(): ...
+@jaunt.test(targets={"shop.cart:total"})
+def test_d(): ...
+@jaunt.magic(test=False)
+class Cart: ...
+@jaunt.magic
+class Plain: ...
+"#;
+        let s = summarize(src);
+        assert!(s.diagnostics.is_empty(), "{:?}", s.diagnostics);
+        let a = spec_named(&s, "test_a");
+        assert_eq!(
+            a.targets,
+            vec![
+                DepExpr::Name {
+                    chain: vec!["cart".into(), "Cart".into()],
+                    line: 4
+                },
+                DepExpr::Str {
+                    value: "shop.cart:total".into(),
+                    line: 4
+                },
+                DepExpr::Str {
+                    value: "shop.cart.Other".into(),
+                    line: 4
+                },
+            ]
+        );
+        assert_eq!(a.public_api_only, Some(false));
+        assert!(a.deps.is_empty());
+        let b = spec_named(&s, "test_b");
+        assert_eq!(b.targets.len(), 1);
+        assert_eq!(b.deps.len(), 1);
+        assert_eq!(b.public_api_only, Some(true));
+        let c = spec_named(&s, "test_c");
+        assert!(c.targets.is_empty());
+        assert_eq!(c.public_api_only, None);
+        assert_eq!(spec_named(&s, "test_d").targets.len(), 1);
+        assert_eq!(spec_named(&s, "Cart").test, Some(false));
+        assert_eq!(spec_named(&s, "Plain").test, None);
+        assert!(spec_named(&s, "Cart").targets.is_empty());
+    }
+
+    #[test]
+    fn unreadable_or_misplaced_targets_and_flags_are_errors_with_hints() {
+        let src = r#"import jaunt
+@jaunt.test(targets=[Cart, pick()], public_api_only=flag)
+def test_a(): ...
+@jaunt.test(targets=TARGETS + EXTRA)
+def test_b(): ...
+@jaunt.magic(test="yes", targets=[Cart])
+class C: ...
+@jaunt.test(test=True, public_api_only="no")
+def test_d(): ...
+"#;
+        let s = summarize(src);
+        assert_eq!(s.specs.len(), 4);
+        assert_eq!(spec_named(&s, "test_a").targets.len(), 1);
+        let got: Vec<(Option<u32>, Option<u32>, &str, &str)> = s
+            .diagnostics
+            .iter()
+            .map(|d| {
+                (
+                    d.line,
+                    d.column,
+                    d.message.as_str(),
+                    d.hint.as_deref().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(got.len(), 7, "{got:#?}");
+        assert_eq!((got[0].0, got[0].1), (Some(2), Some(28)));
+        assert!(got[0].2.contains("targets= entry `pick()`"), "{got:#?}");
+        assert!(got[0].3.starts_with("targets= takes a name"), "{got:#?}");
+        assert!(
+            got[1]
+                .2
+                .contains("public_api_only= must be the literal True or False")
+        );
+        assert_eq!(got[2].0, Some(4));
+        assert!(got[2].2.contains("targets= entry `TARGETS + EXTRA`"));
+        assert!(got[3].2.contains("test= must be the literal True or False"));
+        assert_eq!(got[3].0, Some(6));
+        assert!(
+            got[4]
+                .2
+                .contains("`targets=` is an argument of @jaunt.test")
+        );
+        assert!(got[5].2.contains("`test=` is an argument of @jaunt.magic"));
+        assert_eq!(got[5].0, Some(8));
+        assert!(got[6].2.contains("public_api_only= must be"));
+        assert!(spec_named(&s, "C").targets.is_empty());
+        assert_eq!(spec_named(&s, "test_d").test, None);
     }
 
     #[test]
@@ -1134,6 +1245,49 @@ x = jaunt.magic_module(__name__)
                 .message
                 .contains("without the module's `__name__`")
         );
+    }
+
+    #[test]
+    fn magic_module_test_is_a_default_and_test_only_arguments_are_errors() {
+        let src = r#"import jaunt
+jaunt.magic_module(__name__, test=True, targets=[X], public_api_only=False)
+class Plan:
+    'A plan.'
+@jaunt.magic(test=False)
+class Off:
+    'No tests.'
+@jaunt.magic(test=None)
+class Inherits:
+    'None is not given.'
+@jaunt.test(targets=None, public_api_only=None, infer_deps=None)
+def test_plan(): ...
+"#;
+        let s = summarize(src);
+        let got: Vec<(Option<u32>, &str)> = s
+            .diagnostics
+            .iter()
+            .map(|d| (d.line, d.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    Some(2),
+                    "`targets=` is an argument of @jaunt.test, not jaunt.magic_module"
+                ),
+                (
+                    Some(2),
+                    "`public_api_only=` is an argument of @jaunt.test, not jaunt.magic_module"
+                ),
+            ]
+        );
+        assert_eq!(spec_named(&s, "Plan").test, Some(true));
+        assert_eq!(spec_named(&s, "Off").test, Some(false));
+        assert_eq!(spec_named(&s, "Inherits").test, Some(true));
+        let t = spec_named(&s, "test_plan");
+        assert_eq!(t.test, None);
+        assert!(t.targets.is_empty());
+        assert_eq!((t.public_api_only, t.infer_deps), (None, None));
     }
 
     #[test]

@@ -17,11 +17,13 @@ mod write;
 
 pub use write::Spent;
 
+pub use classify::internal_names;
 pub use file::{normalize, skill_path};
 
 use crate::config::Config;
 use crate::digest::Digest;
 use crate::discover::Discovery;
+use crate::generate::Budget;
 use crate::lock::LockSkill;
 use crate::names::ModuleName;
 use classify::Origin;
@@ -84,11 +86,13 @@ pub fn resolve(config: &Config, discovery: &Discovery) -> Skills {
 }
 
 /// Writes the skills that are missing or were written for another version
-/// (unless `offline`), then reads them all. Every problem is a warning.
+/// (when `write`, and while `budget` allows model calls), then reads them
+/// all. Every problem is a warning.
 pub fn prepare(
     config: &Config,
     discovery: &Discovery,
-    offline: bool,
+    write: bool,
+    budget: Option<&Budget>,
     warn: &(dyn Fn(&str) + Sync),
 ) -> (Skills, write::Spent) {
     let mut spent = write::Spent::default();
@@ -102,7 +106,7 @@ pub fn prepare(
             return (Skills::default(), spent);
         }
     };
-    if !offline {
+    if write {
         let jobs: Vec<write::Job> = used
             .values()
             .filter_map(|u| {
@@ -120,7 +124,7 @@ pub fn prepare(
                 })
             })
             .collect();
-        spent = write::run(config, &jobs, warn);
+        spent = write::run(config, &jobs, budget, warn);
     }
     (Skills::read(config, used), spent)
 }

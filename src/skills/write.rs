@@ -3,7 +3,7 @@
 
 use super::file;
 use crate::config::Config;
-use crate::generate::{self, Generator, SkillRequest, Usage};
+use crate::generate::{self, Budget, Generator, SkillRequest, Usage};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -34,8 +34,14 @@ pub struct Spent {
 }
 
 /// Writes every job's SKILL.md, at most `[skills] max_concurrency` at a
-/// time. Failures are warnings: a library without a skill is still usable.
-pub fn run(config: &Config, jobs: &[Job], warn: &(dyn Fn(&str) + Sync)) -> Spent {
+/// time, while `budget` allows model calls. Failures are warnings: a
+/// library without a skill is still usable.
+pub fn run(
+    config: &Config,
+    jobs: &[Job],
+    budget: Option<&Budget>,
+    warn: &(dyn Fn(&str) + Sync),
+) -> Spent {
     let spent = Mutex::new(Spent::default());
     if jobs.is_empty() {
         return Spent::default();
@@ -65,7 +71,13 @@ pub fn run(config: &Config, jobs: &[Job], warn: &(dyn Fn(&str) + Sync)) -> Spent
         for _ in 0..workers {
             scope.spawn(|| {
                 while let Some(job) = jobs.get(next.fetch_add(1, Ordering::SeqCst)) {
-                    if let Err(e) = write_one(&client, generator.as_ref(), index_url, job, &spent) {
+                    let result = match budget.filter(|b| !b.allows_a_call()) {
+                        Some(b) => Err(format!("not written: {}", b.reached())),
+                        None => {
+                            write_one(&client, generator.as_ref(), index_url, job, budget, &spent)
+                        }
+                    };
+                    if let Err(e) = result {
                         warn(&format!(
                             "no library skill for {} {}: {e}",
                             job.dist, job.version
@@ -83,6 +95,7 @@ fn write_one(
     generator: &dyn Generator,
     index_url: &str,
     job: &Job,
+    budget: Option<&Budget>,
     spent: &Mutex<Spent>,
 ) -> Result<(), String> {
     let readme = fetch_readme(client, index_url, &job.dist, &job.version)?;
@@ -104,6 +117,9 @@ fn write_one(
         if let Ok(out) = &answer {
             s.usage += out.usage.unwrap_or_default();
         }
+    }
+    if let (Some(budget), Ok(out)) = (budget, &answer) {
+        budget.charge(out.usage.unwrap_or_default());
     }
     let out = answer.map_err(|e| e.to_string())?;
     let text = format!(

@@ -628,3 +628,30 @@ fn store_gc_outside_a_project_refuses_to_empty_a_shared_store() {
     let (code, err) = run(&["store", "gc", "--all"]);
     assert_eq!(code, Some(0), "{err}");
 }
+
+/// A top-level module's generated directory is a namespace package (no
+/// `__init__.py`), as in Jaunt 1.7: two distributions that each ship one
+/// merge instead of one shadowing the other.
+#[test]
+fn the_top_level_generated_directory_is_a_namespace_package() {
+    let f = Fixture::with_fake_generator();
+    f.add_one_module();
+    f.write(
+        "src/timing.py",
+        "import jaunt\n\n@jaunt.magic\ndef now() -> float:\n    'Seconds.'\n",
+    );
+    f.ok(&["apply"]);
+    assert!(f.exists("src/__generated__/timing.py"));
+    assert!(!f.exists("src/__generated__/__init__.py"));
+    assert!(f.exists("src/pkg/__generated__/__init__.py"));
+    let imported = std::process::Command::new("python3")
+        .args(["-c", "import __generated__.timing as t; print(t.__name__)"])
+        .current_dir(f.path("src"))
+        .output()
+        .unwrap();
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+}

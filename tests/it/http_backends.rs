@@ -6,8 +6,8 @@ use crate::common::http::{Reply, Server};
 
 use jaunt::config::Config;
 use jaunt::generate::{
-    AnthropicBackend, GenError, Generator, OpenAiBackend, Output, Prompts, Request, RequestSpec,
-    Usage, WireRequest, generate_with_retry,
+    AnthropicBackend, Attempts, GenError, Generator, OpenAiBackend, Output, Prompts, Request,
+    RequestSpec, Usage, WireRequest, generate_with_retry,
 };
 use jaunt::names::{DefKind, ModuleName, SpecKind, SpecRef};
 use serde_json::{Value, json};
@@ -123,6 +123,8 @@ fn request() -> Request {
             source: "@jaunt.magic\ndef f(x: int) -> int:\n    \"\"\"Double x.\"\"\"\n".into(),
             prompt: None,
             members: Vec::new(),
+            targets: Vec::new(),
+            public_api_only: None,
         }],
         handwritten: Vec::new(),
         dependency_apis: Vec::new(),
@@ -216,8 +218,13 @@ fn fenced_output_is_stripped_by_the_retry_loop() {
         let fenced = format!("Here you go:\n\n```python\n{MODULE}```\n");
         let server = Server::start(move |_, _| Reply::json(200, api.answer(&fenced)));
         let backend = api.backend(&server, "", 2);
-        let accepted = generate_with_retry(backend.as_ref(), &Prompts::default(), &request(), 2)
-            .expect("accepted");
+        let accepted = generate_with_retry(
+            backend.as_ref(),
+            &Prompts::default(),
+            &request(),
+            &Attempts::new(2),
+        )
+        .expect("accepted");
         assert_eq!(accepted.source, MODULE);
         assert_eq!(accepted.attempts, 1);
         assert_eq!(accepted.usage.map(|u| u.completion_tokens), Some(22));

@@ -32,6 +32,8 @@ Knobs, for failure tests:
                      as a model that ignores the seal would write them
   FAKE_GEN_EXIT      comma-separated spec modules for which the program
                      exits 3 with a message on stderr
+  FAKE_GEN_IMPORT_FIRST  a module every first attempt imports at its top
+                     (an import the project may not allow)
   FAKE_GEN_SLEEP     seconds to sleep per request (latency)
   FAKE_GEN_FENCE     wrap the output in a markdown fence
   FAKE_GEN_PAD       append this many bytes of comment lines (a big
@@ -219,6 +221,8 @@ def main():
         body = mirrored(request, drift) if os.environ.get("FAKE_GEN_MIRROR") else stub(request, drift)
     if os.environ.get("FAKE_GEN_NOISE"):
         body = noisy(body)
+    if os.environ.get("FAKE_GEN_IMPORT_FIRST") and request.get("attempt", 1) == 1:
+        body = f"import {os.environ['FAKE_GEN_IMPORT_FIRST']}\n{body}"
     if os.environ.get("FAKE_GEN_PAD"):
         line = "# " + "x" * 77 + "\n"
         body += line * (int(os.environ["FAKE_GEN_PAD"]) // len(line) + 1)
