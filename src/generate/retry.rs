@@ -68,15 +68,9 @@ pub fn generate_with_retry(
     request: &Request,
     attempts: &Attempts<'_>,
 ) -> Result<Accepted, GenFailure> {
-    retry(
-        generator,
-        prompts,
-        request,
-        attempts,
-        |source, request| {
-            crate::python::validate(source, &request.expected_names, &request.contracts)
-        },
-    )
+    retry(generator, prompts, request, attempts, |source, request| {
+        crate::python::validate(source, &request.expected_names, &request.contracts)
+    })
 }
 
 fn retry(

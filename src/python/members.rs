@@ -129,7 +129,8 @@ fn read_block(
         }
         let magic = has(JauntName::Magic);
         if let Some(decorator) = magic {
-            body.inner.push(read_args(decorator, SpecKind::Build, source, diagnostics));
+            body.inner
+                .push(read_args(decorator, SpecKind::Build, source, diagnostics));
         }
         let preserved = has(JauntName::Preserve).is_some();
         let sealed = has(JauntName::Sig).is_some();
