@@ -170,7 +170,11 @@ pub fn summarize(source: &str) -> FileSummary {
     let mut finder = SpecFinder {
         source,
         resolver: &resolver,
-        last: last_bindings(root, source),
+        last: if magic.is_some() {
+            last_bindings(root, source)
+        } else {
+            HashMap::new()
+        },
         governs_from: magic.as_ref().map(|(start, _)| *start),
         defaults: magic.map(|(_, args)| args).unwrap_or_default(),
         specs: Vec::new(),
@@ -243,17 +247,54 @@ fn module_magic(
     found.map(|(start, _, args)| (start, args))
 }
 
-/// The statement id of the last top-level `def`/`class` of each name:
-/// Python's last binding wins, so an earlier one is dead code.
-fn last_bindings<'s>(root: Node<'_>, source: &'s str) -> HashMap<&'s str, usize> {
+/// The statement id of the last top-level binding of each name: a
+/// `def`/`class`, a plain assignment (`name = ...`, `a, b = ...`) or an
+/// import. Python's last binding wins, so a definition bound over is dead
+/// code, as `jaunt.magic_module` at run time finds it.
+fn last_bindings(root: Node<'_>, source: &str) -> HashMap<String, usize> {
     let mut last = HashMap::new();
     let mut cursor = root.walk();
     for stmt in root.named_children(&mut cursor) {
+        let mut bind = |name: &str| {
+            last.insert(name.to_string(), stmt.id());
+        };
         if let Some(name) = definition(stmt).and_then(|d| d.child_by_field_name("name")) {
-            last.insert(text(name, source), stmt.id());
+            bind(text(name, source));
+        } else if kind_of(stmt) == "expression_statement" {
+            let mut assignment = stmt.named_child(0).filter(|a| kind_of(*a) == "assignment");
+            while let Some(a) = assignment {
+                assigned_names(a.child_by_field_name("left"), source, &mut bind);
+                assignment = a
+                    .child_by_field_name("right")
+                    .filter(|r| kind_of(*r) == "assignment");
+            }
+        } else {
+            let mut imports = Vec::new();
+            import_bindings(stmt, source, &mut imports);
+            for import in &imports {
+                bind(&import.binding);
+            }
         }
     }
     last
+}
+
+/// The names an assignment target binds: `name`, or the names of a tuple
+/// or list of targets.
+fn assigned_names(target: Option<Node<'_>>, source: &str, bind: &mut impl FnMut(&str)) {
+    let Some(target) = target else {
+        return;
+    };
+    match kind_of(target) {
+        "identifier" => bind(text(target, source)),
+        "pattern_list" | "tuple_pattern" | "list_pattern" => {
+            let mut cursor = target.walk();
+            for item in target.named_children(&mut cursor) {
+                assigned_names(Some(item), source, bind);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The `def`/`class` of a statement, decorated or not.
@@ -269,7 +310,8 @@ fn definition(stmt: Node<'_>) -> Option<Node<'_>> {
 struct SpecFinder<'s, 'r> {
     source: &'s str,
     resolver: &'r JauntResolver<'r>,
-    last: HashMap<&'s str, usize>,
+    /// With `jaunt.magic_module`: each top-level name's last binding.
+    last: HashMap<String, usize>,
     /// With `jaunt.magic_module`: the byte after the call, where the
     /// top-level stubs it makes specs may start.
     governs_from: Option<usize>,
@@ -1176,6 +1218,44 @@ def test_slug():
         );
         let cached = &s.handwritten[2];
         assert!(MODULE[cached.byte_range.0 as usize..].starts_with("@functools.cache"));
+    }
+
+    #[test]
+    fn magic_module_stubs_are_last_bindings_after_the_call_with_stub_bodies() {
+        let src = r#"import jaunt
+from pkg import helper
+
+def before(): ...
+
+jaunt.magic_module(
+    __name__,
+)
+
+def rebound(): ...
+rebound = helper
+
+def unpacked(): ...
+unpacked, other = helper, helper
+
+def imported_over(): ...
+from pkg import imported_over
+
+def kept(): ...
+
+class DocThenPass:
+    "Doc."
+    pass
+
+class TwoPlaceholders:
+    "Doc."
+    pass
+    ...
+"#;
+        let s = summarize(src);
+        assert!(s.diagnostics.is_empty(), "{:?}", s.diagnostics);
+        assert_eq!(names(&s), ["kept", "DocThenPass"]);
+        let handwritten: Vec<&str> = s.handwritten.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(handwritten, ["before", "TwoPlaceholders"]);
     }
 
     #[test]

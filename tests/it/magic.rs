@@ -445,3 +445,179 @@ fn auto_class_tests_are_a_generated_artifact_of_class_specs_that_jaunt_test_runs
     assert!(!f.exists("src/pkg/__generated__/test_wallet.py"));
     assert!(!f.read("jaunt.lock").contains("test_wallet"));
 }
+
+/// Every way a top-level definition can fall on either side of
+/// `jaunt.magic_module`'s rule.
+const RULES: &str = r#"import functools
+
+import jaunt
+from jaunt import preserve
+
+
+def tag(obj):
+    return obj
+
+
+def before() -> int: ...
+
+
+class BeforeClass:
+    """Before the call."""
+
+
+jaunt.magic_module(
+    __name__,
+    prompt="Spans lines.",
+)
+
+
+def ellipsis_stub() -> int: ...
+
+
+def doc_stub() -> int:
+    """Only a docstring."""
+
+
+def pass_stub() -> None:
+    pass
+
+
+def raise_stub() -> int:
+    """Docstring, then a raise with a message."""
+    raise NotImplementedError("later")
+
+
+async def async_stub() -> int: ...
+
+
+def real() -> int:
+    return 1
+
+
+@functools.cache
+def cached() -> int: ...
+
+
+@tag
+def tagged() -> int: ...
+
+
+@preserve
+def kept() -> int: ...
+
+
+@jaunt.magic(prompt="Its own.")
+def explicit() -> int: ...
+
+
+def shadowed() -> int: ...
+
+
+def shadowed() -> int:
+    return 2
+
+
+def rebound() -> int: ...
+
+
+rebound = real
+
+
+class Plan:
+    """Docstring only."""
+
+
+class DocThenPass:
+    """Docstring and pass."""
+
+    pass
+
+
+class TwoPlaceholders:
+    """Docstring, pass and an ellipsis: not a stub body."""
+
+    pass
+    ...
+
+
+class Mixed:
+    def real(self) -> int:
+        return 1
+
+    def todo(self) -> int: ...
+
+
+class AllPreserved:
+    @jaunt.preserve
+    def m(self) -> int: ...
+
+
+@tag
+class Tagged:
+    """A decorated docstring-only class."""
+"#;
+
+/// The names of `pkg.rules` that Python, importing it with jaunt's runtime
+/// (unbuilt), made specs: those carrying their own `__jaunt_spec__`.
+const RUNTIME_SPECS: &str = r#"
+import warnings
+warnings.simplefilter("ignore")
+import pkg.rules as m
+print(sorted(
+    name for name, obj in vars(m).items()
+    if (vars(obj) if isinstance(obj, type) else getattr(obj, "__dict__", {})).get("__jaunt_spec__")
+    is not None
+))
+"#;
+
+#[test]
+fn discovery_and_the_runtime_agree_on_which_definitions_magic_module_makes_specs() {
+    let f = Fixture::new();
+    f.write("jaunt.toml", "version = 1\n")
+        .write("src/pkg/__init__.py", "")
+        .write("src/pkg/rules.py", RULES);
+    let specs = f.json(&["specs", "--json"]);
+    let mut discovered: Vec<&str> = specs["specs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["ref"].as_str().unwrap().trim_start_matches("pkg.rules:"))
+        .collect();
+    discovered.sort_unstable();
+    assert_eq!(
+        discovered,
+        [
+            "DocThenPass",
+            "Mixed",
+            "Plan",
+            "async_stub",
+            "doc_stub",
+            "ellipsis_stub",
+            "explicit",
+            "pass_stub",
+            "raise_stub"
+        ]
+    );
+    f.ok(&["runtime", "install", "--target", "rt"]);
+    let out = std::process::Command::new("python3")
+        .args(["-c", RUNTIME_SPECS])
+        .env(
+            "PYTHONPATH",
+            format!("{}:{}", f.path("rt").display(), f.path("src").display()),
+        )
+        .env_remove("PYTHONHOME")
+        .env_remove("JAUNT_GENERATED_DIR")
+        .current_dir(f.root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let quoted: Vec<String> = discovered.iter().map(|n| format!("'{n}'")).collect();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("[{}]", quoted.join(", "))
+    );
+}
