@@ -36,6 +36,7 @@ fn ledger() -> Fixture {
     f
 }
 
+/// The refs of the specs a request or `jaunt specs --json` lists.
 fn spec_refs(request: &Value) -> Vec<&str> {
     request["specs"]
         .as_array()
@@ -49,12 +50,7 @@ fn spec_refs(request: &Value) -> Vec<&str> {
 fn magic_module_specs_carry_its_defaults_and_the_request_shows_handwritten_code() {
     let f = ledger();
     let specs = f.json(&["specs", "--json"]);
-    let refs: Vec<&str> = specs["specs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["ref"].as_str().unwrap())
-        .collect();
+    let refs = spec_refs(&specs);
     assert_eq!(
         refs,
         ["pkg.ledger:Ledger", "pkg.ledger:net", "pkg.ledger:tax"]
@@ -360,7 +356,7 @@ fn auto_class_tests_are_a_generated_artifact_of_class_specs_that_jaunt_test_runs
             "src/pkg/wallet.py",
             "import jaunt\n\n\n@jaunt.magic(prompt=\"Cents.\")\nclass Wallet:\n    \"\"\"Coins in and out; never negative.\"\"\"\n\n\n@jaunt.magic\ndef total() -> int:\n    \"\"\"All coins.\"\"\"\n",
         )
-        // Never imported by the tests: this branch's runtime predates `test=`.
+        // Every class here opts out: no baseline test module for it.
         .write(
             "src/pkg/optin.py",
             "import jaunt\n\n\n@jaunt.magic(test=False)\nclass Quiet:\n    \"\"\"Opted out.\"\"\"\n\n\n@jaunt.magic(test=False)\nclass Purse:\n    \"\"\"Not tested.\"\"\"\n",
@@ -577,11 +573,9 @@ fn discovery_and_the_runtime_agree_on_which_definitions_magic_module_makes_specs
         .write("src/pkg/__init__.py", "")
         .write("src/pkg/rules.py", RULES);
     let specs = f.json(&["specs", "--json"]);
-    let mut discovered: Vec<&str> = specs["specs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["ref"].as_str().unwrap().trim_start_matches("pkg.rules:"))
+    let mut discovered: Vec<&str> = spec_refs(&specs)
+        .into_iter()
+        .map(|r| r.trim_start_matches("pkg.rules:"))
         .collect();
     discovered.sort_unstable();
     assert_eq!(
@@ -598,26 +592,7 @@ fn discovery_and_the_runtime_agree_on_which_definitions_magic_module_makes_specs
             "raise_stub"
         ]
     );
-    f.ok(&["runtime", "install", "--target", "rt"]);
-    let out = std::process::Command::new("python3")
-        .args(["-c", RUNTIME_SPECS])
-        .env(
-            "PYTHONPATH",
-            format!("{}:{}", f.path("rt").display(), f.path("src").display()),
-        )
-        .env_remove("PYTHONHOME")
-        .env_remove("JAUNT_GENERATED_DIR")
-        .current_dir(f.root())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = f.python_with_runtime(RUNTIME_SPECS, &["src"]);
     let quoted: Vec<String> = discovered.iter().map(|n| format!("'{n}'")).collect();
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        format!("[{}]", quoted.join(", "))
-    );
+    assert_eq!(out.trim(), format!("[{}]", quoted.join(", ")));
 }
