@@ -12,6 +12,7 @@ mod crash;
 mod discovery;
 mod graph;
 mod http_backends;
+mod jaunt17;
 mod lock_diff;
 mod magic;
 mod python_e2e;
