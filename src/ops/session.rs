@@ -189,7 +189,22 @@ fn open_s3(
         Some((_, ChosenBy::Repository)) => ChosenBy::Repository,
         _ => chosen,
     };
-    let mut aws = s3::AwsCredentials::load();
+    let from_repository: Vec<&str> = s3::CREDENTIAL_ENVS
+        .into_iter()
+        .filter(|name| config.from_dotenv.contains(*name))
+        .collect();
+    if !from_repository.is_empty() {
+        crate::store::warn(&format!(
+            "ignoring {} from the repository's .env: AWS credentials come only from your own environment and AWS files\n  hint: export them in your shell, or use a profile of ~/.aws/credentials",
+            from_repository.join(", ")
+        ));
+    }
+    let mut aws = s3::AwsCredentials::load(|name| {
+        (!config.from_dotenv.contains(name))
+            .then(|| std::env::var(name).ok())
+            .flatten()
+            .filter(|v| !v.is_empty())
+    });
     if aws.is_some()
         && let Err(why) = credentials::may_send(bucket.request_url(), chosen, &UserConfig::load())
     {

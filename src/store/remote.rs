@@ -370,15 +370,21 @@ impl super::Backend for Remote {
     }
 
     fn reject(&self, area: Area, key: &Digest, reason: String) -> super::StoreError {
-        let error = super::StoreError::Rejected {
-            object: format!(
-                "{} from remote store {}",
-                Remote::object_name(area, key),
-                self.url()
+        let name = Remote::object_name(area, key);
+        // nginx takes the next writer's good copy over a bad one; a bucket
+        // keeps the first object written under a name.
+        let hint = match &self.protocol {
+            Protocol::Http(_) => String::new(),
+            Protocol::S3(s3) => format!(
+                "\n  hint: jaunt never replaces an object in a bucket: delete this one (`aws s3 rm {}`) so the next writer stores a good copy",
+                s3.object_uri(&name)
             ),
+        };
+        let error = super::StoreError::Rejected {
+            object: format!("{name} from remote store {}", self.url()),
             reason,
         };
-        super::warn(&error.to_string());
+        super::warn(&format!("{error}{hint}"));
         error
     }
 }

@@ -7,9 +7,9 @@
 //! byte the local store's. This module decides where requests go (endpoint,
 //! region, addressing), signs them (AWS Signature Version 4, as presigned
 //! URLs, by `rusty-s3`, so they travel over the same blocking HTTP client as
-//! the HTTP remote's), reads the user's AWS credentials (through
-//! `aws-creds`: the environment, then the shared credentials file), and
-//! turns S3's refusals into errors that name the bucket and the fix.
+//! the HTTP remote's), reads the user's AWS credentials (the environment,
+//! then the shared credentials and config files, which `aws-creds` parses),
+//! and turns S3's refusals into errors that name the bucket and the fix.
 //! [`super::remote::Remote`] sends the requests.
 
 use super::remote::Op;
@@ -24,6 +24,17 @@ pub const ENDPOINT_ENVS: [&str; 2] = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
 
 /// Variables that name the region, in the order the AWS CLI reads them.
 pub const REGION_ENVS: [&str; 2] = ["AWS_REGION", "AWS_DEFAULT_REGION"];
+
+/// Variables [`AwsCredentials::load`] reads: a repository's `.env` may
+/// set none of them.
+pub const CREDENTIAL_ENVS: [&str; 6] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CONFIG_FILE",
+];
 
 /// The region when no variable names one (the one AWS's global endpoint
 /// signs for, and the one R2 and others accept for "any").
@@ -84,41 +95,73 @@ impl AwsCredentials {
     /// The standard sources, in the AWS CLI's order: `AWS_ACCESS_KEY_ID`
     /// and `AWS_SECRET_ACCESS_KEY` (with `AWS_SESSION_TOKEN`), then the
     /// profile `$AWS_PROFILE` (else `default`) of the shared credentials
-    /// file (`$AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`).
-    /// `None` when neither has any.
-    pub fn load() -> Option<AwsCredentials> {
-        let (found, source) = match awscreds::Credentials::from_env() {
-            Ok(found) => (
-                found,
-                "$AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY".to_string(),
+    /// file (`$AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`),
+    /// then of the config file (`$AWS_CONFIG_FILE`, else `~/.aws/config`).
+    /// `var` reads a variable; the caller hides those the repository set,
+    /// so credentials never come from it. `None` when no source has any.
+    pub fn load(var: impl Fn(&str) -> Option<String>) -> Option<AwsCredentials> {
+        if let (Some(key), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY"))
+        {
+            return Some(AwsCredentials::new(
+                key,
+                secret,
+                var("AWS_SESSION_TOKEN"),
+                "$AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY".into(),
+            ));
+        }
+        let profile = var("AWS_PROFILE").unwrap_or_else(|| "default".into());
+        let home = |rel: &str| dirs::home_dir().map(|h| h.join(rel));
+        // The config file names a profile's section `[profile NAME]`,
+        // except the default one.
+        let config_section = if profile == "default" {
+            profile.clone()
+        } else {
+            format!("profile {profile}")
+        };
+        let files = [
+            (
+                var("AWS_SHARED_CREDENTIALS_FILE")
+                    .map(Into::into)
+                    .or_else(|| home(".aws/credentials")),
+                profile.clone(),
             ),
-            Err(_) => {
-                let profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
-                let found = awscreds::Credentials::from_profile(profile.as_deref()).ok()?;
-                let file = std::env::var("AWS_SHARED_CREDENTIALS_FILE")
-                    .unwrap_or_else(|_| "~/.aws/credentials".into());
-                let profile = profile.as_deref().unwrap_or("default");
-                (found, format!("profile `{profile}` of {file}"))
+            (
+                var("AWS_CONFIG_FILE")
+                    .map(Into::into)
+                    .or_else(|| home(".aws/config")),
+                config_section,
+            ),
+        ];
+        files.into_iter().find_map(|(file, section)| {
+            let file: std::path::PathBuf = file?;
+            // Only a regular file: a FIFO would make reading it wait forever.
+            if !std::fs::metadata(&file).is_ok_and(|m| m.is_file()) {
+                return None;
             }
+            let found = awscreds::Credentials::from_credentials_file(&file, Some(&section)).ok()?;
+            Some(AwsCredentials::new(
+                found.access_key.filter(|k| !k.is_empty())?,
+                found.secret_key.filter(|s| !s.is_empty())?,
+                found.session_token.or(found.security_token),
+                format!("profile `{profile}` of {}", file.display()),
+            ))
+        })
+    }
+
+    fn new(key: String, secret: String, token: Option<String>, source: String) -> AwsCredentials {
+        let credentials = match token.filter(|t| !t.is_empty()) {
+            Some(token) => Credentials::new_with_token(key, secret, token),
+            None => Credentials::new(key, secret),
         };
-        let key = found.access_key.filter(|k| !k.is_empty())?;
-        let secret = found.secret_key.filter(|s| !s.is_empty())?;
-        let credentials = match found.session_token.or(found.security_token) {
-            Some(token) if !token.is_empty() => Credentials::new_with_token(key, secret, token),
-            _ => Credentials::new(key, secret),
-        };
-        Some(AwsCredentials {
+        AwsCredentials {
             credentials,
             source,
-        })
+        }
     }
 
     #[cfg(test)]
     fn fixed(key: &str, secret: &str) -> AwsCredentials {
-        AwsCredentials {
-            credentials: Credentials::new(key, secret),
-            source: "a test".into(),
-        }
+        AwsCredentials::new(key.into(), secret.into(), None, "a test".into())
     }
 }
 
@@ -242,6 +285,11 @@ impl S3 {
         } else {
             format!("{}/{name}", self.location.prefix)
         }
+    }
+
+    /// `s3://bucket/prefix/cas/<hex>`, as the AWS CLI names an object.
+    pub fn object_uri(&self, name: &str) -> String {
+        format!("s3://{}/{}", self.location.bucket, self.key(name))
     }
 
     fn credentials(&self) -> Option<&Credentials> {
@@ -418,6 +466,61 @@ mod tests {
             let err = Location::parse(bad).unwrap().unwrap_err();
             assert!(err.contains("names no valid bucket"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn credentials_come_from_the_variables_then_the_profile_of_either_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let credentials = dir.path().join("credentials");
+        let config = dir.path().join("config");
+        std::fs::write(
+            &credentials,
+            "[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = filesecret\n",
+        )
+        .unwrap();
+        std::fs::write(
+            &config,
+            "[profile ci]\naws_access_key_id = CIKEY\naws_secret_access_key = cisecret\n",
+        )
+        .unwrap();
+        let load = |vars: &[(&str, &str)]| {
+            let mut vars: Vec<(String, String)> = vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            vars.push((
+                "AWS_SHARED_CREDENTIALS_FILE".into(),
+                credentials.display().to_string(),
+            ));
+            vars.push(("AWS_CONFIG_FILE".into(), config.display().to_string()));
+            AwsCredentials::load(|name| {
+                vars.iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
+            })
+            .map(|c| (c.credentials.key().to_string(), c.source))
+        };
+        let (key, source) = load(&[
+            ("AWS_ACCESS_KEY_ID", "ENVKEY"),
+            ("AWS_SECRET_ACCESS_KEY", "envsecret"),
+        ])
+        .unwrap();
+        assert_eq!(key, "ENVKEY");
+        assert_eq!(source, "$AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY");
+        // A key without its secret is no credential: the files are next.
+        let (key, source) = load(&[("AWS_ACCESS_KEY_ID", "ENVKEY")]).unwrap();
+        assert_eq!(key, "FILEKEY");
+        assert_eq!(
+            source,
+            format!("profile `default` of {}", credentials.display())
+        );
+        // A profile only the config file has, under `[profile NAME]`.
+        let (key, source) = load(&[("AWS_PROFILE", "ci")]).unwrap();
+        assert_eq!(key, "CIKEY");
+        assert!(source.ends_with(&config.display().to_string()), "{source}");
+        assert!(load(&[("AWS_PROFILE", "nobody")]).is_none());
+        let shown = format!("{:?}", AwsCredentials::fixed("AKID", "secret"));
+        assert!(!shown.contains("AKID") && !shown.contains("secret"), "{shown}");
     }
 
     #[test]
