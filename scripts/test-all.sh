@@ -23,10 +23,11 @@ fi
   pytest ruff black mypy "./python"
 # s3s-fs, an S3-compatible server from crates.io that checks signatures and
 # keeps buckets as directories, serves the S3 remote store in
-# tests/it/s3_store.rs. 0.14 is the newest that builds on Rust 1.95.
+# tests/it/s3_store.rs. 0.14 is the newest that builds on Rust 1.95; an
+# unoptimised build is quicker and fast enough for the tests.
 tools="$PWD/target/test-tools"
 if ! command -v s3s-fs >/dev/null 2>&1 && [ ! -x "$tools/bin/s3s-fs" ]; then
-  cargo install --locked --quiet --root "$tools" --features binary s3s-fs@0.14.1
+  cargo install --locked --quiet --debug --root "$tools" --features binary s3s-fs@0.14.1
 fi
 export PATH="$venv/bin:$tools/bin:$PATH"
 

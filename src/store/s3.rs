@@ -395,7 +395,7 @@ impl S3 {
                 "the request was signed for region {region}: set AWS_REGION to the bucket's region"
             )
         } else if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
-            self.credentials_hint()
+            self.credentials_hint(code)
         } else {
             String::new()
         };
@@ -411,13 +411,19 @@ impl S3 {
         format!("S3 bucket `{bucket}` refused {what}: {detail}{hint}")
     }
 
-    fn credentials_hint(&self) -> String {
+    /// `code`: S3's error code, which tells an unknown key or a wrong
+    /// secret from a key without the permissions.
+    fn credentials_hint(&self, code: Option<&str>) -> String {
         let bucket = &self.location.bucket;
         let objects = self.key("*");
-        match &self.credentials {
-            None => "no AWS credentials were found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE to a profile of ~/.aws/credentials (or $AWS_SHARED_CREDENTIALS_FILE)".to_string(),
-            Some(c) => format!(
-                "check the AWS credentials from {}: they were not accepted, or lack s3:ListBucket on `{bucket}` or s3:GetObject (and, to write, s3:PutObject) on `{bucket}/{objects}`",
+        match (&self.credentials, code) {
+            (None, _) => "no AWS credentials were found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE to a profile of ~/.aws/credentials (or $AWS_SHARED_CREDENTIALS_FILE)".to_string(),
+            (Some(c), Some("SignatureDoesNotMatch" | "InvalidAccessKeyId" | "InvalidToken" | "ExpiredToken")) => format!(
+                "the server does not accept the AWS credentials from {}: fix them, or set AWS_PROFILE to a profile whose credentials it knows",
+                c.source
+            ),
+            (Some(c), _) => format!(
+                "the AWS credentials from {} need s3:ListBucket on `{bucket}` and s3:GetObject (and, to write, s3:PutObject) on `{bucket}/{objects}`",
                 c.source
             ),
         }
@@ -643,7 +649,13 @@ mod tests {
         let signed = local.with_credentials(Some(AwsCredentials::fixed("AKID", "secret")));
         let text = signed.refusal(Asked::Object("cas/ab"), StatusCode::FORBIDDEN, denied, None);
         assert!(
-            text.contains("check the AWS credentials from a test"),
+            text.contains("the server does not accept the AWS credentials from a test"),
+            "{text}"
+        );
+        let forbidden = "<Error><Code>AccessDenied</Code></Error>";
+        let text = signed.refusal(Asked::Bucket, StatusCode::FORBIDDEN, forbidden, None);
+        assert!(
+            text.contains("the AWS credentials from a test need s3:ListBucket"),
             "{text}"
         );
         assert!(text.contains("`team-cache/jaunt/*`"), "{text}");

@@ -106,7 +106,7 @@ impl Drop for S3Server {
 
 const URL: &str = "s3://team-cache/jaunt";
 
-fn pairs(env: &[(&'static str, String)]) -> Vec<(&'static str, &str)> {
+fn pairs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     env.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
@@ -234,7 +234,7 @@ fn a_missing_bucket_is_one_clear_error() {
     assert_eq!(count(&report["generated"]), 3, "{report:#}");
     assert_eq!(err.matches("warning:").count(), 1, "{err}");
     insta::assert_snapshot!("s3_missing_bucket_apply", stable(&err, &server));
-    let (code, _, err) = run(&a, Some(URL), &pairs(&env), &["store", "pull"]);
+    let (code, _, err) = run(&a, Some(URL), &pairs(&env), &["store", "push"]);
     assert_eq!(code, 1, "{err}");
     assert!(
         err.contains("S3 bucket `team-cache` does not exist"),
