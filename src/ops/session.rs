@@ -199,7 +199,7 @@ fn open_s3(
             from_repository.join(", ")
         ));
     }
-    let mut aws = s3::AwsCredentials::load(|name| {
+    let aws = s3::AwsCredentials::load(|name| {
         (!config.from_dotenv.contains(name))
             .then(|| std::env::var(name).ok())
             .flatten()
@@ -208,8 +208,8 @@ fn open_s3(
     if aws.is_some()
         && let Err(why) = credentials::may_send(bucket.request_url(), chosen, &UserConfig::load())
     {
-        aws = None;
         withheld("your AWS credentials", &bucket.shown(), &why);
+        return Ok(Remote::s3(bucket.withholding_credentials()));
     }
     Ok(Remote::s3(bucket.with_credentials(aws)))
 }

@@ -181,6 +181,8 @@ pub struct S3 {
     /// Whether the endpoint is AWS's own (no endpoint was configured).
     aws: bool,
     credentials: Option<AwsCredentials>,
+    /// Whether the user has credentials that were not sent here.
+    withheld: bool,
 }
 
 /// What the caller sends: a signed URL, and the headers the signature
@@ -240,6 +242,7 @@ impl S3 {
             bucket,
             aws,
             credentials: None,
+            withheld: false,
         })
     }
 
@@ -251,8 +254,14 @@ impl S3 {
         }
     }
 
-    pub fn has_credentials(&self) -> bool {
-        self.credentials.is_some()
+    /// The same bucket, unsigned: the user's credentials were found but
+    /// may not go there (see [`crate::credentials`]).
+    pub fn withholding_credentials(self) -> S3 {
+        S3 {
+            credentials: None,
+            withheld: true,
+            ..self
+        }
     }
 
     /// Where requests go: what receives the user's signature, and so what
@@ -417,6 +426,7 @@ impl S3 {
         let bucket = &self.location.bucket;
         let objects = self.key("*");
         match (&self.credentials, code) {
+            (None, _) if self.withheld => "your AWS credentials were not sent to this bucket (the warning above says why)".to_string(),
             (None, _) => "no AWS credentials were found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE to a profile of ~/.aws/credentials (or $AWS_SHARED_CREDENTIALS_FILE)".to_string(),
             (Some(c), Some("SignatureDoesNotMatch" | "InvalidAccessKeyId" | "InvalidToken" | "ExpiredToken")) => format!(
                 "the server does not accept the AWS credentials from {}: fix them, or set AWS_PROFILE to a profile whose credentials it knows",

@@ -295,3 +295,44 @@ fn store_push_and_pull_go_through_the_bucket() {
     assert!(b.requests().is_empty());
     assert_same_outputs(&a, &b);
 }
+
+#[test]
+fn a_bucket_the_repository_names_gets_credentials_only_where_the_user_allows() {
+    let server = S3Server::start(Some(BUCKET));
+    let env = server.env(KEY, SECRET);
+    let in_toml = |f: &Fixture| {
+        f.write(
+            "jaunt.toml",
+            &format!("{}\n[store]\nremote = {URL:?}\n", f.read("jaunt.toml")),
+        );
+    };
+    let a = project();
+    in_toml(&a);
+    let (report, err) = apply(&a, None, &pairs(&env), &[]);
+    assert_eq!(count(&report["generated"]), 3, "{report:#}");
+    assert!(
+        err.contains("not sending your AWS credentials to the remote store s3://team-cache/jaunt"),
+        "{err}"
+    );
+    assert!(
+        err.contains("your AWS credentials were not sent to this bucket"),
+        "{err}"
+    );
+    assert!(server.objects("cas").is_empty());
+
+    // Once the user allows the server, the same configuration writes.
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        format!("[credentials]\nallowed_hosts = [\"127.0.0.1:{}\"]\n", server.port),
+    )
+    .unwrap();
+    let mut allowed = env.clone();
+    allowed.push(("JAUNT_CONFIG_HOME", home.path().display().to_string()));
+    let b = clone_of(&a);
+    in_toml(&b);
+    let (report, err) = apply(&b, None, &pairs(&allowed), &[]);
+    assert_eq!(count(&report["generated"]), 3, "{report:#}");
+    assert!(!err.contains("warning"), "{err}");
+    assert_eq!(server.objects("cas").len(), 3);
+}
