@@ -3,7 +3,7 @@
 //!
 //! A [`Backend`] moves raw objects (zstd frames in `cas`, sealed entries in
 //! `ac`) by area and digest; it does not interpret them. The local
-//! directory ([`super::Store`]) and the HTTP cache ([`super::Remote`]) are
+//! directory ([`super::Store`]) and the remote store ([`super::Remote`], HTTP or S3) are
 //! backends. How a run may use a remote is expressed by wrapping one, as
 //! sccache layers its caches: [`ReadOnly`] drops writes, [`Pinned`] serves
 //! only what the lockfile pins (`--locked`), and [`Forgiving`] turns the

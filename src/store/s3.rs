@@ -510,9 +510,7 @@ mod tests {
             ));
             vars.push(("AWS_CONFIG_FILE".into(), config.display().to_string()));
             AwsCredentials::load(|name| {
-                vars.iter()
-                    .find(|(k, _)| k == name)
-                    .map(|(_, v)| v.clone())
+                vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
             })
             .map(|c| (c.credentials.key().to_string(), c.source))
         };
@@ -536,7 +534,10 @@ mod tests {
         assert!(source.ends_with(&config.display().to_string()), "{source}");
         assert!(load(&[("AWS_PROFILE", "nobody")]).is_none());
         let shown = format!("{:?}", AwsCredentials::fixed("AKID", "secret"));
-        assert!(!shown.contains("AKID") && !shown.contains("secret"), "{shown}");
+        assert!(
+            !shown.contains("AKID") && !shown.contains("secret"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -170,7 +170,12 @@ pub(crate) fn run(
 }
 
 /// `apply --json` (plus `extra`) that must exit 0; returns the report and stderr.
-pub(crate) fn apply(f: &Fixture, url: Option<&str>, env: &[(&str, &str)], extra: &[&str]) -> (Value, String) {
+pub(crate) fn apply(
+    f: &Fixture,
+    url: Option<&str>,
+    env: &[(&str, &str)],
+    extra: &[&str],
+) -> (Value, String) {
     let mut args = vec!["apply", "--json"];
     args.extend_from_slice(extra);
     let (code, out, err) = run(f, url, env, &args);

@@ -198,7 +198,12 @@ fn a_tampered_object_is_rejected_and_not_replaced() {
     let (code, _, err) = run(&b, Some(URL), &pairs(&env), &["store", "push"]);
     assert_eq!(code, 0, "{err}");
     for p in &cas {
-        assert_eq!(std::fs::read(p).unwrap(), evil, "{} was rewritten", p.display());
+        assert_eq!(
+            std::fs::read(p).unwrap(),
+            evil,
+            "{} was rewritten",
+            p.display()
+        );
     }
 }
 
@@ -324,7 +329,10 @@ fn a_bucket_the_repository_names_gets_credentials_only_where_the_user_allows() {
     let home = tempfile::tempdir().unwrap();
     std::fs::write(
         home.path().join("config.toml"),
-        format!("[credentials]\nallowed_hosts = [\"127.0.0.1:{}\"]\n", server.port),
+        format!(
+            "[credentials]\nallowed_hosts = [\"127.0.0.1:{}\"]\n",
+            server.port
+        ),
     )
     .unwrap();
     let mut allowed = env.clone();
