@@ -277,12 +277,7 @@ impl S3 {
             shown = format!("{shown}/{}", self.location.prefix);
         }
         if !self.aws {
-            let mut endpoint = self.bucket.base_url().clone();
-            endpoint.set_path("");
-            shown = format!(
-                "{shown} (endpoint {})",
-                endpoint.as_str().trim_end_matches('/')
-            );
+            shown = format!("{shown} (endpoint {})", self.endpoint_shown());
         }
         shown
     }

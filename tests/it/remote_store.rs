@@ -194,6 +194,17 @@ pub(crate) fn assert_same_outputs(a: &Fixture, b: &Fixture) {
     }
 }
 
+/// The remote's `cas` objects (files) are the local store's zstd frames
+/// of `f`, byte for byte.
+pub(crate) fn assert_holds_local_frames(remote: &[PathBuf], f: &Fixture) {
+    let read = |paths: &[PathBuf]| {
+        let mut frames: Vec<Vec<u8>> = paths.iter().map(|p| std::fs::read(p).unwrap()).collect();
+        frames.sort();
+        frames
+    };
+    assert_eq!(read(remote), read(&local_artifacts(f)));
+}
+
 pub(crate) fn local_artifacts(f: &Fixture) -> Vec<PathBuf> {
     files(&f.store.join("v1/cas"))
 }
@@ -272,19 +283,7 @@ fn second_checkout_restores_everything_from_the_shared_remote() {
     assert_eq!(nginx.objects("cas").len(), 3);
     assert_eq!(nginx.objects("ac").len(), 3);
     // What nginx keeps is the local store's zstd frame, byte for byte.
-    let remote_frames: Vec<Vec<u8>> = nginx
-        .objects("cas")
-        .iter()
-        .map(|p| std::fs::read(p).unwrap())
-        .collect();
-    let mut local_frames: Vec<Vec<u8>> = local_artifacts(&a)
-        .iter()
-        .map(|p| std::fs::read(p).unwrap())
-        .collect();
-    let mut sorted_remote = remote_frames.clone();
-    sorted_remote.sort();
-    local_frames.sort();
-    assert_eq!(sorted_remote, local_frames);
+    assert_holds_local_frames(&nginx.objects("cas"), &a);
 
     // A fresh clone with the lockfile, as CI runs it: read-only remote,
     // no model.

@@ -11,7 +11,8 @@
 
 use crate::common::Fixture;
 use crate::remote_store::{
-    GEN, apply, assert_same_outputs, clone_of, count, files, local_artifacts, project, run,
+    GEN, apply, assert_holds_local_frames, assert_same_outputs, clone_of, count, files,
+    local_artifacts, project, run,
 };
 use serde_json::Value;
 use std::net::{TcpListener, TcpStream};
@@ -126,18 +127,7 @@ fn a_second_checkout_restores_everything_from_the_bucket() {
     assert_eq!(server.objects("cas").len(), 3);
     assert_eq!(server.objects("ac").len(), 3);
     // What the bucket keeps is the local store's zstd frame, byte for byte.
-    let mut remote: Vec<Vec<u8>> = server
-        .objects("cas")
-        .iter()
-        .map(|p| std::fs::read(p).unwrap())
-        .collect();
-    let mut local: Vec<Vec<u8>> = local_artifacts(&a)
-        .iter()
-        .map(|p| std::fs::read(p).unwrap())
-        .collect();
-    remote.sort();
-    local.sort();
-    assert_eq!(remote, local);
+    assert_holds_local_frames(&server.objects("cas"), &a);
 
     // A fresh clone with the lockfile, as a read-only CI runner.
     let b = clone_of(&a);
