@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
 # The whole test suite, runnable on a fresh machine: installs what the tests
 # need (Python packages, nginx), then lints and tests the Rust crate and the
-# Python runtime. README.md documents this command; .ci/run calls it.
+# Python runtime, and builds and checks the jaunt-build wheel. README.md
+# documents this command; .ci/run calls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# What the machine's Python has installed (site-packages and the user's),
+# compared at the end: the suite must leave it as it found it.
+system_python="$(command -v python3)"
+installed() {
+  (cd / && env -u PYTHONPATH "$system_python" -c \
+    'import importlib.metadata as m; print(sorted(str(d.metadata["Name"]) + "==" + d.version for d in m.distributions()))')
+}
+before="$(installed)"
 
 echo "==> installing test dependencies"
 # nginx (with its WebDAV module) serves the remote store in tests/it/remote_store.rs.
@@ -34,3 +44,10 @@ cargo test --locked -- --test-threads=2
 
 echo "==> pytest (runtime)"
 python3 -m pytest python/tests -q
+
+bash scripts/check-wheel.sh "$venv"
+
+if [ "$(installed)" != "$before" ]; then
+  echo "the suite changed what $system_python has installed" >&2
+  exit 1
+fi

@@ -4,6 +4,7 @@
 mod apply;
 mod cache;
 mod clean;
+mod doctor;
 mod graph;
 mod init;
 mod lock;
@@ -13,6 +14,7 @@ mod skills;
 mod specs;
 mod store;
 mod test;
+mod watch;
 
 use crate::error::{JauntError, exit};
 use crate::names::Target;
@@ -123,6 +125,11 @@ pub enum Command {
     Cache(cache::CacheCommand),
     /// List the library skills: version, origin, import names, users.
     Skills(skills::Args),
+    /// Check the configuration, the runtime, the model backend, the stores,
+    /// the generated files and the parse cache; exit 4 if any check fails.
+    Doctor,
+    /// Re-plan and apply whenever a spec or jaunt.toml changes, until Ctrl-C.
+    Watch(watch::Args),
 }
 
 impl GlobalArgs {
@@ -191,6 +198,8 @@ pub fn main() -> i32 {
         Command::Cache(cmd) => cache::run(&cli.global, cmd),
         Command::Skills(args) => skills::run(&cli.global, args),
         Command::Lock(cmd) => lock::run(&cli.global, cmd),
+        Command::Doctor => doctor::run(&cli.global),
+        Command::Watch(args) => watch::run(&cli.global, args),
     };
     match result {
         Ok(code) => code,

@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod check;
 pub mod clean;
+pub mod doctor;
 pub mod init;
 pub mod lockdiff;
 pub mod lockfile;
@@ -13,4 +14,5 @@ pub mod runtime;
 pub mod session;
 pub mod store;
 pub mod test;
+pub mod watch;
 pub mod writer;

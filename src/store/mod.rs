@@ -28,6 +28,7 @@ mod backend;
 mod codec;
 mod local;
 mod maintain;
+pub mod probe;
 pub mod remote;
 #[cfg(test)]
 mod tests;

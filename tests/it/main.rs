@@ -9,6 +9,7 @@ mod compat_config;
 mod cost;
 mod crash;
 mod discovery;
+mod doctor;
 mod graph;
 mod http_backends;
 mod lock_diff;

@@ -145,6 +145,11 @@ fn init_scaffolds_and_refuses_to_overwrite() {
     let (code, out, err) = run(&["init"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("jaunt apply"), "next commands: {out}");
+    assert!(
+        out.contains(&format!("pip install jaunt-build=={}", env!("CARGO_PKG_VERSION")))
+            && !out.contains("pip install jaunt "),
+        "init names the distribution that carries this jaunt, never PyPI's `jaunt` (Jaunt 1.7): {out}"
+    );
     assert!(root.join("src/my_app/text.py").exists());
     assert!(root.join("tests/test_my_app_specs.py").exists());
     assert_eq!(
