@@ -175,15 +175,30 @@ impl KeyHasher {
     }
 }
 
+/// The decorator arguments Jaunt 1.7 added. Each is folded into a spec's
+/// digest only when it says something (targets given, `public_api_only=False`,
+/// `test=` given), so a spec without them keeps the digest it always had
+/// and existing lockfiles stay valid.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SpecExtras<'a> {
+    /// Resolved `targets=` refs.
+    pub targets: &'a [crate::names::SpecRef],
+    /// `public_api_only=` as written; `True` is the default.
+    pub public_api_only: Option<bool>,
+    /// `test=` as written; absent means `[test] auto_class_tests` decides.
+    pub test: Option<bool>,
+}
+
 /// A spec's digest (docs/architecture.md, Digests and keys): its canonical syntax tree
 /// (formatting-invariant, jaunt decorator left out) plus the decorator's
-/// canonical arguments, with `deps` as sorted resolved refs.
+/// canonical arguments, with `deps` and `targets` as sorted resolved refs.
 pub fn spec_digest(
     canonical: &Digest,
     kind: crate::names::SpecKind,
     explicit_deps: &[crate::names::SpecRef],
     prompt: Option<&str>,
     infer_deps: Option<bool>,
+    extras: &SpecExtras<'_>,
 ) -> Digest {
     let mut h = KeyHasher::new("jaunt.spec.v1");
     h.digest("canonical", canonical).str("kind", kind.as_str());
@@ -205,6 +220,20 @@ pub fn spec_digest(
             Some(false) => "false",
         },
     );
+    if !extras.targets.is_empty() {
+        let mut targets: Vec<String> = extras.targets.iter().map(ToString::to_string).collect();
+        targets.sort();
+        h.str("targets", &targets.len().to_string());
+        for t in &targets {
+            h.str("target", t);
+        }
+    }
+    if extras.public_api_only == Some(false) {
+        h.str("public_api_only", "false");
+    }
+    if let Some(test) = extras.test {
+        h.str("test", if test { "true" } else { "false" });
+    }
     h.finish()
 }
 
@@ -280,6 +309,93 @@ mod tests {
         let bytes = postcard::to_stdvec(&d).unwrap();
         assert_eq!(bytes.len(), 32);
         assert_eq!(postcard::from_bytes::<Digest>(&bytes).unwrap(), d);
+    }
+
+    /// Digests of specs that use none of 1.7's later arguments, as the
+    /// jaunt without them computed: a changed value would invalidate every
+    /// committed lockfile.
+    #[test]
+    fn spec_digests_without_the_later_arguments_are_unchanged() {
+        use crate::names::{ModuleName, SpecKind, SpecRef};
+        let canonical = Digest::of(b"def f(): ...");
+        let dep = SpecRef::new(ModuleName::new("shop.money"), "Money");
+        let plain = spec_digest(
+            &canonical,
+            SpecKind::Build,
+            &[],
+            None,
+            None,
+            &SpecExtras::default(),
+        );
+        assert_eq!(
+            plain.to_string(),
+            "b3:b468daad41368527a90f1448a29224d6ffdea02af2389f7afe59b7a710c60a34"
+        );
+        let full = spec_digest(
+            &canonical,
+            SpecKind::Test,
+            std::slice::from_ref(&dep),
+            Some("Use cents."),
+            Some(false),
+            &SpecExtras::default(),
+        );
+        assert_eq!(
+            full.to_string(),
+            "b3:1e9746fdecc15e8f24fd0325f30e43cb4f42da261f9cf64c0607f194cb1f36a2"
+        );
+        // public_api_only=True is the default: the same digest.
+        let explicit_default = SpecExtras {
+            public_api_only: Some(true),
+            ..SpecExtras::default()
+        };
+        assert_eq!(
+            spec_digest(
+                &canonical,
+                SpecKind::Build,
+                &[],
+                None,
+                None,
+                &explicit_default
+            ),
+            plain
+        );
+        // Each argument that says something changes it, and differently.
+        let with = |extras: SpecExtras<'_>| {
+            spec_digest(&canonical, SpecKind::Build, &[], None, None, &extras)
+        };
+        let digests = [
+            plain,
+            with(SpecExtras {
+                targets: std::slice::from_ref(&dep),
+                ..SpecExtras::default()
+            }),
+            with(SpecExtras {
+                public_api_only: Some(false),
+                ..SpecExtras::default()
+            }),
+            with(SpecExtras {
+                test: Some(true),
+                ..SpecExtras::default()
+            }),
+            with(SpecExtras {
+                test: Some(false),
+                ..SpecExtras::default()
+            }),
+        ];
+        let distinct: std::collections::HashSet<Digest> = digests.iter().copied().collect();
+        assert_eq!(distinct.len(), digests.len(), "{digests:?}");
+        // A target is not a dep: the same ref in either place differs.
+        assert_ne!(
+            digests[1],
+            spec_digest(
+                &canonical,
+                SpecKind::Build,
+                std::slice::from_ref(&dep),
+                None,
+                None,
+                &SpecExtras::default()
+            )
+        );
     }
 
     #[test]

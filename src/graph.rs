@@ -1,12 +1,12 @@
-//! The spec dependency graph: explicit `deps=`, inferred uses, re-exports,
-//! and the module DAG that generation runs on.
+//! The spec dependency graph: explicit `deps=`, a test's `targets=`,
+//! inferred uses, re-exports, and the module DAG that generation runs on.
 //!
 //! Resolution follows Python's binding rules statically: a name used in a
 //! spec resolves through the spec module's scope (same-module specs and
 //! imports) to the spec it denotes, following attribute chains and
 //! re-exports through package `__init__` files with a cycle guard.
 
-use crate::digest::{Digest, spec_digest};
+use crate::digest::{Digest, SpecExtras, spec_digest};
 use crate::discover::{Discovery, SourceFile, absolute_module};
 use crate::error::{Code, Diagnostic, JauntError, Result};
 use crate::names::{DefKind, ModuleName, SpecKind, SpecRef};
@@ -19,10 +19,32 @@ use std::path::PathBuf;
 /// Where a spec edge comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Edge {
-    /// 1-based line of the `deps=` entry or the use.
+    /// 1-based line of the `deps=` or `targets=` entry, or of the use.
     pub line: u32,
-    /// Written in `deps=` (rather than inferred).
-    pub explicit: bool,
+    pub origin: Origin,
+}
+
+/// What put an edge in the graph. A target is also a dependency: the
+/// request shows its API like any other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A `@jaunt.test(targets=…)` entry: the spec under test.
+    Targets,
+    /// A `deps=` entry.
+    Deps,
+    /// A name the definition uses, or a test module's import.
+    Inferred,
+}
+
+impl Origin {
+    /// How text output names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Targets => "targets=",
+            Origin::Deps => "deps=",
+            Origin::Inferred => "inferred",
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -36,6 +58,15 @@ pub struct SpecNode {
     pub byte_range: (u32, u32),
     pub prompt: Option<String>,
     pub deps: BTreeMap<SpecRef, Edge>,
+    /// A test spec's resolved `targets=`, sorted: the specs it tests. Each
+    /// is also in `deps`.
+    pub targets: Vec<SpecRef>,
+    /// A test spec's `public_api_only=` (default true): its tests may use
+    /// only the targets' public API.
+    pub public_api_only: bool,
+    /// A build spec's `test=`: its class baseline test forced on or off;
+    /// `None` leaves it to `[test] auto_class_tests`.
+    pub test: Option<bool>,
     pub digest: Digest,
 }
 
@@ -218,7 +249,7 @@ impl SpecGraph {
                         "\n  {from} -> {to}  ({}:{}, {})",
                         node.file,
                         edge.line,
-                        if edge.explicit { "deps=" } else { "inferred" }
+                        edge.origin.as_str()
                     ));
                 }
                 Diagnostic::new(Code::Cycle, out).hint(
@@ -309,6 +340,22 @@ impl SpecGraph {
     }
 }
 
+/// Test specs grouped by the modules their `targets=` name: what `jaunt
+/// specs` and `jaunt graph` show as the tests of each module. A spec
+/// targeting two modules is in both groups, once each, in input order.
+pub fn tests_by_target<'a>(
+    specs: impl IntoIterator<Item = &'a SpecNode>,
+) -> BTreeMap<ModuleName, Vec<&'a SpecNode>> {
+    let mut groups: BTreeMap<ModuleName, Vec<&'a SpecNode>> = BTreeMap::new();
+    for n in specs {
+        let modules: BTreeSet<&ModuleName> = n.targets.iter().map(|t| &t.module).collect();
+        for m in modules {
+            groups.entry(m.clone()).or_default().push(n);
+        }
+    }
+    groups
+}
+
 /// A shortest path `start -> … -> start` inside one component (BFS).
 fn shortest_cycle<'a>(
     g: &DiGraphMap<&'a str, ()>,
@@ -396,42 +443,17 @@ impl<'a> Resolver<'a> {
             .map(|i| (i.binding.as_str(), i))
             .collect();
         let mut deps: BTreeMap<SpecRef, Edge> = BTreeMap::new();
-        let mut explicit: BTreeSet<SpecRef> = BTreeSet::new();
-        for dep in &raw.deps {
-            let (resolved, line, shown) = match dep {
-                DepExpr::Name { chain, line } => (
-                    self.resolve_chain(file, &local, chain),
-                    *line,
-                    chain.join("."),
-                ),
-                DepExpr::Str { value, line } => (self.resolve_string(value), *line, value.clone()),
-            };
-            match resolved {
-                Some(r) => {
-                    explicit.insert(r.clone());
-                    if r != me {
-                        deps.insert(
-                            r,
-                            Edge {
-                                line,
-                                explicit: true,
-                            },
-                        );
-                    }
-                }
-                None => notes.push(format!(
-                    "dropped dep: {me} deps= entry '{shown}' resolves to no spec at {}:{line}",
-                    file.rel
-                )),
-            }
-        }
+        // Targets first: a spec named in both is shown as a target.
+        let scope = (file, &local, &me);
+        let targets = self.explicit_edges(scope, Origin::Targets, &raw.targets, &mut deps, notes);
+        let explicit = self.explicit_edges(scope, Origin::Deps, &raw.deps, &mut deps, notes);
         if raw.infer_deps.unwrap_or(opts.infer_deps) {
             for used in &raw.uses {
                 match self.resolve_chain(file, &local, &used.chain) {
                     Some(r) if r != me => {
                         deps.entry(r).or_insert(Edge {
                             line: used.line,
-                            explicit: false,
+                            origin: Origin::Inferred,
                         });
                     }
                     Some(_) => {}
@@ -456,12 +478,11 @@ impl<'a> Resolver<'a> {
                 {
                     deps.entry(r).or_insert(Edge {
                         line: imp.line,
-                        explicit: false,
+                        origin: Origin::Inferred,
                     });
                 }
             }
         }
-        let explicit: Vec<SpecRef> = explicit.into_iter().collect();
         SpecNode {
             digest: spec_digest(
                 &raw.canonical,
@@ -469,6 +490,11 @@ impl<'a> Resolver<'a> {
                 &explicit,
                 raw.prompt.as_deref(),
                 raw.infer_deps,
+                &SpecExtras {
+                    targets: &targets,
+                    public_api_only: raw.public_api_only,
+                    test: raw.test,
+                },
             ),
             spec_ref: me,
             kind: raw.kind,
@@ -478,7 +504,56 @@ impl<'a> Resolver<'a> {
             byte_range: raw.byte_range,
             prompt: raw.prompt.clone(),
             deps,
+            targets,
+            public_api_only: raw.public_api_only.unwrap_or(true),
+            test: raw.test,
         }
+    }
+
+    /// Resolves `deps=` or `targets=` entries into edges of `origin` (an
+    /// edge already there is kept) and returns the resolved refs, sorted,
+    /// self included: what the spec digest folds in. An entry that names
+    /// no spec is dropped with a `-v` note.
+    fn explicit_edges(
+        &self,
+        scope: (&SourceFile, &HashMap<&str, &Import>, &SpecRef),
+        origin: Origin,
+        entries: &[DepExpr],
+        deps: &mut BTreeMap<SpecRef, Edge>,
+        notes: &mut Vec<String>,
+    ) -> Vec<SpecRef> {
+        let (file, local, me) = scope;
+        let mut refs: BTreeSet<SpecRef> = BTreeSet::new();
+        for entry in entries {
+            let (resolved, line, shown) = match entry {
+                DepExpr::Name { chain, line } => (
+                    self.resolve_chain(file, local, chain),
+                    *line,
+                    chain.join("."),
+                ),
+                DepExpr::Str { value, line } => (self.resolve_string(value), *line, value.clone()),
+            };
+            match resolved {
+                Some(r) => {
+                    if r != *me {
+                        deps.entry(r.clone()).or_insert(Edge { line, origin });
+                    }
+                    refs.insert(r);
+                }
+                None => {
+                    let what = match origin {
+                        Origin::Targets => "target",
+                        _ => "dep",
+                    };
+                    notes.push(format!(
+                        "dropped {what}: {me} {} entry '{shown}' resolves to no spec at {}:{line}",
+                        origin.as_str(),
+                        file.rel
+                    ));
+                }
+            }
+        }
+        refs.into_iter().collect()
     }
 
     /// 4B: a from-imported name that resolves to no spec (never for names
@@ -651,6 +726,106 @@ mod tests {
         let (build, _) = graphs(&sources, false);
         assert!(deps(&build, "shop.uses:total").is_empty());
         assert_eq!(deps(&build, "shop.explicit:parse"), ["shop.base:Money"]);
+    }
+
+    #[test]
+    fn targets_are_edges_of_the_test_graph_and_group_tests() {
+        let cart = "import jaunt\n@jaunt.magic\nclass Cart:\n    'Items.'\n@jaunt.magic\ndef total(c: Cart) -> int:\n    'Sum.'\n";
+        let tests = "import jaunt\nfrom shop import cart\nfrom shop.base import Money\n\
+            @jaunt.test(targets=[cart.Cart, 'shop.base.Money'], deps=[Money])\ndef test_both(): ...\n\
+            @jaunt.test(targets='shop.cart:total', public_api_only=False)\ndef test_total(): ...\n\
+            @jaunt.test(targets=['shop.cart:nope'])\ndef test_typo(): ...\n\
+            @jaunt.test\ndef test_plain(): ...\n";
+        let sources = [
+            ("shop/__init__.py", ""),
+            ("shop/base.py", BASE),
+            ("shop/cart.py", cart),
+            ("tests/test_shop.py", tests),
+        ];
+        let (build, test) = graphs(&sources, false);
+        let node = |r: &str| &test.specs[&SpecRef::parse(r).unwrap()];
+        let both = node("tests.test_shop:test_both");
+        assert_eq!(
+            both.targets,
+            [
+                SpecRef::parse("shop.base:Money").unwrap(),
+                SpecRef::parse("shop.cart:Cart").unwrap()
+            ]
+        );
+        // A spec in both targets= and deps= is shown as a target.
+        let origins: Vec<(String, Origin, u32)> = both
+            .deps
+            .iter()
+            .map(|(d, e)| (d.to_string(), e.origin, e.line))
+            .collect();
+        assert_eq!(
+            origins,
+            [
+                ("shop.base:Money".to_string(), Origin::Targets, 4),
+                ("shop.cart:Cart".to_string(), Origin::Targets, 4),
+            ]
+        );
+        assert!(both.public_api_only);
+        assert!(!node("tests.test_shop:test_total").public_api_only);
+        assert!(node("tests.test_shop:test_typo").targets.is_empty());
+        assert!(
+            test.notes.iter().any(|n| n.contains(
+                "dropped target: tests.test_shop:test_typo targets= entry 'shop.cart:nope' resolves to no spec"
+            )),
+            "{:?}",
+            test.notes
+        );
+        // The targets' APIs are what the test module sees.
+        assert!(
+            test.external
+                .contains_key(&SpecRef::parse("shop.cart:total").unwrap())
+        );
+        let groups: Vec<(String, Vec<String>)> = tests_by_target(test.specs.values())
+            .into_iter()
+            .map(|(m, nodes)| {
+                let refs = nodes.iter().map(|n| n.spec_ref.to_string()).collect();
+                (m.to_string(), refs)
+            })
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                (
+                    "shop.base".to_string(),
+                    vec!["tests.test_shop:test_both".to_string()]
+                ),
+                (
+                    "shop.cart".to_string(),
+                    vec![
+                        "tests.test_shop:test_both".to_string(),
+                        "tests.test_shop:test_total".to_string()
+                    ]
+                ),
+            ]
+        );
+        assert!(tests_by_target(build.specs.values()).is_empty());
+
+        // Only the spec whose targets= changed gets a new digest.
+        let retargeted = tests.replace("targets='shop.cart:total'", "targets='shop.cart:Cart'");
+        let (_, after) = graphs(
+            &[
+                ("shop/__init__.py", ""),
+                ("shop/base.py", BASE),
+                ("shop/cart.py", cart),
+                ("tests/test_shop.py", &retargeted),
+            ],
+            false,
+        );
+        let changed: Vec<&SpecRef> = test
+            .specs
+            .iter()
+            .filter(|(r, n)| after.specs[*r].digest != n.digest)
+            .map(|(r, _)| r)
+            .collect();
+        assert_eq!(
+            changed,
+            [&SpecRef::parse("tests.test_shop:test_total").unwrap()]
+        );
     }
 
     #[test]

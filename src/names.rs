@@ -78,6 +78,14 @@ impl ModuleName {
         self.0.rsplit_once('.').map(|(p, _)| ModuleName::new(p))
     }
 
+    /// Whether this is `ancestor` or a module inside it: `pkg.sub` is
+    /// within `pkg`, `pkg2` is not.
+    pub fn is_within(&self, ancestor: &ModuleName) -> bool {
+        self.0
+            .strip_prefix(ancestor.as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    }
+
     /// A child module, `pkg.sub` + `mod`.
     pub fn child(&self, name: &str) -> ModuleName {
         if self.0.is_empty() {
@@ -261,6 +269,18 @@ mod tests {
         );
         let top = ModuleName::new("mod");
         assert_eq!(top.generated("gen", false).as_str(), "gen.mod");
+    }
+
+    #[test]
+    fn is_within_follows_dotted_components() {
+        let pkg = ModuleName::new("pkg");
+        for inside in ["pkg", "pkg.sub", "pkg.sub.mod"] {
+            assert!(ModuleName::new(inside).is_within(&pkg), "{inside}");
+        }
+        for outside in ["pkg2", "pk", "other.pkg", "pkg_sub"] {
+            assert!(!ModuleName::new(outside).is_within(&pkg), "{outside}");
+        }
+        assert!(!pkg.is_within(&ModuleName::new("pkg.sub")));
     }
 
     #[test]

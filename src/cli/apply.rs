@@ -33,6 +33,27 @@ pub struct ApplyArgs {
     /// Build without library skills: none are written or sent.
     #[arg(long)]
     pub no_skills: bool,
+    /// How to show generation progress on stderr: auto (a bar on a terminal, else a line per
+    /// finished module), plain (a line per event, never redrawn), none.
+    #[arg(long, value_enum, default_value_t = Progress::Auto)]
+    pub progress: Progress,
+    /// Show no progress (--progress none).
+    #[arg(long, conflicts_with = "progress")]
+    pub no_progress: bool,
+}
+
+/// `--progress`: how generation progress is shown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Progress {
+    /// A redrawn bar when stderr is a terminal, else a line per finished
+    /// module; nothing under --json.
+    #[default]
+    Auto,
+    /// One line per event (start, each module begun and finished), never
+    /// redrawn: for logs and CI.
+    Plain,
+    /// Nothing.
+    None,
 }
 
 impl ApplyArgs {
@@ -49,6 +70,15 @@ impl ApplyArgs {
                 .map(|t| t.module.clone())
                 .collect(),
             no_skills: self.no_skills,
+        }
+    }
+
+    /// `--progress`, with `--no-progress` as `none`.
+    fn progress(&self) -> Progress {
+        if self.no_progress {
+            Progress::None
+        } else {
+            self.progress
         }
     }
 
@@ -115,13 +145,20 @@ pub fn run_kinds(
     kinds: &[SpecKind],
 ) -> Result<ApplyReport, JauntError> {
     let cancel = install_interrupt();
-    let fancy = std::io::stderr().is_terminal() && !global.json && !global.quiet;
+    let mode = args.progress();
+    let fancy =
+        mode == Progress::Auto && std::io::stderr().is_terminal() && !global.json && !global.quiet;
+    let plain = mode == Progress::Plain && !global.quiet;
     let bar = ProgressBar::hidden();
     let failed = AtomicUsize::new(0);
     let in_flight = AtomicUsize::new(0);
-    let quiet = global.quiet || global.json;
+    // Without a bar, auto prints the finished lines alone.
+    let lines = plain || (mode == Progress::Auto && !global.quiet && !global.json);
     let progress = |e: Event<'_>| match e {
         Event::Start { total } => {
+            if plain {
+                eprintln!("building {total} module(s)");
+            }
             if fancy {
                 bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
                 bar.set_length(total as u64);
@@ -134,6 +171,9 @@ pub fn run_kinds(
         }
         Event::Began(m) => {
             let n = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            if plain {
+                eprintln!("  {:>9} {m}", "started");
+            }
             if fancy {
                 bar.set_message(format!(
                     "{n} in flight, {} failed — {m}",
@@ -150,7 +190,7 @@ pub fn run_kinds(
             if fancy {
                 bar.inc(1);
                 bar.println(format!("  {status:>9} {module}"));
-            } else if !quiet {
+            } else if lines {
                 eprintln!("  {status:>9} {module}");
             }
         }

@@ -2,7 +2,7 @@
 
 use super::{CmdResult, GlobalArgs, output};
 use crate::error::exit;
-use crate::graph::SpecGraph;
+use crate::graph::{Origin, SpecGraph, tests_by_target};
 use crate::names::SpecKind;
 use crate::ops::project::Project;
 use std::collections::BTreeMap;
@@ -56,8 +56,9 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     Ok(exit::OK)
 }
 
-/// The documented shape (`schema/graph.schema.json`): `{"specs": {REF: [DEP…]}, "modules": {MOD: [DEP…]}}`,
-/// sorted, every spec and every module with specs a key.
+/// The documented shape (`schema/graph.schema.json`): `{"specs": {REF: [DEP…]}, "modules": {MOD: [DEP…]},
+/// "tests_by_target": {MOD: [TEST REF…]}}`, sorted, every spec and every
+/// module with specs a key; the last is empty for build specs.
 fn to_json(g: &SpecGraph) -> serde_json::Value {
     let specs: BTreeMap<String, Vec<String>> = g
         .specs
@@ -79,7 +80,18 @@ fn to_json(g: &SpecGraph) -> serde_json::Value {
             )
         })
         .collect();
-    serde_json::json!({ "specs": specs, "modules": modules })
+    let groups: BTreeMap<String, Vec<String>> = tests_by_target(g.specs.values())
+        .into_iter()
+        .map(|(m, tests)| {
+            let refs = tests.iter().map(|n| n.spec_ref.to_string()).collect();
+            (m.to_string(), refs)
+        })
+        .collect();
+    serde_json::json!({
+        "specs": specs,
+        "modules": modules,
+        "tests_by_target": groups,
+    })
 }
 
 fn to_text(g: &SpecGraph) -> String {
@@ -97,8 +109,15 @@ fn to_text(g: &SpecGraph) -> String {
     for (r, n) in &g.specs {
         let _ = writeln!(out, "  {r}");
         for (d, e) in &n.deps {
-            let how = if e.explicit { "deps=" } else { "inferred" };
-            let _ = writeln!(out, "    -> {d}  ({how}, line {})", e.line);
+            let _ = writeln!(out, "    -> {d}  ({}, line {})", e.origin.as_str(), e.line);
+        }
+    }
+    let groups = tests_by_target(g.specs.values());
+    if !groups.is_empty() {
+        let _ = writeln!(out, "tests by target module:");
+        for (m, tests) in groups {
+            let tests: Vec<String> = tests.iter().map(|n| n.spec_ref.to_string()).collect();
+            let _ = writeln!(out, "  {m} <- {}", tests.join(", "));
         }
     }
     out
@@ -118,7 +137,11 @@ fn to_dot(g: &SpecGraph) -> String {
     }
     for (r, n) in &g.specs {
         for (d, e) in &n.deps {
-            let style = if e.explicit { "" } else { " [style=dashed]" };
+            let style = match e.origin {
+                Origin::Targets => " [style=bold]",
+                Origin::Deps => "",
+                Origin::Inferred => " [style=dashed]",
+            };
             let _ = writeln!(out, "  \"{r}\" -> \"{d}\"{style};");
         }
     }
@@ -146,7 +169,11 @@ fn to_mermaid(g: &SpecGraph) -> String {
     }
     for (r, n) in &g.specs {
         for (d, e) in &n.deps {
-            let arrow = if e.explicit { "-->" } else { "-.->" };
+            let arrow = match e.origin {
+                Origin::Targets => "==>",
+                Origin::Deps => "-->",
+                Origin::Inferred => "-.->",
+            };
             let _ = writeln!(
                 out,
                 "  {} {arrow} {}",

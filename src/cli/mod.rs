@@ -102,7 +102,7 @@ pub enum Command {
     #[command(alias = "build")]
     Apply(apply::ApplyArgs),
     /// Model-free gate: exit 4 unless every module is fresh and jaunt.lock is up to date.
-    Check(Scope),
+    Check(plan::CheckArgs),
     /// One-line summary of the plan.
     Status(Scope),
     /// Apply, generate the test modules of @jaunt.test specs, and run pytest.
@@ -188,7 +188,7 @@ pub fn main() -> i32 {
         Command::Graph(args) => graph::run(&cli.global, args),
         Command::Plan(args) => plan::run_plan(&cli.global, args),
         Command::Apply(args) => apply::run(&cli.global, args),
-        Command::Check(scope) => plan::run_check(&cli.global, scope),
+        Command::Check(args) => plan::run_check(&cli.global, args),
         Command::Status(scope) => plan::run_status(&cli.global, scope),
         Command::Test(args) => test::run(&cli.global, args),
         Command::Init(args) => init::run_init(&cli.global, args),

@@ -22,6 +22,15 @@ pub struct PlanArgs {
     base: Option<String>,
 }
 
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    scope: super::Scope,
+    /// Check only the @jaunt.magic (build) modules, not the test modules.
+    #[arg(long)]
+    magic_only: bool,
+}
+
 #[derive(Serialize)]
 struct ModuleJson<'a> {
     name: String,
@@ -149,15 +158,16 @@ pub fn run_plan(global: &GlobalArgs, args: &PlanArgs) -> CmdResult {
 
 /// `jaunt check`: the model-free gate; exit 4 unless everything is fresh
 /// and jaunt.lock is up to date.
-pub fn run_check(global: &GlobalArgs, scope: &Scope) -> CmdResult {
+pub fn run_check(global: &GlobalArgs, args: &CheckArgs) -> CmdResult {
     // A gate reads the files, the lockfile and the local store: it never
     // fetches anything, so it needs no credentials and no network.
     let local_only = StoreUse {
         no_remote: true,
         ..global.store_use()
     };
+    let scope = &args.scope;
     let (project, session) = load(global, scope, local_only)?;
-    let result = check::check(&project, &session, scope.targeted());
+    let result = check::check(&project, &session, scope.targeted(), args.magic_only);
     if global.json {
         output::json(&to_json(&result.plan, result.ok()));
     } else {

@@ -1,15 +1,22 @@
-//! `jaunt specs`: every spec with kind, file:line, deps and digest.
+//! `jaunt specs`: every spec with kind, file:line, deps and digest; test
+//! specs grouped by the modules their `targets=` name.
 
 use super::{CmdResult, GlobalArgs, output};
 use crate::error::exit;
 use crate::graph::SpecNode;
+use crate::names::ModuleName;
 use crate::ops::project::Project;
+use crate::ops::specs;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
     scope: super::Scope,
+    /// List only MODULE and the modules inside it (`pkg` lists `pkg.sub` too; repeatable).
+    #[arg(long = "module", value_name = "MODULE", value_parser = ModuleName::parse)]
+    modules: Vec<ModuleName>,
 }
 
 #[derive(Serialize)]
@@ -22,21 +29,17 @@ struct SpecRow<'a> {
     file: &'a str,
     line: u32,
     deps: Vec<String>,
+    targets: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    public_api_only: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    test: Option<bool>,
     digest: String,
 }
 
-pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
-    let project = Project::load(&global.load_options(&args.scope))?;
-    print_notes(global, &project);
-    let nodes: Vec<&SpecNode> = project
-        .build
-        .specs
-        .values()
-        .chain(project.test.specs.values())
-        .collect();
-    let rows: Vec<SpecRow> = nodes
-        .iter()
-        .map(|n| SpecRow {
+impl<'a> SpecRow<'a> {
+    fn new(n: &'a SpecNode) -> SpecRow<'a> {
+        SpecRow {
             spec_ref: n.spec_ref.to_string(),
             kind: n.kind.as_str(),
             definition: n.def_kind.as_str(),
@@ -44,32 +47,80 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
             file: &n.file,
             line: n.line,
             deps: n.deps.keys().map(ToString::to_string).collect(),
+            targets: n.targets.iter().map(ToString::to_string).collect(),
+            public_api_only: (n.kind == crate::names::SpecKind::Test).then_some(n.public_api_only),
+            test: n.test,
             digest: n.digest.to_string(),
-        })
-        .collect();
-    if global.json {
-        output::json(&serde_json::json!({ "specs": rows }));
-        return Ok(exit::OK);
+        }
     }
-    for row in &rows {
+
+    fn print(&self) {
         println!(
             "{}  {} {}  {}:{}  {}",
-            console::style(&row.spec_ref).bold(),
-            row.kind,
-            row.definition,
-            row.file,
-            row.line,
-            console::style(&row.digest[..15]).dim()
+            console::style(&self.spec_ref).bold(),
+            self.kind,
+            self.definition,
+            self.file,
+            self.line,
+            console::style(&self.digest[..15]).dim()
         );
-        if !row.deps.is_empty() {
-            println!("    deps: {}", row.deps.join(", "));
+        if !self.targets.is_empty() {
+            println!("    targets: {}", self.targets.join(", "));
+        }
+        if self.public_api_only == Some(false) {
+            println!("    public_api_only: False");
+        }
+        if let Some(test) = self.test {
+            println!("    test: {}", if test { "True" } else { "False" });
+        }
+        if !self.deps.is_empty() {
+            println!("    deps: {}", self.deps.join(", "));
+        }
+    }
+}
+
+pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
+    let project = Project::load(&global.load_options(&args.scope))?;
+    print_notes(global, &project);
+    let listing = specs::list(&project, &args.modules)?;
+    if global.json {
+        let rows: Vec<SpecRow> = listing
+            .build
+            .iter()
+            .chain(&listing.tests)
+            .map(|n| SpecRow::new(n))
+            .collect();
+        let groups: BTreeMap<&str, Vec<String>> = listing
+            .tests_by_target
+            .iter()
+            .map(|(m, tests)| {
+                let refs = tests.iter().map(|n| n.spec_ref.to_string()).collect();
+                (m.as_str(), refs)
+            })
+            .collect();
+        output::json(&serde_json::json!({ "specs": rows, "tests_by_target": groups }));
+        return Ok(exit::OK);
+    }
+    for n in &listing.build {
+        SpecRow::new(n).print();
+    }
+    for (module, tests) in &listing.tests_by_target {
+        println!("tests of {module}:");
+        for n in tests {
+            SpecRow::new(n).print();
+        }
+    }
+    if !listing.untargeted.is_empty() {
+        println!("tests without targets:");
+        for n in &listing.untargeted {
+            SpecRow::new(n).print();
         }
     }
     if !global.quiet {
         eprintln!(
             "{} specs in {} modules",
-            rows.len(),
-            project.build.modules.len() + project.test.modules.len()
+            listing.build.len() + listing.tests.len(),
+            listing.modules
         );
     }
     Ok(exit::OK)

@@ -10,7 +10,7 @@ pub mod skip;
 
 use crate::config::Config;
 use crate::error::{Diagnostic, JauntError, Result};
-use crate::names::ModuleName;
+use crate::names::{ModuleName, SpecKind};
 use crate::python::{DepExpr, FileSummary, ImportTarget};
 use cache::{Entry, Lookup, ParseCache};
 use rayon::prelude::*;
@@ -66,6 +66,7 @@ impl Discovery {
                     ..d.clone()
                 });
             }
+            out.extend(mixed_kinds(f));
         }
         out.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
         out
@@ -112,6 +113,25 @@ impl Discovery {
             ..Discovery::default()
         }
     }
+}
+
+/// A module with both build and test specs would have both generated into
+/// the same file, one overwriting the other: an error at its first test spec.
+fn mixed_kinds(file: &SourceFile) -> Option<Diagnostic> {
+    let specs = &file.summary.specs;
+    let first_test = specs.iter().find(|s| s.kind == SpecKind::Test)?;
+    specs.iter().find(|s| s.kind == SpecKind::Build)?;
+    Some(
+        Diagnostic::new(
+            crate::error::Code::Discovery,
+            format!(
+                "module `{}` holds both @jaunt.magic and @jaunt.test specs, whose generated modules would be the same file",
+                file.module
+            ),
+        )
+        .at(&file.rel, Some(first_test.line))
+        .hint("move the @jaunt.test specs into a test module of their own (under a test root, e.g. tests/test_<name>.py)"),
+    )
 }
 
 /// One configured root.
@@ -563,10 +583,10 @@ fn locate(roots: &Roots, module: &ModuleName) -> Option<(RootKind, PathBuf, Path
     None
 }
 
-/// Every module a file's imports and string deps may name, as candidates:
-/// the import target itself and, for `from m import x`, `m.x` too (it may
-/// be a submodule). Candidates that are not project modules are dropped by
-/// [`locate`].
+/// Every module a file's imports and string `deps=`/`targets=` entries may
+/// name, as candidates: the import target itself and, for `from m import
+/// x`, `m.x` too (it may be a submodule). Candidates that are not project
+/// modules are dropped by [`locate`].
 pub fn referenced_modules(file: &SourceFile) -> Vec<ModuleName> {
     let mut out = Vec::new();
     let s = &file.summary;
@@ -592,7 +612,7 @@ pub fn referenced_modules(file: &SourceFile) -> Vec<ModuleName> {
         }
     }
     for spec in &s.specs {
-        for dep in &spec.deps {
+        for dep in spec.deps.iter().chain(&spec.targets) {
             if let DepExpr::Str { value, .. } = dep {
                 let module = match value.split_once(':') {
                     Some((m, _)) => m.to_string(),

@@ -37,7 +37,9 @@ use serde::Serialize;
 
 /// Version of the request and prompt format: bump it when rendering or the
 /// wire request changes in a way templates do not show, so that every
-/// inputs key changes with it.
+/// inputs key changes with it. (What `targets=` and `public_api_only=False`
+/// add is rendered only for specs that use them, whose digests, and so
+/// keys, already say so.)
 pub const PROMPT_FORMAT_VERSION: u32 = 1;
 
 /// Everything the generator is shown for one module. Serializes as the
@@ -68,6 +70,11 @@ pub struct RequestSpec {
     pub source: String,
     /// The decorator's `prompt=`.
     pub prompt: Option<String>,
+    /// A test spec's `targets=`: the APIs under test.
+    pub targets: Vec<SpecRef>,
+    /// A test spec's `public_api_only=` (true unless the spec says false);
+    /// `None` for a build spec.
+    pub public_api_only: Option<bool>,
 }
 
 /// A spec of another module that this module uses.
@@ -293,6 +300,8 @@ pub(crate) mod tests {
             kind,
             source: source.into(),
             prompt: prompt.map(Into::into),
+            targets: Vec::new(),
+            public_api_only: None,
         };
         Request {
             kind: SpecKind::Build,
@@ -378,6 +387,8 @@ pub(crate) mod tests {
         assert_eq!(spec["qualname"], "total");
         assert_eq!(spec["kind"], "function");
         assert_eq!(spec["prompt"], "use integer cents");
+        assert_eq!(spec["targets"], serde_json::json!([]));
+        assert!(spec["public_api_only"].is_null());
         assert!(value["specs"][1]["prompt"].is_null());
         assert_eq!(value["specs"][1]["kind"], "class");
         assert_eq!(value["dependency_apis"][0]["ref"], "shop.money:Money");

@@ -6,7 +6,8 @@
 //!
 //! - `{{kind}}`, `{{spec_module}}`, `{{generated_module}}`, `{{attempt}}`;
 //! - `{{expected_names}}`: the required names, as a comma-separated list;
-//! - `{{specs}}`: every spec's verbatim source with its decorator prompt;
+//! - `{{specs}}`: every spec's verbatim source with its decorator prompt
+//!   and, for a test spec, its `targets=` and the public-API rule;
 //! - `{{dependency_apis}}`, `{{dependency_modules}}`, `{{skills}}`,
 //!   `{{errors}}`, `{{build_instructions_block}}`: whole sections with
 //!   their own heading, empty when there is nothing to show (a line holding
@@ -21,7 +22,7 @@
 //! of the build system prompt. Substitution is one pass, so spec source
 //! that happens to contain `{{…}}` is shown verbatim.
 
-use super::Request;
+use super::{Request, RequestSpec};
 use crate::config::{AsyncRunner, Config};
 use crate::error::{Diagnostic, JauntError};
 use crate::names::SpecKind;
@@ -285,13 +286,14 @@ fn values(request: &Request, attempt: u32, errors: &[String]) -> BTreeMap<&'stat
         .specs
         .iter()
         .map(|s| {
-            let prompt = s
+            let mut text = s
                 .prompt
                 .as_deref()
                 .map(|p| format!("Decorator prompt: {p}\n\n"))
                 .unwrap_or_default();
+            text.push_str(&under_test(s));
             let title = format!("`{}` ({})", s.spec_ref, s.kind.as_str());
-            code_block(&title, &prompt, &s.source)
+            code_block(&title, &text, &s.source)
         })
         .collect();
     let apis: Vec<String> = request
@@ -365,6 +367,27 @@ fn values(request: &Request, attempt: u32, errors: &[String]) -> BTreeMap<&'stat
     v
 }
 
+/// What a test spec says about the code under test: its `targets=` and
+/// whether the tests keep to their public API. Empty for a spec that uses
+/// neither, so its prompt reads as it always did.
+fn under_test(spec: &RequestSpec) -> String {
+    let refs: Vec<String> = spec.targets.iter().map(|t| format!("`{t}`")).collect();
+    match (refs.is_empty(), spec.public_api_only) {
+        (false, Some(false)) => format!(
+            "APIs under test: {}. The tests may also use their private names (a leading underscore) where that tests them better.\n\n",
+            refs.join(", ")
+        ),
+        (false, _) => format!(
+            "APIs under test: {}. Test them through their public API only: no names with a leading underscore, no internals of the implementation.\n\n",
+            refs.join(", ")
+        ),
+        (true, Some(false)) => {
+            "The tests may also use private names (a leading underscore) of the code under test.\n\n".to_string()
+        }
+        (true, _) => String::new(),
+    }
+}
+
 /// A `###` heading, optional text, and the source in a fenced block.
 fn code_block(title: &str, text: &str, source: &str) -> String {
     format!("### {title}\n\n{text}```python\n{}\n```", source.trim_end())
@@ -419,6 +442,7 @@ fn substitute(template: &str, values: &BTreeMap<&'static str, String>) -> String
 mod tests {
     use super::*;
     use crate::generate::tests::sample_request;
+    use crate::names::{ModuleName, SpecRef};
     use std::path::Path;
 
     #[test]
@@ -464,6 +488,50 @@ mod tests {
             r.prompt
                 .contains("Never import from a `__generated__` package")
         );
+    }
+
+    #[test]
+    fn test_specs_name_their_targets_and_the_public_api_rule() {
+        let mut request = sample_request();
+        request.kind = SpecKind::Test;
+        let untouched = Prompts::default().render(&request, 1, &[]);
+        for s in &mut request.specs {
+            s.public_api_only = Some(true);
+        }
+        // The default rule without targets adds nothing: such prompts read
+        // as they did before targets= existed.
+        assert_eq!(Prompts::default().render(&request, 1, &[]), untouched);
+        assert!(!untouched.prompt.contains("APIs under test"));
+
+        let cart = SpecRef::new(ModuleName::new("shop.cart"), "Cart");
+        let total = SpecRef::new(ModuleName::new("shop.cart"), "total");
+        request.specs[0].targets = vec![cart, total];
+        let r = Prompts::default().render(&request, 1, &[]);
+        assert!(
+            r.prompt.contains(
+                "APIs under test: `shop.cart:Cart`, `shop.cart:total`. Test them through their public API only"
+            ),
+            "{}",
+            r.prompt
+        );
+        assert_eq!(r.prompt.matches("APIs under test").count(), 1);
+
+        request.specs[0].public_api_only = Some(false);
+        let r = Prompts::default().render(&request, 1, &[]);
+        assert!(
+            r.prompt
+                .contains("The tests may also use their private names")
+        );
+        assert!(!r.prompt.contains("public API only"));
+
+        request.specs[0].targets.clear();
+        let r = Prompts::default().render(&request, 1, &[]);
+        assert!(
+            r.prompt.contains(
+                "may also use private names (a leading underscore) of the code under test"
+            )
+        );
+        assert!(!r.prompt.contains("APIs under test"));
     }
 
     #[test]

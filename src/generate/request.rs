@@ -12,7 +12,7 @@ use crate::discover::SourceFile;
 use crate::error::{JauntError, Result};
 use crate::genfile;
 use crate::graph::ModuleNode;
-use crate::names::{ModuleName, SpecRef};
+use crate::names::{ModuleName, SpecKind, SpecRef};
 use crate::plan::KeyContext;
 use std::collections::{BTreeMap, HashMap};
 
@@ -66,6 +66,8 @@ pub fn assemble(
             kind: node.def_kind,
             source: sources.cut(r, node.byte_range)?,
             prompt: node.prompt.clone(),
+            targets: node.targets.clone(),
+            public_api_only: (node.kind == SpecKind::Test).then_some(node.public_api_only),
         });
     }
     let mut dependency_apis = Vec::new();

@@ -32,8 +32,20 @@ pub fn kinds(session: &Session) -> Vec<SpecKind> {
     }
 }
 
-pub fn check(project: &Project, session: &Session, targeted: bool) -> CheckResult {
-    let kinds = kinds(session);
+/// Checks the build modules and, unless `magic_only` (`--magic-only`), the
+/// test modules as [`kinds`] decides. Lockfile entries of a kind left out
+/// are compared as they are.
+pub fn check(
+    project: &Project,
+    session: &Session,
+    targeted: bool,
+    magic_only: bool,
+) -> CheckResult {
+    let kinds = if magic_only {
+        vec![SpecKind::Build]
+    } else {
+        kinds(session)
+    };
     let plan = session.plan(project, &kinds, targeted);
     let next = planned_lock(&LockInputs {
         project,

@@ -12,6 +12,7 @@ pub mod lockfile;
 pub mod project;
 pub mod runtime;
 pub mod session;
+pub mod specs;
 pub mod store;
 pub mod test;
 pub mod watch;

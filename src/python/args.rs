@@ -7,12 +7,10 @@ use super::parse::{column, kind_of, line, text};
 use super::strings::Prefix;
 use super::summary::DepExpr;
 use crate::error::{Code, Diagnostic};
+use crate::names::SpecKind;
 use tree_sitter::Node;
 
-const DEPS_HINT: &str =
-    "deps= takes a name, a dotted name, a \"pkg.mod:Name\" string, or a list of those";
 const PROMPT_HINT: &str = "prompt= takes a string literal, e.g. prompt=\"Use integer cents.\"";
-const INFER_HINT: &str = "infer_deps= takes True or False";
 
 /// The readable arguments of one jaunt decorator.
 #[derive(Default)]
@@ -20,11 +18,29 @@ pub(crate) struct SpecArgs {
     pub deps: Vec<DepExpr>,
     pub prompt: Option<String>,
     pub infer_deps: Option<bool>,
+    /// `@jaunt.test(targets=…)`: the specs under test, as written.
+    pub targets: Vec<DepExpr>,
+    /// `@jaunt.test(public_api_only=…)`.
+    pub public_api_only: Option<bool>,
+    /// `@jaunt.magic(test=…)`: a class spec's baseline test on or off.
+    pub test: Option<bool>,
 }
 
-/// Reads the arguments of `decorator` (bare `@jaunt.magic` has none).
+/// The keywords each decorator takes, as Jaunt 1.7 defines them.
+fn keywords(kind: SpecKind) -> &'static str {
+    match kind {
+        SpecKind::Build => "@jaunt.magic takes deps=, prompt=, infer_deps= and test=",
+        SpecKind::Test => {
+            "@jaunt.test takes deps=, prompt=, infer_deps=, targets= and public_api_only="
+        }
+    }
+}
+
+/// Reads the arguments of `decorator` (bare `@jaunt.magic` has none), a
+/// decorator of `kind`.
 pub(crate) fn read_args(
     decorator: Node<'_>,
+    kind: SpecKind,
     source: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> SpecArgs {
@@ -55,9 +71,9 @@ pub(crate) fn read_args(
                     continue;
                 };
                 let value = unparenthesize(value);
-                match text(name, source) {
-                    "deps" => read_deps(value, source, &mut args.deps, &mut report),
-                    "prompt" => match kind_of(value) {
+                match (text(name, source), kind) {
+                    ("deps", _) => read_refs("deps", value, source, &mut args.deps, &mut report),
+                    ("prompt", _) => match kind_of(value) {
                         "none" => {}
                         _ => match string_value(value, source) {
                             Some((prefix, text)) if !prefix.format && !prefix.bytes => {
@@ -71,26 +87,40 @@ pub(crate) fn read_args(
                             ),
                         },
                     },
-                    "infer_deps" => match kind_of(value) {
-                        "true" => args.infer_deps = Some(true),
-                        "false" => args.infer_deps = Some(false),
-                        _ => report(
-                            value,
-                            "infer_deps= must be the literal True or False".to_string(),
-                            INFER_HINT,
-                        ),
-                    },
-                    other => report(
+                    ("infer_deps", _) => {
+                        args.infer_deps = read_bool("infer_deps", value, &mut report);
+                    }
+                    ("targets", SpecKind::Test) => {
+                        read_refs("targets", value, source, &mut args.targets, &mut report);
+                    }
+                    ("public_api_only", SpecKind::Test) => {
+                        args.public_api_only = read_bool("public_api_only", value, &mut report);
+                    }
+                    ("test", SpecKind::Build) => {
+                        args.test = read_bool("test", value, &mut report);
+                    }
+                    (other @ ("targets" | "public_api_only"), SpecKind::Build) => report(
+                        name,
+                        format!("`{other}=` is an argument of @jaunt.test, not @jaunt.magic"),
+                        "name what a test covers on its @jaunt.test spec; @jaunt.magic takes deps=, prompt=, infer_deps= and test=",
+                    ),
+                    ("test", SpecKind::Test) => report(
+                        name,
+                        "`test=` is an argument of @jaunt.magic (a class spec's baseline test), not @jaunt.test"
+                            .to_string(),
+                        "remove it: every @jaunt.test spec is a test; name what it covers with targets=",
+                    ),
+                    (other, _) => report(
                         name,
                         format!("unknown keyword argument `{other}=` to the jaunt decorator"),
-                        "the jaunt decorator takes deps=, prompt= and infer_deps=",
+                        keywords(kind),
                     ),
                 }
             }
             "dictionary_splat" | "list_splat" => report(
                 arg,
                 "the jaunt decorator's arguments must be written out, not unpacked".to_string(),
-                "write deps=, prompt= and infer_deps= as keyword arguments",
+                &format!("write them as keyword arguments: {}", keywords(kind)),
             ),
             _ => report(
                 arg,
@@ -102,10 +132,33 @@ pub(crate) fn read_args(
     args
 }
 
-fn read_deps(
+/// A literal `True` or `False`; anything else is reported.
+fn read_bool(
+    arg: &str,
+    value: Node<'_>,
+    report: &mut impl FnMut(Node<'_>, String, &str),
+) -> Option<bool> {
+    match kind_of(value) {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => {
+            report(
+                value,
+                format!("{arg}= must be the literal True or False"),
+                &format!("{arg}= takes True or False, written out"),
+            );
+            None
+        }
+    }
+}
+
+/// `deps=` or `targets=`: one spec reference or a list, tuple or set of
+/// them; `None` is none.
+fn read_refs(
+    arg: &str,
     value: Node<'_>,
     source: &str,
-    deps: &mut Vec<DepExpr>,
+    refs: &mut Vec<DepExpr>,
     report: &mut impl FnMut(Node<'_>, String, &str),
 ) {
     match kind_of(value) {
@@ -114,22 +167,23 @@ fn read_deps(
             let mut cursor = value.walk();
             for item in value.named_children(&mut cursor) {
                 if kind_of(item) != "comment" {
-                    read_dep(unparenthesize(item), source, deps, report);
+                    read_ref(arg, unparenthesize(item), source, refs, report);
                 }
             }
         }
-        _ => read_dep(value, source, deps, report),
+        _ => read_ref(arg, value, source, refs, report),
     }
 }
 
-fn read_dep(
+fn read_ref(
+    arg: &str,
     item: Node<'_>,
     source: &str,
-    deps: &mut Vec<DepExpr>,
+    refs: &mut Vec<DepExpr>,
     report: &mut impl FnMut(Node<'_>, String, &str),
 ) {
     if let Some(chain) = attribute_chain(item, source) {
-        deps.push(DepExpr::Name {
+        refs.push(DepExpr::Name {
             chain: chain.into_iter().map(str::to_string).collect(),
             line: line(item),
         });
@@ -143,17 +197,19 @@ fn read_dep(
                 ..
             },
             value,
-        )) => deps.push(DepExpr::Str {
+        )) => refs.push(DepExpr::Str {
             value,
             line: line(item),
         }),
         _ => report(
             item,
             format!(
-                "deps= entry `{}` cannot be read without running the code",
+                "{arg}= entry `{}` cannot be read without running the code",
                 short(item, source)
             ),
-            DEPS_HINT,
+            &format!(
+                "{arg}= takes a name, a dotted name, a \"pkg.mod:Name\" string, or a list of those"
+            ),
         ),
     }
 }

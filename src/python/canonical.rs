@@ -2,9 +2,11 @@
 //! (docs/architecture.md, Digests and keys): what black and ruff may change is left out or
 //! normalized, everything a reader could notice is kept.
 
+use super::comments::Run;
 use super::parse::{Visitor, kind_of, text, walk};
 use super::strings::{Prefix, canonical_number, clean_docstring, decode_into};
 use crate::digest::{Digest, KeyHasher};
+use std::ops::Range;
 use tree_sitter::{Node, TreeCursor};
 
 /// One piece of a string literal: literal text by value, or an f-string
@@ -117,6 +119,8 @@ pub(crate) struct Canon<'s> {
     stack: Vec<(&'static str, bool)>,
     tree: Vec<u8>,
     comments: Vec<u8>,
+    /// Where the hidden comments of the last long run recorded lie.
+    hidden: Range<usize>,
 }
 
 fn record(buf: &mut Vec<u8>, tag: u8, bytes: &[u8]) {
@@ -135,6 +139,7 @@ impl<'s> Canon<'s> {
             stack: Vec::new(),
             tree: Vec::with_capacity(1024),
             comments: Vec::new(),
+            hidden: 0..0,
         }
     }
 
@@ -151,8 +156,29 @@ impl<'s> Canon<'s> {
             .finish()
     }
 
+    /// Records a comment, and the comments of the long run it starts that
+    /// the parser was not shown (their nodes, when it was, are skipped).
     fn comment(&mut self, node: Node<'_>) {
-        let body = text(node, self.source).trim_start_matches('#').trim();
+        let source = self.source;
+        let start = node.start_byte();
+        if self.hidden.contains(&start) {
+            return;
+        }
+        self.comment_text(text(node, source));
+        #[cfg(test)]
+        if super::parse::UNMASKED.get() {
+            return;
+        }
+        if let Some(run) = Run::at(source, start) {
+            for hidden in run.hidden(source) {
+                self.comment_text(&source[hidden]);
+            }
+            self.hidden = run.span();
+        }
+    }
+
+    fn comment_text(&mut self, comment: &str) {
+        let body = comment.trim_start_matches('#').trim();
         record(&mut self.comments, VALUE, body.as_bytes());
     }
 

@@ -11,6 +11,7 @@
 
 mod args;
 mod canonical;
+mod comments;
 mod imported;
 mod imports;
 mod interface;

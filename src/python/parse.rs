@@ -1,6 +1,7 @@
 //! Parsing and tree plumbing shared by the summary, the canonical digest and
 //! validation: one parser per thread, positions, and an iterative walk.
 
+use super::comments;
 use std::cell::RefCell;
 use std::sync::OnceLock;
 use tree_sitter::{Language, Node, Parser, Tree, TreeCursor};
@@ -21,8 +22,32 @@ fn new_parser() -> Parser {
 
 /// Parses Python source; `None` only if tree-sitter gives up (it has no
 /// timeout or cancellation set here, so in practice never).
+///
+/// Long comment runs are parsed masked ([`comments::masked`]), so the tree
+/// lacks their middle comments: read comments through
+/// [`comments::Run::hidden`] too.
 pub(crate) fn parse(source: &str) -> Option<Tree> {
-    PARSER.with(|p| p.borrow_mut().parse(source, None))
+    PARSER.with(|p| {
+        let mut parser = p.borrow_mut();
+        #[cfg(test)]
+        if UNMASKED.get() {
+            return parser.parse(source, None);
+        }
+        if let Some((masked, runs)) = comments::masked(source) {
+            let tree = parser.parse(&masked, None)?;
+            if runs.iter().all(|run| run.kept_in(tree.root_node())) {
+                return Some(tree);
+            }
+        }
+        parser.parse(source, None)
+    })
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Set by tests to parse sources as they are and read comments from the
+    /// tree alone, as before masking, to compare with it.
+    pub(crate) static UNMASKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Node kind names by kind id, looked up once: `Node::kind` measures and

@@ -71,6 +71,12 @@ pub struct RawSpec {
     pub prompt: Option<String>,
     /// `infer_deps=` value.
     pub infer_deps: Option<bool>,
+    /// `@jaunt.test(targets=…)` entries as written: the specs under test.
+    pub targets: Vec<DepExpr>,
+    /// `@jaunt.test(public_api_only=…)` value.
+    pub public_api_only: Option<bool>,
+    /// `@jaunt.magic(test=…)` value: a class spec's baseline test on or off.
+    pub test: Option<bool>,
     /// Names and attribute chains the definition uses (body, annotations,
     /// defaults, decorator arguments, base classes), first use of each
     /// chain, in source order. The jaunt decorator itself is not a use.
@@ -84,7 +90,7 @@ pub struct RawSpec {
     pub canonical: Digest,
 }
 
-/// One `deps=` entry.
+/// One `deps=` or `targets=` entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DepExpr {
     /// A name or attribute chain, `Foo` or `mod.sub.Foo`.
@@ -195,7 +201,7 @@ impl SpecFinder<'_, '_> {
             _ if def.child(0).is_some_and(|t| kind_of(t) == "async") => DefKind::AsyncFunction,
             _ => DefKind::Function,
         };
-        let args = read_args(decorator, self.source, &mut self.diagnostics);
+        let args = read_args(decorator, kind, self.source, &mut self.diagnostics);
         let mut visitors = Pair::new(
             Canon::new(self.source, Some(decorator)),
             Uses::new(self.source, self.resolver),
@@ -215,6 +221,9 @@ impl SpecFinder<'_, '_> {
             deps: args.deps,
             prompt: args.prompt,
             infer_deps: args.infer_deps,
+            targets: args.targets,
+            public_api_only: args.public_api_only,
+            test: args.test,
             uses,
             local_imports,
             canonical: visitors.a.finish(),
@@ -466,6 +475,111 @@ def c(): ...
                 .as_deref()
                 .is_some_and(|h| h.contains("deps= takes a name"))
         );
+    }
+
+    #[test]
+    fn targets_public_api_only_and_test_are_read_statically() {
+        let src = r#"
+import jaunt
+from shop import cart
+@jaunt.test(targets=[cart.Cart, "shop.cart:total", ("shop.cart.Other")], public_api_only=False)
+def test_a(): ...
+@jaunt.test(targets=cart.Cart, public_api_only=True, deps=[Helper])
+def test_b(): ...
+@jaunt.test(targets=None)
+def test_c(): ...
+@jaunt.test(targets={"shop.cart:total"})
+def test_d(): ...
+@jaunt.magic(test=False)
+class Cart: ...
+@jaunt.magic
+class Plain: ...
+"#;
+        let s = summarize(src);
+        assert!(s.diagnostics.is_empty(), "{:?}", s.diagnostics);
+        let a = spec_named(&s, "test_a");
+        assert_eq!(
+            a.targets,
+            vec![
+                DepExpr::Name {
+                    chain: vec!["cart".into(), "Cart".into()],
+                    line: 4
+                },
+                DepExpr::Str {
+                    value: "shop.cart:total".into(),
+                    line: 4
+                },
+                DepExpr::Str {
+                    value: "shop.cart.Other".into(),
+                    line: 4
+                },
+            ]
+        );
+        assert_eq!(a.public_api_only, Some(false));
+        assert!(a.deps.is_empty());
+        let b = spec_named(&s, "test_b");
+        assert_eq!(b.targets.len(), 1);
+        assert_eq!(b.deps.len(), 1);
+        assert_eq!(b.public_api_only, Some(true));
+        let c = spec_named(&s, "test_c");
+        assert!(c.targets.is_empty());
+        assert_eq!(c.public_api_only, None);
+        assert_eq!(spec_named(&s, "test_d").targets.len(), 1);
+        assert_eq!(spec_named(&s, "Cart").test, Some(false));
+        assert_eq!(spec_named(&s, "Plain").test, None);
+        assert!(spec_named(&s, "Cart").targets.is_empty());
+    }
+
+    #[test]
+    fn unreadable_or_misplaced_targets_and_flags_are_errors_with_hints() {
+        let src = r#"import jaunt
+@jaunt.test(targets=[Cart, pick()], public_api_only=flag)
+def test_a(): ...
+@jaunt.test(targets=TARGETS + EXTRA)
+def test_b(): ...
+@jaunt.magic(test="yes", targets=[Cart])
+class C: ...
+@jaunt.test(test=True, public_api_only=None)
+def test_d(): ...
+"#;
+        let s = summarize(src);
+        assert_eq!(s.specs.len(), 4);
+        assert_eq!(spec_named(&s, "test_a").targets.len(), 1);
+        let got: Vec<(Option<u32>, Option<u32>, &str, &str)> = s
+            .diagnostics
+            .iter()
+            .map(|d| {
+                (
+                    d.line,
+                    d.column,
+                    d.message.as_str(),
+                    d.hint.as_deref().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(got.len(), 7, "{got:#?}");
+        assert_eq!((got[0].0, got[0].1), (Some(2), Some(28)));
+        assert!(got[0].2.contains("targets= entry `pick()`"), "{got:#?}");
+        assert!(got[0].3.starts_with("targets= takes a name"), "{got:#?}");
+        assert!(
+            got[1]
+                .2
+                .contains("public_api_only= must be the literal True or False")
+        );
+        assert_eq!(got[2].0, Some(4));
+        assert!(got[2].2.contains("targets= entry `TARGETS + EXTRA`"));
+        assert!(got[3].2.contains("test= must be the literal True or False"));
+        assert_eq!(got[3].0, Some(6));
+        assert!(
+            got[4]
+                .2
+                .contains("`targets=` is an argument of @jaunt.test")
+        );
+        assert!(got[5].2.contains("`test=` is an argument of @jaunt.magic"));
+        assert_eq!(got[5].0, Some(8));
+        assert!(got[6].2.contains("public_api_only= must be"));
+        assert!(spec_named(&s, "C").targets.is_empty());
+        assert_eq!(spec_named(&s, "test_d").test, None);
     }
 
     #[test]

@@ -197,7 +197,8 @@ fn targeted_discovery_parses_only_the_closure() {
                 "app.api": ["app.models", "app.util"],
                 "app.models": [],
                 "app.util": []
-            }
+            },
+            "tests_by_target": {}
         })
     );
     std::fs::remove_file(f.path("src/broken.py")).unwrap();
@@ -532,4 +533,20 @@ fn an_unreadable_spec_file_or_directory_is_an_error_never_a_deletion() {
     assert_eq!(f.read("jaunt.lock"), lock, "no entry was dropped");
     assert!(f.exists("src/pkg/__generated__/m.py"));
     assert!(f.exists("src/pkg/__generated__/n.py"));
+}
+
+#[test]
+fn a_module_with_both_build_and_test_specs_is_an_error_not_an_overwrite() {
+    let f = project();
+    f.write(
+        "src/mixed.py",
+        "import jaunt\n\n@jaunt.magic\ndef f(): ...\n\n@jaunt.test\ndef test_f(): ...\n",
+    );
+    let (code, _, err) = f.run(&["plan"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("src/mixed.py:7"), "{err}");
+    assert!(
+        err.contains("holds both @jaunt.magic and @jaunt.test specs"),
+        "{err}"
+    );
 }

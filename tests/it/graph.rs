@@ -194,7 +194,6 @@ import jaunt
 import jaunt as j
 from jaunt import magic
 from jaunt import magic as m
-from jaunt import test as jt
 
 @jaunt.magic
 def plain(): ...
@@ -223,10 +222,11 @@ def not_a_spec(): ...
 
 @other.magic
 def other_decorator(): ...
-
-@jt
-def test_like(): ...
 "#,
+    );
+    f.write(
+        "src/spell_tests.py",
+        "from jaunt import test as jt\n\n@jt\ndef test_like(): ...\n",
     );
     let out = f.json(&["specs", "--json"]);
     let specs = out["specs"].as_array().unwrap();
@@ -250,12 +250,12 @@ def test_like(): ...
             ("spell:from_import_alias", "build", "function"),
             ("spell:plain", "build", "function"),
             ("spell:stacked_async", "build", "async_function"),
-            ("spell:test_like", "test", "function"),
+            ("spell_tests:test_like", "test", "function"),
         ]
     );
     let plain = specs.iter().find(|s| s["ref"] == "spell:plain").unwrap();
     assert_eq!(plain["file"], "src/spell.py");
-    assert_eq!(plain["line"], 9);
+    assert_eq!(plain["line"], 8);
     assert!(plain["digest"].as_str().unwrap().starts_with("b3:"));
 }
 

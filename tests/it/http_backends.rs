@@ -122,6 +122,8 @@ fn request() -> Request {
             kind: DefKind::Function,
             source: "@jaunt.magic\ndef f(x: int) -> int:\n    \"\"\"Double x.\"\"\"\n".into(),
             prompt: None,
+            targets: Vec::new(),
+            public_api_only: None,
         }],
         dependency_apis: Vec::new(),
         dependency_modules: Vec::new(),

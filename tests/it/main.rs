@@ -5,6 +5,7 @@
 mod common;
 
 mod apply;
+mod cli_habits;
 mod compat_config;
 mod cost;
 mod crash;
@@ -21,4 +22,5 @@ mod skills;
 mod snapshots;
 mod store_gc;
 mod stubs;
+mod targets;
 mod write_failures;

@@ -51,6 +51,20 @@ fn the_schemas_reject_what_they_should() {
     );
     assert!(
         !errors(
+            "graph.schema.json",
+            r#"{"specs": {}, "modules": {}, "tests_by_target": {"m": ["not a ref"]}}"#
+        )
+        .is_empty()
+    );
+    assert!(
+        !errors(
+            "specs.schema.json",
+            r#"{"specs": [], "tests_by_target": {"m": "t:x"}}"#
+        )
+        .is_empty()
+    );
+    assert!(
+        !errors(
             "store-gc.schema.json",
             r#"{"projects": [{"status": "gone"}]}"#
         )
@@ -107,6 +121,25 @@ fn json_outputs_match_their_schemas() {
     validate(
         "store-gc.schema.json",
         &f.ok(&["store", "gc", "--all", "--json"]),
+    );
+}
+
+#[test]
+fn target_groupings_match_their_schemas() {
+    let f = crate::targets::shop_with_tests();
+    validate("specs.schema.json", &f.ok(&["specs", "--json"]));
+    validate(
+        "specs.schema.json",
+        &f.ok(&["specs", "--json", "--module", "test_cart"]),
+    );
+    validate(
+        "graph.schema.json",
+        &f.ok(&["graph", "--json", "--kind", "test"]),
+    );
+    f.ok(&["test", "--no-run"]);
+    validate(
+        "plan.schema.json",
+        &f.ok(&["check", "--json", "--magic-only"]),
     );
 }
 

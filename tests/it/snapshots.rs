@@ -1,7 +1,7 @@
 //! Snapshot tests (insta) of every human output format and diagnostic:
-//! plan, graph (text, dot, mermaid, json), specs, cycles, config and
-//! discovery errors. Paths and digests are filtered so the snapshots are
-//! stable across machines.
+//! plan, graph (text, dot, mermaid, json), specs (grouped by target
+//! module), plain progress, cycles, config and discovery errors. Paths and
+//! digests are filtered so the snapshots are stable across machines.
 
 use crate::common::Fixture;
 
@@ -46,6 +46,47 @@ fn specs_text_and_json() {
     let f = project();
     snap!("specs_text", run(&f, &["specs"]));
     snap!("specs_json", run(&f, &["specs", "--json"]));
+}
+
+#[test]
+fn test_specs_grouped_by_target_module() {
+    let f = crate::targets::shop_with_tests();
+    snap!("specs_targets_text", run(&f, &["specs"]));
+    snap!("specs_targets_json", run(&f, &["specs", "--json"]));
+    snap!(
+        "specs_module_text",
+        run(
+            &f,
+            &["specs", "--module", "shop.cart", "--module", "test_misc"]
+        )
+    );
+    snap!("graph_test_text", run(&f, &["graph", "--kind", "test"]));
+    snap!(
+        "graph_test_json",
+        run(&f, &["graph", "--kind", "test", "--json"])
+    );
+}
+
+#[test]
+fn progress_plain() {
+    let f = project();
+    snap!(
+        "apply_progress_plain",
+        run(&f, &["apply", "--progress", "plain", "-j", "1"])
+    );
+}
+
+#[test]
+fn check_magic_only_with_stale_tests() {
+    let f = crate::targets::shop_with_tests();
+    f.ok(&["test", "--no-run"]);
+    let tests = f.read("tests/test_misc.py");
+    f.write(
+        "tests/test_misc.py",
+        &tests.replace("Nothing", "Nothing at all"),
+    );
+    snap!("check_stale_tests", run(&f, &["check"]));
+    snap!("check_magic_only", run(&f, &["check", "--magic-only"]));
 }
 
 #[test]
