@@ -196,7 +196,9 @@ impl ParseCache {
 pub enum Health {
     /// Not written yet: the next command that reads the specs writes it.
     Absent,
-    Healthy { entries: usize },
+    Healthy {
+        entries: usize,
+    },
     /// Written by another jaunt version; the next command replaces it.
     OtherVersion,
     /// Cannot be read or decoded. Commands still work, parsing every file

@@ -150,7 +150,11 @@ fn check_config(config: &Result<Config, JauntError>) -> Check {
         Err(e) => return Check::from_error(NAME, e, "fix the configuration, or run `jaunt init`"),
     };
     if let Err(e) = crate::generate::Prompts::load(config) {
-        return Check::from_error(NAME, &e, "fix the template file or its path under [prompts]");
+        return Check::from_error(
+            NAME,
+            &e,
+            "fix the template file or its path under [prompts]",
+        );
     }
     let mut message = format!(
         "{} is valid: provider {}, model {}",
@@ -224,7 +228,11 @@ fn check_runtime(config: &Config) -> Check {
         install_command()
     );
     if let Some(error) = probe.error {
-        return Check::fail(NAME, format!("{shown} cannot import jaunt ({error})"), install);
+        return Check::fail(
+            NAME,
+            format!("{shown} cannot import jaunt ({error})"),
+            install,
+        );
     }
     let version = probe.version.unwrap_or_default();
     let file = probe.file.unwrap_or_default();
@@ -247,10 +255,7 @@ fn check_runtime(config: &Config) -> Check {
             install,
         );
     }
-    Check::ok(
-        NAME,
-        format!("{shown} imports jaunt {version} from {file}"),
-    )
+    Check::ok(NAME, format!("{shown} imports jaunt {version} from {file}"))
 }
 
 /// Runs the runtime probe, bounded in time; stdout on success.
@@ -264,7 +269,10 @@ fn run_python(python: &Path, root: &Path) -> Result<String, String> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| e.to_string())?;
-    match child.wait_timeout(PYTHON_TIMEOUT).map_err(|e| e.to_string())? {
+    match child
+        .wait_timeout(PYTHON_TIMEOUT)
+        .map_err(|e| e.to_string())?
+    {
         Some(_) => {}
         None => {
             let _ = child.kill();
@@ -285,7 +293,10 @@ fn run_python(python: &Path, root: &Path) -> Result<String, String> {
 fn compatible(runtime: &str, binary: &str) -> bool {
     let major_minor = |v: &str| {
         let mut parts = v.split('.');
-        (parts.next().map(str::to_owned), parts.next().map(str::to_owned))
+        (
+            parts.next().map(str::to_owned),
+            parts.next().map(str::to_owned),
+        )
     };
     let (a, b) = (major_minor(runtime), major_minor(binary));
     a.0.is_some() && a.1.is_some() && a == b
@@ -440,7 +451,13 @@ fn check_generated(config: &Config) -> Check {
     let lock = match Lockfile::load(&config.lock_path()) {
         Ok(Some(lock)) => lock,
         Ok(None) => return Check::ok(NAME, "nothing generated yet (no jaunt.lock)"),
-        Err(e) => return Check::from_error(NAME, &e, "fix jaunt.lock, or delete it and run `jaunt apply`"),
+        Err(e) => {
+            return Check::from_error(
+                NAME,
+                &e,
+                "fix jaunt.lock, or delete it and run `jaunt apply`",
+            );
+        }
     };
     let mut problems: Vec<String> = Vec::new();
     let mut foreign = false;
@@ -553,7 +570,13 @@ mod tests {
         assert_eq!(names, CHECKS);
         assert!(!report.ok, "no configuration: {report:?}");
         assert_eq!(report.checks[0].status, Status::Fail);
-        assert!(report.checks[0].fix.as_deref().unwrap().contains("jaunt init"));
+        assert!(
+            report.checks[0]
+                .fix
+                .as_deref()
+                .unwrap()
+                .contains("jaunt init")
+        );
         assert!(report.checks[1..].iter().all(|c| c.status == Status::Skip));
     }
 }

@@ -117,7 +117,10 @@ mod tests {
         let doc: toml_edit::DocumentMut = repo_file("pyproject.toml").parse().unwrap();
         assert_eq!(doc["project"]["name"].as_str(), Some(DISTRIBUTION));
         assert_eq!(doc["tool"]["maturin"]["bindings"].as_str(), Some("bin"));
-        assert_eq!(doc["tool"]["maturin"]["module-name"].as_str(), Some("jaunt"));
+        assert_eq!(
+            doc["tool"]["maturin"]["module-name"].as_str(),
+            Some("jaunt")
+        );
     }
 
     /// A runtime file left out of `FILES` would be missing from every

@@ -1,11 +1,12 @@
 //! `jaunt watch`: re-plan and apply whenever a spec or the configuration
 //! changes (docs/architecture.md, Watch).
 //!
-//! A debounced file watcher (`notify`) feeds a channel; one loop runs one
-//! cycle at a time, so a second apply never starts while one runs. Changes
-//! made during a cycle wait in the channel and start the next one. Files
-//! jaunt writes itself (generated modules, stubs, `.jaunt/`, the lockfile)
-//! are not changes, so a cycle never triggers another.
+//! A file watcher (`notify`) feeds a channel; one loop runs one cycle at a
+//! time, so a second apply never starts while one runs. Changes made during
+//! a cycle wait in the channel and start the next one. Only writes count:
+//! a cycle opens and reads every spec file, and those reads must not start
+//! another cycle; nor do the files jaunt writes itself (generated modules,
+//! stubs, `.jaunt/`, the lockfile).
 
 use crate::config::Config;
 use crate::error::{JauntError, Result};
@@ -14,8 +15,8 @@ use crate::ops::apply::{ApplyOptions, ApplyReport, Event};
 use crate::ops::project::{LoadOptions, Project};
 use crate::ops::session::{Session, StoreUse};
 use crate::plan::Plan;
-use notify_debouncer_mini::notify::{RecursiveMode, Watcher};
-use notify_debouncer_mini::{DebounceEventResult, new_debouncer};
+use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
+use notify::{RecursiveMode, Watcher};
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,7 +24,8 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
 /// How long the files must be quiet before a cycle starts: one save, which
-/// editors make as several writes and renames, is one change.
+/// editors make as several writes and renames, is one change (the
+/// debounce).
 pub const DEBOUNCE: Duration = Duration::from_millis(300);
 
 /// How often an idle watch looks at the interrupt flag.
@@ -88,16 +90,16 @@ pub trait Reporter: Sync {
 pub fn watch(opts: &WatchOptions, cancel: &AtomicBool, reporter: &dyn Reporter) -> Result<i32> {
     let config = Project::load_config(&opts.load)?;
     let (tx, rx) = channel();
-    let mut debouncer = new_debouncer(DEBOUNCE, tx)
+    let mut watcher = notify::recommended_watcher(tx)
         .map_err(|e| JauntError::other(format!("cannot watch files: {e}")))?;
     let mut watched = Watched::default();
-    watched.update(&config, debouncer.watcher(), reporter)?;
+    watched.update(&config, &mut watcher, reporter)?;
     let mut trigger = Trigger::Start;
     for number in 1.. {
         let started = Instant::now();
         let (outcome, config) = cycle(opts, cancel, reporter);
         if let Some(config) = config {
-            watched.update(&config, debouncer.watcher(), reporter)?;
+            watched.update(&config, &mut watcher, reporter)?;
         }
         reporter.cycle(&Cycle {
             number,
@@ -156,10 +158,10 @@ fn run(
         &[SpecKind::Build]
     };
     let progress = |e: Event<'_>| reporter.progress(e);
-    let report = crate::ops::apply::apply(project, &session, kinds, &opts.apply, cancel, &progress)?;
-    let built = report.failed.is_empty()
-        && report.over_budget.is_empty()
-        && report.cancelled.is_empty();
+    let report =
+        crate::ops::apply::apply(project, &session, kinds, &opts.apply, cancel, &progress)?;
+    let built =
+        report.failed.is_empty() && report.over_budget.is_empty() && report.cancelled.is_empty();
     let tests = if opts.test && built {
         let files = crate::ops::test::test_files(project);
         if files.is_empty() {
@@ -177,37 +179,60 @@ fn run(
     Ok(Outcome::Applied { report, tests })
 }
 
-/// Blocks until relevant files changed (returned, project-relative and
-/// sorted), or `cancel` is set (`None`). Changes that arrived during the
-/// cycle are already waiting.
+/// Blocks until relevant files changed and then stayed quiet for
+/// [`DEBOUNCE`] (returned, project-relative and sorted), or `cancel` is
+/// set (`None`). Changes that arrived during the cycle are already waiting.
 fn wait_for_change(
-    rx: &Receiver<DebounceEventResult>,
+    rx: &Receiver<notify::Result<notify::Event>>,
     watched: &Watched,
     cancel: &AtomicBool,
     reporter: &dyn Reporter,
 ) -> Result<Option<Vec<PathBuf>>> {
     let mut changed = BTreeSet::new();
-    let take = |batch: DebounceEventResult, changed: &mut BTreeSet<PathBuf>| match batch {
-        Ok(events) => changed.extend(events.iter().filter_map(|e| watched.relevant(&e.path))),
-        Err(e) => reporter.warning(&format!("file watcher: {e}")),
-    };
+    let mut last_change = Instant::now();
     loop {
         if cancel.load(Ordering::SeqCst) {
             return Ok(None);
         }
-        match rx.recv_timeout(POLL) {
-            Ok(batch) => take(batch, &mut changed),
-            Err(RecvTimeoutError::Timeout) => continue,
+        let wait = if changed.is_empty() {
+            POLL
+        } else {
+            match DEBOUNCE.checked_sub(last_change.elapsed()) {
+                Some(left) => left.min(POLL),
+                None => return Ok(Some(changed.into_iter().collect())),
+            }
+        };
+        match rx.recv_timeout(wait) {
+            Ok(Ok(event)) if is_write(&event.kind) => {
+                let relevant: Vec<PathBuf> = event
+                    .paths
+                    .iter()
+                    .filter_map(|p| watched.relevant(p))
+                    .collect();
+                if !relevant.is_empty() {
+                    changed.extend(relevant);
+                    last_change = Instant::now();
+                }
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => reporter.warning(&format!("file watcher: {e}")),
+            Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => {
                 return Err(JauntError::other("the file watcher stopped"));
             }
         }
-        while let Ok(batch) = rx.try_recv() {
-            take(batch, &mut changed);
-        }
-        if !changed.is_empty() {
-            return Ok(Some(changed.into_iter().collect()));
-        }
+    }
+}
+
+/// Whether an event can have changed a file's contents or existence.
+/// Opening, reading and metadata changes (a cycle reading the specs) cannot.
+fn is_write(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Create(_) | EventKind::Remove(_) | EventKind::Any => true,
+        EventKind::Modify(ModifyKind::Metadata(_)) => false,
+        EventKind::Modify(_) => true,
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) | EventKind::Other => false,
     }
 }
 
@@ -255,7 +280,7 @@ impl Watched {
         if self.started && dirs == self.dirs && root_alone == self.root_alone {
             return Ok(());
         }
-        let watch_error = |dir: &Path, e: notify_debouncer_mini::notify::Error| {
+        let watch_error = |dir: &Path, e: notify::Error| {
             JauntError::other(format!("cannot watch {}: {e}", dir.display()))
         };
         for gone in self.dirs.difference(&dirs) {
@@ -288,10 +313,7 @@ impl Watched {
     /// discovery skips.
     fn relevant(&self, path: &Path) -> Option<PathBuf> {
         if path == self.config_file {
-            return self
-                .config_file
-                .file_name()
-                .map(PathBuf::from);
+            return self.config_file.file_name().map(PathBuf::from);
         }
         let rel = path.strip_prefix(&self.root).ok()?;
         is_spec_change(rel, &self.generated_dir).then(|| rel.to_path_buf())
@@ -322,15 +344,30 @@ mod tests {
         let generated = "__generated__";
         assert!(is_spec_change(Path::new("src/shop/cart.py"), generated));
         assert!(is_spec_change(Path::new("tests/test_cart.py"), generated));
-        assert!(!is_spec_change(Path::new("src/shop/__generated__/cart.py"), generated));
+        assert!(!is_spec_change(
+            Path::new("src/shop/__generated__/cart.py"),
+            generated
+        ));
         assert!(!is_spec_change(Path::new("src/shop/cart.pyi"), generated));
-        assert!(!is_spec_change(Path::new("src/shop/__pycache__/cart.py"), generated));
-        assert!(!is_spec_change(Path::new(".jaunt/cache/parse-v1.bin"), generated));
+        assert!(!is_spec_change(
+            Path::new("src/shop/__pycache__/cart.py"),
+            generated
+        ));
+        assert!(!is_spec_change(
+            Path::new(".jaunt/cache/parse-v1.bin"),
+            generated
+        ));
         assert!(!is_spec_change(Path::new(".venv/lib/site.py"), generated));
         assert!(!is_spec_change(Path::new("jaunt.lock"), generated));
-        assert!(!is_spec_change(Path::new("src/shop/.cart.py.swp"), generated));
+        assert!(!is_spec_change(
+            Path::new("src/shop/.cart.py.swp"),
+            generated
+        ));
         assert!(is_spec_change(Path::new("src/shop/out/cart.py"), "out_gen"));
-        assert!(!is_spec_change(Path::new("src/shop/out_gen/cart.py"), "out_gen"));
+        assert!(!is_spec_change(
+            Path::new("src/shop/out_gen/cart.py"),
+            "out_gen"
+        ));
     }
 
     #[test]

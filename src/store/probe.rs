@@ -126,6 +126,9 @@ mod tests {
 
         let remote = fake(true, true);
         assert_eq!(probe(&remote, false).writable, None);
-        assert!(remote.written.lock().unwrap().is_empty(), "not asked to write");
+        assert!(
+            remote.written.lock().unwrap().is_empty(),
+            "not asked to write"
+        );
     }
 }

@@ -64,7 +64,10 @@ fn check<'a>(report: &'a Value, name: &str) -> (&'a str, &'a str, &'a str) {
 fn fails_alone(code: i32, report: &Value, name: &str, message: &str, fix: &str) {
     let (status, got_message, got_fix) = check(report, name);
     assert_eq!(status, "fail", "{name}: {report:#}");
-    assert!(got_message.contains(message), "{name} message: {got_message}");
+    assert!(
+        got_message.contains(message),
+        "{name} message: {got_message}"
+    );
     assert!(got_fix.contains(fix), "{name} fix: {got_fix}");
     for c in report["checks"].as_array().unwrap() {
         if c["name"] != name {
@@ -112,7 +115,10 @@ fn a_healthy_project_passes_every_check() {
     let (_, store, _) = check(&report, "store");
     assert!(store.contains("1 artifact(s)"), "{store}");
     let (_, generated, _) = check(&report, "generated");
-    assert!(generated.contains("1 generated file(s) and 1 stub(s)"), "{generated}");
+    assert!(
+        generated.contains("1 generated file(s) and 1 stub(s)"),
+        "{generated}"
+    );
 
     // The human form: one line per check.
     let mut cmd = f.jaunt();
@@ -132,13 +138,17 @@ fn an_invalid_configuration_fails_at_its_line_and_skips_the_rest() {
     let f = project();
     f.write(
         "jaunt.toml",
-        &f.read("jaunt.toml").replace("[llm]", "[llm]\nmodle = \"x\""),
+        &f.read("jaunt.toml")
+            .replace("[llm]", "[llm]\nmodle = \"x\""),
     );
     let (code, report) = doctor(&f, &[]);
     assert_eq!(code, 4);
     let (status, message, fix) = check(&report, "config");
     assert_eq!(status, "fail");
-    assert!(message.contains("jaunt.toml:") && message.contains("llm.modle"), "{message}");
+    assert!(
+        message.contains("jaunt.toml:") && message.contains("llm.modle"),
+        "{message}"
+    );
     assert!(fix.contains("did you mean `llm.model`"), "{fix}");
     for c in &report["checks"].as_array().unwrap()[1..] {
         assert_eq!(c["status"], "skip", "{c:#}");
@@ -162,7 +172,13 @@ fn a_missing_or_foreign_runtime_fails_with_the_install_command() {
         .write("old/jaunt-1.7.14.dist-info/top_level.txt", "jaunt\n");
     let old = f.path("old");
     let (code, report) = doctor(&f, &[("PYTHONPATH", old.to_str().unwrap())]);
-    fails_alone(code, &report, "runtime", "Jaunt 1.7's runtime", "pip uninstall jaunt");
+    fails_alone(
+        code,
+        &report,
+        "runtime",
+        "Jaunt 1.7's runtime",
+        "pip uninstall jaunt",
+    );
 
     // Another series of this runtime.
     f.write("next/jaunt/__init__.py", "__version__ = \"9.9.0\"\n");
@@ -172,7 +188,8 @@ fn a_missing_or_foreign_runtime_fails_with_the_install_command() {
 
     f.write(
         "jaunt.toml",
-        &f.read("jaunt.toml").replace(BARE_PYTHON, "bin/no-such-python"),
+        &f.read("jaunt.toml")
+            .replace(BARE_PYTHON, "bin/no-such-python"),
     );
     let (code, report) = doctor(&f, &[]);
     fails_alone(code, &report, "runtime", "cannot run", "[python]");
@@ -250,7 +267,13 @@ fn the_remote_must_answer_and_take_writes() {
     // Lookups answer (404: not there), writes are refused.
     let read_only = remote(404);
     let (code, report) = doctor(&f, &[("JAUNT_REMOTE_STORE", &read_only.url("/cache"))]);
-    fails_alone(code, &report, "remote", "refused a write", "remote_write = false");
+    fails_alone(
+        code,
+        &report,
+        "remote",
+        "refused a write",
+        "remote_write = false",
+    );
 
     let open = remote(200);
     let (code, report) = doctor(&f, &[("JAUNT_REMOTE_STORE", &open.url("/cache"))]);
@@ -258,7 +281,10 @@ fn the_remote_must_answer_and_take_writes() {
     assert!(check(&report, "remote").1.contains("accepts writes"));
     let paths: Vec<String> = open.seen().into_iter().map(|s| s.path).collect();
     assert_eq!(paths.len(), 2, "one lookup and one write: {paths:?}");
-    assert!(paths.iter().all(|p| p.starts_with("/cache/cas/")), "{paths:?}");
+    assert!(
+        paths.iter().all(|p| p.starts_with("/cache/cas/")),
+        "{paths:?}"
+    );
 
     // Told not to write, it only looks.
     f.write(
@@ -290,8 +316,18 @@ fn edited_or_missing_generated_files_fail_until_apply() {
     f.write(generated, &format!("{}# my fix\n", f.read(generated)));
     std::fs::remove_file(f.path("src/pkg/m.pyi")).unwrap();
     let (code, report) = doctor(&f, &[]);
-    fails_alone(code, &report, "generated", "src/pkg/__generated__/m.py edited", "jaunt apply");
-    assert!(check(&report, "generated").1.contains("src/pkg/m.pyi missing"));
+    fails_alone(
+        code,
+        &report,
+        "generated",
+        "src/pkg/__generated__/m.py edited",
+        "jaunt apply",
+    );
+    assert!(
+        check(&report, "generated")
+            .1
+            .contains("src/pkg/m.pyi missing")
+    );
 
     f.ok(&["apply"]);
     let (code, report) = doctor(&f, &[]);
@@ -302,9 +338,18 @@ fn edited_or_missing_generated_files_fail_until_apply() {
 fn a_corrupt_parse_cache_fails_until_cleared() {
     let f = project();
     f.ok(&["plan"]);
-    f.write(".jaunt/cache/parse-v1.bin", "\u{7f}garbage that is no cache");
+    f.write(
+        ".jaunt/cache/parse-v1.bin",
+        "\u{7f}garbage that is no cache",
+    );
     let (code, report) = doctor(&f, &[]);
-    fails_alone(code, &report, "parse_cache", "is unreadable", "jaunt cache clear");
+    fails_alone(
+        code,
+        &report,
+        "parse_cache",
+        "is unreadable",
+        "jaunt cache clear",
+    );
 
     f.ok(&["cache", "clear"]);
     let (code, report) = doctor(&f, &[]);

@@ -23,4 +23,5 @@ mod snapshots;
 mod store_gc;
 mod stubs;
 mod targets;
+mod watch;
 mod write_failures;

@@ -6,7 +6,7 @@ use crate::common::{Fixture, copy_tree, fake_generator};
 use std::path::Path;
 
 /// A copy of examples/shop whose generator points at the test double.
-fn shop() -> Fixture {
+pub(crate) fn shop() -> Fixture {
     let f = Fixture::new();
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop");
     copy_tree(
@@ -146,8 +146,10 @@ fn init_scaffolds_and_refuses_to_overwrite() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("jaunt apply"), "next commands: {out}");
     assert!(
-        out.contains(&format!("pip install jaunt-build=={}", env!("CARGO_PKG_VERSION")))
-            && !out.contains("pip install jaunt "),
+        out.contains(&format!(
+            "pip install jaunt-build=={}",
+            env!("CARGO_PKG_VERSION")
+        )) && !out.contains("pip install jaunt "),
         "init names the distribution that carries this jaunt, never PyPI's `jaunt` (Jaunt 1.7): {out}"
     );
     assert!(root.join("src/my_app/text.py").exists());
