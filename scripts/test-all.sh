@@ -17,10 +17,18 @@ before="$(installed)"
 
 echo "==> installing test dependencies"
 # nginx (with its WebDAV module) serves the remote store in tests/it/remote_store.rs.
+# groff renders the manual pages in tests/it/shell.rs.
+missing=()
 if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  missing+=(nginx-light)
+fi
+if ! command -v groff >/dev/null 2>&1; then
+  missing+=(groff-base)
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq nginx-light
+  apt-get install -y -qq "${missing[@]}"
 fi
 # The Python tools and the runtime go into the suite's own virtual
 # environment, never into the machine's Python; its bin/ comes first on PATH

@@ -10,6 +10,7 @@ mod init;
 mod lock;
 mod output;
 mod plan;
+mod shell;
 mod skills;
 mod specs;
 mod store;
@@ -130,6 +131,10 @@ pub enum Command {
     Doctor,
     /// Re-plan and apply whenever a spec or jaunt.toml changes, until Ctrl-C.
     Watch(watch::Args),
+    /// Print the completion script for a shell (bash, zsh or fish).
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page, or write one per subcommand with --dir.
+    Man(shell::ManArgs),
 }
 
 impl GlobalArgs {
@@ -200,6 +205,8 @@ pub fn main() -> i32 {
         Command::Lock(cmd) => lock::run(&cli.global, cmd),
         Command::Doctor => doctor::run(&cli.global),
         Command::Watch(args) => watch::run(&cli.global, args),
+        Command::Completions(args) => shell::run_completions(args),
+        Command::Man(args) => shell::run_man(&cli.global, args),
     };
     match result {
         Ok(code) => code,

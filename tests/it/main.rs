@@ -18,6 +18,7 @@ mod python_e2e;
 mod remote_store;
 mod schemas;
 mod security;
+mod shell;
 mod skills;
 mod snapshots;
 mod store_gc;
