@@ -1533,6 +1533,9 @@ fn plural(kind: &str) -> String {
 }
 
 #[cfg(test)]
+mod schema_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
