@@ -356,3 +356,28 @@ fn a_corrupt_parse_cache_fails_until_cleared() {
     assert_eq!(code, 0, "{report:#}");
     assert!(check(&report, "parse_cache").1.contains("not written yet"));
 }
+
+/// The human form, one line per check and a fix under a failure, pinned.
+#[test]
+fn the_report_as_printed() {
+    let f = project();
+    f.ok(&["apply"]);
+    let generated = "src/pkg/__generated__/m.py";
+    f.write(generated, &format!("{}# my fix\n", f.read(generated)));
+    let mut cmd = f.jaunt();
+    let out = cmd
+        .env("PYTHONPATH", f.path("rt"))
+        .arg("doctor")
+        .output()
+        .unwrap();
+    let text = format!(
+        "exit: {}\n{}",
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout)
+    )
+    .replace(&f.root().display().to_string(), "[ROOT]")
+    .replace(env!("CARGO_PKG_VERSION"), "[VERSION]");
+    insta::with_settings!({filters => vec![(r"\d+ bytes", "[N] bytes"), (r"runs \S+ \(", "runs [PYTHON] (")]}, {
+        insta::assert_snapshot!("doctor_human", text);
+    });
+}
