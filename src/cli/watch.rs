@@ -40,7 +40,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         verbose: global.verbose,
         root: std::env::current_dir().unwrap_or_default(),
     };
-    Ok(watch::watch(&opts, &cancel, &printer)?)
+    watch::watch(&opts, &cancel, &printer)
 }
 
 /// Ctrl-C: the first ends the watch once the cycle in flight is done (its

@@ -57,7 +57,8 @@ pub enum Trigger {
 pub enum Outcome {
     Planned(Plan),
     Applied {
-        report: ApplyReport,
+        /// Boxed: far larger than the other outcomes.
+        report: Box<ApplyReport>,
         /// Whether pytest passed; `None` when no tests ran.
         tests: Option<bool>,
     },
@@ -176,7 +177,10 @@ fn run(
     } else {
         None
     };
-    Ok(Outcome::Applied { report, tests })
+    Ok(Outcome::Applied {
+        report: Box::new(report),
+        tests,
+    })
 }
 
 /// Blocks until relevant files changed and then stayed quiet for
