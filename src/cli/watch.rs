@@ -7,8 +7,6 @@ use crate::ops::apply::{ApplyReport, Event};
 use crate::ops::watch::{self, Cycle, Outcome, Reporter, Trigger, WatchOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -34,27 +32,15 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         test: args.test,
         pytest_args: args.pytest_args.clone(),
     };
-    let cancel = interrupt();
+    // The first Ctrl-C ends the watch once the cycle in flight is done (its
+    // apply starts no new module).
+    let cancel = super::apply::install_interrupt("the cycle in flight");
     let printer = Printer {
         quiet: global.quiet,
         verbose: global.verbose,
         root: std::env::current_dir().unwrap_or_default(),
     };
     watch::watch(&opts, &cancel, &printer)
-}
-
-/// Ctrl-C: the first ends the watch once the cycle in flight is done (its
-/// apply starts no new module); a second exits at once.
-fn interrupt() -> Arc<AtomicBool> {
-    let flag = Arc::new(AtomicBool::new(false));
-    let handler_flag = flag.clone();
-    let _ = ctrlc::set_handler(move || {
-        if handler_flag.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
-        }
-        eprintln!("interrupted: finishing the cycle in flight (Ctrl-C again to abort)");
-    });
-    flag
 }
 
 struct Printer {
