@@ -33,7 +33,7 @@ fi
 # The Python tools and the runtime go into the suite's own virtual
 # environment, never into the machine's Python; its bin/ comes first on PATH
 # so the tests' `python3`, `ruff`, `black`, `mypy` and `pytest` are these.
-venv="$PWD/target/test-venv"
+venv="${CARGO_TARGET_DIR:-$PWD/target}/test-venv"
 if [ ! -x "$venv/bin/python3" ]; then
   python3 -m venv "$venv"
 fi
