@@ -1,21 +1,39 @@
 #!/usr/bin/env bash
 # The whole test suite, runnable on a fresh machine: installs what the tests
-# need (Python packages, nginx, s3s-fs), then lints and tests the Rust crate and the
-# Python runtime. README.md documents this command; .ci/run calls it.
+# need (Python packages, nginx, s3s-fs, groff), then lints and tests the Rust
+# crate and the Python runtime, and builds and checks the jaunt-build wheel.
+# README.md documents this command; .ci/run calls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# What the machine's Python has installed (site-packages and the user's),
+# compared at the end: the suite must leave it as it found it.
+system_python="$(command -v python3)"
+installed() {
+  (cd / && env -u PYTHONPATH "$system_python" -c \
+    'import importlib.metadata as m; print(sorted(str(d.metadata["Name"]) + "==" + d.version for d in m.distributions()))')
+}
+before="$(installed)"
+
 echo "==> installing test dependencies"
 # nginx (with its WebDAV module) serves the remote store in tests/it/remote_store.rs.
+# groff renders the manual pages in tests/it/shell.rs.
+missing=()
 if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  missing+=(nginx-light)
+fi
+if ! command -v groff >/dev/null 2>&1; then
+  missing+=(groff-base)
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq nginx-light
+  apt-get install -y -qq "${missing[@]}"
 fi
 # The Python tools and the runtime go into the suite's own virtual
 # environment, never into the machine's Python; its bin/ comes first on PATH
 # so the tests' `python3`, `ruff`, `black`, `mypy` and `pytest` are these.
-venv="$PWD/target/test-venv"
+venv="${CARGO_TARGET_DIR:-$PWD/target}/test-venv"
 if [ ! -x "$venv/bin/python3" ]; then
   python3 -m venv "$venv"
 fi
@@ -25,7 +43,7 @@ fi
 # keeps buckets as directories, serves the S3 remote store in
 # tests/it/s3_store.rs. 0.14 is the newest that builds on Rust 1.95; an
 # unoptimised build is quicker and fast enough for the tests.
-tools="$PWD/target/test-tools"
+tools="${CARGO_TARGET_DIR:-$PWD/target}/test-tools"
 if ! command -v s3s-fs >/dev/null 2>&1 && [ ! -x "$tools/bin/s3s-fs" ]; then
   cargo install --locked --quiet --debug --root "$tools" --features binary s3s-fs@0.14.1
 fi
@@ -42,3 +60,10 @@ cargo test --locked -- --test-threads=2
 
 echo "==> pytest (runtime)"
 python3 -m pytest python/tests -q
+
+bash scripts/check-wheel.sh "$venv"
+
+if [ "$(installed)" != "$before" ]; then
+  echo "the suite changed what $system_python has installed" >&2
+  exit 1
+fi

@@ -1550,6 +1550,9 @@ fn plural(kind: &str) -> String {
 }
 
 #[cfg(test)]
+mod schema_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

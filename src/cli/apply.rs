@@ -91,15 +91,15 @@ impl ApplyArgs {
 }
 
 /// Ctrl-C: the first stops new work (in-flight requests finish and are
-/// kept); a second one exits at once.
-pub fn install_interrupt() -> Arc<AtomicBool> {
+/// kept), saying it finishes `in_flight`; a second one exits at once.
+pub fn install_interrupt(in_flight: &'static str) -> Arc<AtomicBool> {
     let flag = Arc::new(AtomicBool::new(false));
     let handler_flag = flag.clone();
     let _ = ctrlc::set_handler(move || {
         if handler_flag.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
         }
-        eprintln!("interrupted: finishing in-flight modules (Ctrl-C again to abort)");
+        eprintln!("interrupted: finishing {in_flight} (Ctrl-C again to abort)");
     });
     flag
 }
@@ -144,7 +144,7 @@ pub fn run_kinds(
     session: &Session,
     kinds: &[SpecKind],
 ) -> Result<ApplyReport, JauntError> {
-    let cancel = install_interrupt();
+    let cancel = install_interrupt("in-flight modules");
     let mode = args.progress();
     let fancy =
         mode == Progress::Auto && std::io::stderr().is_terminal() && !global.json && !global.quiet;

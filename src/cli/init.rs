@@ -27,7 +27,8 @@ pub fn run_init(global: &GlobalArgs, args: &InitArgs) -> CmdResult {
         println!("created {}", p.display());
     }
     println!(
-        "\nNext:\n  pip install jaunt            # the runtime (or: jaunt runtime install --target DIR)\n  $EDITOR src/{}/text.py       # write specs\n  jaunt plan && jaunt apply\n  jaunt test",
+        "\nNext:\n  {}    # in the project's virtualenv: the runtime your specs import, and this command\n  $EDITOR src/{}/text.py       # write specs\n  jaunt plan && jaunt apply\n  jaunt test",
+        crate::ops::runtime::install_command(),
         scaffold.package
     );
     Ok(exit::OK)

@@ -4,15 +4,18 @@
 mod apply;
 mod cache;
 mod clean;
+mod doctor;
 mod graph;
 mod init;
 mod lock;
 mod output;
 mod plan;
+mod shell;
 mod skills;
 mod specs;
 mod store;
 mod test;
+mod watch;
 
 use crate::error::{JauntError, exit};
 use crate::names::Target;
@@ -123,6 +126,15 @@ pub enum Command {
     Cache(cache::CacheCommand),
     /// List the library skills: version, origin, import names, users.
     Skills(skills::Args),
+    /// Check the configuration, the runtime, the model backend, the stores,
+    /// the generated files and the parse cache; exit 4 if any check fails.
+    Doctor,
+    /// Re-plan and apply whenever a spec or jaunt.toml changes, until Ctrl-C.
+    Watch(watch::Args),
+    /// Print the completion script for a shell (bash, zsh or fish).
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page, or write one per subcommand with --dir.
+    Man(shell::ManArgs),
 }
 
 impl GlobalArgs {
@@ -191,6 +203,10 @@ pub fn main() -> i32 {
         Command::Cache(cmd) => cache::run(&cli.global, cmd),
         Command::Skills(args) => skills::run(&cli.global, args),
         Command::Lock(cmd) => lock::run(&cli.global, cmd),
+        Command::Doctor => doctor::run(&cli.global),
+        Command::Watch(args) => watch::run(&cli.global, args),
+        Command::Completions(args) => shell::run_completions(args),
+        Command::Man(args) => shell::run_man(&cli.global, args),
     };
     match result {
         Ok(code) => code,

@@ -191,6 +191,42 @@ impl ParseCache {
     }
 }
 
+/// The parse cache as `jaunt doctor` finds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Health {
+    /// Not written yet: the next command that reads the specs writes it.
+    Absent,
+    Healthy {
+        entries: usize,
+    },
+    /// Written by another jaunt version; the next command replaces it.
+    OtherVersion,
+    /// Cannot be read or decoded. Commands still work, parsing every file
+    /// again, and replace it when they save.
+    Unreadable(String),
+}
+
+/// Reads the cache file whole, as [`ParseCache::load`] does, and says why
+/// it would be ignored.
+pub fn health(state_dir: &Path) -> Health {
+    let path = ParseCache::dir(state_dir).join(CACHE_FILE);
+    let bytes = match crate::fsutil::read_regular(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Health::Absent,
+        Err(e) => return Health::Unreadable(e.to_string()),
+    };
+    match postcard::from_bytes::<Stored>(&bytes) {
+        Err(e) => Health::Unreadable(format!("not a parse cache ({e})")),
+        Ok(stored) if stored.stamp != stamp() => Health::OtherVersion,
+        Ok(_) => match CacheFile::decode(&bytes) {
+            Some(file) => Health::Healthy {
+                entries: file.entries.len(),
+            },
+            None => Health::Unreadable("a shard of entries does not decode".into()),
+        },
+    }
+}
+
 /// `jaunt cache clear`: removes the parse cache. Returns whether it existed.
 pub fn clear(state_dir: &Path) -> std::io::Result<bool> {
     let dir = ParseCache::dir(state_dir);
@@ -280,6 +316,33 @@ mod tests {
         .unwrap();
         std::fs::write(&file, foreign).unwrap();
         assert!(ParseCache::load(dir.path()).loaded.entries.is_empty());
+    }
+
+    #[test]
+    fn health_tells_absent_healthy_other_version_and_corrupt_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(health(dir.path()), Health::Absent);
+        saved(dir.path(), entry(10, now_ns(), 1));
+        assert_eq!(health(dir.path()), Health::Healthy { entries: 1 });
+        let file = ParseCache::dir(dir.path()).join(CACHE_FILE);
+        let other = postcard::to_stdvec(&Stored {
+            stamp: "jaunt 0.0.0 parse-cache v0".into(),
+            written_ns: now_ns(),
+            shards: Vec::new(),
+        })
+        .unwrap();
+        std::fs::write(&file, other).unwrap();
+        assert_eq!(health(dir.path()), Health::OtherVersion);
+        let bad_shard = postcard::to_stdvec(&Stored {
+            stamp: stamp(),
+            written_ns: now_ns(),
+            shards: vec![vec![0xff; 8]],
+        })
+        .unwrap();
+        std::fs::write(&file, bad_shard).unwrap();
+        assert!(matches!(health(dir.path()), Health::Unreadable(_)));
+        std::fs::write(&file, [0xff; 12]).unwrap();
+        assert!(matches!(health(dir.path()), Health::Unreadable(_)));
     }
 
     #[test]

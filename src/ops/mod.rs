@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod check;
 pub mod clean;
+pub mod doctor;
 pub mod init;
 pub mod lockdiff;
 pub mod lockfile;
@@ -14,4 +15,5 @@ pub mod session;
 pub mod specs;
 pub mod store;
 pub mod test;
+pub mod watch;
 pub mod writer;

@@ -29,6 +29,7 @@ mod backend;
 mod codec;
 mod local;
 mod maintain;
+pub mod probe;
 pub mod remote;
 pub mod s3;
 #[cfg(test)]

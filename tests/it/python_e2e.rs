@@ -6,7 +6,7 @@ use crate::common::{Fixture, copy_tree, fake_generator};
 use std::path::Path;
 
 /// A copy of examples/shop whose generator points at the test double.
-fn shop() -> Fixture {
+pub(crate) fn shop() -> Fixture {
     let f = Fixture::new();
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop");
     copy_tree(
@@ -145,6 +145,13 @@ fn init_scaffolds_and_refuses_to_overwrite() {
     let (code, out, err) = run(&["init"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("jaunt apply"), "next commands: {out}");
+    assert!(
+        out.contains(&format!(
+            "pip install jaunt-build=={}",
+            env!("CARGO_PKG_VERSION")
+        )) && !out.contains("pip install jaunt "),
+        "init names the distribution that carries this jaunt, never PyPI's `jaunt` (Jaunt 1.7): {out}"
+    );
     assert!(root.join("src/my_app/text.py").exists());
     assert!(root.join("tests/test_my_app_specs.py").exists());
     assert_eq!(

@@ -44,6 +44,13 @@ fn the_schemas_reject_what_they_should() {
     assert!(!errors("graph.schema.json", r#"{"specs": {"a:b": "c"}}"#).is_empty());
     assert!(
         !errors(
+            "doctor.schema.json",
+            r#"{"ok": true, "checks": [{"name": "config", "status": "passed", "message": "", "fix": null}]}"#
+        )
+        .is_empty()
+    );
+    assert!(
+        !errors(
             "graph.schema.json",
             r#"{"specs": {}, "modules": {}, "tests_by_target": {"m": ["not a ref"]}}"#
         )
@@ -100,6 +107,7 @@ fn json_outputs_match_their_schemas() {
     assert_eq!(code, 0);
     validate("apply.schema.json", &out);
     validate("plan.schema.json", &f.ok(&["status", "--json"]));
+    validate("doctor.schema.json", &f.run(&["doctor", "--json"]).1);
     std::fs::remove_file(f.path("src/shop/__generated__/money.py")).unwrap();
     let (code, out, _) = f.run(&["check", "--json"]);
     assert_eq!(code, 4);
