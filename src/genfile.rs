@@ -64,6 +64,62 @@ pub fn parse(text: &str) -> Option<(Header, &str)> {
     Some((header, body))
 }
 
+/// The header of a generated file Jaunt 1.7 wrote: jaunt's first line,
+/// then `# jaunt:key=value` lines keyed on its own digests
+/// (`module_digest`, `spec_refs`, …), then a blank line. Only what
+/// adopting it needs is kept; 1.7's digests are not re-checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LegacyHeader {
+    /// `tool_version`, e.g. `1.7.14`, when the header has one.
+    pub tool_version: Option<String>,
+    pub kind: SpecKind,
+    pub source_module: ModuleName,
+}
+
+/// Splits a file Jaunt 1.7 wrote into its header and body (the blank line
+/// after the header is not part of the body); `None` for anything else,
+/// jaunt's own files included.
+pub fn parse_legacy(text: &str) -> Option<(LegacyHeader, &str)> {
+    if parse(text).is_some() {
+        return None;
+    }
+    let mut rest = text.strip_prefix(FIRST_LINE)?.strip_prefix('\n')?;
+    let mut fields: Vec<(&str, &str)> = Vec::new();
+    while let Some((line, after)) = rest.split_once('\n') {
+        let Some(field) = line.strip_prefix("# jaunt:").and_then(|l| l.split_once('=')) else {
+            break;
+        };
+        fields.push(field);
+        rest = after;
+    }
+    let get = |k: &str| fields.iter().find(|(key, _)| *key == k).map(|(_, v)| *v);
+    // 1.7's key; jaunt's own header has `inputs` and `artifact` instead.
+    get("module_digest")?;
+    let header = LegacyHeader {
+        tool_version: get("tool_version").map(str::to_string),
+        kind: match get("kind")? {
+            "build" => SpecKind::Build,
+            "test" => SpecKind::Test,
+            _ => return None,
+        },
+        source_module: ModuleName::parse(get("source_module")?).ok()?,
+    };
+    let body = rest
+        .strip_prefix("\r\n")
+        .or_else(|| rest.strip_prefix('\n'))
+        .unwrap_or(rest);
+    Some((header, body))
+}
+
+/// The module body of a generated file, whoever wrote it: after jaunt's
+/// header or Jaunt 1.7's, else the whole text (`jaunt migrate --adopt`).
+pub fn body_of(text: &str) -> &str {
+    parse(text)
+        .map(|(_, body)| body)
+        .or_else(|| parse_legacy(text).map(|(_, body)| body))
+        .unwrap_or(text)
+}
+
 /// What is on disk at a module's output path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DiskState {
@@ -72,6 +128,10 @@ pub enum DiskState {
     Intact(Header),
     /// Written by jaunt, then edited by hand.
     Edited(Header),
+    /// Written by Jaunt 1.7: `jaunt migrate` adopts it; `apply` may
+    /// replace it, keeping a copy (docs/architecture.md, Migrating from
+    /// Jaunt 1.7).
+    Legacy(LegacyHeader),
     /// A file jaunt did not write; never overwritten.
     Foreign,
 }
@@ -86,7 +146,10 @@ impl DiskState {
             };
         };
         match parse(&text) {
-            None => DiskState::Foreign,
+            None => match parse_legacy(&text) {
+                Some((header, _)) => DiskState::Legacy(header),
+                None => DiskState::Foreign,
+            },
             Some((header, body)) => {
                 if ArtifactDigest::of(body.as_bytes()) == header.artifact {
                     DiskState::Intact(header)

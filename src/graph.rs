@@ -86,6 +86,16 @@ pub struct ModuleNode {
     pub deps: BTreeSet<ModuleName>,
 }
 
+impl ModuleNode {
+    /// The names its generated module must define, module-relative
+    /// (`Cart`, `Cart.total`): what a request asks for and validation,
+    /// whether of a model's answer or of a file `jaunt migrate` adopts,
+    /// checks.
+    pub fn expected_names(&self) -> Vec<String> {
+        self.specs.iter().map(|r| r.qualname.clone()).collect()
+    }
+}
+
 /// One kind's specs (build or test) and their dependencies.
 #[derive(Debug, Default)]
 pub struct SpecGraph {

@@ -7,6 +7,7 @@ mod clean;
 mod graph;
 mod init;
 mod lock;
+mod migrate;
 mod output;
 mod plan;
 mod skills;
@@ -112,6 +113,8 @@ pub enum Command {
     Runtime(init::RuntimeCommand),
     /// Delete generated files.
     Clean(clean::Args),
+    /// Adopt Jaunt 1.7's generated modules (or any named with --adopt) without model calls.
+    Migrate(migrate::Args),
     /// Inspect and maintain the content-addressed store.
     #[command(subcommand)]
     Store(store::StoreCommand),
@@ -187,6 +190,7 @@ pub fn main() -> i32 {
         Command::Init(args) => init::run_init(&cli.global, args),
         Command::Runtime(cmd) => init::run_runtime(&cli.global, cmd),
         Command::Clean(args) => clean::run(&cli.global, args),
+        Command::Migrate(args) => migrate::run(&cli.global, args),
         Command::Store(cmd) => store::run(&cli.global, cmd),
         Command::Cache(cmd) => cache::run(&cli.global, cmd),
         Command::Skills(args) => skills::run(&cli.global, args),

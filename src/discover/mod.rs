@@ -387,17 +387,13 @@ fn not_generated(dir: &Path, generated: &str, project_root: &Path) -> Option<Dia
 /// Anything but a regular file is not judged here (reading a FIFO would
 /// wait forever); writing refuses it later.
 fn written_by_jaunt(path: &Path) -> bool {
-    use std::io::Read;
     let Ok(meta) = std::fs::symlink_metadata(path) else {
         return true;
     };
     if !meta.is_file() || meta.len() == 0 {
         return true;
     }
-    let mut head = [0u8; crate::genfile::FIRST_LINE.len()];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok_and(|()| head == crate::genfile::FIRST_LINE.as_bytes())
+    crate::fsutil::starts_with(path, crate::genfile::FIRST_LINE.as_bytes())
 }
 
 /// A file or directory discovery could not read.

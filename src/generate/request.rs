@@ -95,7 +95,7 @@ pub fn assemble(
         kind: module.kind,
         spec_module: module.name.clone(),
         generated_module: genfile::generated_module(module, ctx.generated_dir),
-        expected_names: module.specs.iter().map(|r| r.qualname.clone()).collect(),
+        expected_names: module.expected_names(),
         specs,
         dependency_apis,
         dependency_modules,

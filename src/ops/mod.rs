@@ -8,6 +8,7 @@ pub mod clean;
 pub mod init;
 pub mod lockdiff;
 pub mod lockfile;
+pub mod migrate;
 pub mod project;
 pub mod runtime;
 pub mod session;
