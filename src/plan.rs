@@ -468,7 +468,9 @@ impl Planner<'_> {
             let why = match disk {
                 DiskState::Missing => "file missing",
                 DiskState::Foreign => "file replaced by one jaunt did not write",
-                DiskState::Legacy(_) => "file written by Jaunt 1.7 (kept in .jaunt/edited/ when replaced)",
+                DiskState::Legacy(_) => {
+                    "file written by Jaunt 1.7 (kept in .jaunt/edited/ when replaced)"
+                }
                 _ => "file edited (your version will be kept in .jaunt/edited/)",
             };
             if self.store.has_artifact(&e.artifact) {
@@ -530,7 +532,7 @@ impl Planner<'_> {
         } else if let DiskState::Legacy(h) = &disk
             && h.source_module == m.name
         {
-            reasons.push("a Jaunt 1.7 file is there: `jaunt migrate` adopts it without a model call".into());
+            reasons.push("a Jaunt 1.7 file is there: `jaunt migrate` adopts it without a model call if it still defines every spec".into());
         }
         mp.reasons = reasons;
         mp

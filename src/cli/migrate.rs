@@ -5,7 +5,7 @@ use super::{CmdResult, GlobalArgs, output};
 use crate::error::exit;
 use crate::names::ModuleName;
 use crate::ops::migrate::{self, MigrateOptions, MigrateReport, Origin};
-use crate::ops::project::Project;
+use crate::ops::project::{LoadOptions, Project};
 use crate::ops::session::Session;
 
 #[derive(clap::Args, Debug)]
@@ -28,9 +28,17 @@ fn parse_module(text: &str) -> Result<ModuleName, String> {
 /// Exit 0 whenever the command ran, even with modules left for `apply`
 /// (they are listed); errors exit as usual (2 configuration, 1 I/O).
 pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
-    let project = Project::load(&global.load_options(&super::Scope::default()))?;
+    let project = Project::load(&LoadOptions {
+        adopted: args.adopt.clone(),
+        ..global.load_options(&super::Scope::default())
+    })?;
     super::specs::print_notes(global, &project);
-    let _writer = super::apply::lock_project(global, &project)?;
+    // A dry run reads only, as `plan` does.
+    let _writer = if args.dry_run {
+        None
+    } else {
+        Some(super::apply::lock_project(global, &project)?)
+    };
     let session = Session::open_with(&project.config, global.store_use())?;
     let opts = MigrateOptions {
         dry_run: args.dry_run,
@@ -49,7 +57,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         print!("{}", render(&report));
         if !report.not_adopted.is_empty() && !report.dry_run {
             output::note(
-                "`jaunt apply` generates the modules not adopted; a Jaunt 1.7 file it replaces is kept in .jaunt/edited/",
+                "fix or `--adopt` what was not adopted, or let `jaunt apply` generate it (a Jaunt 1.7 file it replaces is kept in .jaunt/edited/)",
             );
         }
         if report.lock_changed {
@@ -83,7 +91,10 @@ fn render(report: &MigrateReport) -> String {
         out.push('\n');
     }
     for n in &report.not_adopted {
-        out.push_str(&format!("not adopted {} ({}): {}\n", n.module, n.kind, n.file));
+        out.push_str(&format!(
+            "not adopted {} ({}): {}\n",
+            n.module, n.kind, n.file
+        ));
         for r in &n.reasons {
             out.push_str(&format!("    {r}\n"));
         }
@@ -94,18 +105,23 @@ fn render(report: &MigrateReport) -> String {
     if report.adopted.is_empty() && report.not_adopted.is_empty() {
         out.push_str("Nothing to adopt: every generated module found is jaunt's.\n");
     }
-    let head = if report.dry_run {
-        "Dry run (nothing written)"
-    } else {
-        "Migrated"
-    };
-    out.push_str(&format!(
-        "{head}: {} {verb}, {} not adopted, {} left alone, {} already jaunt's; {} model call(s).\n",
-        report.adopted.len(),
+    let counts = format!(
+        "{} not adopted, {} left alone, {} already jaunt's",
         report.not_adopted.len(),
         report.left_alone.len(),
         report.already_jaunts.len(),
-        report.model_calls,
-    ));
+    );
+    if report.dry_run {
+        out.push_str(&format!(
+            "Dry run: {} to adopt, {counts}; nothing written.\n",
+            report.adopted.len()
+        ));
+    } else {
+        out.push_str(&format!(
+            "Migrated: {} adopted, {counts}; {} model call(s).\n",
+            report.adopted.len(),
+            report.model_calls
+        ));
+    }
     out
 }

@@ -143,6 +143,7 @@ impl GlobalArgs {
             targets: scope.targets.clone(),
             no_infer_deps: self.no_infer_deps,
             report_skipped: self.verbose,
+            adopted: Vec::new(),
         }
     }
 }

@@ -51,7 +51,9 @@ pub struct MigrateReport {
     /// Found but not adopted, with the reasons; `apply` generates them
     /// (keeping a copy of a 1.7 file it replaces in `.jaunt/edited/`).
     pub not_adopted: Vec<NotAdopted>,
-    /// Files that are not modules jaunt builds, left as they are.
+    /// Files that are not modules jaunt builds, left as they are: 1.7's
+    /// sidecars and contract batteries, and its generated files whose spec
+    /// module is gone.
     pub left_alone: Vec<LeftAlone>,
     /// Modules whose generated file this jaunt already wrote.
     pub already_jaunts: Vec<String>,
@@ -171,7 +173,9 @@ pub fn migrate(
             &adopted,
         )?;
     }
-    report.adopted.sort_by(|a, b| (&a.module, &a.file).cmp(&(&b.module, &b.file)));
+    report
+        .adopted
+        .sort_by(|a, b| (&a.module, &a.file).cmp(&(&b.module, &b.file)));
     report
         .not_adopted
         .sort_by(|a, b| (&a.module, &a.file).cmp(&(&b.module, &b.file)));
@@ -304,8 +308,9 @@ impl KindRun<'_> {
             file,
             from,
             tool_version,
-            stub: (built.stub.is_some() || self.opts.dry_run && would_write_stub(self.ctx, &stub_path))
-                .then(|| relative(root, &stub_path)),
+            stub: (built.stub.is_some()
+                || self.opts.dry_run && would_write_stub(self.ctx, &stub_path))
+            .then(|| relative(root, &stub_path)),
         });
         self.built.insert(m.name.clone(), built);
         Ok(())
@@ -350,6 +355,16 @@ impl KindRun<'_> {
                 from: Origin::Vouched,
                 tool_version: None,
             },
+            // An empty file is the `__init__.py` of a generated package.
+            DiskState::Foreign
+                if std::fs::metadata(genfile::output_path(m, self.ctx.generated_dir))
+                    .is_ok_and(|meta| meta.len() > 0) =>
+            {
+                Candidate::Refuse(format!(
+                    "its header is neither jaunt's nor Jaunt 1.7's: `jaunt migrate --adopt {}` adopts it if you vouch for it; `jaunt apply` will not overwrite it",
+                    m.name
+                ))
+            }
             _ => Candidate::Skip,
         }
     }
@@ -382,10 +397,13 @@ impl KindRun<'_> {
         let Some(inputs) = self.ctx.inputs(m, &self.built) else {
             return;
         };
-        let planned = self
-            .session
-            .planner(self.project, false)
-            .plan_module(self.ctx, m, inputs, output, &self.built);
+        let planned = self.session.planner(self.project, false).plan_module(
+            self.ctx,
+            m,
+            inputs,
+            output,
+            &self.built,
+        );
         if let Some(b) = planned.built() {
             self.built.insert(m.name.clone(), b);
         }
@@ -425,14 +443,12 @@ fn leftovers(project: &Project, outputs: &BTreeSet<PathBuf>, report: &mut Migrat
                 && !outputs.contains(&path)
                 && let DiskState::Legacy(h) = DiskState::read(&path)
             {
-                report.not_adopted.push(NotAdopted {
-                    module: h.source_module.to_string(),
-                    kind: h.kind,
+                report.left_alone.push(LeftAlone {
                     file,
-                    reasons: vec![format!(
-                        "its spec module {} no longer exists or has no {} specs: left as it is",
+                    reason: format!(
+                        "written by Jaunt 1.7 for {}, which no longer exists or has no {} specs: delete it once nothing imports it",
                         h.source_module, h.kind
-                    )],
+                    ),
                 });
             }
         }
@@ -477,5 +493,6 @@ fn batteries(dir: &Path) -> Vec<PathBuf> {
 fn would_write_stub(ctx: &KeyContext<'_>, path: &Path) -> bool {
     ctx.emit_stubs
         && (!path.exists()
-            || crate::fsutil::read_regular_string(path).is_ok_and(|t| crate::stubfile::is_jaunts(&t)))
+            || crate::fsutil::read_regular_string(path)
+                .is_ok_and(|t| crate::stubfile::is_jaunts(&t)))
 }
