@@ -99,7 +99,7 @@ fn parse(c: &mut Criterion) {
             });
             if shape == "function" {
                 g.bench_function(format!("validate/{id}"), |b| {
-                    b.iter(|| jaunt::python::validate(&source, &["f".to_string()]))
+                    b.iter(|| jaunt::python::validate(&source, &["f".to_string()], &[]))
                 });
             }
         }

@@ -242,6 +242,10 @@ pub struct TestConfig {
     pub infer_deps: bool,
     #[serde(default = "default::pytest_args", deserialize_with = "strings")]
     pub pytest_args: Vec<String>,
+    /// Whether `jaunt test` writes baseline tests for every build class
+    /// spec (Jaunt 1.7's key); a spec's `test=` decides for itself.
+    #[serde(default)]
+    pub auto_class_tests: bool,
 }
 
 /// Template files replacing the built-in prompts: `[prompts]`, or
@@ -327,6 +331,7 @@ struct PyTarget {
     generated_import_allowlist: Option<Vec<String>>,
     #[serde(default, deserialize_with = "some_strings")]
     pytest_args: Option<Vec<String>>,
+    auto_class_tests: Option<bool>,
     #[serde(default, rename = "ty_retry_attempts")]
     _ty_retry_attempts: Unused<Count>,
     #[serde(default, rename = "contract_battery_dir")]
@@ -357,6 +362,7 @@ impl PyTarget {
             self.generated_import_allowlist,
         );
         set(&mut test.pytest_args, self.pytest_args);
+        set(&mut test.auto_class_tests, self.auto_class_tests);
     }
 }
 
@@ -1209,6 +1215,10 @@ const MOVED_IN_V2: &[(&[&str], &[&str])] = &[
     ),
     (&["test", "pytest_args"], &["target", "py", "pytest_args"]),
     (
+        &["test", "auto_class_tests"],
+        &["target", "py", "auto_class_tests"],
+    ),
+    (
         &["contract", "battery_dir"],
         &["target", "py", "contract_battery_dir"],
     ),
@@ -1562,6 +1572,13 @@ mod tests {
         assert_eq!(c.build.max_attempts, 2);
         assert_eq!(c.test.jobs, 4);
         assert_eq!(c.test.pytest_args, vec!["-q"]);
+        assert!(!c.test.auto_class_tests);
+        assert!(
+            parse("version = 1\n[test]\nauto_class_tests = true\n")
+                .unwrap()
+                .test
+                .auto_class_tests
+        );
         assert_eq!(c.llm.api_key_env.as_deref(), Some("OPENAI_API_KEY"));
     }
 
@@ -1741,6 +1758,7 @@ mod tests {
             ["Prefer small composable helpers over monolithic functions."]
         );
         assert_eq!(c.build.async_runner, AsyncRunner::Asyncio);
+        assert!(c.test.auto_class_tests);
         assert!(c.skills.auto);
         assert_eq!(
             c.prompts.build_module.as_deref(),
@@ -1964,6 +1982,7 @@ mod tests {
         assert!(c.build.infer_deps);
         assert!(!c.test.infer_deps, "test_infer_deps");
         assert_eq!(c.test.pytest_args, ["-q", "-x"]);
+        assert!(c.test.auto_class_tests);
         assert_eq!(c.build.async_runner, AsyncRunner::Anyio);
         assert_eq!(c.build.generated_import_allowlist, ["intentional_extra"]);
         assert_eq!(c.build.instructions, ["Use dataclasses for records."]);
@@ -2019,6 +2038,13 @@ mod tests {
             e.contains("jaunt.toml:6: `test.pytest_args`"),
             "both reported: {e}"
         );
+        let e = err("version = 2\n[target.py]\n[test]\nauto_class_tests = true\n");
+        assert!(
+            e.contains("jaunt.toml:4: `test.auto_class_tests` is a Python setting, which version 2 reads from `[target.py]`"),
+            "{e}"
+        );
+        let minimal = parse("version = 2\n[target.py]\n").unwrap();
+        assert!(!minimal.test.auto_class_tests);
         let e = err("version = 2\n[target.py]\n[prompts]\nbuild_module = \"b.md\"\n");
         assert!(e.contains(":4: `prompts.build_module` is a Python setting, which version 2 reads from `[prompts.py]`"), "{e}");
         let e = err("version = 2\n[target.py]\nsource_root = []\n");

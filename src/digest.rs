@@ -254,6 +254,10 @@ pub struct InputsParts<'a> {
     pub generator: &'a Digest,
     /// `(distribution, skill digest)` of the skills in the request.
     pub skills: &'a [(String, Digest)],
+    /// The handwritten definitions of a module under `jaunt.magic_module`,
+    /// which the request shows. Hashed only when there are some, so the
+    /// keys of every other module are those jaunt always computed.
+    pub handwritten: Option<&'a Digest>,
 }
 
 /// The inputs key (action key) of a module: whatever can change its
@@ -283,6 +287,9 @@ pub fn inputs_key(p: &InputsParts<'_>) -> InputsKey {
     h.str("skills", &p.skills.len().to_string());
     for (dist, d) in p.skills {
         h.str("skill", dist).digest("skill_digest", d);
+    }
+    if let Some(d) = p.handwritten {
+        h.digest("handwritten", d);
     }
     InputsKey(h.finish())
 }

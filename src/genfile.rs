@@ -180,6 +180,10 @@ impl DiskState {
 
 /// The generated module for a spec module (docs/architecture.md, Vocabulary).
 pub fn generated_module(module: &ModuleNode, generated_dir: &str) -> ModuleName {
+    if module.class_tests_of.is_some() {
+        // Baseline class tests are named as the generated module they are.
+        return module.name.clone();
+    }
     module.name.generated(generated_dir, module.is_package)
 }
 

@@ -6,11 +6,11 @@
 //! imports) to the spec it denotes, following attribute chains and
 //! re-exports through package `__init__` files with a cycle guard.
 
-use crate::digest::{Digest, SpecExtras, spec_digest};
+use crate::digest::{Digest, KeyHasher, SpecExtras, spec_digest};
 use crate::discover::{Discovery, SourceFile, absolute_module};
 use crate::error::{Code, Diagnostic, JauntError, Result};
 use crate::names::{DefKind, ModuleName, SpecKind, SpecRef};
-use crate::python::{DepExpr, Import, ImportTarget, RawSpec};
+use crate::python::{DepExpr, Handwritten, Import, ImportTarget, Member, RawSpec};
 use petgraph::graphmap::DiGraphMap;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -32,7 +32,8 @@ pub enum Origin {
     Targets,
     /// A `deps=` entry.
     Deps,
-    /// A name the definition uses, or a test module's import.
+    /// A name the definition uses (a class spec's bases included, inferred
+    /// or not), or a test module's import.
     Inferred,
 }
 
@@ -68,6 +69,11 @@ pub struct SpecNode {
     /// `None` leaves it to `[test] auto_class_tests`.
     pub test: Option<bool>,
     pub digest: Digest,
+    /// The digest jaunt gave this spec before stub bodies were folded,
+    /// when it differs from `digest` (see `RawSpec::legacy`).
+    pub legacy_digest: Option<Digest>,
+    /// A class spec's methods and their roles.
+    pub members: Vec<Member>,
 }
 
 #[derive(Clone, Debug)]
@@ -80,20 +86,19 @@ pub struct ModuleNode {
     pub is_package: bool,
     /// Canonical digest of the spec file (what its `.pyi` stub depends on).
     pub source_digest: Digest,
+    /// Under `jaunt.magic_module`, the digest of the handwritten
+    /// definitions a build module's request shows; `None` when there are
+    /// none.
+    pub handwritten: Option<Digest>,
     /// This module's specs, sorted.
     pub specs: Vec<SpecRef>,
+    /// For the baseline test module of a build module's class specs
+    /// (`[test] auto_class_tests`), that build module. Its name is then the
+    /// generated module's own, `pkg.<gen>.test_mod`, which no spec module
+    /// can have.
+    pub class_tests_of: Option<ModuleName>,
     /// Modules this one depends on (no self edge), sorted.
     pub deps: BTreeSet<ModuleName>,
-}
-
-impl ModuleNode {
-    /// The names its generated module must define, module-relative
-    /// (`Cart`, `Cart.total`): what a request asks for and validation,
-    /// whether of a model's answer or of a file `jaunt migrate` adopts,
-    /// checks.
-    pub fn expected_names(&self) -> Vec<String> {
-        self.specs.iter().map(|r| r.qualname.clone()).collect()
-    }
 }
 
 /// One kind's specs (build or test) and their dependencies.
@@ -213,7 +218,11 @@ impl SpecGraph {
                     root_dir: file.root_dir.clone(),
                     is_package: file.is_package,
                     source_digest: file.summary.source_digest,
+                    handwritten: (kind == SpecKind::Build)
+                        .then(|| handwritten_digest(&file.summary.handwritten))
+                        .flatten(),
                     specs: group.iter().map(|n| n.spec_ref.clone()).collect(),
+                    class_tests_of: None,
                     deps: group
                         .iter()
                         .flat_map(|n| n.deps.keys())
@@ -328,10 +337,12 @@ impl SpecGraph {
     /// (transitively), for `--target`.
     pub fn restrict(&mut self, targets: &[crate::names::Target]) {
         let mut keep: BTreeSet<ModuleName> = BTreeSet::new();
-        let mut stack: Vec<ModuleName> = targets
-            .iter()
-            .map(|t| t.module.clone())
-            .filter(|m| self.modules.contains_key(m))
+        let targeted = |m: &ModuleName| targets.iter().any(|t| t.module == *m);
+        let mut stack: Vec<ModuleName> = self
+            .modules
+            .values()
+            .filter(|m| targeted(&m.name) || m.class_tests_of.as_ref().is_some_and(targeted))
+            .map(|m| m.name.clone())
             .collect();
         while let Some(m) = stack.pop() {
             if keep.insert(m.clone())
@@ -346,8 +357,89 @@ impl SpecGraph {
             }
         }
         self.modules.retain(|m, _| keep.contains(m));
-        self.specs.retain(|r, _| keep.contains(&r.module));
+        let kept: HashSet<&SpecRef> = self.modules.values().flat_map(|m| &m.specs).collect();
+        self.specs.retain(|r, _| kept.contains(r));
     }
+
+    /// Adds to this test graph the baseline test module of each build
+    /// module whose class specs want one: `test=True`, or `[test]
+    /// auto_class_tests` (`auto`) unless `test=False`. The tests are a
+    /// generated artifact of the class specs, keyed on their digests: the
+    /// class nodes join this graph's specs as the module's specs (their
+    /// dependencies as APIs), while `jaunt specs` lists them as build specs.
+    pub fn add_class_tests(&mut self, build: &SpecGraph, generated_dir: &str, auto: bool) {
+        for m in build.modules.values() {
+            let classes: Vec<&SpecNode> = m
+                .specs
+                .iter()
+                .map(|r| &build.specs[r])
+                .filter(|n| n.def_kind == DefKind::Class && n.test.unwrap_or(auto))
+                .collect();
+            if classes.is_empty() {
+                continue;
+            }
+            for class in &classes {
+                self.specs.insert(class.spec_ref.clone(), (*class).clone());
+                for dep in class.deps.keys() {
+                    if let Some(node) = build.specs.get(dep) {
+                        self.external.insert(dep.clone(), node.clone());
+                    }
+                }
+            }
+            let name = class_tests_module(&m.name, m.is_package, generated_dir);
+            self.modules.insert(
+                name.clone(),
+                ModuleNode {
+                    name,
+                    kind: SpecKind::Test,
+                    file: m.file.clone(),
+                    path: m.path.clone(),
+                    root_dir: m.root_dir.clone(),
+                    is_package: false,
+                    source_digest: m.source_digest,
+                    handwritten: None,
+                    specs: classes.iter().map(|n| n.spec_ref.clone()).collect(),
+                    deps: BTreeSet::new(),
+                    class_tests_of: Some(m.name.clone()),
+                },
+            );
+        }
+    }
+}
+
+/// The baseline class tests of `module`: `test_<file stem>` beside its
+/// generated module (`pkg.<gen>.test_mod`, `pkg.<gen>.test___init__` for a
+/// package's own specs, `<gen>.test_mod` at top level).
+fn class_tests_module(module: &ModuleName, is_package: bool, generated_dir: &str) -> ModuleName {
+    let leaf = if is_package {
+        "__init__"
+    } else {
+        module.parts().last().unwrap_or_default()
+    };
+    let generated = module.generated(generated_dir, is_package);
+    let dir = if is_package {
+        Some(generated)
+    } else {
+        generated.parent()
+    };
+    let test = format!("test_{leaf}");
+    match dir {
+        Some(dir) => dir.child(&test),
+        None => ModuleName::new(test),
+    }
+}
+
+/// The digest of a module's handwritten definitions, in source order;
+/// `None` when it has none.
+fn handwritten_digest(handwritten: &[Handwritten]) -> Option<Digest> {
+    if handwritten.is_empty() {
+        return None;
+    }
+    let mut h = KeyHasher::new("jaunt.handwritten.v1");
+    for def in handwritten {
+        h.str("name", &def.name).digest("canonical", &def.canonical);
+    }
+    Some(h.finish())
 }
 
 /// Test specs grouped by the modules their `targets=` name: what `jaunt
@@ -457,6 +549,18 @@ impl<'a> Resolver<'a> {
         let scope = (file, &local, &me);
         let targets = self.explicit_edges(scope, Origin::Targets, &raw.targets, &mut deps, notes);
         let explicit = self.explicit_edges(scope, Origin::Deps, &raw.deps, &mut deps, notes);
+        // A class spec's bases are dependencies even when nothing is
+        // inferred: the generated class subclasses them.
+        for base in &raw.bases {
+            if let Some(r) = self.resolve_chain(file, &local, &base.chain)
+                && r != me
+            {
+                deps.entry(r).or_insert(Edge {
+                    line: base.line,
+                    origin: Origin::Inferred,
+                });
+            }
+        }
         if raw.infer_deps.unwrap_or(opts.infer_deps) {
             for used in &raw.uses {
                 match self.resolve_chain(file, &local, &used.chain) {
@@ -493,9 +597,9 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
-        SpecNode {
-            digest: spec_digest(
-                &raw.canonical,
+        let digest = |canonical: &Digest| {
+            spec_digest(
+                canonical,
                 raw.kind,
                 &explicit,
                 raw.prompt.as_deref(),
@@ -505,7 +609,12 @@ impl<'a> Resolver<'a> {
                     public_api_only: raw.public_api_only,
                     test: raw.test,
                 },
-            ),
+            )
+        };
+        SpecNode {
+            digest: digest(&raw.canonical),
+            legacy_digest: raw.legacy.as_ref().map(digest),
+            members: raw.members.clone(),
             spec_ref: me,
             kind: raw.kind,
             def_kind: raw.def_kind,
@@ -852,5 +961,102 @@ mod tests {
             "{err}"
         );
         assert!(err.contains("src/shop/a.py:"), "{err}");
+    }
+
+    #[test]
+    fn a_class_specs_bases_are_dependencies_even_without_inference() {
+        let price = "import jaunt\nfrom shop.base import Money\nfrom shop.tax import Tax\n@jaunt.magic\nclass Price(Money):\n    'A price.'\n    def tax(self) -> Tax: ...\n";
+        let tax = "import jaunt\n@jaunt.magic\nclass Tax:\n    'A rate.'\n";
+        let sources = [
+            ("shop/__init__.py", ""),
+            ("shop/base.py", BASE),
+            ("shop/tax.py", tax),
+            ("shop/price.py", price),
+        ];
+        let (build, _) = graphs(&sources, false);
+        assert_eq!(deps(&build, "shop.price:Price"), ["shop.base:Money"]);
+        let (build, _) = graphs(&sources, true);
+        assert_eq!(
+            deps(&build, "shop.price:Price"),
+            ["shop.base:Money", "shop.tax:Tax"]
+        );
+    }
+
+    #[test]
+    fn class_specs_that_want_them_get_a_baseline_test_module() {
+        let wallet = "import jaunt\nfrom shop.base import Money\n@jaunt.magic\nclass Wallet:\n    'Holds Money.'\n    def total(self) -> Money: ...\n@jaunt.magic(test=False)\nclass Purse:\n    'No tests.'\n@jaunt.magic\ndef loose(): ...\n";
+        let own = "import jaunt\n@jaunt.magic(test=True)\nclass Shop:\n    'The shop.'\n";
+        let sources = [
+            ("shop/__init__.py", own),
+            ("shop/base.py", BASE),
+            ("shop/wallet.py", wallet),
+        ];
+        let root = tempfile::tempdir().unwrap();
+        let discovery = Discovery::from_sources(root.path(), &sources);
+        let opts = GraphOptions { infer_deps: true };
+        let (build, test) = SpecGraph::build_all(&discovery, opts, opts);
+        let names = |test: &SpecGraph| -> Vec<(String, Vec<String>, Option<String>)> {
+            test.modules
+                .values()
+                .map(|m| {
+                    (
+                        m.name.to_string(),
+                        m.specs.iter().map(ToString::to_string).collect(),
+                        m.class_tests_of.as_ref().map(ToString::to_string),
+                    )
+                })
+                .collect()
+        };
+        let mut off = SpecGraph::default();
+        off.add_class_tests(&build, "gen", false);
+        // `test=True` asks without the project default.
+        assert_eq!(
+            names(&off),
+            [(
+                "shop.gen.test___init__".to_string(),
+                vec!["shop:Shop".to_string()],
+                Some("shop".to_string())
+            )]
+        );
+        let mut on = test;
+        on.add_class_tests(&build, "gen", true);
+        assert_eq!(
+            names(&on),
+            [
+                (
+                    "shop.gen.test___init__".to_string(),
+                    vec!["shop:Shop".to_string()],
+                    Some("shop".to_string())
+                ),
+                (
+                    "shop.gen.test_base".to_string(),
+                    vec!["shop.base:Money".to_string()],
+                    Some("shop.base".to_string())
+                ),
+                (
+                    "shop.gen.test_wallet".to_string(),
+                    vec!["shop.wallet:Wallet".to_string()],
+                    Some("shop.wallet".to_string())
+                ),
+            ]
+        );
+        // The class is the module's spec, its dependencies APIs it sees.
+        assert!(
+            on.specs
+                .contains_key(&SpecRef::parse("shop.wallet:Wallet").unwrap())
+        );
+        assert!(
+            on.external
+                .contains_key(&SpecRef::parse("shop.base:Money").unwrap())
+        );
+        let module = &on.modules[&ModuleName::new("shop.gen.test_wallet")];
+        assert_eq!(
+            crate::genfile::output_path(module, "gen"),
+            root.path().join("src/shop/gen/test_wallet.py")
+        );
+        // `--target shop.wallet` keeps its baseline tests.
+        on.restrict(&["shop.wallet".parse().unwrap()]);
+        assert_eq!(on.modules.len(), 1);
+        assert_eq!(on.specs.len(), 1);
     }
 }

@@ -141,7 +141,8 @@ impl Lockfile {
     }
 
     /// Checks that every entry's `output` is where jaunt writes the module
-    /// of that `source` (`<dir>/<generated_dir>/<file>`): jaunt removes
+    /// of that `source` (`<dir>/<generated_dir>/<file>`, or for baseline
+    /// class tests `<dir>/<generated_dir>/test_<file>`): jaunt removes
     /// orphans by these paths, so a lockfile from a pull request must not be
     /// able to point one anywhere else.
     pub fn check_outputs(&self, generated_dir: &str) -> Result<(), Diagnostic> {
@@ -151,7 +152,10 @@ impl Lockfile {
                 None => (String::new(), m.source.as_str()),
             };
             let expected = format!("{dir}{generated_dir}/{file}");
-            if !m.source.ends_with(".py") || m.output != expected {
+            let class_tests = format!("{dir}{generated_dir}/test_{file}");
+            let allowed =
+                m.output == expected || (m.kind == SpecKind::Test && m.output == class_tests);
+            if !m.source.ends_with(".py") || !allowed {
                 return Err(Diagnostic::new(
                     Code::Lock,
                     format!(
@@ -1023,5 +1027,31 @@ digest = "{sk}"
         let mut new = sample();
         new.generator.model = "gpt-6".into();
         assert!(diff(&sample(), &new).generator_changed);
+    }
+
+    #[test]
+    fn outputs_are_where_jaunt_writes_them() {
+        let mut lock = sample();
+        assert!(lock.check_outputs("__generated__").is_ok());
+        // Baseline class tests sit beside the module, named `test_<file>`;
+        // only a test entry may say so.
+        let mut tests = lock.modules[0].clone();
+        tests.name = ModuleName::new("jwt_demo.__generated__.test_specs");
+        tests.kind = SpecKind::Test;
+        tests.output = "src/jwt_demo/__generated__/test_specs.py".into();
+        lock.modules.push(tests);
+        assert!(lock.check_outputs("__generated__").is_ok());
+        lock.modules[2].kind = SpecKind::Build;
+        assert!(lock.check_outputs("__generated__").is_err());
+        lock.modules[2].kind = SpecKind::Test;
+        for elsewhere in [
+            "src/jwt_demo/test_specs.py",
+            "src/jwt_demo/__generated__/../test_specs.py",
+            "src/jwt_demo/__generated__/test_models.py",
+        ] {
+            lock.modules[2].output = elsewhere.into();
+            let err = lock.check_outputs("__generated__").unwrap_err();
+            assert!(err.message.contains("says its output is"), "{err:?}");
+        }
     }
 }

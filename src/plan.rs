@@ -10,7 +10,7 @@ use crate::config::DependencyContext;
 use crate::digest::{ArtifactDigest, Digest, InputsKey, InputsParts, InterfaceDigest, inputs_key};
 use crate::fsutil::relative;
 use crate::genfile::{self, DiskState};
-use crate::graph::{ModuleNode, SpecGraph};
+use crate::graph::{ModuleNode, SpecGraph, SpecNode};
 use crate::lock::{LockGenerator, LockModule, LockSpec, Lockfile};
 use crate::names::{ModuleName, SpecKind, SpecRef};
 use crate::store::{ActionEntry, TieredStore};
@@ -214,6 +214,7 @@ impl KeyContext<'_> {
             dependency_context: self.dependency_context,
             generator: &self.fingerprint,
             skills: &self.skills.digests(&m.name),
+            handwritten: m.handwritten.as_ref(),
         }))
     }
 
@@ -484,16 +485,10 @@ impl Planner<'_> {
             }
             return mp;
         }
-        let changes = self.differences(ctx, m, entry, built);
-        if let Some(e) = entry.filter(|e| e.interface.is_none())
-            && changes.is_empty()
-            && self
-                .lock
-                .is_some_and(|l| l.generator.fingerprint == self.generator.fingerprint)
-        {
-            // An entry written before interfaces were keyed: nothing it was
-            // built from changed, only the key's scheme did. Its artifact is
-            // kept under the new key, without a model call.
+        let changes = self.differences(ctx, m, entry, built, false);
+        if let Some((e, why)) = self.rekeyable(ctx, m, entry, built, &changes) {
+            // Nothing it was built from changed, only how jaunt keys it:
+            // its artifact is kept under the new key, without a model call.
             let from_disk = matches!(&disk, DiskState::Intact(h) if h.artifact == e.artifact);
             if self.store.has_artifact(&e.artifact) || from_disk {
                 mp.status = Status::Rewrite;
@@ -502,10 +497,7 @@ impl Planner<'_> {
                 if from_disk {
                     mp.source = Source::Disk;
                 }
-                mp.reasons.push(
-                    "re-keyed: jaunt.lock predates dependency interfaces; nothing it was built from changed"
-                        .into(),
-                );
+                mp.reasons.push(why.into());
                 return mp;
             }
         }
@@ -536,6 +528,34 @@ impl Planner<'_> {
         }
         mp.reasons = reasons;
         mp
+    }
+
+    /// The lockfile entry a module can be re-keyed from, and why: one
+    /// written before interfaces were keyed (version 1) with nothing
+    /// changed, or one whose only differences are spec digests taken
+    /// before stub bodies were folded. Never across a generator change.
+    fn rekeyable<'e>(
+        &'e self,
+        ctx: &KeyContext<'_>,
+        m: &ModuleNode,
+        entry: Option<&'e LockModule>,
+        built: &HashMap<ModuleName, BuiltModule>,
+        changes: &[String],
+    ) -> Option<(&'e LockModule, &'static str)> {
+        let e = entry?;
+        if self.lock?.generator.fingerprint != self.generator.fingerprint {
+            return None;
+        }
+        if e.interface.is_none() && changes.is_empty() {
+            return Some((
+                e,
+                "re-keyed: jaunt.lock predates dependency interfaces; nothing it was built from changed",
+            ));
+        }
+        (!changes.is_empty() && self.differences(ctx, m, entry, built, true).is_empty()).then_some((
+            e,
+            "re-keyed: jaunt.lock predates folded stub bodies (`pass`, `raise NotImplementedError`, `...` after a docstring); nothing it was built from changed",
+        ))
     }
 
     /// The interface of `artifact`, from what is at hand without a
@@ -571,12 +591,15 @@ impl Planner<'_> {
 
     /// What differs from the module's lockfile entry, by name; empty when
     /// nothing does (or there is no entry: then the only reason given).
+    /// With `legacy`, a spec digest recorded before stub bodies were folded
+    /// counts as unchanged.
     fn differences(
         &self,
         ctx: &KeyContext<'_>,
         m: &ModuleNode,
         entry: Option<&LockModule>,
         built: &HashMap<ModuleName, BuiltModule>,
+        legacy: bool,
     ) -> Vec<String> {
         let Some(entry) = entry else {
             return vec![if self.lock.is_some() {
@@ -591,10 +614,13 @@ impl Planner<'_> {
             .iter()
             .map(|s| (&s.spec_ref, &s.digest))
             .collect();
+        let same = |node: &SpecNode, recorded: Digest| {
+            recorded == node.digest || (legacy && Some(recorded) == node.legacy_digest)
+        };
         for s in &m.specs {
             match old.get(s) {
                 None => reasons.push(format!("spec added: {s}")),
-                Some(d) if **d != ctx.graph.specs[s].digest => {
+                Some(d) if !same(&ctx.graph.specs[s], **d) => {
                     reasons.push(format!("spec changed: {s}"))
                 }
                 Some(_) => {}
@@ -631,9 +657,17 @@ impl Planner<'_> {
                 reasons.push(format!("{what}: {d}"));
             }
         }
-        for (api, digest) in ctx.dependency_apis(m) {
-            let before = lock.spec_digest(&api);
-            if before != Some(digest) {
+        for (api, _) in ctx.dependency_apis(m) {
+            let node = ctx
+                .graph
+                .specs
+                .get(&api)
+                .or_else(|| ctx.graph.external.get(&api));
+            let unchanged = lock
+                .spec_digest(&api)
+                .zip(node)
+                .is_some_and(|(before, node)| same(node, before));
+            if !unchanged {
                 reasons.push(format!("dependency API changed: {api}"));
             }
         }
@@ -952,5 +986,44 @@ mod tests {
         let plan = after.plan(Some(&lock), &store);
         assert_eq!(plan[1].1, Status::Generate, "{plan:?}");
         assert_eq!(plan[1].2, ["dependency API changed: shop.money:Money"]);
+    }
+
+    #[test]
+    fn a_lockfile_from_before_folded_stub_bodies_is_re_keyed_without_a_model_call() {
+        let shop =
+            Shop::new(&MONEY.replace("\"\"\"Cents.\"\"\"\n", "\"\"\"Cents.\"\"\"\n    ...\n"));
+        let money = &shop.graph.specs[&SpecRef::parse("shop.money:Money").unwrap()];
+        let legacy = money.legacy_digest.expect("`...` after a docstring folds");
+        assert_ne!(legacy, money.digest);
+        let (m, c) = (ArtifactDigest::of(b"m"), ArtifactDigest::of(b"c"));
+        // The lockfile as jaunt wrote it before: Money's unfolded digest,
+        // and keys computed from it.
+        let mut lock = shop.lock(m, c);
+        for entry in &mut lock.modules {
+            entry.inputs = InputsKey(Digest::of(entry.name.as_str().as_bytes()));
+            for spec in &mut entry.specs {
+                spec.digest = shop.graph.specs[&spec.spec_ref]
+                    .legacy_digest
+                    .unwrap_or(spec.digest);
+            }
+        }
+        let mut store = Memory::default();
+        store.artifacts.extend([m, c]);
+        let plan = shop.plan(Some(&lock), &store);
+        for (name, status, reasons) in &plan {
+            assert_eq!(*status, Status::Rewrite, "{name}: {plan:?}");
+            assert!(
+                reasons[0].starts_with("re-keyed: jaunt.lock predates folded stub bodies"),
+                "{plan:?}"
+            );
+        }
+        // A real change is still one.
+        let edited = Shop::new(&MONEY.replace(
+            "\"\"\"Cents.\"\"\"\n",
+            "\"\"\"Whole cents.\"\"\"\n    ...\n",
+        ));
+        let plan = edited.plan(Some(&lock), &store);
+        assert_eq!(plan[0].1, Status::Generate, "{plan:?}");
+        assert_eq!(plan[0].2, ["spec changed: shop.money:Money"]);
     }
 }

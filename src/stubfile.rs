@@ -49,12 +49,8 @@ pub fn render(
     generated: &str,
     artifact: &ArtifactDigest,
 ) -> Stub {
-    let rendered = render_stub(
-        module.name.as_str(),
-        spec_source,
-        &module.expected_names(),
-        generated,
-    );
+    let specs: Vec<String> = module.specs.iter().map(|r| r.qualname.clone()).collect();
+    let rendered = render_stub(module.name.as_str(), spec_source, &specs, generated);
     let inputs = stub_inputs(module, artifact);
     let mut text = String::with_capacity(rendered.text.len() + 90);
     let mut lines = rendered.text.split_inclusive('\n');

@@ -1,4 +1,7 @@
-"""``jaunt.magic_module(__name__)``: every top-level stub of a module becomes a spec.
+"""``jaunt.magic_module(__name__)``: every top-level stub after the call becomes a spec.
+
+Which definitions are stubs is the rule jaunt's discovery applies
+statically, so the runtime forwards exactly the specs jaunt generates.
 
 The call comes first in the module, before the definitions it governs exist,
 so it cannot wrap them then. It reads the module's source to find the stubs
@@ -48,7 +51,7 @@ class Stub:
     """A top-level stub found in the module's source.
 
     ``line`` is where its ``def``/``class`` is. A class is a stub when its
-    body is only a docstring, ``pass`` or ``...`` (``bare``), or when one of
+    body is a stub body, as a function's is (``bare``), or when one of
     ``stub_methods`` is not ``@jaunt.preserve``-d, which is checked on the
     class object, so ``preserve`` is recognised however it was imported.
     """
@@ -137,16 +140,17 @@ def magic_module(
     infer_deps: bool | None = None,
     test: bool | None = None,
 ) -> None:
-    """Make every top-level stub of the calling module a ``@jaunt.magic`` spec.
+    """Make every top-level stub after this call a ``@jaunt.magic`` spec.
 
     Call it once, at the top of the module, as ``jaunt.magic_module(__name__)``.
     A stub is a ``def``, ``async def`` or class without decorators whose body
     is only ``...``, ``pass``, ``raise NotImplementedError`` or a docstring
     (a docstring may also precede the others); a class is also a stub when
     one of its methods is, unless that method is ``@jaunt.preserve``-d.
-    Definitions with real bodies or with any decorator are handwritten and
-    untouched (``@jaunt.magic`` ones are specs through their decorator). The
-    options apply to every stub, as they would on ``@jaunt.magic``.
+    Definitions before the call, with real bodies or with any decorator are
+    handwritten and untouched (``@jaunt.magic`` ones are specs through their
+    decorator). The options apply to every stub, as they would on
+    ``@jaunt.magic``.
     """
     chosen = options(deps=deps, prompt=prompt, infer_deps=infer_deps, test=test)
     module = sys.modules.get(name) if isinstance(name, str) else None
@@ -167,11 +171,11 @@ def magic_module(
         raise JauntDiscoveryError(f"{where}: jaunt.magic_module is called twice in module {name}; call it once")
     generated_module_for(name)  # a bad jaunt configuration fails here, at import, as decorators do
     tree = _parse(module, name, where)
-    stubs = tuple(_stubs(tree))
+    stubs = tuple(_stubs(tree, after=_statement_end(tree, caller.f_lineno)))
     if not stubs:
         warnings.warn(
             f"jaunt.magic_module({name!r}): no top-level stub in {name} becomes a spec "
-            "(every definition has a real body or a decorator)",
+            "(every definition after the call has a real body or a decorator)",
             UserWarning,
             stacklevel=2,
         )
@@ -225,11 +229,21 @@ def _is_governed(obj: object, stub: Stub, module: str) -> bool:
     return stub.bare or any(name in members and not _markers.is_preserved(members[name]) for name in stub.stub_methods)
 
 
-def _stubs(tree: ast.Module) -> list[Stub]:
-    """The module's top-level stubs, in source order.
+def _statement_end(tree: ast.Module, line: int | None) -> int:
+    """The last line of the top-level statement holding ``line`` (the call's)."""
+    for node in tree.body:
+        end = node.end_lineno or node.lineno
+        if line is not None and node.lineno <= line <= end:
+            return end
+    return line or 0
+
+
+def _stubs(tree: ast.Module, after: int) -> list[Stub]:
+    """The module's top-level stubs below line ``after``, in source order.
 
     A name's last top-level definition is the one that is bound when the
-    module has run, so only that one counts.
+    module has run, so only that one counts, and only when it comes after
+    the call: a definition above it ran before the call and is handwritten.
     """
     last: dict[str, ast.stmt] = {}
     for node in tree.body:
@@ -237,11 +251,13 @@ def _stubs(tree: ast.Module) -> list[Stub]:
             last[node.name] = node
     found = []
     for node in last.values():
+        if node.lineno <= after:
+            continue
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if not node.decorator_list and _is_stub_body(node.body):
                 found.append(Stub(node.name, node.lineno, is_class=False))
         elif isinstance(node, ast.ClassDef) and not node.decorator_list:
-            bare = all(_is_placeholder(statement) for statement in node.body)
+            bare = _is_stub_body(node.body)
             methods = tuple(
                 member.name
                 for member in node.body
@@ -270,10 +286,6 @@ def _is_stub_body(body: list[ast.stmt]) -> bool:
 def _is_not_implemented(exc: ast.expr | None) -> bool:
     target = exc.func if isinstance(exc, ast.Call) else exc
     return isinstance(target, ast.Name) and target.id == "NotImplementedError"
-
-
-def _is_placeholder(statement: ast.stmt) -> bool:
-    return isinstance(statement, ast.Pass) or _is_ellipsis(statement) or _is_docstring(statement)
 
 
 def _is_docstring(statement: ast.stmt) -> bool:

@@ -486,3 +486,80 @@ def test_options_are_checked(project: Project) -> None:
 def test_test_option_is_recorded(project: Project) -> None:
     project.write("opts.py", "import jaunt\n\njaunt.magic_module(__name__, test=True)\n\ndef f() -> int: ...\n")
     assert project.load("opts").f.__jaunt_spec__.test is True
+
+
+ORDER = '''
+import jaunt
+
+
+def before() -> int:
+    """Defined before the call: handwritten, as jaunt's discovery reads it."""
+
+
+class BeforeClass:
+    """Before the call too."""
+
+
+jaunt.magic_module(
+    __name__,
+    prompt="Spans lines.",
+)
+
+
+def after() -> int:
+    """After the call: a spec."""
+
+
+class DocThenPass:
+    """A docstring and one placeholder: a stub body."""
+
+    pass
+
+
+class TwoPlaceholders:
+    """A docstring and two placeholders: not a stub body, so handwritten."""
+
+    pass
+    ...
+'''
+
+GENERATED_ORDER = """
+def before():
+    return "generated"
+
+class BeforeClass:
+    pass
+
+def after():
+    return 7
+
+class DocThenPass:
+    pass
+
+class TwoPlaceholders:
+    pass
+"""
+
+
+def test_only_stubs_after_the_call_are_specs(project: Project) -> None:
+    project.write("order.py", ORDER)
+    project.write("__generated__/order.py", GENERATED_ORDER)
+    order = project.load("order")
+    generated = project.load("__generated__.order")
+
+    assert order.after() == 7
+    assert order.after.__jaunt_spec__.prompt == "Spans lines."
+    assert order.DocThenPass is generated.DocThenPass
+    assert order.before() is None  # the stub as written
+    assert not hasattr(order.before, "__jaunt_spec__")
+    for name in ["BeforeClass", "TwoPlaceholders"]:
+        assert getattr(order, name) is not getattr(generated, name)
+        assert getattr(order, name).__module__ == "order"
+        assert "__jaunt_spec__" not in vars(getattr(order, name))
+
+
+def test_a_module_whose_stubs_all_precede_the_call_warns(project: Project) -> None:
+    project.write("late.py", "import jaunt\n\ndef f(): ...\n\njaunt.magic_module(__name__)\n")
+    with pytest.warns(UserWarning, match=r"every definition after the call has a real body or a decorator"):
+        late = project.load("late")
+    assert late.f() is None

@@ -126,7 +126,8 @@ impl ImportCheck {
     }
 
     /// The project modules `request`'s module may import: those of its
-    /// dependency specs and modules, the spec module itself, and every
+    /// dependency specs and modules, the spec module itself (and those
+    /// its specs are in), and every
     /// module its spec file (`spec_source`) imports. `is_package`: the spec module is a
     /// package's `__init__.py`.
     pub fn for_module(
@@ -148,8 +149,13 @@ impl ImportCheck {
             )
             .collect();
         // The spec module's handwritten names (a dataclass its signatures
-        // use, say) are the generated module's to import.
-        let mut exact = BTreeSet::from([request.spec_module.to_string()]);
+        // use, say) are the generated module's to import; so are the
+        // modules its specs are in, when they are elsewhere (the class
+        // specs a baseline class-test module tests).
+        let mut exact: BTreeSet<String> = std::iter::once(&request.spec_module)
+            .chain(request.specs.iter().map(|s| &s.spec_ref.module))
+            .map(ToString::to_string)
+            .collect();
         for import in imported_modules(spec_source) {
             let Some(module) = absolute(&import, &spec_package) else {
                 continue;
@@ -441,6 +447,29 @@ mod tests {
         assert!(
             problems("from shop.cart import Helper\n").is_empty(),
             "the spec module's own names"
+        );
+    }
+
+    #[test]
+    fn a_baseline_class_test_module_imports_the_classes_it_tests() {
+        let dir = tempfile::tempdir().unwrap();
+        let (check, _) = check(dir.path().join("no-python"), dir.path());
+        let mut request = sample_request();
+        request.kind = crate::names::SpecKind::Test;
+        request.spec_module = ModuleName::new("shop.__generated__.test_cart");
+        request.generated_module = request.spec_module.clone();
+        let module = check.for_module(&request, "import jaunt\n", false);
+        for fine in [
+            "from shop.cart import Cart\n",
+            "from shop.__generated__.cart import Cart\n",
+            "from ..cart import Cart\n",
+        ] {
+            assert_eq!(check.check(fine, &module), Vec::<String>::new(), "{fine}");
+        }
+        assert_eq!(
+            check.check("from shop.secret import key\n", &module).len(),
+            1,
+            "only the modules its specs are in"
         );
     }
 

@@ -33,6 +33,7 @@ use crate::config::{Config, Provider};
 use crate::digest::{Digest, KeyHasher};
 use crate::error::JauntError;
 use crate::names::{DefKind, ModuleName, SpecKind, SpecRef};
+use crate::python::{Contract, MemberRole};
 use serde::Serialize;
 
 /// Version of the request and prompt format: bump it when rendering or the
@@ -50,13 +51,40 @@ pub struct Request {
     pub kind: SpecKind,
     pub spec_module: ModuleName,
     pub generated_module: ModuleName,
-    /// Module-relative qualnames the output must define (`Outer.method`).
+    /// Module-relative qualnames the output must define (`Outer.method`):
+    /// the specs, and the methods class specs require (preserved, sealed,
+    /// inner `@jaunt.magic`).
     pub expected_names: Vec<String>,
     pub specs: Vec<RequestSpec>,
+    /// Under `jaunt.magic_module`, the spec module's handwritten
+    /// definitions: context the output uses but never rewrites.
+    pub handwritten: Vec<HandwrittenSource>,
     pub dependency_apis: Vec<DependencyApi>,
     pub dependency_modules: Vec<DependencyModule>,
     /// The library skills block, already rendered.
     pub skills: String,
+    /// What validation checks besides the expected names: sealed
+    /// signatures and preserved methods. Derived from `specs`, so not sent.
+    #[serde(skip)]
+    pub contracts: Vec<Contract>,
+}
+
+/// A handwritten definition of the spec module, verbatim.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HandwrittenSource {
+    pub name: String,
+    pub source: String,
+}
+
+/// A method of a class spec and what the generated class does with it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RequestMember {
+    pub name: String,
+    pub role: MemberRole,
+    /// Its signature as written, canonically spelled.
+    pub signature: String,
+    /// The `prompt=` of an inner `@jaunt.magic`.
+    pub prompt: Option<String>,
 }
 
 /// One spec of the module being generated.
@@ -68,8 +96,11 @@ pub struct RequestSpec {
     pub kind: DefKind,
     /// Verbatim source, decorators included.
     pub source: String,
-    /// The decorator's `prompt=`.
+    /// The decorator's `prompt=` (or the module's, under
+    /// `jaunt.magic_module`).
     pub prompt: Option<String>,
+    /// A class spec's methods, in source order; empty for other specs.
+    pub members: Vec<RequestMember>,
     /// A test spec's `targets=`: the APIs under test.
     pub targets: Vec<SpecRef>,
     /// A test spec's `public_api_only=` (true unless the spec says false);
@@ -300,9 +331,22 @@ pub(crate) mod tests {
             kind,
             source: source.into(),
             prompt: prompt.map(Into::into),
+            members: Vec::new(),
             targets: Vec::new(),
             public_api_only: None,
         };
+        let mut cart = spec(
+            "Cart",
+            DefKind::Class,
+            "@jaunt.magic()\nclass Cart:\n    @jaunt.sig\n    def add(self, cents: int) -> None:\n        \"\"\"Add an item.\"\"\"\n",
+            None,
+        );
+        cart.members.push(RequestMember {
+            name: "add".into(),
+            role: MemberRole::Sealed,
+            signature: "def add(self, cents: int) -> None".into(),
+            prompt: None,
+        });
         Request {
             kind: SpecKind::Build,
             spec_module: m.clone(),
@@ -315,13 +359,12 @@ pub(crate) mod tests {
                     "@jaunt.magic(prompt=\"use integer cents\")\ndef total(items: list[int]) -> int:\n    \"\"\"Sum of {{items}}.\"\"\"\n",
                     Some("use integer cents"),
                 ),
-                spec(
-                    "Cart",
-                    DefKind::Class,
-                    "@jaunt.magic()\nclass Cart:\n    def add(self, cents: int) -> None:\n        \"\"\"Add an item.\"\"\"\n",
-                    None,
-                ),
+                cart,
             ],
+            handwritten: vec![HandwrittenSource {
+                name: "tax_rate".into(),
+                source: "def tax_rate() -> int:\n    return 20".into(),
+            }],
             dependency_apis: vec![DependencyApi {
                 spec_ref: SpecRef::new(ModuleName::new("shop.money"), "Money"),
                 source: "@jaunt.magic()\nclass Money:\n    \"\"\"An amount.\"\"\"\n".into(),
@@ -331,6 +374,7 @@ pub(crate) mod tests {
                 "def money_helper() -> int:\n    return 1\n".into(),
             )],
             skills: "pydantic: use model_validate".into(),
+            contracts: Vec::new(),
         }
     }
 
@@ -367,6 +411,7 @@ pub(crate) mod tests {
                 "errors",
                 "expected_names",
                 "generated_module",
+                "handwritten",
                 "kind",
                 "prompt",
                 "skills",
@@ -391,6 +436,12 @@ pub(crate) mod tests {
         assert!(spec["public_api_only"].is_null());
         assert!(value["specs"][1]["prompt"].is_null());
         assert_eq!(value["specs"][1]["kind"], "class");
+        assert_eq!(
+            value["specs"][1]["members"][0],
+            serde_json::json!({"name": "add", "role": "sealed", "signature": "def add(self, cents: int) -> None", "prompt": null})
+        );
+        assert_eq!(value["specs"][0]["members"], serde_json::json!([]));
+        assert_eq!(value["handwritten"][0]["name"], "tax_rate");
         assert_eq!(value["dependency_apis"][0]["ref"], "shop.money:Money");
         assert_eq!(value["dependency_modules"][0]["module"], "shop.money");
         let mut test = request.clone();

@@ -6,8 +6,10 @@
 //!
 //! - `{{kind}}`, `{{spec_module}}`, `{{generated_module}}`, `{{attempt}}`;
 //! - `{{expected_names}}`: the required names, as a comma-separated list;
-//! - `{{specs}}`: every spec's verbatim source with its decorator prompt
-//!   and, for a test spec, its `targets=` and the public-API rule;
+//! - `{{specs}}`: every spec's verbatim source with its decorator prompt,
+//!   for a class spec its methods' roles, for a test spec its `targets=`
+//!   and the public-API rule, and under `jaunt.magic_module` the module's
+//!   handwritten code;
 //! - `{{dependency_apis}}`, `{{dependency_modules}}`, `{{skills}}`,
 //!   `{{errors}}`, `{{build_instructions_block}}`: whole sections with
 //!   their own heading, empty when there is nothing to show (a line holding
@@ -22,10 +24,11 @@
 //! of the build system prompt. Substitution is one pass, so spec source
 //! that happens to contain `{{…}}` is shown verbatim.
 
-use super::{Request, RequestSpec};
+use super::{Request, RequestMember, RequestSpec};
 use crate::config::{AsyncRunner, Config};
 use crate::error::{Diagnostic, JauntError};
 use crate::names::SpecKind;
+use crate::python::MemberRole;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -282,7 +285,7 @@ fn values(request: &Request, attempt: u32, errors: &[String]) -> BTreeMap<&'stat
         .iter()
         .map(|n| format!("`{n}`"))
         .collect();
-    let specs: Vec<String> = request
+    let mut specs: Vec<String> = request
         .specs
         .iter()
         .map(|s| {
@@ -291,11 +294,29 @@ fn values(request: &Request, attempt: u32, errors: &[String]) -> BTreeMap<&'stat
                 .as_deref()
                 .map(|p| format!("Decorator prompt: {p}\n\n"))
                 .unwrap_or_default();
+            text.push_str(&members(&s.members));
             text.push_str(&under_test(s));
             let title = format!("`{}` ({})", s.spec_ref, s.kind.as_str());
             code_block(&title, &text, &s.source)
         })
         .collect();
+    if !request.handwritten.is_empty() {
+        // Inside `{{specs}}`, so that templates (and with them every
+        // generator fingerprint) stay as they were.
+        let sources: Vec<&str> = request
+            .handwritten
+            .iter()
+            .map(|h| h.source.trim_end())
+            .collect();
+        specs.push(code_block(
+            &format!("Handwritten code in `{}`", request.spec_module),
+            &format!(
+                "These definitions stay in `{0}` as written: never write them again. Where your code needs one, import it from `{0}` (the one exception to the rule against importing from it).\n\n",
+                request.spec_module
+            ),
+            &sources.join("\n\n"),
+        ));
+    }
     let apis: Vec<String> = request
         .dependency_apis
         .iter()
@@ -365,6 +386,42 @@ fn values(request: &Request, attempt: u32, errors: &[String]) -> BTreeMap<&'stat
         ),
     );
     v
+}
+
+/// What a class spec asks of each of its methods, as a list; empty when
+/// every method is handwritten (the template already says to keep those).
+fn members(members: &[RequestMember]) -> String {
+    if members.iter().all(|m| m.role == MemberRole::Handwritten) {
+        return String::new();
+    }
+    let mut out = String::from("Methods of this class:\n");
+    for m in members {
+        let what = match m.role {
+            MemberRole::Preserved => {
+                "preserved (`@jaunt.preserve`): copy it into the class verbatim, unchanged"
+                    .to_string()
+            }
+            MemberRole::Sealed => format!(
+                "sealed (`@jaunt.sig`): keep exactly the signature `{}`, and write its body",
+                m.signature
+            ),
+            MemberRole::Spec => {
+                "a spec (`@jaunt.magic`): implement it as its docstring says".to_string()
+            }
+            MemberRole::Guidepost => {
+                "a guidepost: a suggested method; adapt its signature if the design needs it"
+                    .to_string()
+            }
+            MemberRole::Handwritten => "handwritten: keep it as written".to_string(),
+        };
+        out.push_str(&format!("- `{}`: {what}", m.name));
+        if let Some(prompt) = &m.prompt {
+            out.push_str(&format!(" (decorator prompt: {prompt})"));
+        }
+        out.push('\n');
+    }
+    out.push('\n');
+    out
 }
 
 /// What a test spec says about the code under test: its `targets=` and
@@ -462,6 +519,28 @@ mod tests {
         assert!(!r.prompt.contains("{{spec"), "{}", r.prompt);
         assert!(!r.prompt.contains("\n\n\n"), "{}", r.prompt);
         assert!(r.system.contains("`total`"));
+        assert!(
+            r.prompt.contains("Methods of this class:\n- `add`: sealed (`@jaunt.sig`): keep exactly the signature `def add(self, cents: int) -> None`, and write its body\n"),
+            "{}",
+            r.prompt
+        );
+        assert!(
+            r.prompt.contains("### Handwritten code in `shop.cart`\n\nThese definitions stay in `shop.cart` as written"),
+            "{}",
+            r.prompt
+        );
+        assert!(
+            r.prompt
+                .contains("def tax_rate() -> int:\n    return 20\n```")
+        );
+        // A prompt without class members or handwritten code shows neither.
+        let mut plain = request.clone();
+        plain.handwritten.clear();
+        for spec in &mut plain.specs {
+            spec.members.clear();
+        }
+        let r = Prompts::default().render(&plain, 1, &[]);
+        assert!(!r.prompt.contains("Methods of this class") && !r.prompt.contains("Handwritten"));
     }
 
     #[test]

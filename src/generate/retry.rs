@@ -53,9 +53,9 @@ impl Attempts<'_> {
     }
 }
 
-/// Checks a candidate module against the expected names; empty when it is
-/// acceptable.
-type Validator = fn(&str, &[String]) -> Vec<String>;
+/// Checks a candidate module against the request's expected names and
+/// contracts; empty when it is acceptable.
+type Validator = fn(&str, &Request) -> Vec<String>;
 
 /// Generates `request` in at most `attempts.max` attempts, validating each
 /// answer with [`crate::python::validate`] and `attempts.check`. Returns
@@ -68,13 +68,9 @@ pub fn generate_with_retry(
     request: &Request,
     attempts: &Attempts<'_>,
 ) -> Result<Accepted, GenFailure> {
-    retry(
-        generator,
-        prompts,
-        request,
-        attempts,
-        crate::python::validate,
-    )
+    retry(generator, prompts, request, attempts, |source, request| {
+        crate::python::validate(source, &request.expected_names, &request.contracts)
+    })
 }
 
 fn retry(
@@ -113,7 +109,7 @@ fn retry(
                     }
                 }
                 let source = strip_fences(&output.source);
-                let mut errors = validate(&source, &request.expected_names);
+                let mut errors = validate(&source, request);
                 if let Some(check) = limits.check {
                     errors.extend(check(&source));
                 }
@@ -273,7 +269,7 @@ mod tests {
     }
 
     /// Test validator: rejects modules that mention `BAD`.
-    fn reject_bad(source: &str, _expected: &[String]) -> Vec<String> {
+    fn reject_bad(source: &str, _request: &Request) -> Vec<String> {
         if source.contains("BAD") {
             vec!["`total` is not defined".into()]
         } else {
@@ -349,7 +345,8 @@ mod tests {
         let double = ScriptedGenerator::new(vec![answer("def total(items): ...\n", 1)]);
         let request = sample_request();
         let out = generate_with_retry(&double, &Prompts::default(), &request, &Attempts::new(1));
-        let expected = crate::python::validate("def total(items): ...\n", &request.expected_names);
+        let expected =
+            crate::python::validate("def total(items): ...\n", &request.expected_names, &[]);
         assert_eq!(out.is_ok(), expected.is_empty());
     }
 

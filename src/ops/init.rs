@@ -35,6 +35,7 @@ version = 1
 # jobs = 4
 # infer_deps = true
 # pytest_args = ["-q"]
+# auto_class_tests = false
 
 [prompts]
 # Files overriding the built-in prompt templates.

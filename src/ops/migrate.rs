@@ -263,7 +263,8 @@ impl KindRun<'_> {
                 return Ok(());
             }
         };
-        let problems = crate::python::validate(&body, &m.expected_names());
+        let expected = crate::generate::request::expected(self.ctx, m);
+        let problems = crate::python::validate(&body, &expected.names, &expected.contracts);
         if !problems.is_empty() {
             refuse(report, problems);
             return Ok(());

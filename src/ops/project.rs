@@ -73,6 +73,12 @@ impl Project {
             },
         );
         lap("graph");
+        let mut test = test;
+        test.add_class_tests(
+            &build,
+            &config.paths.generated_dir,
+            config.test.auto_class_tests,
+        );
         build.check_cycles()?;
         test.check_cycles()?;
         lap("cycles");

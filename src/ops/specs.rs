@@ -3,7 +3,7 @@
 
 use crate::error::{Diagnostic, JauntError, Result};
 use crate::graph::{SpecGraph, SpecNode, tests_by_target};
-use crate::names::ModuleName;
+use crate::names::{ModuleName, SpecKind};
 use crate::ops::project::Project;
 use std::collections::BTreeMap;
 
@@ -26,14 +26,21 @@ pub struct Listing<'a> {
 /// given. A `--module` that selects no module with specs is an error, so a
 /// typo is not mistaken for a module without specs.
 pub fn list<'a>(project: &'a Project, modules: &[ModuleName]) -> Result<Listing<'a>> {
+    // The baseline test modules of class specs (`[test] auto_class_tests`)
+    // are generated artifacts of build specs, not test spec modules: their
+    // class specs are listed as build specs only.
+    let spec_modules = |graph: &'a SpecGraph| {
+        graph
+            .modules
+            .values()
+            .filter(|m| m.class_tests_of.is_none())
+            .map(|m| &m.name)
+    };
     let unmatched: Vec<Diagnostic> = modules
         .iter()
         .filter(|s| {
-            !project
-                .build
-                .modules
-                .keys()
-                .chain(project.test.modules.keys())
+            !spec_modules(&project.build)
+                .chain(spec_modules(&project.test))
                 .any(|m| m.is_within(s))
         })
         .map(|s| {
@@ -47,16 +54,16 @@ pub fn list<'a>(project: &'a Project, modules: &[ModuleName]) -> Result<Listing<
         return Err(JauntError::Diagnostics(unmatched));
     }
     let selected = |m: &ModuleName| modules.is_empty() || modules.iter().any(|s| m.is_within(s));
-    let pick = |graph: &'a SpecGraph| -> (Vec<&'a SpecNode>, usize) {
+    let pick = |graph: &'a SpecGraph, kind: SpecKind| -> (Vec<&'a SpecNode>, usize) {
         let specs = graph
             .specs
             .values()
-            .filter(|n| selected(&n.spec_ref.module))
+            .filter(|n| n.kind == kind && selected(&n.spec_ref.module))
             .collect();
-        (specs, graph.modules.keys().filter(|m| selected(m)).count())
+        (specs, spec_modules(graph).filter(|m| selected(m)).count())
     };
-    let (build, build_modules) = pick(&project.build);
-    let (tests, test_modules) = pick(&project.test);
+    let (build, build_modules) = pick(&project.build, SpecKind::Build);
+    let (tests, test_modules) = pick(&project.test, SpecKind::Test);
     Ok(Listing {
         tests_by_target: tests_by_target(tests.iter().copied()),
         untargeted: tests

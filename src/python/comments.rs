@@ -305,7 +305,7 @@ mod tests {
             let specs: Vec<String> = summary.specs.iter().map(|s| s.qualname.clone()).collect();
             (
                 parse(source).is_none_or(|t| t.root_node().has_error()),
-                validate(source, &["f".to_string(), "C.m".to_string()]),
+                validate(source, &["f".to_string(), "C.m".to_string()], &[]),
                 extract(source),
                 render_stub("pkg.m", source, &specs, source),
                 summary,
@@ -380,7 +380,7 @@ mod tests {
         let summary = crate::python::summarize(&source);
         assert_eq!(summary.specs.len(), 1);
         assert!(summary.diagnostics.is_empty());
-        assert!(crate::python::validate(&source, &["f".to_string()]).is_empty());
+        assert!(crate::python::validate(&source, &["f".to_string()], &[]).is_empty());
     }
 
     /// Block headers, each line indented by the depth the block opens at

@@ -105,6 +105,21 @@ pub(crate) fn relative(node: Node<'_>, source: &str) -> (u32, String) {
     (level, module)
 }
 
+/// The names of the jaunt runtime that jaunt reads statically.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum JauntName {
+    /// `@jaunt.magic`: an implementation spec.
+    Magic,
+    /// `@jaunt.test`: a test spec.
+    Test,
+    /// `@jaunt.preserve`: handwritten, kept as written.
+    Preserve,
+    /// `@jaunt.sig`: a class spec's method whose signature is sealed.
+    Sig,
+    /// `jaunt.magic_module(__name__, ...)`: module-level magic.
+    MagicModule,
+}
+
 /// Resolves names through a file's module-level imports, to recognize the
 /// jaunt decorators however they were imported.
 pub(crate) struct JauntResolver<'a> {
@@ -126,10 +141,25 @@ impl<'a> JauntResolver<'a> {
     /// Which spec a decorator makes, if any: its callee (with or without a
     /// call) must resolve to `jaunt.magic` or `jaunt.test`.
     pub(crate) fn decorator_kind(&self, decorator: Node<'_>, source: &str) -> Option<SpecKind> {
+        match self.decorator(decorator, source)? {
+            JauntName::Magic => Some(SpecKind::Build),
+            JauntName::Test => Some(SpecKind::Test),
+            _ => None,
+        }
+    }
+
+    /// The jaunt name a decorator applies, with or without a call.
+    pub(crate) fn decorator(&self, decorator: Node<'_>, source: &str) -> Option<JauntName> {
         let mut expr = decorator.named_child(0)?;
         if kind_of(expr) == "call" {
             expr = expr.child_by_field_name("function")?;
         }
+        self.name(expr, source)
+    }
+
+    /// The jaunt name a name or attribute chain denotes through the file's
+    /// imports (`jaunt.sig`, `j.sig`, `sig` after `from jaunt import sig`).
+    pub(crate) fn name(&self, expr: Node<'_>, source: &str) -> Option<JauntName> {
         let chain = attribute_chain(expr, source)?;
         let (first, rest) = chain.split_first()?;
         let mut full = match self.binding(first)? {
@@ -152,11 +182,14 @@ impl<'a> JauntResolver<'a> {
             full.push('.');
             full.push_str(part);
         }
-        match full.as_str() {
-            "jaunt.magic" => Some(SpecKind::Build),
-            "jaunt.test" => Some(SpecKind::Test),
-            _ => None,
-        }
+        Some(match full.as_str() {
+            "jaunt.magic" => JauntName::Magic,
+            "jaunt.test" => JauntName::Test,
+            "jaunt.preserve" => JauntName::Preserve,
+            "jaunt.sig" => JauntName::Sig,
+            "jaunt.magic_module" => JauntName::MagicModule,
+            _ => return None,
+        })
     }
 
     /// The last binding of `name`, or a star import from jaunt that may

@@ -503,6 +503,14 @@ fn binary_prec(operator: &str) -> Prec {
     }
 }
 
+/// A function's signature in the interface's canonical spelling (`async`,
+/// name, type parameters, parameters with kinds, annotations and defaults,
+/// return annotation; no decorators): equal for two definitions exactly
+/// when a formatter could turn one signature into the other.
+pub(crate) fn signature(def: Node<'_>, source: &str) -> String {
+    Render::new(source).function(&[], def).signature()
+}
+
 /// The statement-level renderer: definitions, parameters, assignments.
 /// Every expression it prints goes through [`Render::expr`], which records
 /// the names used so that only the imports they need are kept.

@@ -112,7 +112,7 @@ impl Item {
 
 impl Def {
     /// `async def name[T](a, b) -> R`, on one line.
-    fn signature(&self) -> String {
+    pub(crate) fn signature(&self) -> String {
         let returns = self
             .returns
             .as_ref()

@@ -16,9 +16,11 @@ mod imported;
 mod imports;
 mod interface;
 mod layout;
+mod members;
 mod parse;
 mod strings;
 mod stub;
+mod stubbody;
 mod summary;
 #[cfg(test)]
 mod testing;
@@ -27,6 +29,9 @@ mod validate;
 
 pub use imported::{Imported, imported_modules};
 pub use interface::{Interface, extract};
+pub use members::{Member, MemberRole};
 pub use stub::{Stub, render_stub, stub_digest};
-pub use summary::{DepExpr, FileSummary, Import, ImportTarget, NameUse, RawSpec, summarize};
-pub use validate::validate;
+pub use summary::{
+    DepExpr, FileSummary, Handwritten, Import, ImportTarget, NameUse, RawSpec, summarize,
+};
+pub use validate::{Contract, validate};

@@ -114,7 +114,7 @@ impl<'t> Visitor<'t> for Uses<'_, '_> {
             false
         } else {
             match kind_of(node) {
-                "decorator" => self.resolver.decorator_kind(node, self.source).is_none(),
+                "decorator" => self.resolver.decorator(node, self.source).is_none(),
                 "import_statement" | "import_from_statement" | "future_import_statement" => {
                     import_bindings(node, self.source, &mut self.imports);
                     false

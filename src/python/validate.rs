@@ -1,15 +1,30 @@
 //! Validation of generated modules.
 
 use super::imports::import_bindings;
+use super::interface::signature;
+use super::members::body_digest;
 use super::parse::{kind_of, module_statements, parse, syntax_errors, text};
+use crate::digest::Digest;
 use std::collections::HashSet;
 use tree_sitter::Node;
 
-/// Checks a generated module: it parses without error nodes and defines
-/// every expected name (`Outer.method` as a method of class `Outer`).
-/// Returns one message per problem, syntax errors first in source order,
-/// then missing names in the order expected; empty when acceptable.
-pub fn validate(source: &str, expected_names: &[String]) -> Vec<String> {
+/// What a method of a generated class spec must be, beyond defined
+/// (docs/architecture.md, Module-level magic and whole-class specs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Contract {
+    /// `@jaunt.sig`: its signature, canonically spelled, is this one.
+    Signature { qualname: String, signature: String },
+    /// `@jaunt.preserve`: it is the spec's method, up to formatting,
+    /// comments and decorators (the [`body_digest`] of the spec's).
+    Preserved { qualname: String, digest: Digest },
+}
+
+/// Checks a generated module: it parses without error nodes, defines
+/// every expected name (`Outer.method` as a method of class `Outer`) and
+/// keeps every contract. Returns one message per problem, syntax errors
+/// first in source order, then missing names in the order expected, then
+/// broken contracts; empty when acceptable.
+pub fn validate(source: &str, expected_names: &[String], contracts: &[Contract]) -> Vec<String> {
     let Some(tree) = parse(source) else {
         return vec!["the parser gave up on this module".to_string()];
     };
@@ -42,7 +57,59 @@ pub fn validate(source: &str, expected_names: &[String]) -> Vec<String> {
             ));
         }
     }
+    for contract in contracts {
+        let qualname = match contract {
+            Contract::Signature { qualname, .. } | Contract::Preserved { qualname, .. } => qualname,
+        };
+        let path: Vec<&str> = qualname.split('.').collect();
+        let Some(def) = method_def(&top, &path, source) else {
+            // Missing: reported with the expected names.
+            continue;
+        };
+        match contract {
+            Contract::Signature {
+                signature: sealed, ..
+            } => {
+                let got = signature(def, source);
+                if got != *sealed {
+                    problems.push(format!(
+                        "sealed signature changed: {qualname} is marked @jaunt.sig, so it must be `{sealed}`, not `{got}`"
+                    ));
+                }
+            }
+            Contract::Preserved { digest, .. } => {
+                if body_digest(def, source) != *digest {
+                    problems.push(format!(
+                        "preserved method changed: {qualname} is marked @jaunt.preserve, so copy it from the spec verbatim"
+                    ));
+                }
+            }
+        }
+    }
     problems
+}
+
+/// The `def` at `path` (`["Cart", "add"]`, or deeper) among `statements`:
+/// the last one, as Python binds it.
+fn method_def<'t>(statements: &[Node<'t>], path: &[&str], source: &str) -> Option<Node<'t>> {
+    let (name, rest) = path.split_first()?;
+    let def = statements
+        .iter()
+        .rev()
+        .filter_map(|&stmt| definition(stmt))
+        .find(|def| {
+            def.child_by_field_name("name")
+                .is_some_and(|n| text(n, source) == *name)
+        })?;
+    if rest.is_empty() {
+        return (kind_of(def) == "function_definition").then_some(def);
+    }
+    let body = def
+        .child_by_field_name("body")
+        .filter(|_| kind_of(def) == "class_definition")?;
+    let mut cursor = body.walk();
+    let members: Vec<Node<'t>> = body.named_children(&mut cursor).collect();
+    method_def(&members, rest, source)
 }
 
 /// Names a sequence of statements binds: defs, classes, assignment targets
@@ -70,7 +137,7 @@ fn defined_names(statements: &[Node<'_>], source: &str) -> HashSet<String> {
 }
 
 /// The `def`/`class` node of a statement, decorated or not.
-fn definition(stmt: Node<'_>) -> Option<Node<'_>> {
+fn definition<'t>(stmt: Node<'t>) -> Option<Node<'t>> {
     match kind_of(stmt) {
         "function_definition" | "class_definition" => Some(stmt),
         "decorated_definition" => stmt.child_by_field_name("definition"),
@@ -189,7 +256,7 @@ except ImportError:
             "Cart.Inner.deep",
             "speedy",
         ]);
-        assert_eq!(validate(src, &expected), Vec::<String>::new());
+        assert_eq!(validate(src, &expected, &[]), Vec::<String>::new());
     }
 
     #[test]
@@ -197,7 +264,7 @@ except ImportError:
         let src = "def f(): ...\nclass Cart:\n    def total(self): ...\ndef method(): ...\n";
         let expected = names(&["g", "f", "Cart.method", "Nope.x", "Cart"]);
         assert_eq!(
-            validate(src, &expected),
+            validate(src, &expected, &[]),
             vec![
                 "missing definition: g".to_string(),
                 "missing method: Cart.method (expected a def inside class Cart)".to_string(),
@@ -209,22 +276,94 @@ except ImportError:
     #[test]
     fn reports_syntax_errors_with_lines() {
         let src = "def f(:\n    pass\n\nclass A:\n    def g(self)\n        return 1\n";
-        let problems = validate(src, &names(&["A"]));
+        let problems = validate(src, &names(&["A"]), &[]);
         assert!(
             problems[0].starts_with("line 1: invalid syntax near `def f(:`"),
             "{problems:?}"
         );
         let src = "def f():\n    return [1, 2\n";
-        let problems = validate(src, &names(&["f"]));
+        let problems = validate(src, &names(&["f"]), &[]);
         assert_eq!(
             problems,
             vec!["line 2: invalid syntax near `return [1, 2`".to_string()]
         );
-        let problems = validate("def f()\n    pass\n", &names(&["f"]));
+        let problems = validate("def f()\n    pass\n", &names(&["f"]), &[]);
         assert!(problems[0].starts_with("line 1: "), "{problems:?}");
         assert_eq!(
             problems.last().map(String::as_str),
             Some("missing definition: f")
         );
+    }
+
+    #[test]
+    fn sealed_signatures_and_preserved_methods_are_kept() {
+        use super::Contract;
+        use crate::python::summarize;
+        let spec = r#"import jaunt
+@jaunt.magic
+class Account:
+    @jaunt.sig
+    async def deposit(self, amount: int, /, *, note: str = "x") -> None:
+        """Add money."""
+    @jaunt.preserve
+    def audit(self) -> str:
+        return "ok"
+"#;
+        let summary = summarize(spec);
+        let members = &summary.specs[0].members;
+        let contracts = [
+            Contract::Signature {
+                qualname: "Account.deposit".into(),
+                signature: members[0].signature.clone(),
+            },
+            Contract::Preserved {
+                qualname: "Account.audit".into(),
+                digest: members[1].body.expect("preserved"),
+            },
+        ];
+        let expected = names(&["Account", "Account.deposit", "Account.audit"]);
+        let check = |deposit: &str, audit: &str| {
+            validate(
+                &format!("class Account:\n{deposit}\n{audit}\n"),
+                &expected,
+                &contracts,
+            )
+        };
+        let audit = "    def audit(self) -> str:\n        return 'ok'  # kept";
+        let good = [
+            "    async def deposit(self, amount: int, /, *, note: str = \"x\") -> None:\n        self.total += amount",
+            "    async def deposit(\n        self,\n        amount: int,\n        /,\n        *,\n        note: str = 'x',\n    ) -> None:\n        pass",
+        ];
+        for deposit in good {
+            assert_eq!(check(deposit, audit), Vec::<String>::new(), "{deposit}");
+        }
+        let bad = [
+            "    def deposit(self, amount: int, /, *, note: str = 'x') -> None: ...",
+            "    async def deposit(self, value: int, /, *, note: str = 'x') -> None: ...",
+            "    async def deposit(self, amount: int, *, note: str = 'x') -> None: ...",
+            "    async def deposit(self, amount: float, /, *, note: str = 'x') -> None: ...",
+            "    async def deposit(self, amount: int, /, *, note: str = 'y') -> None: ...",
+            "    async def deposit(self, amount: int, /, *, note: str = 'x') -> bool: ...",
+            "    async def deposit(self, amount: int, /, *, note: str = 'x', extra: int = 0) -> None: ...",
+        ];
+        for deposit in bad {
+            let problems = check(deposit, audit);
+            assert_eq!(problems.len(), 1, "{deposit}: {problems:?}");
+            assert!(
+                problems[0].starts_with("sealed signature changed: Account.deposit is marked @jaunt.sig, so it must be `async def deposit(self, amount: int, /, *, note: str = \"x\") -> None`, not `"),
+                "{problems:?}"
+            );
+        }
+        let changed = check(good[0], "    def audit(self) -> str:\n        return 'OK'");
+        assert_eq!(
+            changed,
+            [
+                "preserved method changed: Account.audit is marked @jaunt.preserve, so copy it from the spec verbatim"
+            ]
+        );
+        // A missing method is reported once, as missing.
+        let missing = validate("class Account:\n    pass\n", &expected, &contracts);
+        assert_eq!(missing.len(), 2, "{missing:?}");
+        assert!(missing.iter().all(|p| p.starts_with("missing method")));
     }
 }

@@ -122,12 +122,15 @@ fn request() -> Request {
             kind: DefKind::Function,
             source: "@jaunt.magic\ndef f(x: int) -> int:\n    \"\"\"Double x.\"\"\"\n".into(),
             prompt: None,
+            members: Vec::new(),
             targets: Vec::new(),
             public_api_only: None,
         }],
+        handwritten: Vec::new(),
         dependency_apis: Vec::new(),
         dependency_modules: Vec::new(),
         skills: String::new(),
+        contracts: Vec::new(),
     }
 }
 

@@ -13,6 +13,7 @@ mod discovery;
 mod graph;
 mod http_backends;
 mod lock_diff;
+mod magic;
 mod migrate;
 mod python_e2e;
 mod remote_store;

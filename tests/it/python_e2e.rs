@@ -188,20 +188,11 @@ fn init_scaffolds_and_refuses_to_overwrite() {
 #[test]
 fn runtime_install_writes_an_importable_package() {
     let f = Fixture::new();
-    f.ok(&["runtime", "install", "--target", "rt"]);
-    let out = std::process::Command::new("python3")
-        .args(["-c", "import jaunt, inspect; print(jaunt.magic, jaunt.JauntNotBuiltError.__mro__[1].__name__)"])
-        .env("PYTHONPATH", f.path("rt"))
-        .env_remove("PYTHONHOME")
-        .current_dir(f.root())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = f.python_with_runtime(
+        "import jaunt, inspect; print(jaunt.magic, jaunt.JauntNotBuiltError.__mro__[1].__name__)",
+        &[],
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("JauntError"));
+    assert!(out.contains("JauntError"), "{out}");
     let embedded = f.read("rt/jaunt/_runtime.py");
     let source = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("python/jaunt/_runtime.py"),

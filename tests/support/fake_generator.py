@@ -10,7 +10,10 @@ Python module from stdout. This program answers without any model:
   (canned, working implementations for end-to-end tests and the example);
 * otherwise it prints a module defining every expected name with a stub
   body that returns a digest of the request's spec sources, so a changed
-  spec changes the output.
+  spec changes the output. A class spec keeps what its `members` demand:
+  preserved methods verbatim, sealed and inner-spec methods with their
+  signatures; in a test request (baseline class tests) it becomes a test
+  that imports the class from its module.
 
 A skill request (`"kind": "skill"`) is answered with a short SKILL.md
 body naming the distribution, its version and a digest of the README.
@@ -24,6 +27,9 @@ Knobs, for failure tests:
   FAKE_GEN_INVALID   comma-separated spec modules whose output is always
                      invalid (a missing definition and a syntax error)
   FAKE_GEN_INVALID_FIRST  same, but only on attempt 1
+  FAKE_GEN_SIG_DRIFT_FIRST  comma-separated spec modules whose sealed
+                     (`@jaunt.sig`) methods gain a parameter on attempt 1,
+                     as a model that ignores the seal would write them
   FAKE_GEN_EXIT      comma-separated spec modules for which the program
                      exits 3 with a message on stderr
   FAKE_GEN_IMPORT_FIRST  a module every first attempt imports at its top
@@ -58,22 +64,72 @@ def listed(var, module):
     return module in [m for m in os.environ.get(var, "").split(",") if m]
 
 
-def stub(request):
+JAUNT_MARKS = {"magic", "preserve", "sig"}
+
+
+def is_jaunt_mark(decorator):
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    if isinstance(target, ast.Attribute):
+        return target.attr in JAUNT_MARKS
+    return isinstance(target, ast.Name) and target.id in JAUNT_MARKS
+
+
+def with_extra_parameter(signature):
+    """`def f(a) -> R` as `def f(a, extra=None) -> R`: a broken seal."""
+    head, sep, tail = signature.rpartition(")")
+    extra = "extra=None" if head.endswith("(") else ", extra=None"
+    return head + extra + sep + tail
+
+
+def class_body(spec, digest, drift):
+    """The body of a class spec: preserved methods verbatim, sealed and
+    inner-spec methods with their signatures (sealed ones drifting when
+    asked), every other method left to the (fake) model's design."""
+    lines = [f"    SPEC_DIGEST = {digest!r}"]
+    tree = ast.parse(textwrap.dedent(spec["source"]))
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef))
+    defs = {n.name: n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    for member in spec.get("members", []):
+        role = member["role"]
+        if role == "preserved":
+            node = defs[member["name"]]
+            node.decorator_list = [d for d in node.decorator_list if not is_jaunt_mark(d)]
+            lines += textwrap.indent(ast.unparse(node), "    ").splitlines()
+        elif role in ("sealed", "spec"):
+            signature = member["signature"]
+            if role == "sealed" and drift:
+                signature = with_extra_parameter(signature)
+            lines += [f"    {signature}:", f"        return {digest!r}"]
+    return lines
+
+
+def stub(request, drift=False):
     digest = hashlib.blake2b(
         "\n".join(s["source"] for s in request["specs"]).encode(), digest_size=8
     ).hexdigest()
     lines = [f'"""Stub implementation of {request["spec_module"]} (fake generator)."""', ""]
+    class_specs = {s["qualname"] for s in request["specs"] if s["kind"] == "class"}
     classes = {}
     for name in request["expected_names"]:
         if "." in name:
             outer, method = name.split(".", 1)
-            classes.setdefault(outer, []).append(method)
+            if outer not in class_specs:
+                classes.setdefault(outer, []).append(method)
     for spec in request["specs"]:
         name = spec["qualname"]
         if "." in name:
             continue
-        if spec["kind"] == "class":
-            lines += [f"class {name}:", f"    SPEC_DIGEST = {digest!r}", ""]
+        if request["kind"] == "test" and spec["kind"] == "class":
+            # Baseline tests of a class spec: import it through its module.
+            module = spec["ref"].split(":")[0]
+            lines += [
+                f"def test_{name}():",
+                f"    from {module} import {name}",
+                f"    assert isinstance({name}, type)",
+                "",
+            ]
+        elif spec["kind"] == "class":
+            lines += [f"class {name}:", *class_body(spec, digest, drift), ""]
         elif spec["kind"] == "async_function":
             lines += [f"async def {name}(*args, **kwargs):", f"    return {digest!r}", ""]
         else:
@@ -88,7 +144,7 @@ def stub(request):
     return "\n".join(lines) + "\n"
 
 
-def mirrored(request):
+def mirrored(request, drift=False):
     """Each spec's own signature with a body returning a digest of the specs."""
     digest = hashlib.blake2b(
         "\n".join(s["source"] for s in request["specs"]).encode(), digest_size=8
@@ -106,9 +162,11 @@ def mirrored(request):
             classes.setdefault(outer, []).append(node)
             continue
         if isinstance(node, ast.ClassDef):
-            node.body = [ast.Assign(targets=[ast.Name("SPEC_DIGEST")], value=ast.Constant(digest), lineno=0)]
-        else:
-            node.body = body
+            node.body = [ast.Pass()]
+            header = ast.unparse(node).splitlines()[0]
+            out += [header, *class_body(spec, digest, drift), ""]
+            continue
+        node.body = body
         out += [ast.unparse(node), ""]
     for outer, methods in classes.items():
         cls = ast.ClassDef(name=outer, bases=[], keywords=[], body=methods, decorator_list=[], type_params=[])
@@ -158,10 +216,9 @@ def main():
     if canned and os.path.exists(canned):
         with open(canned, encoding="utf-8") as f:
             body = f.read()
-    elif os.environ.get("FAKE_GEN_MIRROR"):
-        body = mirrored(request)
     else:
-        body = stub(request)
+        drift = listed("FAKE_GEN_SIG_DRIFT_FIRST", module) and request.get("attempt", 1) == 1
+        body = mirrored(request, drift) if os.environ.get("FAKE_GEN_MIRROR") else stub(request, drift)
     if os.environ.get("FAKE_GEN_NOISE"):
         body = noisy(body)
     if os.environ.get("FAKE_GEN_IMPORT_FIRST") and request.get("attempt", 1) == 1:

@@ -364,7 +364,7 @@ impl<'t> Context<'_, 't> {
             .copied()
             .filter(|d| {
                 self.jaunt
-                    .is_none_or(|jaunt| jaunt.decorator_kind(*d, source).is_none())
+                    .is_none_or(|jaunt| jaunt.decorator(*d, source).is_none())
             })
             .collect();
         let is_spec = self.specs.contains(qualname);

@@ -162,6 +162,32 @@ impl Fixture {
         out
     }
 
+    /// Installs the runtime this binary carries into `rt/` (`jaunt runtime
+    /// install`) and runs `python3 -c code` with it and the project-relative
+    /// `paths` on `PYTHONPATH`, asserting success; returns stdout.
+    pub fn python_with_runtime(&self, code: &str, paths: &[&str]) -> String {
+        self.ok(&["runtime", "install", "--target", "rt"]);
+        let path = std::iter::once("rt")
+            .chain(paths.iter().copied())
+            .map(|p| self.path(p).display().to_string())
+            .collect::<Vec<_>>()
+            .join(":");
+        let out = std::process::Command::new("python3")
+            .args(["-c", code])
+            .env("PYTHONPATH", path)
+            .env_remove("PYTHONHOME")
+            .env_remove("JAUNT_GENERATED_DIR")
+            .current_dir(self.root())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "python3 -c {code}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// Runs jaunt expecting exit `code`, with `--json` output parsed.
     pub fn json_code(&self, args: &[&str], code: i32) -> serde_json::Value {
         let (got, out, err) = self.run(args);
