@@ -76,6 +76,7 @@ fn migrate_then_apply_makes_no_model_call_and_check_passes() {
     let bodies: Vec<(&str, String)> = [
         "src/shop/__generated__/money.py",
         "src/shop/__generated__/cart.py",
+        "src/shop/__generated__/discounts.py",
         "src/shop/__generated__/greet.py",
         "tests/__generated__/specs_cart.py",
     ]
@@ -84,6 +85,7 @@ fn migrate_then_apply_makes_no_model_call_and_check_passes() {
     .collect();
     let left = [
         "src/shop/__generated__/AGENTS.md",
+        "src/shop/__generated__/discounts.py.contract.json",
         "src/shop/__generated__/coupons.py",
         "tests/contract/shop/test_slugify.py",
     ];
@@ -92,7 +94,13 @@ fn migrate_then_apply_makes_no_model_call_and_check_passes() {
     let report = f.json(&["migrate", "--json"]);
     assert_eq!(
         adopted(&report),
-        set(&["shop.cart", "shop.greet", "shop.money", "tests.specs_cart"]),
+        set(&[
+            "shop.cart",
+            "shop.discounts",
+            "shop.greet",
+            "shop.money",
+            "tests.specs_cart"
+        ]),
         "{report:#}"
     );
     assert_eq!(report["not_adopted"], Value::Array(vec![]), "{report:#}");
@@ -115,7 +123,11 @@ fn migrate_then_apply_makes_no_model_call_and_check_passes() {
     }
     // 1.7's stubs are replaced by jaunt's; sidecars, the battery and the
     // file of a spec module that is gone are not touched.
-    for stub in ["src/shop/money.pyi", "src/shop/cart.pyi"] {
+    for stub in [
+        "src/shop/money.pyi",
+        "src/shop/cart.pyi",
+        "src/shop/discounts.pyi",
+    ] {
         assert!(
             f.read(stub).contains("# jaunt:stub_inputs=b3:"),
             "{}",
@@ -153,7 +165,12 @@ fn a_module_missing_a_name_is_reported_and_generated_by_the_next_apply() {
     let report = f.json(&["migrate", "--json"]);
     assert_eq!(
         adopted(&report),
-        set(&["shop.cart", "shop.money", "tests.specs_cart"]),
+        set(&[
+            "shop.cart",
+            "shop.discounts",
+            "shop.money",
+            "tests.specs_cart"
+        ]),
         "{report:#}"
     );
     let not = report["not_adopted"].as_array().unwrap();
@@ -195,7 +212,12 @@ fn a_second_migrate_changes_nothing() {
     assert_eq!(report["lock_changed"], false);
     assert_eq!(
         names(&report["already_jaunts"]),
-        set(&["shop.cart", "shop.money", "tests.specs_cart"])
+        set(&[
+            "shop.cart",
+            "shop.discounts",
+            "shop.money",
+            "tests.specs_cart"
+        ])
     );
     assert_unchanged(&f, &before);
     // After apply generated the rest, there is nothing left to do.
@@ -236,7 +258,13 @@ fn adopt_takes_a_file_whoever_wrote_it() {
     // --adopt adds to what 1.7's headers name.
     assert_eq!(
         adopted(&report),
-        set(&["shop.cart", "shop.greet", "shop.money", "tests.specs_cart"]),
+        set(&[
+            "shop.cart",
+            "shop.discounts",
+            "shop.greet",
+            "shop.money",
+            "tests.specs_cart"
+        ]),
         "{report:#}"
     );
     let greet: Vec<&Value> = report["adopted"]
@@ -301,10 +329,12 @@ fn a_parse_error_is_reported_and_its_dependents_wait() {
         reasons["shop.money"][0].starts_with("line "),
         "{reasons:#?}"
     );
-    assert!(
-        reasons["shop.cart"][0].starts_with("waits on shop.money"),
-        "{reasons:#?}"
-    );
+    for dependent in ["shop.cart", "shop.discounts"] {
+        assert!(
+            reasons[dependent][0].starts_with("waits on shop.money"),
+            "{reasons:#?}"
+        );
+    }
 }
 
 #[test]
