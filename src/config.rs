@@ -565,6 +565,13 @@ pub struct StoreConfig {
     #[serde(default = "default::yes")]
     pub remote_write: bool,
     pub remote_token_env: Option<String>,
+    /// An `s3://` remote's endpoint, for services other than AWS S3;
+    /// `$AWS_ENDPOINT_URL` wins.
+    pub s3_endpoint: Option<String>,
+    /// Name the bucket in the request's path rather than its host, as
+    /// servers without per-bucket host names need.
+    #[serde(default)]
+    pub s3_path_style: bool,
     /// The largest artifact, decompressed, jaunt accepts from any store.
     #[serde(
         default = "default::max_artifact_bytes",

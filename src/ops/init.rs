@@ -46,7 +46,7 @@ version = 1
 
 [store]
 # path = "~/.cache/jaunt"
-# remote = "http://cache.example:8080/jaunt"
+# remote = "http://cache.example:8080/jaunt"   # or "s3://bucket/prefix"
 # remote_write = true
 
 [skills]

@@ -9,7 +9,9 @@ use crate::lock::{LockGenerator, Lockfile};
 use crate::names::SpecKind;
 use crate::ops::project::Project;
 use crate::plan::{KeyContext, Plan, Planner};
+use crate::store::remote::Http;
 use crate::store::remote::{DEFAULT_TOKEN_ENV, REMOTE_ENV};
+use crate::store::s3::{self, S3};
 use crate::store::trust::Trust;
 use crate::store::{Remote, RemoteTier, Store, TieredStore};
 use std::path::PathBuf;
@@ -75,36 +77,16 @@ pub fn open_store(config: &Config, lock: Option<&Lockfile>, how: StoreUse) -> Re
     let Some((url, chosen)) = remote_choice(config).filter(|_| !how.no_remote) else {
         return Ok(TieredStore::new(local, None));
     };
-    let token_env = config
-        .store
-        .remote_token_env
-        .as_deref()
-        .unwrap_or(DEFAULT_TOKEN_ENV);
-    let mut remote = Remote::new(&url, token_env)
-        .map_err(|e| {
-            JauntError::from(Diagnostic::config(e).hint(format!(
-                "fix [store] remote in jaunt.toml or ${REMOTE_ENV}, or pass --no-remote"
-            )))
-        })?
-        .with_max_body(
-            config
-                .store
-                .max_artifact_bytes
-                .saturating_add(crate::store::remote::FRAME_SLACK),
-        );
-    if let Some(parsed) = remote.parsed_url()
-        && let Err(why) = credentials::may_send(&parsed, chosen, &UserConfig::load())
-        && remote.without_token()
-    {
-        crate::store::warn(&format!(
-            "not sending ${token_env} to the remote store {}: {why}\n  hint: to send it, allow the host under [credentials] allowed_hosts in {} (and use https://)",
-            remote.url(),
-            UserConfig::path().map_or_else(
-                || "your jaunt config.toml".into(),
-                |p| p.display().to_string()
-            )
-        ));
+    let remote = match crate::store::s3::Location::parse(&url) {
+        Some(location) => open_s3(config, location, chosen)?,
+        None => open_http(config, &url, chosen)?,
     }
+    .with_max_body(
+        config
+            .store
+            .max_artifact_bytes
+            .saturating_add(crate::store::remote::FRAME_SLACK),
+    );
     let pinned = how.locked.then(|| {
         lock.iter()
             .flat_map(|l| l.modules.iter().map(|m| m.artifact))
@@ -122,6 +104,114 @@ pub fn open_store(config: &Config, lock: Option<&Lockfile>, how: StoreUse) -> Re
                 .collect(),
         )),
     ))
+}
+
+/// A bad remote URL or endpoint is a configuration error.
+fn bad_remote(message: String) -> JauntError {
+    Diagnostic::config(message)
+        .hint(format!(
+            "fix [store] remote in jaunt.toml or ${REMOTE_ENV}, or pass --no-remote"
+        ))
+        .into()
+}
+
+/// Warns that the user's credentials stay home, and how to send them.
+fn withheld(what: &str, remote: &str, why: &str) {
+    crate::store::warn(&format!(
+        "not sending {what} to the remote store {remote}: {why}\n  hint: to send them, allow the host under [credentials] allowed_hosts in {} (and use https://)",
+        UserConfig::path().map_or_else(
+            || "your jaunt config.toml".into(),
+            |p| p.display().to_string()
+        )
+    ));
+}
+
+fn open_http(config: &Config, url: &str, chosen: ChosenBy) -> Result<Remote> {
+    let token_env = config
+        .store
+        .remote_token_env
+        .as_deref()
+        .unwrap_or(DEFAULT_TOKEN_ENV);
+    let mut http = Http::new(url, token_env).map_err(bad_remote)?;
+    if let Some(parsed) = http.parsed_url()
+        && let Err(why) = credentials::may_send(&parsed, chosen, &UserConfig::load())
+        && http.without_token()
+    {
+        withheld(&format!("${token_env}"), http.url(), &why);
+    }
+    Ok(Remote::http(http))
+}
+
+/// An `s3://` remote. The endpoint is `$AWS_ENDPOINT_URL_S3` or
+/// `$AWS_ENDPOINT_URL`, else `[store] s3_endpoint`, else AWS's; the region
+/// `$AWS_REGION` (or `$AWS_DEFAULT_REGION`), else us-east-1. The user's AWS
+/// credentials sign requests to a bucket and endpoint the repository chose
+/// only where the user allowed that host, as an HTTP remote's token.
+fn open_s3(
+    config: &Config,
+    location: std::result::Result<s3::Location, String>,
+    chosen: ChosenBy,
+) -> Result<Remote> {
+    let location = location.map_err(bad_remote)?;
+    let from_env = |names: &[&str]| {
+        names.iter().find_map(|name| {
+            let value = std::env::var(name).ok().filter(|v| !v.is_empty())?;
+            let by = if config.from_dotenv.contains(*name) {
+                ChosenBy::Repository
+            } else {
+                ChosenBy::User
+            };
+            Some((value, by))
+        })
+    };
+    let endpoint = from_env(&s3::ENDPOINT_ENVS).or_else(|| {
+        config
+            .store
+            .s3_endpoint
+            .clone()
+            .map(|e| (e, ChosenBy::Repository))
+    });
+    let region = from_env(&s3::REGION_ENVS)
+        .map_or_else(|| s3::DEFAULT_REGION.to_string(), |(region, _)| region);
+    let bucket = S3::new(
+        location,
+        endpoint.as_ref().map(|(e, _)| e.as_str()),
+        &region,
+        config.store.s3_path_style,
+    )
+    .map_err(|e| {
+        JauntError::from(Diagnostic::config(e).hint(format!(
+            "fix ${} or [store] s3_endpoint, or pass --no-remote",
+            s3::ENDPOINT_ENVS[1]
+        )))
+    })?;
+    let chosen = match endpoint {
+        Some((_, ChosenBy::Repository)) => ChosenBy::Repository,
+        _ => chosen,
+    };
+    let from_repository: Vec<&str> = s3::CREDENTIAL_ENVS
+        .into_iter()
+        .filter(|name| config.from_dotenv.contains(*name))
+        .collect();
+    if !from_repository.is_empty() {
+        crate::store::warn(&format!(
+            "ignoring {} from the repository's .env: AWS credentials come only from your own environment and AWS files\n  hint: export them in your shell, or use a profile of ~/.aws/credentials",
+            from_repository.join(", ")
+        ));
+    }
+    let aws = s3::AwsCredentials::load(|name| {
+        (!config.from_dotenv.contains(name))
+            .then(|| std::env::var(name).ok())
+            .flatten()
+            .filter(|v| !v.is_empty())
+    });
+    if aws.is_some()
+        && let Err(why) = credentials::may_send(bucket.request_url(), chosen, &UserConfig::load())
+    {
+        withheld("your AWS credentials", &bucket.shown(), &why);
+        return Ok(Remote::s3(bucket.withholding_credentials()));
+    }
+    Ok(Remote::s3(bucket.with_credentials(aws)))
 }
 
 impl Session {

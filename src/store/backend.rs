@@ -3,12 +3,12 @@
 //!
 //! A [`Backend`] moves raw objects (zstd frames in `cas`, sealed entries in
 //! `ac`) by area and digest; it does not interpret them. The local
-//! directory ([`super::Store`]) and the HTTP cache ([`super::Remote`]) are
-//! backends. How a run may use a remote is expressed by wrapping one, as
-//! sccache layers its caches: [`ReadOnly`] drops writes, [`Pinned`] serves
-//! only what the lockfile pins (`--locked`), and [`Forgiving`] turns the
-//! first failure into one warning and a remote that is absent for the rest
-//! of the run. Checking what comes back is the caller's job
+//! directory ([`super::Store`]) and the remote store ([`super::Remote`],
+//! HTTP or S3) are backends. How a run may use a remote is expressed by
+//! wrapping one, as sccache layers its caches: [`ReadOnly`] drops writes,
+//! [`Pinned`] serves only what the lockfile pins (`--locked`), and
+//! [`Forgiving`] turns the first failure into one warning and a remote that
+//! is absent for the rest of the run. Checking what comes back is the caller's job
 //! ([`super::codec`]): no backend is trusted.
 
 use super::action::unseal;

@@ -19,9 +19,10 @@
 //! a whole object or none, and racing identical writes are harmless. Nothing
 //! read back is trusted before its hash is checked.
 //!
-//! Builds go through [`TieredStore`], which puts an optional remote HTTP
-//! cache ([`remote`]) behind this local store. Both are [`Backend`]s: raw
-//! objects by area and digest, checked by [`codec`] on the way in.
+//! Builds go through [`TieredStore`], which puts an optional remote store
+//! (an HTTP cache or an S3 bucket, [`remote`]) behind this local store.
+//! Both are [`Backend`]s: raw objects by area and digest, checked by
+//! [`codec`] on the way in.
 
 mod action;
 mod backend;
@@ -29,6 +30,7 @@ mod codec;
 mod local;
 mod maintain;
 pub mod remote;
+pub mod s3;
 #[cfg(test)]
 mod tests;
 mod tiered;

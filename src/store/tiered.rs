@@ -219,91 +219,89 @@ impl TieredStore {
     /// error here: reaching the remote is the whole point.
     pub fn push(&self, objects: &GcKeep) -> Result<TransferReport, String> {
         let remote = self.require_remote()?;
-        let mut report = TransferReport::default();
-        for digest in sorted(&objects.artifacts) {
-            let Some(frame) = self.local_frame(&digest)? else {
-                report.artifacts_missing.push(digest);
-                continue;
+        let artifacts = sorted(&objects.artifacts);
+        let copied = bounded_each(&artifacts, |digest| {
+            let Some(frame) = self.local_frame(digest)? else {
+                return Ok(Moved::Missing);
             };
             if remote
                 .has(Area::Cas, &digest.0)
                 .map_err(|e| e.to_string())?
             {
-                report.artifacts_present += 1;
-            } else {
-                remote
-                    .put(Area::Cas, &digest.0, &frame)
-                    .map_err(|e| e.to_string())?;
-                report.artifacts_copied += 1;
+                return Ok(Moved::Present);
             }
-        }
-        for key in sorted(&objects.actions) {
-            let Some(mut entry) = self.local.get_action(&key).ok().flatten() else {
-                report.actions_missing.push(key);
-                continue;
+            remote
+                .put(Area::Cas, &digest.0, &frame)
+                .map_err(|e| e.to_string())?;
+            Ok(Moved::Copied)
+        })?;
+        let actions = sorted(&objects.actions);
+        let recorded = bounded_each(&actions, |key| {
+            let Some(mut entry) = self.local.get_action(key).ok().flatten() else {
+                return Ok(Moved::Missing);
             };
             if remote.has(Area::Ac, &key.0).map_err(|e| e.to_string())? {
-                report.actions_present += 1;
-            } else {
-                // What goes to a shared remote carries its writer's signature.
-                if let Some(tier) = &self.remote {
-                    tier.trust.sign(&key, &mut entry);
-                }
-                let bytes = seal(&entry).map_err(|e| e.to_string())?;
-                remote
-                    .put(Area::Ac, &key.0, &bytes)
-                    .map_err(|e| e.to_string())?;
-                report.actions_copied += 1;
+                return Ok(Moved::Present);
             }
-        }
-        Ok(report)
+            // What goes to a shared remote carries its writer's signature.
+            if let Some(tier) = &self.remote {
+                tier.trust.sign(key, &mut entry);
+            }
+            let bytes = seal(&entry).map_err(|e| e.to_string())?;
+            remote
+                .put(Area::Ac, &key.0, &bytes)
+                .map_err(|e| e.to_string())?;
+            Ok(Moved::Copied)
+        })?;
+        Ok(TransferReport::tally(
+            &artifacts, &copied, &actions, &recorded,
+        ))
     }
 
     /// Copies every listed object the local store lacks from the remote,
     /// each checked before it is kept.
     pub fn pull(&self, objects: &GcKeep) -> Result<TransferReport, String> {
         let remote = self.require_remote()?;
-        let mut report = TransferReport::default();
-        for digest in sorted(&objects.artifacts) {
-            if self.local_frame(&digest)?.is_some() {
-                report.artifacts_present += 1;
-                continue;
+        let artifacts = sorted(&objects.artifacts);
+        let copied = bounded_each(&artifacts, |digest| {
+            if self.local_frame(digest)?.is_some() {
+                return Ok(Moved::Present);
             }
             match read_artifact(remote, &digest.0, self.local.max_artifact_bytes()) {
                 Ok(Some(checked)) => {
                     self.local
-                        .put_frame(&digest, &checked.frame)
+                        .put_frame(digest, &checked.frame)
                         .map_err(|e| e.to_string())?;
-                    report.artifacts_copied += 1;
+                    Ok(Moved::Copied)
                 }
-                Ok(None) | Err(StoreError::Rejected { .. }) => {
-                    report.artifacts_missing.push(digest)
-                }
-                Err(e) => return Err(e.to_string()),
+                Ok(None) | Err(StoreError::Rejected { .. }) => Ok(Moved::Missing),
+                Err(e) => Err(e.to_string()),
             }
-        }
-        for key in sorted(&objects.actions) {
-            if self.local.get_action(&key).ok().flatten().is_some() {
-                report.actions_present += 1;
-                continue;
+        })?;
+        let actions = sorted(&objects.actions);
+        let recorded = bounded_each(&actions, |key| {
+            if self.local.get_action(key).ok().flatten().is_some() {
+                return Ok(Moved::Present);
             }
             let vouched = |entry: &ActionEntry| {
                 objects.artifacts.contains(&entry.artifact)
-                    || self.remote.as_ref().is_some_and(|t| t.accepts(&key, entry))
+                    || self.remote.as_ref().is_some_and(|t| t.accepts(key, entry))
             };
             match read_action(remote, &key.0) {
                 Ok(Some(entry)) if vouched(&entry) => {
                     self.local
-                        .put_action(&key, &entry)
+                        .put_action(key, &entry)
                         .map_err(|e| e.to_string())?;
-                    report.actions_copied += 1;
+                    Ok(Moved::Copied)
                 }
                 // An entry nobody trusted vouches for is not copied.
-                Ok(_) | Err(StoreError::Rejected { .. }) => report.actions_missing.push(key),
-                Err(e) => return Err(e.to_string()),
+                Ok(_) | Err(StoreError::Rejected { .. }) => Ok(Moved::Missing),
+                Err(e) => Err(e.to_string()),
             }
-        }
-        Ok(report)
+        })?;
+        Ok(TransferReport::tally(
+            &artifacts, &copied, &actions, &recorded,
+        ))
     }
 
     fn require_remote(&self) -> Result<&Remote, String> {
@@ -323,8 +321,124 @@ impl TieredStore {
     }
 }
 
+/// What `store push` or `pull` did with one object.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Moved {
+    Copied,
+    Present,
+    Missing,
+}
+
+impl TransferReport {
+    /// Counts outcomes, listing the missing objects in the given order.
+    fn tally(
+        artifacts: &[ArtifactDigest],
+        copied: &[Moved],
+        actions: &[InputsKey],
+        recorded: &[Moved],
+    ) -> TransferReport {
+        fn count(moved: &[Moved], what: Moved) -> u64 {
+            moved.iter().filter(|m| **m == what).count() as u64
+        }
+        fn missing<T: Copy>(items: &[T], moved: &[Moved]) -> Vec<T> {
+            std::iter::zip(items, moved)
+                .filter(|(_, m)| **m == Moved::Missing)
+                .map(|(item, _)| *item)
+                .collect()
+        }
+        TransferReport {
+            artifacts_copied: count(copied, Moved::Copied),
+            actions_copied: count(recorded, Moved::Copied),
+            artifacts_present: count(copied, Moved::Present),
+            actions_present: count(recorded, Moved::Present),
+            artifacts_missing: missing(artifacts, copied),
+            actions_missing: missing(actions, recorded),
+        }
+    }
+}
+
+/// Objects `store push` and `pull` move at once: each is a round trip or
+/// two to the remote, so latency, not bandwidth, bounds a transfer, and a
+/// few dozen requests in flight are well within what any server takes.
+const TRANSFER_JOBS: usize = 16;
+
+/// `f` over every item, up to [`TRANSFER_JOBS`] at once; the outcomes in
+/// the items' order. After a failure no item starts; the first failure in
+/// the items' order is returned.
+fn bounded_each<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(&T) -> Result<R, String> + Sync,
+) -> Result<Vec<R>, String> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let outcomes: Mutex<Vec<Option<Result<R, String>>>> =
+        Mutex::new(items.iter().map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..TRANSFER_JOBS.min(items.len()) {
+            scope.spawn(|| {
+                while !failed.load(Ordering::SeqCst) {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(item) = items.get(i) else { break };
+                    let outcome = f(item);
+                    if outcome.is_err() {
+                        failed.store(true, Ordering::SeqCst);
+                    }
+                    outcomes.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);
+                }
+            });
+        }
+    });
+    let outcomes = outcomes.into_inner().unwrap_or_else(|e| e.into_inner());
+    if let Some(Err(e)) = outcomes.iter().flatten().find(|o| o.is_err()) {
+        return Err(e.clone());
+    }
+    Ok(outcomes.into_iter().flatten().flatten().collect())
+}
+
 fn sorted<T: Copy + Ord>(set: &HashSet<T>) -> Vec<T> {
     let mut v: Vec<T> = set.iter().copied().collect();
     v.sort();
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn transfers_run_in_parallel_within_the_bound_and_keep_the_order() {
+        let items: Vec<usize> = (0..64).collect();
+        let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let out = bounded_each(&items, |i| {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            running.fetch_sub(1, Ordering::SeqCst);
+            Ok(i * 2)
+        })
+        .unwrap();
+        assert_eq!(out, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+        let most = most.load(Ordering::SeqCst);
+        assert!(most > 1 && most <= TRANSFER_JOBS, "{most} at once");
+    }
+
+    #[test]
+    fn a_failed_transfer_stops_the_rest_and_is_reported() {
+        let items: Vec<usize> = (0..1000).collect();
+        let started = AtomicUsize::new(0);
+        let err = bounded_each(&items, |i| {
+            started.fetch_add(1, Ordering::SeqCst);
+            if *i == 3 {
+                Err(format!("no {i}"))
+            } else {
+                Ok(())
+            }
+        })
+        .unwrap_err();
+        assert_eq!(err, "no 3");
+        assert!(started.load(Ordering::SeqCst) < items.len());
+    }
 }

@@ -1,5 +1,5 @@
 //! Integration tests: the real `jaunt` binary on fixture projects in
-//! temporary directories, with real nginx, git, pytest, ruff and black
+//! temporary directories, with real nginx, s3s-fs, git, pytest, ruff and black
 //! where they are needed. One test binary links the crate once.
 
 mod common;
@@ -12,11 +12,13 @@ mod crash;
 mod discovery;
 mod graph;
 mod http_backends;
+mod jaunt17;
 mod lock_diff;
 mod magic;
 mod migrate;
 mod python_e2e;
 mod remote_store;
+mod s3_store;
 mod schemas;
 mod security;
 mod skills;

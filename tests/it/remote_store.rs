@@ -93,7 +93,7 @@ impl Drop for Nginx {
     }
 }
 
-fn files(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let p = entry.path();
@@ -107,11 +107,11 @@ fn files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-const GEN: &str = "src/shop/__generated__";
-const MODULES: [&str; 3] = ["base", "mid", "alone"];
+pub(crate) const GEN: &str = "src/shop/__generated__";
+pub(crate) const MODULES: [&str; 3] = ["base", "mid", "alone"];
 
 /// base <- mid, plus an independent module.
-fn project() -> Fixture {
+pub(crate) fn project() -> Fixture {
     let f = Fixture::with_fake_generator();
     f.write("src/shop/__init__.py", "")
         .write(
@@ -131,7 +131,7 @@ fn project() -> Fixture {
 
 /// A second checkout of `f`: same sources and lockfile, its own local
 /// store, no generated files.
-fn clone_of(f: &Fixture) -> Fixture {
+pub(crate) fn clone_of(f: &Fixture) -> Fixture {
     let g = project();
     g.write("jaunt.lock", &f.read("jaunt.lock"));
     g
@@ -139,14 +139,14 @@ fn clone_of(f: &Fixture) -> Fixture {
 
 /// One user's configuration directory (and so signing key) for every
 /// checkout in these tests: one person's machines sharing a remote.
-fn same_user() -> &'static Path {
+pub(crate) fn same_user() -> &'static Path {
     static HOME: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
     HOME.get_or_init(|| tempfile::tempdir().unwrap()).path()
 }
 
 /// Runs jaunt against the remote at `url` (if any) with extra environment,
 /// as the same user everywhere unless `env` says otherwise.
-fn run(
+pub(crate) fn run(
     f: &Fixture,
     url: Option<&str>,
     env: &[(&str, &str)],
@@ -170,7 +170,12 @@ fn run(
 }
 
 /// `apply --json` (plus `extra`) that must exit 0; returns the report and stderr.
-fn apply(f: &Fixture, url: Option<&str>, env: &[(&str, &str)], extra: &[&str]) -> (Value, String) {
+pub(crate) fn apply(
+    f: &Fixture,
+    url: Option<&str>,
+    env: &[(&str, &str)],
+    extra: &[&str],
+) -> (Value, String) {
     let mut args = vec!["apply", "--json"];
     args.extend_from_slice(extra);
     let (code, out, err) = run(f, url, env, &args);
@@ -178,18 +183,29 @@ fn apply(f: &Fixture, url: Option<&str>, env: &[(&str, &str)], extra: &[&str]) -
     (serde_json::from_str(&out).unwrap(), err)
 }
 
-fn count(v: &Value) -> usize {
+pub(crate) fn count(v: &Value) -> usize {
     v.as_array().unwrap().len()
 }
 
-fn assert_same_outputs(a: &Fixture, b: &Fixture) {
+pub(crate) fn assert_same_outputs(a: &Fixture, b: &Fixture) {
     for m in MODULES {
         let rel = format!("{GEN}/{m}.py");
         assert_eq!(a.read(&rel), b.read(&rel), "{rel} differs");
     }
 }
 
-fn local_artifacts(f: &Fixture) -> Vec<PathBuf> {
+/// The remote's `cas` objects (files) are the local store's zstd frames
+/// of `f`, byte for byte.
+pub(crate) fn assert_holds_local_frames(remote: &[PathBuf], f: &Fixture) {
+    let read = |paths: &[PathBuf]| {
+        let mut frames: Vec<Vec<u8>> = paths.iter().map(|p| std::fs::read(p).unwrap()).collect();
+        frames.sort();
+        frames
+    };
+    assert_eq!(read(remote), read(&local_artifacts(f)));
+}
+
+pub(crate) fn local_artifacts(f: &Fixture) -> Vec<PathBuf> {
     files(&f.store.join("v1/cas"))
 }
 
@@ -267,19 +283,7 @@ fn second_checkout_restores_everything_from_the_shared_remote() {
     assert_eq!(nginx.objects("cas").len(), 3);
     assert_eq!(nginx.objects("ac").len(), 3);
     // What nginx keeps is the local store's zstd frame, byte for byte.
-    let remote_frames: Vec<Vec<u8>> = nginx
-        .objects("cas")
-        .iter()
-        .map(|p| std::fs::read(p).unwrap())
-        .collect();
-    let mut local_frames: Vec<Vec<u8>> = local_artifacts(&a)
-        .iter()
-        .map(|p| std::fs::read(p).unwrap())
-        .collect();
-    let mut sorted_remote = remote_frames.clone();
-    sorted_remote.sort();
-    local_frames.sort();
-    assert_eq!(sorted_remote, local_frames);
+    assert_holds_local_frames(&nginx.objects("cas"), &a);
 
     // A fresh clone with the lockfile, as CI runs it: read-only remote,
     // no model.

@@ -35,6 +35,8 @@ Knobs, for failure tests:
   FAKE_GEN_IMPORT_FIRST  a module every first attempt imports at its top
                      (an import the project may not allow)
   FAKE_GEN_SLEEP     seconds to sleep per request (latency)
+  FAKE_GEN_KILL      a process id every request kills first (a service
+                     that goes down mid-run)
   FAKE_GEN_FENCE     wrap the output in a markdown fence
   FAKE_GEN_PAD       append this many bytes of comment lines (a big
                      answer that compresses well: the store object stays
@@ -55,6 +57,7 @@ import hashlib
 import json
 import os
 import secrets
+import signal
 import sys
 import textwrap
 import time
@@ -195,6 +198,11 @@ def main():
         with open(log, "a", encoding="utf-8") as f:
             logged = dict(request, _env_probe=os.environ.get("JAUNT_DOTENV_PROBE"))
             f.write(json.dumps(logged, sort_keys=True) + "\n")
+    if os.environ.get("FAKE_GEN_KILL"):
+        try:
+            os.kill(int(os.environ["FAKE_GEN_KILL"]), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     if os.environ.get("FAKE_GEN_SLEEP"):
         time.sleep(float(os.environ["FAKE_GEN_SLEEP"]))
     if request.get("kind") == "skill":
