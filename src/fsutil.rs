@@ -40,6 +40,19 @@ pub fn read_regular_string(path: &Path) -> io::Result<String> {
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
+/// Whether the file at `path` starts with `prefix`, reading no more than
+/// that (a FIFO or a directory is not read: it does not).
+pub fn starts_with(path: &Path, prefix: &[u8]) -> bool {
+    use std::io::Read;
+    if !fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    let mut head = vec![0u8; prefix.len()];
+    fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| head == prefix)
+}
+
 /// Whether `path` (which need not exist yet) lies inside `root` once
 /// symlinks are resolved. The deepest part of `path` that exists is
 /// canonicalized, so a symlinked directory (or file) leading out of `root`

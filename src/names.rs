@@ -216,6 +216,9 @@ pub enum SpecKind {
 }
 
 impl SpecKind {
+    /// Both kinds, build first (tests may depend on build specs).
+    pub const ALL: [SpecKind; 2] = [SpecKind::Build, SpecKind::Test];
+
     pub fn as_str(self) -> &'static str {
         match self {
             SpecKind::Build => "build",

@@ -469,6 +469,9 @@ impl Planner<'_> {
             let why = match disk {
                 DiskState::Missing => "file missing",
                 DiskState::Foreign => "file replaced by one jaunt did not write",
+                DiskState::Legacy(_) => {
+                    "file written by Jaunt 1.7 (kept in .jaunt/edited/ when replaced)"
+                }
                 _ => "file edited (your version will be kept in .jaunt/edited/)",
             };
             if self.store.has_artifact(&e.artifact) {
@@ -518,6 +521,10 @@ impl Planner<'_> {
             mp.interface = self.interface_of(h.artifact, entry, &mp.output, None);
             mp.source = Source::Disk;
             reasons.push("generated file already up to date".into());
+        } else if let DiskState::Legacy(h) = &disk
+            && h.source_module == m.name
+        {
+            reasons.push("a Jaunt 1.7 file is there: `jaunt migrate` adopts it without a model call if it still defines every spec".into());
         }
         mp.reasons = reasons;
         mp

@@ -8,6 +8,7 @@ mod doctor;
 mod graph;
 mod init;
 mod lock;
+mod migrate;
 mod output;
 mod plan;
 mod shell;
@@ -115,6 +116,8 @@ pub enum Command {
     Runtime(init::RuntimeCommand),
     /// Delete generated files.
     Clean(clean::Args),
+    /// Adopt Jaunt 1.7's generated modules (or any named with --adopt) without model calls.
+    Migrate(migrate::Args),
     /// Inspect and maintain the content-addressed store.
     #[command(subcommand)]
     Store(store::StoreCommand),
@@ -152,6 +155,7 @@ impl GlobalArgs {
             targets: scope.targets.clone(),
             no_infer_deps: self.no_infer_deps,
             report_skipped: self.verbose,
+            adopted: Vec::new(),
         }
     }
 }
@@ -199,6 +203,7 @@ pub fn main() -> i32 {
         Command::Init(args) => init::run_init(&cli.global, args),
         Command::Runtime(cmd) => init::run_runtime(&cli.global, cmd),
         Command::Clean(args) => clean::run(&cli.global, args),
+        Command::Migrate(args) => migrate::run(&cli.global, args),
         Command::Store(cmd) => store::run(&cli.global, cmd),
         Command::Cache(cmd) => cache::run(&cli.global, cmd),
         Command::Skills(args) => skills::run(&cli.global, args),

@@ -151,10 +151,18 @@ struct Roots {
     roots: Vec<Root>,
     generated_dir: String,
     project_root: PathBuf,
+    /// Where the generated files of the modules `jaunt migrate --adopt`
+    /// names may be: not jaunt's yet, yet no sign that `generated_dir`
+    /// collides with a package.
+    vouched: Vec<PathBuf>,
 }
 
 impl Roots {
     fn new(config: &Config) -> Roots {
+        Roots::vouching(config, &[])
+    }
+
+    fn vouching(config: &Config, adopted: &[ModuleName]) -> Roots {
         let mut dirs: Vec<(RootKind, PathBuf)> = config
             .source_dirs()
             .into_iter()
@@ -172,11 +180,23 @@ impl Roots {
                 base: import_base(&config.root, &dir),
                 dir,
             })
-            .collect();
+            .collect::<Vec<Root>>();
+        let generated = &config.paths.generated_dir;
+        let mut vouched = Vec::new();
+        for base in roots.iter().map(|r| &r.base) {
+            for name in adopted {
+                let parts: Vec<&str> = name.parts().collect();
+                let (last, parents) = parts.split_last().expect("a module name has a part");
+                let dir: PathBuf = parents.iter().fold(base.clone(), |p, part| p.join(part));
+                vouched.push(dir.join(generated).join(format!("{last}.py")));
+                vouched.push(dir.join(last).join(generated).join("__init__.py"));
+            }
+        }
         Roots {
             roots,
-            generated_dir: config.paths.generated_dir.clone(),
+            generated_dir: generated.clone(),
             project_root: config.root.clone(),
+            vouched,
         }
     }
 
@@ -248,7 +268,17 @@ pub fn module_name(base: &Path, path: &Path) -> Option<(ModuleName, bool)> {
 /// `report_skipped`, also finds the files with jaunt specs that the walk
 /// left out ([`Discovery::skipped`]), for `-v`.
 pub fn discover_all(config: &Config, report_skipped: bool) -> Result<Discovery> {
-    let roots = Roots::new(config);
+    discover_adopting(config, report_skipped, &[])
+}
+
+/// [`discover_all`] for `jaunt migrate --adopt`: the generated files of the
+/// `adopted` modules may be files jaunt did not write.
+pub fn discover_adopting(
+    config: &Config,
+    report_skipped: bool,
+    adopted: &[ModuleName],
+) -> Result<Discovery> {
+    let roots = Roots::vouching(config, adopted);
     let mut found: Vec<(RootKind, PathBuf, PathBuf)> = Vec::new();
     let mut unreadable = Vec::new();
     let mut entered = HashSet::new();
@@ -295,6 +325,7 @@ fn walk(root: &Root, roots: &Roots, record_dirs: bool) -> Walked {
     let (dirs_tx, dirs_rx) = std::sync::mpsc::channel();
     let collisions = errors_tx.clone();
     let project_root = roots.project_root.clone();
+    let vouched = roots.vouched.clone();
     ignore::WalkBuilder::new(&root.dir)
         .hidden(true)
         .git_ignore(true)
@@ -305,7 +336,7 @@ fn walk(root: &Root, roots: &Roots, record_dirs: bool) -> Walked {
         .filter_entry(move |e| {
             if e.file_type().is_some_and(|t| t.is_dir()) && e.depth() > 0 {
                 if e.file_name() == generated.as_str() {
-                    if let Some(d) = not_generated(e.path(), &generated, &project_root) {
+                    if let Some(d) = not_generated(e.path(), &generated, &project_root, &vouched) {
                         let _ = collisions.send(d);
                     }
                     return false;
@@ -361,12 +392,19 @@ fn walk(root: &Root, roots: &Roots, record_dirs: bool) -> Walked {
 /// files with jaunt's header and empty `__init__.py` files. Anything else
 /// means the name collides with a real package, whose modules would be
 /// skipped — and whose generated files removed — without a word.
-fn not_generated(dir: &Path, generated: &str, project_root: &Path) -> Option<Diagnostic> {
+fn not_generated(
+    dir: &Path,
+    generated: &str,
+    project_root: &Path,
+    vouched: &[PathBuf],
+) -> Option<Diagnostic> {
     let entries = std::fs::read_dir(dir).ok()?;
     let mut foreign: Vec<PathBuf> = entries
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "py") && !written_by_jaunt(p))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "py") && !written_by_jaunt(p) && !vouched.contains(p)
+        })
         .collect();
     foreign.sort();
     let first = foreign.first()?;
@@ -376,7 +414,7 @@ fn not_generated(dir: &Path, generated: &str, project_root: &Path) -> Option<Dia
             crate::fsutil::relative(project_root, first)
         ))
         .hint(format!(
-            "jaunt skips and rewrites every directory named `{generated}`; set `generated_dir` in jaunt.toml to a name no package uses (the default is `__generated__`), or rename {}",
+            "jaunt skips and rewrites every directory named `{generated}`; set `generated_dir` in jaunt.toml to a name no package uses (the default is `__generated__`), or rename {}; if it is the generated module of a spec module, `jaunt migrate --adopt MODULE` adopts it",
             crate::fsutil::relative(project_root, dir)
         )),
     )
@@ -387,17 +425,13 @@ fn not_generated(dir: &Path, generated: &str, project_root: &Path) -> Option<Dia
 /// Anything but a regular file is not judged here (reading a FIFO would
 /// wait forever); writing refuses it later.
 fn written_by_jaunt(path: &Path) -> bool {
-    use std::io::Read;
     let Ok(meta) = std::fs::symlink_metadata(path) else {
         return true;
     };
     if !meta.is_file() || meta.len() == 0 {
         return true;
     }
-    let mut head = [0u8; crate::genfile::FIRST_LINE.len()];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok_and(|()| head == crate::genfile::FIRST_LINE.as_bytes())
+    crate::fsutil::starts_with(path, crate::genfile::FIRST_LINE.as_bytes())
 }
 
 /// A file or directory discovery could not read.

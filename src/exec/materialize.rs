@@ -9,12 +9,29 @@ use crate::graph::ModuleNode;
 use crate::stubfile::{self, StubRecord};
 use std::path::{Path, PathBuf};
 
+/// Which file already at a module's output path a write may replace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replace {
+    /// Only a file jaunt wrote (this version or Jaunt 1.7); an edited one
+    /// or 1.7's is first kept in `.jaunt/edited/`.
+    JauntsOnly,
+    /// Whatever is there: `jaunt migrate` writes that very file's body
+    /// back under jaunt's header, so nothing is lost and nothing is kept.
+    Adopted,
+}
+
 /// The generated file's path, once it is known that jaunt may write there:
 /// inside the generated directory of the module's root (no symlink leads
 /// out), with nothing in the way that jaunt did not write — a directory, a
 /// FIFO or a hand-written file. Checked before a model call is paid for
 /// and again at the write.
 pub fn check_output(module: &ModuleNode, generated_dir: &str) -> Result<PathBuf> {
+    check_output_for(module, generated_dir, Replace::JauntsOnly)
+}
+
+/// [`check_output`], with a file jaunt did not write allowed under
+/// [`Replace::Adopted`].
+fn check_output_for(module: &ModuleNode, generated_dir: &str, replace: Replace) -> Result<PathBuf> {
     let path = genfile::output_path(module, generated_dir);
     let inside = path
         .parent()
@@ -53,7 +70,10 @@ pub fn check_output(module: &ModuleNode, generated_dir: &str) -> Result<PathBuf>
     // the package's own generated module when its `__init__.py` gains specs.
     let own_empty_init = path.file_name().is_some_and(|n| n == "__init__.py")
         && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && m.len() == 0);
-    if !own_empty_init && DiskState::read(&path) == DiskState::Foreign {
+    if !own_empty_init
+        && replace == Replace::JauntsOnly
+        && DiskState::read(&path) == DiskState::Foreign
+    {
         return Err(Diagnostic::new(
             Code::Generate,
             format!(
@@ -71,16 +91,17 @@ pub fn check_output(module: &ModuleNode, generated_dir: &str) -> Result<PathBuf>
 
 /// Writes `body` as `module`'s generated file, plus the `__init__.py` its
 /// generated package needs. Skips the write when the file already holds
-/// exactly these bytes; a file edited by hand is first copied into
-/// `backups` ([`keep_edits`]).
+/// exactly these bytes; under [`Replace::JauntsOnly`] a file edited by hand
+/// (or Jaunt 1.7's) is first copied into `backups` ([`keep_edits`]).
 pub fn write_module(
     module: &ModuleNode,
     generated_dir: &str,
     inputs: InputsKey,
     body: &str,
     backups: &Path,
+    replace: Replace,
 ) -> Result<()> {
-    let path = check_output(module, generated_dir)?;
+    let path = check_output_for(module, generated_dir, replace)?;
     for init in genfile::package_inits(module, generated_dir) {
         if !init.exists() {
             write_atomic(&init, b"")
@@ -99,12 +120,13 @@ pub fn write_module(
     if crate::fsutil::read_regular(&path).is_ok_and(|old| old == text.as_bytes()) {
         return Ok(());
     }
-    keep_edits(&path, backups)?;
+    if replace == Replace::JauntsOnly {
+        keep_edits(&path, backups)?;
+    }
     write_atomic(&path, text.as_bytes())
         .map_err(|e| JauntError::io(format!("writing {}", path.display()), e))
 }
 
-/// Deletes an orphaned generated file (only one jaunt wrote).
 /// Writes the `.pyi` stub of a built module beside its spec file, unless a
 /// file jaunt did not write is in its place. Returns the stub's digest when
 /// jaunt's stub is there.
@@ -154,13 +176,16 @@ pub fn remove_stub(root: &Path, path: &Path) -> Result<bool> {
     }
 }
 
-/// A generated file edited by hand is never lost: before jaunt replaces or
-/// deletes it, its bytes are copied to `backups/<unix seconds>-<path>` and
-/// the copy is named on stderr. Returns the copy's path.
+/// A generated file edited by hand, or one Jaunt 1.7 wrote (paid for and
+/// perhaps edited), is never lost: before jaunt replaces or deletes it, its
+/// bytes are copied to `backups/<unix seconds>-<path>` and the copy is
+/// named on stderr. Returns the copy's path.
 pub fn keep_edits(path: &Path, backups: &Path) -> Result<Option<PathBuf>> {
-    if !matches!(DiskState::read(path), DiskState::Edited(_)) {
-        return Ok(None);
-    }
+    let why = match DiskState::read(path) {
+        DiskState::Edited(_) => "was edited by hand; your version",
+        DiskState::Legacy(_) => "was written by Jaunt 1.7; that version",
+        _ => return Ok(None),
+    };
     let bytes = crate::fsutil::read_regular(path)
         .map_err(|e| JauntError::io(format!("reading {}", path.display()), e))?;
     let seconds = std::time::SystemTime::now()
@@ -180,7 +205,7 @@ pub fn keep_edits(path: &Path, backups: &Path) -> Result<Option<PathBuf>> {
     write_atomic(&copy, &bytes)
         .map_err(|e| JauntError::io(format!("keeping your edits in {}", copy.display()), e))?;
     eprintln!(
-        "note: {} was edited by hand; your version is kept in {}",
+        "note: {} {why} is kept in {}",
         path.display(),
         copy.display()
     );

@@ -53,6 +53,54 @@ impl<'a> Sources<'a> {
     }
 }
 
+/// What the generated module of a spec module must offer; validation
+/// checks both parts, of a model's answer and of a file `jaunt migrate`
+/// adopts.
+pub struct Expected {
+    /// Module-relative names it must define: `Cart`, `Cart.total`, or a
+    /// baseline class test's `test_Cart`.
+    pub names: Vec<String>,
+    /// What its classes must keep: sealed signatures, preserved members.
+    pub contracts: Vec<Contract>,
+}
+
+/// What `module`'s generated module must offer.
+pub fn expected(ctx: &KeyContext<'_>, module: &ModuleNode) -> Expected {
+    let mut names = Vec::with_capacity(module.specs.len());
+    let mut contracts = Vec::new();
+    for r in &module.specs {
+        if module.class_tests_of.is_some() {
+            names.push(baseline_test(r));
+            continue;
+        }
+        names.push(r.qualname.clone());
+        for member in &ctx.graph.specs[r].members {
+            let qualname = format!("{}.{}", r.qualname, member.name);
+            match (member.role, member.body) {
+                (MemberRole::Sealed, _) => contracts.push(Contract::Signature {
+                    qualname: qualname.clone(),
+                    signature: member.signature.clone(),
+                }),
+                (MemberRole::Preserved, Some(digest)) => contracts.push(Contract::Preserved {
+                    qualname: qualname.clone(),
+                    digest,
+                }),
+                _ => {}
+            }
+            if member.role.required() {
+                names.push(qualname);
+            }
+        }
+    }
+    Expected { names, contracts }
+}
+
+/// The test function a baseline class-test module must define for a class
+/// spec.
+fn baseline_test(class: &SpecRef) -> String {
+    format!("test_{}", class.qualname.replace('.', "_"))
+}
+
 /// The request for `module`, whose specs and dependency specs live in
 /// `files`.
 pub fn assemble(
@@ -66,12 +114,10 @@ pub fn assemble(
         read: HashMap::new(),
     };
     let mut specs = Vec::with_capacity(module.specs.len());
-    let mut expected_names = Vec::with_capacity(module.specs.len());
-    let mut contracts = Vec::new();
     for r in &module.specs {
         let node = &ctx.graph.specs[r];
         if module.class_tests_of.is_some() {
-            let test = format!("test_{}", r.qualname.replace('.', "_"));
+            let test = baseline_test(r);
             let mut prompt = node.prompt.clone().map(|p| p + "\n\n").unwrap_or_default();
             prompt.push_str(&format!(
                 "Baseline tests for this class spec (a class spec, not a test spec): write `{test}`, and more test functions as needed, exercising the public API of `{}` as its docstring and methods describe, its documented errors included.",
@@ -89,26 +135,7 @@ pub fn assemble(
                 targets: Vec::new(),
                 public_api_only: None,
             });
-            expected_names.push(test);
             continue;
-        }
-        expected_names.push(r.qualname.clone());
-        for member in &node.members {
-            let qualname = format!("{}.{}", r.qualname, member.name);
-            match (member.role, member.body) {
-                (MemberRole::Sealed, _) => contracts.push(Contract::Signature {
-                    qualname: qualname.clone(),
-                    signature: member.signature.clone(),
-                }),
-                (MemberRole::Preserved, Some(digest)) => contracts.push(Contract::Preserved {
-                    qualname: qualname.clone(),
-                    digest,
-                }),
-                _ => {}
-            }
-            if member.role.required() {
-                expected_names.push(qualname);
-            }
         }
         specs.push(RequestSpec {
             spec_ref: r.clone(),
@@ -163,6 +190,10 @@ pub fn assemble(
             dependency_modules.push(shown);
         }
     }
+    let Expected {
+        names: expected_names,
+        contracts,
+    } = expected(ctx, module);
     Ok(Request {
         kind: module.kind,
         spec_module: module.name.clone(),

@@ -10,7 +10,8 @@
 use crate::config::DependencyContext;
 use crate::digest::{ArtifactDigest, InputsKey, InterfaceDigest};
 use crate::error::{Code, Diagnostic, JauntError, Result};
-use crate::exec::{materialize, scheduler};
+use crate::exec::materialize::{self, Replace};
+use crate::exec::scheduler;
 use crate::generate::{
     self, Attempts, Budget, DependencyModule, DependencyText, Generator, ImportCheck, request,
 };
@@ -110,15 +111,15 @@ pub fn apply(
 ) -> Result<ApplyReport> {
     let config = &project.config;
     let budget = Budget::from_config(&config.llm);
-    // Skills first: their digests are part of the inputs keys planned next.
-    let (skills, skill_spent) = if opts.no_skills {
-        Default::default()
-    } else {
-        let warn = |w: &str| progress(Event::Warning(w));
-        let write = !opts.offline && config.skills.auto;
-        crate::skills::prepare(config, &project.discovery, write, budget.as_ref(), &warn)
-    };
-    let _ = session.skills.set(skills);
+    let warn = |w: &str| progress(Event::Warning(w));
+    let skill_spent = prepare_skills(
+        project,
+        session,
+        !opts.no_skills,
+        !opts.offline,
+        budget.as_ref(),
+        &warn,
+    );
     let mut plan = session.plan(project, kinds, !opts.targets.is_empty());
     if opts.force {
         force(&mut plan, &opts.targets);
@@ -245,6 +246,29 @@ pub fn apply(
         list.sort();
     }
     Ok(report)
+}
+
+/// Library skills come first: their digests are part of the inputs keys
+/// planned next. With `use_skills` off (`--no-skills`) there are none;
+/// missing ones are written when `may_write` and `[skills] auto` allow.
+/// Sets the session's skills and returns what writing them spent.
+pub(crate) fn prepare_skills(
+    project: &Project,
+    session: &Session,
+    use_skills: bool,
+    may_write: bool,
+    budget: Option<&Budget>,
+    warn: &(dyn Fn(&str) + Sync),
+) -> crate::skills::Spent {
+    let config = &project.config;
+    let (skills, spent) = if use_skills {
+        let write = may_write && config.skills.auto;
+        crate::skills::prepare(config, &project.discovery, write, budget, warn)
+    } else {
+        Default::default()
+    };
+    let _ = session.skills.set(skills);
+    spent
 }
 
 const HINT_OFFLINE: &str = "run `jaunt apply` with model access, or fill the store from a machine that has these artifacts";
@@ -425,7 +449,7 @@ fn settle_fresh(session: &Session, mp: &ModulePlan) -> Result<BuiltModule> {
     })
 }
 
-fn interface_of(body: &str) -> InterfaceDigest {
+pub(crate) fn interface_of(body: &str) -> InterfaceDigest {
     InterfaceDigest(crate::python::extract(body).digest)
 }
 
@@ -478,7 +502,14 @@ fn materialize_known(
     let interface = interface_of(&body);
     let written = record_action(session, inputs, artifact, interface, None)
         .and_then(|()| {
-            materialize::write_module(module, ctx.generated_dir, inputs, &body, &session.edits)
+            materialize::write_module(
+                module,
+                ctx.generated_dir,
+                inputs,
+                &body,
+                &session.edits,
+                Replace::JauntsOnly,
+            )
         })
         .and_then(|()| stub_of(ctx, module, &body, &artifact));
     let stub = written.map_err(NotRestored::Unwritable)?;
@@ -520,6 +551,43 @@ fn stub_of(
     } else {
         Ok(None)
     }
+}
+
+/// Keeps `body` as what `inputs` generated for `module`: the artifact in
+/// the store, its action entry, the generated file and its `.pyi` stub.
+/// `apply` calls it with a model's answer and `jaunt migrate` with the body
+/// of a file it adopts, so an adopted module is recorded exactly as a
+/// generated one. Returns the module as its dependents see it.
+pub(crate) fn keep_generated(
+    session: &Session,
+    ctx: &KeyContext<'_>,
+    module: &ModuleNode,
+    inputs: InputsKey,
+    body: &str,
+    usage: Option<Usage>,
+    replace: Replace,
+) -> Result<BuiltModule> {
+    let artifact = session
+        .store
+        .put_artifact(body.as_bytes())
+        .map_err(JauntError::from)?;
+    let interface = interface_of(body);
+    record_action(session, inputs, artifact, interface, usage)?;
+    materialize::write_module(
+        module,
+        ctx.generated_dir,
+        inputs,
+        body,
+        &session.edits,
+        replace,
+    )?;
+    let stub = stub_of(ctx, module, body, &artifact)?;
+    Ok(BuiltModule {
+        inputs,
+        artifact,
+        interface,
+        stub,
+    })
 }
 
 /// Records that `inputs` built `artifact`, keeping an entry the store
@@ -790,27 +858,17 @@ impl DagRun<'_> {
             output.attempts,
             output.usage.unwrap_or_default(),
         );
-        let store = &self.session.store;
-        let artifact = store
-            .put_artifact(output.source.as_bytes())
-            .map_err(JauntError::from)?;
-        let interface = interface_of(&output.source);
-        record_action(self.session, inputs, artifact, interface, output.usage)?;
-        materialize::write_module(
+        let built = keep_generated(
+            self.session,
+            ctx,
             module,
-            ctx.generated_dir,
             inputs,
             &output.source,
-            &self.session.edits,
+            output.usage,
+            Replace::JauntsOnly,
         )?;
-        let stub = stub_of(ctx, module, &output.source, &artifact)?;
         Ok(Built {
-            module: BuiltModule {
-                inputs,
-                artifact,
-                interface,
-                stub,
-            },
+            module: built,
             how: Status::Generate,
         })
     }
@@ -863,7 +921,7 @@ impl DependencyText for StoredDependencies<'_> {
 /// Writes the next lockfile unless it says what the current one says, then
 /// records in the store that this project pins it (for `store gc` run
 /// elsewhere); returns whether the lockfile changed.
-fn write_lock(lock: &LockInputs<'_>, built: &BuiltModules) -> Result<bool> {
+pub(crate) fn write_lock(lock: &LockInputs<'_>, built: &BuiltModules) -> Result<bool> {
     let next = next_lock(lock, built);
     // Comparing values is far cheaper than rendering TOML; an unchanged
     // lockfile (the no-op apply) is never rendered.

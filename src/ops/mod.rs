@@ -9,6 +9,7 @@ pub mod doctor;
 pub mod init;
 pub mod lockdiff;
 pub mod lockfile;
+pub mod migrate;
 pub mod project;
 pub mod runtime;
 pub mod session;

@@ -20,6 +20,9 @@ pub struct LoadOptions {
     pub no_infer_deps: bool,
     /// `-v`: also find files with jaunt specs that discovery skipped.
     pub report_skipped: bool,
+    /// `jaunt migrate --adopt`: modules whose generated file may be one
+    /// jaunt did not write.
+    pub adopted: Vec<ModuleName>,
 }
 
 pub struct Project {
@@ -53,7 +56,7 @@ impl Project {
         let config = Self::load_config(opts)?;
         lap("config");
         let discovery = if opts.targets.is_empty() {
-            discover::discover_all(&config, opts.report_skipped)?
+            discover::discover_adopting(&config, opts.report_skipped, &opts.adopted)?
         } else {
             let modules: Vec<ModuleName> = opts.targets.iter().map(|t| t.module.clone()).collect();
             discover::discover_targets(&config, &modules)?

@@ -16,6 +16,7 @@ mod http_backends;
 mod jaunt17;
 mod lock_diff;
 mod magic;
+mod migrate;
 mod python_e2e;
 mod remote_store;
 mod s3_store;

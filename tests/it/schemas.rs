@@ -125,6 +125,36 @@ fn json_outputs_match_their_schemas() {
 }
 
 #[test]
+fn migrate_json_matches_its_schema() {
+    let f = Fixture::new();
+    crate::common::copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/migrate-1.7"),
+        f.root(),
+        &[],
+    );
+    validate(
+        "migrate.schema.json",
+        &f.ok(&["migrate", "--dry-run", "--json"]),
+    );
+    validate("migrate.schema.json", &f.ok(&["migrate", "--json"]));
+    validate("migrate.schema.json", &f.ok(&["migrate", "--json"]));
+    assert!(
+        !errors(
+            "migrate.schema.json",
+            r#"{"dry_run": false, "adopted": [{"module": "m", "kind": "build", "file": "f", "from": "jaunt-1.6", "tool_version": null, "stub": null}], "not_adopted": [], "left_alone": [], "already_jaunts": [], "model_calls": 0, "lock_changed": false}"#
+        )
+        .is_empty()
+    );
+    assert!(
+        !errors(
+            "migrate.schema.json",
+            r#"{"dry_run": false, "adopted": [], "not_adopted": [{"module": "m", "kind": "build", "file": "f", "reasons": []}], "left_alone": [], "already_jaunts": [], "model_calls": 0, "lock_changed": false}"#
+        )
+        .is_empty()
+    );
+}
+
+#[test]
 fn target_groupings_match_their_schemas() {
     let f = crate::targets::shop_with_tests();
     validate("specs.schema.json", &f.ok(&["specs", "--json"]));
