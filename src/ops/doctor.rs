@@ -460,7 +460,7 @@ fn check_generated(config: &Config) -> Check {
         }
     };
     let mut problems: Vec<String> = Vec::new();
-    let mut foreign = false;
+    let (mut foreign, mut legacy) = (false, false);
     let (mut files, mut stubs) = (0, 0);
     for m in &lock.modules {
         files += 1;
@@ -474,6 +474,10 @@ fn check_generated(config: &Config) -> Check {
                 Some("not written by jaunt")
             }
             DiskState::Intact(_) => Some("from another build than jaunt.lock records"),
+            DiskState::Legacy(_) => {
+                legacy = true;
+                Some("written by Jaunt 1.7")
+            }
         };
         if let Some(p) = problem {
             problems.push(format!("{} {p}", m.output));
@@ -506,6 +510,11 @@ fn check_generated(config: &Config) -> Check {
         message.push_str(&format!(" and {} more", problems.len() - SHOWN));
     }
     let mut fix = "run `jaunt apply`: it restores them from the store without a model call, keeping edited files in .jaunt/edited/".to_owned();
+    if legacy {
+        fix.push_str(
+            "; to keep the files Jaunt 1.7 wrote without a model call, run `jaunt migrate` first",
+        );
+    }
     if foreign {
         fix.push_str("; move away the files jaunt did not write first, it never overwrites them");
     }
