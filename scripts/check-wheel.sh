@@ -74,4 +74,25 @@ python3 -m venv "$check/venv"
   jaunt test
   jaunt check
 )
+
+echo "==> uv tool install and pipx install of the wheel"
+# Each tool installs into its own directories under the check's, never the
+# user's ~/.local; the wheel has no dependencies, so no index is asked.
+"$build_venv/bin/python3" -m pip install --quiet --disable-pip-version-check uv pipx
+(
+  tools="$check/tools"
+  export UV_TOOL_DIR="$tools/uv" UV_TOOL_BIN_DIR="$tools/uv-bin" \
+    UV_CACHE_DIR="$tools/uv-cache" UV_PYTHON_DOWNLOADS=never \
+    PIPX_HOME="$tools/pipx" PIPX_BIN_DIR="$tools/pipx-bin" PIPX_MAN_DIR="$tools/pipx-man"
+  "$build_venv/bin/uv" tool install --quiet "$wheel"
+  "$build_venv/bin/pipx" install --quiet "$wheel"
+  for tool in uv pipx; do
+    if [ "$tool" = uv ]; then env="$tools/uv/jaunt-build"; else env="$tools/pipx/venvs/jaunt-build"; fi
+    got="$("$tools/$tool-bin/jaunt" --version)"
+    [ "$got" = "jaunt $version" ] || { echo "$tool's jaunt --version says '$got'" >&2; exit 1; }
+    got="$("$env/bin/python" -c 'import jaunt; print(jaunt.__version__)')"
+    [ "$got" = "$version" ] || { echo "$tool's runtime is version '$got'" >&2; exit 1; }
+    echo "$tool: jaunt $version and its runtime are installed"
+  done
+)
 echo "==> the wheel works"
