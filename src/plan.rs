@@ -895,6 +895,7 @@ mod tests {
                     ),
                 ],
                 skills: Vec::new(),
+                contracts: Vec::new(),
             }
         }
     }

@@ -9,6 +9,7 @@ mod init;
 mod lock;
 mod output;
 mod plan;
+mod reconcile;
 mod skills;
 mod specs;
 mod store;
@@ -99,8 +100,11 @@ pub enum Command {
     /// Generate what changed, restore the rest from the store.
     #[command(alias = "build")]
     Apply(apply::ApplyArgs),
-    /// Model-free gate: exit 4 unless every module is fresh and jaunt.lock is up to date.
+    /// Model-free gate: exit 4 unless every module is fresh, every contract battery current and
+    /// passing, and jaunt.lock up to date.
     Check(plan::CheckArgs),
+    /// Derive the missing or stale @jaunt.contract batteries (and nothing else).
+    Reconcile(reconcile::Args),
     /// One-line summary of the plan.
     Status(Scope),
     /// Apply, generate the test modules of @jaunt.test specs, and run pytest.
@@ -183,6 +187,7 @@ pub fn main() -> i32 {
         Command::Apply(args) => apply::run(&cli.global, args),
         Command::Check(args) => plan::run_check(&cli.global, args),
         Command::Status(scope) => plan::run_status(&cli.global, scope),
+        Command::Reconcile(args) => reconcile::run(&cli.global, args),
         Command::Test(args) => test::run(&cli.global, args),
         Command::Init(args) => init::run_init(&cli.global, args),
         Command::Runtime(cmd) => init::run_runtime(&cli.global, cmd),

@@ -32,13 +32,15 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     } else {
         &[SpecKind::Build, SpecKind::Test]
     };
-    let report = super::apply::run_kinds(global, &args.apply, &project, &session, kinds)?;
+    let mut report = super::apply::run_kinds(global, &args.apply, &project, &session, kinds)?;
+    super::apply::apply_contracts(&args.apply, &project, &session, &mut report)?;
     let code = super::apply::finish(global, &report, project.config.llm.price_per_mtok);
     if code != exit::OK || args.no_run {
         return Ok(code);
     }
     let files = crate::ops::test::test_files(&project);
-    if files.is_empty() {
+    let batteries = crate::ops::contract::battery_files(&project);
+    if files.is_empty() && batteries.is_empty() {
         if !global.quiet {
             eprintln!(
                 "no generated test modules to run (write @jaunt.test specs under the test roots)"
@@ -46,6 +48,15 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         }
         return Ok(exit::OK);
     }
-    let passed = crate::ops::test::run_pytest(&project, &files, &args.pytest_args)?;
+    let mut passed = true;
+    if !files.is_empty() {
+        passed &= crate::ops::test::run_pytest(&project, &files, &args.pytest_args)?;
+    }
+    if !batteries.is_empty() {
+        // Batteries run apart: in importlib mode (see `battery_args`).
+        let mut extra = crate::ops::contract::battery_args();
+        extra.extend(args.pytest_args.iter().cloned());
+        passed &= crate::ops::test::run_pytest(&project, &batteries, &extra)?;
+    }
     Ok(if passed { exit::OK } else { exit::GATE })
 }

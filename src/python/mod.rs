@@ -12,6 +12,7 @@
 mod args;
 mod canonical;
 mod comments;
+mod contract;
 mod imported;
 mod imports;
 mod interface;
@@ -27,6 +28,7 @@ mod testing;
 mod uses;
 mod validate;
 
+pub use contract::{ContractDigests, ContractSource, is_expression, read_contract};
 pub use imported::{Imported, imported_modules};
 pub use interface::{Interface, extract};
 pub use members::{Member, MemberRole};

@@ -71,7 +71,10 @@ fn a_jaunt_17_project_builds_and_tests_unchanged() {
         .find(|r| r["spec_module"] == "inventory.stock")
         .unwrap()
         .to_string();
-    assert!(stock.contains("def clamp"), "handwritten code is context: {stock}");
+    assert!(
+        stock.contains("def clamp"),
+        "handwritten code is context: {stock}"
+    );
     assert!(stock.contains("never negative"), "module prompt: {stock}");
     let tests = requests
         .iter()

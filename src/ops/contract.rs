@@ -1,0 +1,276 @@
+//! Contract batteries: deriving them (`apply`, `reconcile`), checking them
+//! (`check`), running them (`check`, `test`) (docs/contracts.md).
+
+use crate::contract::doc::{self, ContractDoc};
+use crate::contract::{Assessment, Drift, assess, battery};
+use crate::digest::ArtifactDigest;
+use crate::error::{Code, Diagnostic, JauntError, Result};
+use crate::fsutil::{is_inside, read_regular_string, write_atomic};
+use crate::genfile::{self, DiskState};
+use crate::lock::{LockGenerator, Lockfile};
+use crate::names::SpecRef;
+use crate::ops::project::Project;
+use crate::ops::test::pytest_command;
+use crate::store::{ActionEntry, TieredStore};
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// What `reconcile` did: `jaunt reconcile --json` (`schema/reconcile.schema.json`).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ReconcileReport {
+    /// Batteries derived (written) in this run.
+    pub derived: Vec<String>,
+    pub fresh: Vec<String>,
+    /// Entries of contracts that are gone, and their batteries.
+    pub removed: Vec<String>,
+    /// Docstring lines derivation could not read, per contract
+    /// (`Examples:` / `Raises:` lines not in a known shape).
+    pub unparsed: Vec<String>,
+    /// Model calls made: derivation from Examples/Raises needs none.
+    pub model_calls: u64,
+    pub lock_changed: bool,
+}
+
+/// Reads the contract's docstring from its file.
+fn read_doc(project: &Project, a: &Assessment<'_>) -> Result<(ContractDoc, bool)> {
+    let path = project.config.root.join(&a.node.file);
+    let source = read_regular_string(&path)
+        .map_err(|e| JauntError::io(format!("reading {}", path.display()), e))?;
+    let found =
+        crate::python::read_contract(&source, &a.node.spec_ref.qualname).ok_or_else(|| {
+            JauntError::from(
+                Diagnostic::new(
+                    Code::Discovery,
+                    format!(
+                        "{} no longer defines `{}`",
+                        a.node.file, a.node.spec_ref.qualname
+                    ),
+                )
+                .at(&path, None),
+            )
+        })?;
+    Ok((
+        doc::read(&found.doc, &project.config.contract.derive),
+        found.is_class,
+    ))
+}
+
+/// The battery body for one contract, derived without a model.
+pub fn derive(project: &Project, a: &Assessment<'_>) -> Result<(String, ContractDoc)> {
+    let (doc, _) = read_doc(project, a)?;
+    let body = battery::render(a.node, &doc, project.config.build.async_runner);
+    Ok((body, doc))
+}
+
+/// Where a battery may be written: inside the project, and not over a file
+/// jaunt did not write.
+fn check_battery_path(project: &Project, a: &Assessment<'_>) -> Result<PathBuf> {
+    let path = a.path(project);
+    if !is_inside(&project.config.root, &path) {
+        return Err(JauntError::from(
+            Diagnostic::config(format!(
+                "the battery of {} would be written outside the project: {}",
+                a.node.spec_ref, a.battery
+            ))
+            .hint("[contract] battery_dir must be a directory inside the project"),
+        ));
+    }
+    if DiskState::read(&path) == DiskState::Foreign {
+        return Err(JauntError::from(
+            Diagnostic::new(
+                Code::Generate,
+                format!(
+                    "refusing to overwrite {}: it was not written by jaunt",
+                    a.battery
+                ),
+            )
+            .hint(format!(
+                "move it elsewhere, or set [contract] battery_dir; the battery of {} goes there",
+                a.node.spec_ref
+            )),
+        ));
+    }
+    Ok(path)
+}
+
+/// Derives every missing or stale battery (every battery, with `force`),
+/// writes it with jaunt's header, stores it, and records it in
+/// `jaunt.lock`; removes the entries and batteries of contracts that are
+/// gone (not with `--target`). Reads `jaunt.lock` from disk, so it runs
+/// after the modules' own apply has written theirs.
+pub fn reconcile(
+    project: &Project,
+    store: &TieredStore,
+    generator: &LockGenerator,
+    targeted: bool,
+) -> Result<ReconcileReport> {
+    let lock_path = project.config.lock_path();
+    let old = Lockfile::load(&lock_path)?;
+    let mut next = old.clone().unwrap_or_else(|| Lockfile {
+        generator: generator.clone(),
+        modules: Vec::new(),
+        skills: Vec::new(),
+        contracts: Vec::new(),
+    });
+    let mut report = ReconcileReport::default();
+    let assessed = assess(project, old.as_ref());
+    for a in &assessed {
+        let name = a.node.spec_ref.to_string();
+        if a.drift.is_empty() {
+            report.fresh.push(name);
+            continue;
+        }
+        let path = check_battery_path(project, a)?;
+        let (body, doc) = derive(project, a)?;
+        report.unparsed.extend(
+            doc.unparsed
+                .iter()
+                .map(|u| format!("{name}: {} line {}: {}", u.section, u.line, u.text)),
+        );
+        let artifact = store_battery(store, generator, a, &body)?;
+        let text = genfile::render(&a.header(artifact), &body);
+        write_atomic(&path, text.as_bytes())
+            .map_err(|e| JauntError::io(format!("writing {}", path.display()), e))?;
+        next.contracts.retain(|c| c.spec_ref != a.node.spec_ref);
+        next.contracts.push(a.lock_entry(artifact));
+        report.derived.push(name);
+    }
+    if !targeted {
+        let live: Vec<&SpecRef> = assessed.iter().map(|a| &a.node.spec_ref).collect();
+        let gone: Vec<_> = next
+            .contracts
+            .iter()
+            .filter(|c| !live.contains(&&c.spec_ref))
+            .cloned()
+            .collect();
+        for c in gone {
+            let path = project.config.root.join(&c.battery);
+            if matches!(
+                DiskState::read(&path),
+                DiskState::Intact(_) | DiskState::Edited(_)
+            ) && is_inside(&project.config.root, &path)
+            {
+                std::fs::remove_file(&path)
+                    .map_err(|e| JauntError::io(format!("removing {}", path.display()), e))?;
+            }
+            next.contracts.retain(|e| e.spec_ref != c.spec_ref);
+            report.removed.push(c.spec_ref.to_string());
+        }
+    }
+    let changed = old.as_ref() != Some(&next) && (old.is_some() || !next.contracts.is_empty());
+    if changed {
+        next.write(&lock_path).map_err(|e| {
+            JauntError::from(
+                Diagnostic::new(Code::Generate, format!("cannot write jaunt.lock: {e}"))
+                    .at(&lock_path, None),
+            )
+        })?;
+    }
+    report.lock_changed = changed;
+    Ok(report)
+}
+
+/// Puts a battery in the store with an action entry for its inputs key,
+/// as a generated module's artifact is.
+fn store_battery(
+    store: &TieredStore,
+    generator: &LockGenerator,
+    a: &Assessment<'_>,
+    body: &str,
+) -> Result<ArtifactDigest> {
+    let fail = |e: crate::store::StoreError| JauntError::other(e.to_string());
+    let artifact = store.put_artifact(body.as_bytes()).map_err(fail)?;
+    let entry = ActionEntry {
+        artifact,
+        interface: None,
+        generator: format!("{}/{}", generator.backend, "contract-derivation"),
+        usage: None,
+        created: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        signature: None,
+    };
+    store.put_action(&a.key, &entry).map_err(fail)?;
+    Ok(artifact)
+}
+
+/// One contract in `check`'s report.
+#[derive(Clone, Debug, Serialize)]
+pub struct ContractCheck {
+    #[serde(rename = "ref")]
+    pub spec_ref: String,
+    pub battery: String,
+    /// Empty when current (and, unless `--no-run`, passing).
+    pub drift: Vec<String>,
+}
+
+/// `check` for contracts: drift from `jaunt.lock` and the disk, then,
+/// unless `run` is false, behaviour drift found by running each current
+/// battery with pytest. Model-free and network-free.
+pub fn check(project: &Project, lock: Option<&Lockfile>, run: bool) -> Result<Vec<ContractCheck>> {
+    let mut out = Vec::new();
+    for a in assess(project, lock) {
+        let mut drift = a.drift.clone();
+        if drift.is_empty() && run {
+            let (passed, summary) = run_battery(project, &a.path(project))?;
+            if !passed {
+                drift.push(Drift::Behaviour(summary));
+            }
+        }
+        out.push(ContractCheck {
+            spec_ref: a.node.spec_ref.to_string(),
+            battery: a.battery.clone(),
+            drift: drift.iter().map(ToString::to_string).collect(),
+        });
+    }
+    Ok(out)
+}
+
+/// Runs one battery with pytest, output captured: whether it passed, and
+/// the last line of pytest's report.
+fn run_battery(project: &Project, path: &std::path::Path) -> Result<(bool, String)> {
+    let mut command = pytest_command(project, &[path.to_path_buf()], &battery_args())?;
+    let python = crate::ops::test::interpreter(&project.config);
+    let output = command.output().map_err(|e| {
+        JauntError::from(
+            Diagnostic::error(format!("cannot run pytest with {}: {e}", python.display()))
+                .hint("install pytest in the project's Python, or set [python] interpreter"),
+        )
+    })?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let summary = stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("pytest failed")
+        .trim_matches(|c| c == '=' || c == ' ')
+        .to_string();
+    Ok((output.status.success(), summary))
+}
+
+/// How batteries are run: importlib mode, since batteries of two modules
+/// may share a file name (`test_parse.py`) and live in no package; no
+/// cache directory written.
+pub fn battery_args() -> Vec<String> {
+    vec![
+        "--import-mode=importlib".to_string(),
+        "-p".to_string(),
+        "no:cacheprovider".to_string(),
+    ]
+}
+
+/// The batteries on disk, for `jaunt test`.
+pub fn battery_files(project: &Project) -> Vec<PathBuf> {
+    project
+        .contract
+        .specs
+        .values()
+        .map(|n| {
+            project
+                .config
+                .root
+                .join(battery::battery_path(&project.config.contract, &n.spec_ref))
+        })
+        .filter(|p| p.exists())
+        .collect()
+}
