@@ -2053,8 +2053,8 @@ mod tests {
         );
         assert_eq!(c.prompts.build_system, None);
         assert_eq!(c.contract.battery_dir, "tests/contract");
-        let moved = parse("version = 2\n[target.py]\ncontract_battery_dir = \"checks/pinned/\"\n")
-            .unwrap();
+        let moved =
+            parse("version = 2\n[target.py]\ncontract_battery_dir = \"checks/pinned/\"\n").unwrap();
         assert_eq!(moved.contract.battery_dir, "checks/pinned");
         for outside in ["/abs", "../up", "a/../b", ""] {
             let text = format!("version = 1\n[contract]\nbattery_dir = {outside:?}\n");

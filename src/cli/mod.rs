@@ -4,6 +4,7 @@
 mod apply;
 mod cache;
 mod clean;
+mod contract;
 mod graph;
 mod init;
 mod lock;
@@ -105,6 +106,10 @@ pub enum Command {
     Check(plan::CheckArgs),
     /// Derive the missing or stale @jaunt.contract batteries (and nothing else).
     Reconcile(reconcile::Args),
+    /// Mark existing code @jaunt.contract (a minimal edit) and derive its battery.
+    Adopt(contract::AdoptArgs),
+    /// Remove @jaunt.contract markers, leaving plain Python and plain pytest batteries.
+    Eject(contract::EjectArgs),
     /// One-line summary of the plan.
     Status(Scope),
     /// Apply, generate the test modules of @jaunt.test specs, and run pytest.
@@ -188,6 +193,8 @@ pub fn main() -> i32 {
         Command::Check(args) => plan::run_check(&cli.global, args),
         Command::Status(scope) => plan::run_status(&cli.global, scope),
         Command::Reconcile(args) => reconcile::run(&cli.global, args),
+        Command::Adopt(args) => contract::run_adopt(&cli.global, args),
+        Command::Eject(args) => contract::run_eject(&cli.global, args),
         Command::Test(args) => test::run(&cli.global, args),
         Command::Init(args) => init::run_init(&cli.global, args),
         Command::Runtime(cmd) => init::run_runtime(&cli.global, cmd),

@@ -32,7 +32,7 @@ pub struct ReconcileReport {
 }
 
 /// Reads the contract's docstring from its file.
-fn read_doc(project: &Project, a: &Assessment<'_>) -> Result<(ContractDoc, bool)> {
+fn read_doc(project: &Project, a: &Assessment<'_>) -> Result<ContractDoc> {
     let path = project.config.root.join(&a.node.file);
     let source = read_regular_string(&path)
         .map_err(|e| JauntError::io(format!("reading {}", path.display()), e))?;
@@ -273,4 +273,91 @@ pub fn battery_files(project: &Project) -> Vec<PathBuf> {
         })
         .filter(|p| p.exists())
         .collect()
+}
+
+/// Rewrites the file of module `spec.module` with `edit`, a marker edit.
+fn edit_file(
+    project: &Project,
+    spec: &SpecRef,
+    edit: fn(&str, &str) -> std::result::Result<String, crate::python::MarkerError>,
+) -> Result<PathBuf> {
+    let file = project.discovery.files.get(&spec.module).ok_or_else(|| {
+        JauntError::from(
+            Diagnostic::config(format!(
+                "no module `{}` among the source roots",
+                spec.module
+            ))
+            .hint("name the module as `jaunt specs` shows it: MODULE:NAME, e.g. shop.text:slugify"),
+        )
+    })?;
+    let source = read_regular_string(&file.path)
+        .map_err(|e| JauntError::io(format!("reading {}", file.path.display()), e))?;
+    let edited = edit(&source, &spec.qualname).map_err(|e| {
+        JauntError::from(
+            Diagnostic::config(format!("{spec}: {e}"))
+                .at(&file.path, None)
+                .hint("adopt and eject take a top-level definition: MODULE:NAME"),
+        )
+    })?;
+    write_atomic(&file.path, edited.as_bytes())
+        .map_err(|e| JauntError::io(format!("writing {}", file.path.display()), e))?;
+    Ok(file.path.clone())
+}
+
+/// `jaunt adopt`: marks an existing definition `@jaunt.contract` (a
+/// minimal text edit). The caller reloads the project and reconciles.
+pub fn adopt(project: &Project, spec: &SpecRef) -> Result<PathBuf> {
+    edit_file(project, spec, crate::python::add_contract_marker)
+}
+
+/// What `jaunt eject` did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct EjectReport {
+    /// Contracts whose marker was removed.
+    pub ejected: Vec<String>,
+    /// Batteries left behind as the user's own plain pytest files.
+    pub batteries: Vec<String>,
+    pub lock_changed: bool,
+}
+
+/// `jaunt eject`: removes the `@jaunt.contract` marker of each contract in
+/// `specs`, turns its battery into the user's own pytest file (jaunt's
+/// header dropped, so jaunt never touches it again), and drops its
+/// `jaunt.lock` entry.
+pub fn eject(project: &Project, specs: &[SpecRef]) -> Result<EjectReport> {
+    let mut report = EjectReport::default();
+    for spec in specs {
+        if !project.contract.specs.contains_key(spec) {
+            return Err(JauntError::from(
+                Diagnostic::config(format!("{spec} is not a @jaunt.contract"))
+                    .hint("`jaunt specs` lists the contracts"),
+            ));
+        }
+    }
+    let lock_path = project.config.lock_path();
+    let mut lock = Lockfile::load(&lock_path)?;
+    for spec in specs {
+        edit_file(project, spec, crate::python::remove_contract_marker)?;
+        let battery = battery::battery_path(&project.config.contract, spec);
+        let path = project.config.root.join(&battery);
+        if let Ok(text) = read_regular_string(&path)
+            && let Some((_, body)) = genfile::parse(&text)
+            && is_inside(&project.config.root, &path)
+        {
+            write_atomic(&path, body.as_bytes())
+                .map_err(|e| JauntError::io(format!("writing {}", path.display()), e))?;
+            report.batteries.push(battery);
+        }
+        if let Some(l) = lock.as_mut() {
+            let before = l.contracts.len();
+            l.contracts.retain(|c| c.spec_ref != *spec);
+            report.lock_changed |= l.contracts.len() != before;
+        }
+        report.ejected.push(spec.to_string());
+    }
+    if let Some(l) = lock.filter(|_| report.lock_changed) {
+        l.write(&lock_path)
+            .map_err(|e| JauntError::io(format!("writing {}", lock_path.display()), e))?;
+    }
+    Ok(report)
 }

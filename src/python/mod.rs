@@ -17,6 +17,7 @@ mod imported;
 mod imports;
 mod interface;
 mod layout;
+mod marker;
 mod members;
 mod parse;
 mod strings;
@@ -31,6 +32,7 @@ mod validate;
 pub use contract::{ContractDigests, ContractSource, is_expression, read_contract};
 pub use imported::{Imported, imported_modules};
 pub use interface::{Interface, extract};
+pub use marker::{MarkerError, add_contract_marker, remove_contract_marker};
 pub use members::{Member, MemberRole};
 pub use stub::{Stub, render_stub, stub_digest};
 pub use summary::{
