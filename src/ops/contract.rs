@@ -49,15 +49,12 @@ fn read_doc(project: &Project, a: &Assessment<'_>) -> Result<ContractDoc> {
                 .at(&path, None),
             )
         })?;
-    Ok((
-        doc::read(&found.doc, &project.config.contract.derive),
-        found.is_class,
-    ))
+    Ok(doc::read(&found.doc, &project.config.contract.derive))
 }
 
 /// The battery body for one contract, derived without a model.
 pub fn derive(project: &Project, a: &Assessment<'_>) -> Result<(String, ContractDoc)> {
-    let (doc, _) = read_doc(project, a)?;
+    let doc = read_doc(project, a)?;
     let body = battery::render(a.node, &doc, project.config.build.async_runner);
     Ok((body, doc))
 }
