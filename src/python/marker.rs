@@ -61,9 +61,11 @@ fn line_start(source: &str, byte: usize) -> usize {
     source[..byte].rfind('\n').map_or(0, |i| i + 1)
 }
 
-/// Adds `@jaunt.contract` above the top-level definition `name` (above its
-/// other decorators), and `import jaunt` after the file's leading imports
-/// when no import provides the decorator.
+/// Adds `@jaunt.contract` right above the `def`/`class` line of the
+/// top-level definition `name` (below its other decorators, so it marks
+/// the function itself, not a wrapper such as `functools.lru_cache`'s),
+/// and `import jaunt` after the file's leading imports when no import
+/// provides the decorator.
 pub fn add_contract_marker(source: &str, name: &str) -> Result<String, MarkerError> {
     let tree = parse(source).ok_or(MarkerError::Syntax)?;
     let root = tree.root_node();
@@ -115,7 +117,7 @@ pub fn add_contract_marker(source: &str, name: &str) -> Result<String, MarkerErr
         _ => None,
     });
     let mut out = String::with_capacity(source.len() + 32);
-    let at = line_start(source, stmt.start_byte());
+    let at = line_start(source, def.start_byte());
     let (import_at, decorator) = match decorator {
         Some(d) => (None, d),
         None => {
