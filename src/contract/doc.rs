@@ -108,7 +108,7 @@ pub fn read(doc: &str, derive: &[Derive]) -> ContractDoc {
                     error: error.to_string(),
                 }),
         });
-        match case.filter(|c| well_formed(c)) {
+        match case.filter(well_formed) {
             Some(c) => out.cases.push(c),
             None => out.unparsed.push(Unparsed {
                 section: name,
