@@ -1467,11 +1467,11 @@ const INERT: &[(&[&str], &str)] = &[
     (&["context"], "1.7's Codex engine"),
     (
         &["contract", "strength"],
-        "mutation strength is not built yet",
+        "1.7's mutation strength, not built yet",
     ),
     (
         &["contract", "property_max_examples"],
-        "`Properties:` derivation is not built yet",
+        "1.7's `Properties:` derivation, not built yet",
     ),
 ];
 

@@ -868,6 +868,26 @@ digest = "{sk}"
     fn example_parses() {
         let lock = Lockfile::parse(include_str!("../jaunt.lock.example")).unwrap();
         assert!(lock.modules.len() >= 2);
+        assert_eq!(lock.contracts.len(), 1);
+    }
+
+    #[test]
+    fn contract_entries_round_trip_and_are_unique() {
+        let mut lock = sample();
+        let example = Lockfile::parse(include_str!("../jaunt.lock.example")).unwrap();
+        lock.contracts = example.contracts.clone();
+        let text = lock.render();
+        assert!(
+            text.contains("\n[[contract]]\nref = \"shop.text:slugify\"\n"),
+            "{text}"
+        );
+        assert_eq!(Lockfile::parse(&text).unwrap(), canonical(lock.clone()));
+        let entry = text[text.find("[[contract]]").unwrap()..].to_string();
+        let e = error(&format!("{text}\n{entry}"));
+        assert_eq!(
+            e.message,
+            "[[contract]] `shop.text:slugify` is listed twice"
+        );
     }
 
     fn error(text: &str) -> Diagnostic {

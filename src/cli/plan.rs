@@ -145,12 +145,35 @@ fn load(
 pub fn run_plan(global: &GlobalArgs, args: &PlanArgs) -> CmdResult {
     let (project, session) = load(global, &args.scope, global.store_use())?;
     let plan = session.plan(&project, &[SpecKind::Build], args.scope.targeted());
+    // Contracts: what their batteries need, from jaunt.lock and the disk
+    // (running them is `check`'s).
+    let contracts = crate::ops::contract::check(&project, session.lock.as_ref(), false)?;
+    let stale: Vec<&ContractCheck> = contracts.iter().filter(|c| !c.drift.is_empty()).collect();
     if global.json {
-        output::json(&to_json(&plan, plan.all_fresh()));
-    } else if plan.all_fresh() && !args.all {
+        let mut json = to_json(&plan, plan.all_fresh() && stale.is_empty());
+        json.contracts = (!contracts.is_empty()).then_some(&contracts[..]);
+        output::json(&json);
+    } else if plan.all_fresh() && stale.is_empty() && !args.all {
         println!("No changes. {} module(s) fresh.", plan.modules.len());
     } else {
+        for c in &stale {
+            println!(
+                "  {} {} [contract] (derive)",
+                style("+").green().bold(),
+                style(&c.spec_ref).bold()
+            );
+            for d in &c.drift {
+                println!("      {}", style(d).dim());
+            }
+        }
         print_plan(&plan, args.all);
+        if !contracts.is_empty() {
+            println!(
+                "Contracts: {} to derive, {} current.",
+                stale.len(),
+                contracts.len() - stale.len()
+            );
+        }
     }
     if let Some(rev) = &args.base {
         if global.json {

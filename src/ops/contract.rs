@@ -227,13 +227,9 @@ pub fn check(project: &Project, lock: Option<&Lockfile>, run: bool) -> Result<Ve
 /// the last line of pytest's report.
 fn run_battery(project: &Project, path: &std::path::Path) -> Result<(bool, String)> {
     let mut command = pytest_command(project, &[path.to_path_buf()], &battery_args())?;
-    let python = crate::ops::test::interpreter(&project.config);
-    let output = command.output().map_err(|e| {
-        JauntError::from(
-            Diagnostic::error(format!("cannot run pytest with {}: {e}", python.display()))
-                .hint("install pytest in the project's Python, or set [python] interpreter"),
-        )
-    })?;
+    let output = command
+        .output()
+        .map_err(|e| crate::ops::test::cannot_run_pytest(project, &e))?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let summary = stdout
         .lines()

@@ -47,16 +47,19 @@ pub fn test_files(project: &Project) -> Vec<PathBuf> {
 /// root importable and `JAUNT_GENERATED_DIR` set. Output passes
 /// through. Returns whether pytest passed.
 pub fn run_pytest(project: &Project, files: &[PathBuf], extra_args: &[String]) -> Result<bool> {
-    let python = interpreter(&project.config);
     let status = pytest_command(project, files, extra_args)?
         .status()
-        .map_err(|e| {
-            JauntError::from(
-                Diagnostic::error(format!("cannot run pytest with {}: {e}", python.display()))
-                    .hint("install pytest in the project's Python, or set [python] interpreter"),
-            )
-        })?;
+        .map_err(|e| cannot_run_pytest(project, &e))?;
     Ok(status.success())
+}
+
+/// pytest could not be started with the project's Python.
+pub fn cannot_run_pytest(project: &Project, e: &std::io::Error) -> JauntError {
+    let python = interpreter(&project.config);
+    JauntError::from(
+        Diagnostic::error(format!("cannot run pytest with {}: {e}", python.display()))
+            .hint("install pytest in the project's Python, or set [python] interpreter"),
+    )
 }
 
 /// The pytest command [`run_pytest`] runs, for callers that capture its

@@ -144,6 +144,16 @@ fn apply_derives_batteries_from_examples_and_raises_without_a_model_call() {
     let f = project();
     let (code, _) = check(&f, &["--contracts-only"]);
     assert_eq!(code, 4, "unbuilt batteries fail the gate");
+    let plan = f.json(&["plan", "--json"]);
+    assert_eq!(plan["contracts"].as_array().unwrap().len(), 4, "{plan}");
+    assert_eq!(
+        plan["contracts"][0]["drift"],
+        serde_json::json!(["unbuilt: no battery derived yet"])
+    );
+    assert!(
+        f.ok(&["plan"])
+            .contains("shop.text:slugify [contract] (derive)")
+    );
     let report = f.json(&["apply", "--no-skills", "--json"]);
     let requests = f.requests();
     assert_eq!(requests.len(), 1, "only the magic spec: {requests:?}");

@@ -208,3 +208,29 @@ fn lockfiles_match_the_lockfile_schema() {
         validate("jaunt.lock.schema.json", &value.to_string());
     }
 }
+
+#[test]
+fn contract_outputs_and_lock_entries_match_their_schemas() {
+    let f = project();
+    f.write(
+        "src/shop/text.py",
+        "import jaunt\n\n\n@jaunt.contract\ndef up(s: str) -> str:\n    \"\"\"Upper.\n\n    Examples:\n      - \"a\" -> \"A\"\n      - nonsense\n    \"\"\"\n    return s.upper()\n",
+    );
+    validate("specs.schema.json", &f.ok(&["specs", "--json"]));
+    validate(
+        "graph.schema.json",
+        &f.ok(&["graph", "--json", "--kind", "contract"]),
+    );
+    let (code, out, _) = f.run(&["check", "--json", "--contracts-only"]);
+    assert_eq!(code, 4);
+    validate("plan.schema.json", &out);
+    validate("plan.schema.json", &f.ok(&["plan", "--json"]));
+    let reconcile = f.ok(&["reconcile", "--json"]);
+    validate("reconcile.schema.json", &reconcile);
+    assert!(reconcile.contains("nonsense"), "{reconcile}");
+    validate("apply.schema.json", &f.ok(&["apply", "--json"]));
+    validate("plan.schema.json", &f.ok(&["check", "--json", "--no-run"]));
+    let value: serde_json::Value = toml_edit::de::from_str(&f.read("jaunt.lock")).expect("TOML");
+    assert!(value["contract"].is_array(), "{value}");
+    validate("jaunt.lock.schema.json", &value.to_string());
+}
