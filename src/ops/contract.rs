@@ -126,6 +126,8 @@ pub fn reconcile(
         );
         let artifact = store_battery(store, generator, a, &body)?;
         let text = genfile::render(&a.header(artifact), &body);
+        // A battery edited by hand is kept, as an edited generated file is.
+        crate::exec::materialize::keep_edits(&path, &project.config.state_dir().join("edited"))?;
         write_atomic(&path, text.as_bytes())
             .map_err(|e| JauntError::io(format!("writing {}", path.display()), e))?;
         next.contracts.retain(|c| c.spec_ref != a.node.spec_ref);
@@ -162,6 +164,7 @@ pub fn reconcile(
                     .at(&lock_path, None),
             )
         })?;
+        crate::ops::store::record_use(&project.config, store.local(), &next);
     }
     report.lock_changed = changed;
     Ok(report)

@@ -272,6 +272,15 @@ fn check_exits_4_on_each_drift_state_and_stays_green_after_a_body_refactor() {
     let (code, err) = check(&f, &["--contracts-only", "--no-run"]);
     assert_eq!(code, 4);
     assert!(err.contains("battery edited"), "{err}");
+    // Derived again; the hand edit is kept aside, never lost.
+    let (code, _, err) = f.run(&["reconcile"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("was edited by hand; your version is kept in"),
+        "{err}"
+    );
+    assert!(f.read(SLUG).contains("hello-world"));
+    assert_eq!(check(&f, &["--contracts-only"]).0, 0);
 }
 
 /// Lines of `new` as a diff from `old` when `new` only adds lines: `+` for
