@@ -1,6 +1,7 @@
 //! Contract batteries: deriving them (`apply`, `reconcile`), checking them
 //! (`check`), running them (`check`, `test`) (docs/contracts.md).
 
+use crate::config::Derive;
 use crate::contract::doc::{self, ContractDoc};
 use crate::contract::{Assessment, Drift, assess, battery};
 use crate::digest::ArtifactDigest;
@@ -124,6 +125,11 @@ pub fn reconcile(
                 .iter()
                 .map(|u| format!("{name}: {} line {}: {}", u.section, u.line, u.text)),
         );
+        if doc.has_properties && project.config.contract.derive.contains(&Derive::Properties) {
+            report.unparsed.push(format!(
+                "{name}: Properties: not derived (model derivation is not built yet)"
+            ));
+        }
         let artifact = store_battery(store, generator, a, &body)?;
         let text = genfile::render(&a.header(artifact), &body);
         // A battery edited by hand is kept, as an edited generated file is.

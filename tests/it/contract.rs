@@ -241,6 +241,16 @@ fn check_exits_4_on_each_drift_state_and_stays_green_after_a_body_refactor() {
     assert_eq!(code, 4);
     assert!(err.contains("stale prose"), "{err}");
     assert!(!err.contains("signature drift"), "{err}");
+    let (code, _, err) = f.run(&["apply", "--no-skills", "--locked"]);
+    assert_eq!(
+        code, 4,
+        "--locked refuses a battery that would change: {err}"
+    );
+    assert!(
+        err.contains("contract batteries would change:")
+            && err.contains("shop.text:slugify (stale prose"),
+        "{err}"
+    );
     f.ok(&["reconcile"]);
     assert_eq!(check(&f, &["--contracts-only"]).0, 0);
     // Signature drift; a deps= contract whose dependency changed is stale too.

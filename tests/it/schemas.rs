@@ -214,7 +214,7 @@ fn contract_outputs_and_lock_entries_match_their_schemas() {
     let f = project();
     f.write(
         "src/shop/text.py",
-        "import jaunt\n\n\n@jaunt.contract\ndef up(s: str) -> str:\n    \"\"\"Upper.\n\n    Examples:\n      - \"a\" -> \"A\"\n      - nonsense\n    \"\"\"\n    return s.upper()\n",
+        "import jaunt\n\n\n@jaunt.contract\ndef up(s: str) -> str:\n    \"\"\"Upper.\n\n    Examples:\n      - \"a\" -> \"A\"\n      - nonsense\n\n    Properties:\n      - up(up(s)) == up(s)\n    \"\"\"\n    return s.upper()\n",
     );
     validate("specs.schema.json", &f.ok(&["specs", "--json"]));
     validate(
@@ -228,6 +228,23 @@ fn contract_outputs_and_lock_entries_match_their_schemas() {
     let reconcile = f.ok(&["reconcile", "--json"]);
     validate("reconcile.schema.json", &reconcile);
     assert!(reconcile.contains("nonsense"), "{reconcile}");
+    assert!(
+        !reconcile.contains("Properties"),
+        "not in [contract] derive: {reconcile}"
+    );
+    f.write(
+        "jaunt.toml",
+        &format!(
+            "{}\n[contract]\nderive = [\"examples\", \"properties\"]\n",
+            f.read("jaunt.toml")
+        ),
+    );
+    let reconcile = f.ok(&["reconcile", "--json"]);
+    validate("reconcile.schema.json", &reconcile);
+    assert!(
+        reconcile.contains("Properties: not derived (model derivation is not built yet)"),
+        "{reconcile}"
+    );
     validate("apply.schema.json", &f.ok(&["apply", "--json"]));
     validate("plan.schema.json", &f.ok(&["check", "--json", "--no-run"]));
     let value: serde_json::Value = toml_edit::de::from_str(&f.read("jaunt.lock")).expect("TOML");
