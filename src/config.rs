@@ -471,7 +471,7 @@ pub struct ContractConfig {
     /// The docstring sections turned into test cases.
     #[serde(default = "default::derive")]
     pub derive: Vec<Derive>,
-    /// Read for 1.7 compatibility; mutation strength is not built yet.
+    /// Whether `jaunt test --strength` may mutate contract code.
     #[serde(default = "default::yes")]
     pub strength: bool,
     /// Read for 1.7 compatibility; `Properties:` derivation is not built yet.
@@ -1466,10 +1466,6 @@ const INERT: &[(&[&str], &str)] = &[
     (&["semantic_gate"], "1.7's Codex engine"),
     (&["context"], "1.7's Codex engine"),
     (
-        &["contract", "strength"],
-        "1.7's mutation strength, not built yet",
-    ),
-    (
         &["contract", "property_max_examples"],
         "1.7's `Properties:` derivation, not built yet",
     ),
@@ -1854,7 +1850,6 @@ mod tests {
             "prompts.build_preamble",
             "prompts.project_overview_system",
             "prompts.project_overview_user",
-            "contract.strength",
             "contract.property_max_examples",
             "skills.max_chars_per_skill",
             "skills.inject_user_skills",
@@ -1886,8 +1881,9 @@ mod tests {
         ] {
             assert_eq!(noted(key), 1, "{key}: {notes:#?}");
         }
-        assert_eq!(notes.len(), 37, "{notes:#?}");
+        assert_eq!(notes.len(), 36, "{notes:#?}");
         for honoured in [
+            "contract.strength",
             "contract.battery_dir",
             "contract.derive",
             "llm.reasoning_effort",

@@ -3,7 +3,7 @@
 use super::{CmdResult, GlobalArgs, Scope, output};
 use crate::error::exit;
 use crate::names::SpecKind;
-use crate::ops::contract::ContractCheck;
+use crate::ops::contract::{ContractCheck, Strength as ContractStrength};
 use crate::ops::project::Project;
 use crate::ops::session::{Session, StoreUse};
 use crate::ops::{check, lockdiff};
@@ -284,6 +284,13 @@ pub fn run_status(global: &GlobalArgs, scope: &Scope) -> CmdResult {
         output::json(&to_json(&plan, plan.all_fresh()));
     } else {
         println!("{}", summary_line(&plan));
+        // The last `jaunt test --strength` scores, when there are any.
+        let path = crate::ops::contract::strength_path(&project);
+        if let Ok(text) = crate::fsutil::read_regular_string(&path)
+            && let Ok(scores) = serde_json::from_str::<Vec<ContractStrength>>(&text)
+        {
+            super::test::print_strength(&scores, false);
+        }
     }
     Ok(exit::OK)
 }

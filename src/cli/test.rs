@@ -17,6 +17,10 @@ pub struct Args {
     /// Generate the tests but do not run pytest.
     #[arg(long)]
     no_run: bool,
+    /// Also mutate each contract's code (in a temporary copy) and report the share of mutants its
+    /// battery kills.
+    #[arg(long)]
+    strength: bool,
     /// Extra pytest argument (repeatable), after [test] pytest_args.
     #[arg(long = "pytest-args", value_name = "ARG", allow_hyphen_values = true)]
     pytest_args: Vec<String>,
@@ -58,5 +62,25 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         extra.extend(args.pytest_args.iter().cloned());
         passed &= crate::ops::test::run_pytest(&project, &batteries, &extra)?;
     }
+    if passed && args.strength {
+        let jobs = global.jobs.unwrap_or(project.config.test.jobs);
+        let scores = crate::ops::contract::strength(&project, jobs)?;
+        print_strength(&scores, global.verbose);
+    }
     Ok(if passed { exit::OK } else { exit::GATE })
+}
+
+/// One line per contract: its score, and under `-v` the mutants it missed.
+pub fn print_strength(scores: &[crate::ops::contract::Strength], verbose: bool) {
+    for s in scores {
+        println!(
+            "strength {}: {:.2} ({}/{} mutants killed)",
+            s.spec_ref, s.score, s.killed, s.mutants
+        );
+        if verbose {
+            for survivor in &s.survivors {
+                println!("    survived: {survivor}");
+            }
+        }
+    }
 }

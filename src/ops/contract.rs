@@ -235,7 +235,7 @@ pub fn check(project: &Project, lock: Option<&Lockfile>, run: bool) -> Result<Ve
 /// Runs one battery with pytest, output captured: whether it passed, and
 /// the last line of pytest's report.
 fn run_battery(project: &Project, path: &std::path::Path) -> Result<(bool, String)> {
-    let mut command = pytest_command(project, &[path.to_path_buf()], &battery_args())?;
+    let mut command = pytest_command(project, &[path.to_path_buf()], &battery_args(), &[])?;
     let output = command
         .output()
         .map_err(|e| crate::ops::test::cannot_run_pytest(project, &e))?;
@@ -362,4 +362,226 @@ pub fn eject(project: &Project, specs: &[SpecRef]) -> Result<EjectReport> {
             .map_err(|e| JauntError::io(format!("writing {}", lock_path.display()), e))?;
     }
     Ok(report)
+}
+
+/// How well one battery pins its contract: the share of mutants of the
+/// contract's code it kills (`jaunt test --strength`).
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+pub struct Strength {
+    #[serde(rename = "ref")]
+    pub spec_ref: String,
+    pub mutants: usize,
+    pub killed: usize,
+    /// `killed / mutants`; 1.0 when there are no mutants.
+    pub score: f64,
+    /// The mutants the battery let through, `line N: old -> new`.
+    pub survivors: Vec<String>,
+}
+
+/// Where the last scores are kept, for `jaunt status`.
+pub fn strength_path(project: &Project) -> PathBuf {
+    project.config.state_dir().join("strength.json")
+}
+
+/// A mutant that runs longer than this (a flipped loop condition) counts
+/// as killed.
+const MUTANT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Mutates each contract's code in a temporary copy of its top-level
+/// package (never the user's files), runs its battery against every mutant,
+/// `jobs` at a time, and reports the share killed. The battery must pass
+/// against the unmutated code first. Scores are saved for `jaunt status`.
+pub fn strength(project: &Project, jobs: usize) -> Result<Vec<Strength>> {
+    if !project.config.contract.strength {
+        return Err(
+            Diagnostic::config("[contract] strength = false: mutation testing is off")
+                .hint("set [contract] strength = true to run `jaunt test --strength`")
+                .into(),
+        );
+    }
+    let mut out = Vec::new();
+    for a in assess(
+        project,
+        Lockfile::load(&project.config.lock_path())?.as_ref(),
+    ) {
+        let battery = a.path(project);
+        if !a.drift.is_empty() {
+            return Err(Diagnostic::new(
+                Code::Gate,
+                format!(
+                    "{}: the battery is not current ({})",
+                    a.node.spec_ref, a.drift[0]
+                ),
+            )
+            .hint("run `jaunt reconcile` first")
+            .into());
+        }
+        let file = &project.discovery.files[&a.node.spec_ref.module];
+        let source = read_regular_string(&file.path)
+            .map_err(|e| JauntError::io(format!("reading {}", file.path.display()), e))?;
+        let (passed, summary) = run_battery(project, &battery)?;
+        if !passed {
+            return Err(Diagnostic::new(
+                Code::Gate,
+                format!(
+                    "{}: the battery fails on the code as it is: {summary}",
+                    a.node.spec_ref
+                ),
+            )
+            .into());
+        }
+        let mutants = crate::python::mutants(&source, &a.node.spec_ref.qualname);
+        let base = package_copy_base(file);
+        let killed: Vec<bool> = run_mutants(project, &battery, file, &base, &mutants, jobs)?;
+        let n = killed.iter().filter(|k| **k).count();
+        out.push(Strength {
+            spec_ref: a.node.spec_ref.to_string(),
+            mutants: mutants.len(),
+            killed: n,
+            score: if mutants.is_empty() {
+                1.0
+            } else {
+                n as f64 / mutants.len() as f64
+            },
+            survivors: mutants
+                .iter()
+                .zip(&killed)
+                .filter(|(_, k)| !**k)
+                .map(|(m, _)| format!("line {}: {}", m.line, m.change))
+                .collect(),
+        });
+    }
+    let path = strength_path(project);
+    let json = serde_json::to_vec_pretty(&out).unwrap_or_default();
+    write_atomic(&path, &json)
+        .map_err(|e| JauntError::io(format!("writing {}", path.display()), e))?;
+    Ok(out)
+}
+
+/// The directory a module's top-level package (or single-file module) is
+/// imported from.
+fn package_copy_base(file: &crate::discover::SourceFile) -> PathBuf {
+    let mut depth = file.module.parts().count();
+    if file.is_package {
+        depth += 1;
+    }
+    let mut base = file.path.clone();
+    for _ in 0..depth {
+        base.pop();
+    }
+    base
+}
+
+/// Copies the `.py` files of `from` into `to`, keeping the layout.
+fn copy_python_tree(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
+    if from.is_file() {
+        std::fs::create_dir_all(to.parent().unwrap_or(to))?;
+        std::fs::copy(from, to)?;
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        let path = entry.path();
+        if kind.is_dir() && entry.file_name() != "__pycache__" {
+            copy_python_tree(&path, &to.join(entry.file_name()))?;
+        } else if kind.is_file() && path.extension().is_some_and(|e| e == "py") {
+            std::fs::create_dir_all(to)?;
+            std::fs::copy(&path, to.join(entry.file_name()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs the battery against each mutant, `jobs` at a time: whether each
+/// was killed (the battery failed, or ran past [`MUTANT_TIMEOUT`]).
+fn run_mutants(
+    project: &Project,
+    battery: &std::path::Path,
+    file: &crate::discover::SourceFile,
+    base: &std::path::Path,
+    mutants: &[crate::python::Mutant],
+    jobs: usize,
+) -> Result<Vec<bool>> {
+    let top = file.module.parts().next().unwrap_or_default().to_string();
+    let top_path = if file.module.parts().count() == 1 && !file.is_package {
+        base.join(format!("{top}.py"))
+    } else {
+        base.join(&top)
+    };
+    let relative = file
+        .path
+        .strip_prefix(base)
+        .unwrap_or(&file.path)
+        .to_path_buf();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(vec![false; mutants.len()]);
+    let failure = std::sync::Mutex::new(None::<JauntError>);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some(m) = mutants.get(i) else { break };
+                    match run_mutant(project, battery, &top_path, &relative, m) {
+                        Ok(killed) => results.lock().unwrap_or_else(|e| e.into_inner())[i] = killed,
+                        Err(e) => {
+                            *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    if let Some(e) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(e);
+    }
+    Ok(results.into_inner().unwrap_or_else(|e| e.into_inner()))
+}
+
+fn run_mutant(
+    project: &Project,
+    battery: &std::path::Path,
+    top_path: &std::path::Path,
+    relative: &std::path::Path,
+    mutant: &crate::python::Mutant,
+) -> Result<bool> {
+    let dir =
+        tempfile::tempdir().map_err(|e| JauntError::io("creating a directory for a mutant", e))?;
+    let name = top_path.file_name().unwrap_or_default();
+    copy_python_tree(top_path, &dir.path().join(name))
+        .map_err(|e| JauntError::io(format!("copying {}", top_path.display()), e))?;
+    std::fs::write(dir.path().join(relative), &mutant.source)
+        .map_err(|e| JauntError::io("writing a mutant", e))?;
+    let mut args = battery_args();
+    args.extend(["-x".to_string(), "-q".to_string()]);
+    let mut command = pytest_command(
+        project,
+        &[battery.to_path_buf()],
+        &args,
+        &[dir.path().to_path_buf()],
+    )?;
+    command
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = command
+        .spawn()
+        .map_err(|e| crate::ops::test::cannot_run_pytest(project, &e))?;
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child
+            .try_wait()
+            .map_err(|e| JauntError::io("waiting for pytest", e))?
+        {
+            return Ok(!status.success());
+        }
+        if started.elapsed() > MUTANT_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Ok(true);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }

@@ -47,7 +47,7 @@ pub fn test_files(project: &Project) -> Vec<PathBuf> {
 /// root importable and `JAUNT_GENERATED_DIR` set. Output passes
 /// through. Returns whether pytest passed.
 pub fn run_pytest(project: &Project, files: &[PathBuf], extra_args: &[String]) -> Result<bool> {
-    let status = pytest_command(project, files, extra_args)?
+    let status = pytest_command(project, files, extra_args, &[])?
         .status()
         .map_err(|e| cannot_run_pytest(project, &e))?;
     Ok(status.success())
@@ -63,15 +63,18 @@ pub fn cannot_run_pytest(project: &Project, e: &std::io::Error) -> JauntError {
 }
 
 /// The pytest command [`run_pytest`] runs, for callers that capture its
-/// output.
+/// output; `first` goes on `PYTHONPATH` before the project's import bases
+/// (a mutated copy, for `--strength`).
 pub fn pytest_command(
     project: &Project,
     files: &[PathBuf],
     extra_args: &[String],
+    first: &[PathBuf],
 ) -> Result<Command> {
     let config = &project.config;
     let python = interpreter(config);
-    let mut path: Vec<PathBuf> = crate::discover::import_bases(config);
+    let mut path: Vec<PathBuf> = first.to_vec();
+    path.extend(crate::discover::import_bases(config));
     if !path.contains(&config.root) {
         path.push(config.root.clone());
     }

@@ -19,6 +19,7 @@ mod interface;
 mod layout;
 mod marker;
 mod members;
+mod mutate;
 mod parse;
 mod strings;
 mod stub;
@@ -34,6 +35,7 @@ pub use imported::{Imported, imported_modules};
 pub use interface::{Interface, extract};
 pub use marker::{MarkerError, add_contract_marker, remove_contract_marker};
 pub use members::{Member, MemberRole};
+pub use mutate::{Mutant, mutants};
 pub use stub::{Stub, render_stub, stub_digest};
 pub use summary::{
     DepExpr, FileSummary, Handwritten, Import, ImportTarget, NameUse, RawSpec, summarize,

@@ -391,3 +391,67 @@ fn eject_leaves_plain_python_and_a_battery_that_passes_without_jaunt() {
     f.ok(&["apply", "--no-skills"]);
     assert_eq!(f.read(SLUG), battery);
 }
+
+/// `grade` with a docstring of `examples`.
+fn grading(examples: &str) -> Fixture {
+    let f = Fixture::with_fake_generator();
+    f.write(
+        "src/school.py",
+        &format!(
+            "import jaunt\n\n\n@jaunt.contract\ndef grade(score: int) -> str:\n    \"\"\"Letter grade.\n\n    Examples:\n{examples}    \"\"\"\n    if score < 0:\n        raise ValueError(\"negative\")\n    if score >= 90:\n        return \"A\"\n    if score >= 80:\n        return \"B\"\n    return \"C\"\n"
+        ),
+    );
+    f.ok(&["reconcile"]);
+    f
+}
+
+fn strength(f: &Fixture) -> (f64, u64) {
+    let path = f.path("src/school.py");
+    let before = (
+        std::fs::read(&path).unwrap(),
+        std::fs::metadata(&path).unwrap().modified().unwrap(),
+    );
+    let (code, out, err) = f.run(&["test", "--no-skills", "--strength"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("strength school:grade: "), "{out}");
+    let after = (
+        std::fs::read(&path).unwrap(),
+        std::fs::metadata(&path).unwrap().modified().unwrap(),
+    );
+    assert_eq!(before, after, "mutants never touch the user's file");
+    let scores: serde_json::Value = serde_json::from_str(&f.read(".jaunt/strength.json")).unwrap();
+    let s = &scores[0];
+    assert_eq!(s["ref"], "school:grade");
+    assert!(f.ok(&["status"]).contains("strength school:grade: "));
+    (s["score"].as_f64().unwrap(), s["mutants"].as_u64().unwrap())
+}
+
+#[test]
+fn a_battery_with_more_examples_kills_more_mutants() {
+    let weak = grading("      - 95 -> \"A\"\n");
+    let strong = grading(
+        "      - 95 -> \"A\"\n      - 90 -> \"A\"\n      - 89 -> \"B\"\n      - 80 -> \"B\"\n      - 79 -> \"C\"\n\n    Raises:\n      - -1 raises ValueError\n",
+    );
+    let (weak_score, weak_mutants) = strength(&weak);
+    let (strong_score, strong_mutants) = strength(&strong);
+    assert_eq!(
+        weak_mutants, strong_mutants,
+        "the same code, the same mutants"
+    );
+    assert!(weak_mutants >= 8, "{weak_mutants}");
+    assert!(
+        strong_score > weak_score,
+        "five examples {strong_score} vs one {weak_score}"
+    );
+    let scores: serde_json::Value =
+        serde_json::from_str(&strong.read(".jaunt/strength.json")).unwrap();
+    let survivors = &scores[0]["survivors"];
+    assert!(
+        survivors
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s.as_str().unwrap().ends_with("\"negative\" -> \"\"")),
+        "no example pins the message: {survivors}"
+    );
+}
