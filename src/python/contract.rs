@@ -123,6 +123,27 @@ pub(crate) fn contract_digests(
     }
 }
 
+/// The top-level statement that defines `name` last (Python's binding),
+/// and its `def`/`class` node.
+pub(crate) fn top_level_definition<'t>(
+    root: Node<'t>,
+    source: &str,
+    name: &str,
+) -> Option<(Node<'t>, Node<'t>)> {
+    let mut cursor = root.walk();
+    root.named_children(&mut cursor)
+        .filter_map(|stmt| {
+            let def = match kind_of(stmt) {
+                "decorated_definition" => stmt.child_by_field_name("definition")?,
+                "function_definition" | "class_definition" => stmt,
+                _ => return None,
+            };
+            (def.child_by_field_name("name").map(|n| text(n, source)) == Some(name))
+                .then_some((stmt, def))
+        })
+        .last()
+}
+
 /// A top-level contract as derivation reads it from its file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ContractSource {
@@ -136,16 +157,7 @@ pub struct ContractSource {
 /// file has no such definition.
 pub fn read_contract(source: &str, name: &str) -> Option<ContractSource> {
     let tree = parse(source)?;
-    let root = tree.root_node();
-    let mut cursor = root.walk();
-    let found = root.named_children(&mut cursor).find_map(|stmt| {
-        let def = match kind_of(stmt) {
-            "decorated_definition" => stmt.child_by_field_name("definition")?,
-            "function_definition" | "class_definition" => stmt,
-            _ => return None,
-        };
-        (def.child_by_field_name("name").map(|n| text(n, source)) == Some(name)).then_some(def)
-    })?;
+    let (_, found) = top_level_definition(tree.root_node(), source, name)?;
     Some(ContractSource {
         doc: doc_of(found, source),
         is_async: found.child(0).is_some_and(|t| kind_of(t) == "async"),

@@ -2,6 +2,7 @@
 //! `@jaunt.contract` line (and `import jaunt`) and nothing else, so the
 //! file keeps its formatting and a review shows exactly what changed.
 
+use super::contract::top_level_definition;
 use super::imports::{JauntName, JauntResolver, import_bindings};
 use super::parse::{kind_of, parse, text};
 use super::stubbody::stub_body;
@@ -21,22 +22,6 @@ pub enum MarkerError {
     Marked(String, &'static str),
     #[error("`{0}` is not marked @jaunt.contract")]
     NotContract(String),
-}
-
-/// The top-level statement defining `name`, and its `def`/`class`.
-fn find<'t>(root: Node<'t>, source: &str, name: &str) -> Option<(Node<'t>, Node<'t>)> {
-    let mut cursor = root.walk();
-    root.named_children(&mut cursor)
-        .filter_map(|stmt| {
-            let def = match kind_of(stmt) {
-                "decorated_definition" => stmt.child_by_field_name("definition")?,
-                "function_definition" | "class_definition" => stmt,
-                _ => return None,
-            };
-            (def.child_by_field_name("name").map(|n| text(n, source)) == Some(name))
-                .then_some((stmt, def))
-        })
-        .last()
 }
 
 fn decorators(stmt: Node<'_>) -> Vec<Node<'_>> {
@@ -72,7 +57,8 @@ pub fn add_contract_marker(source: &str, name: &str) -> Result<String, MarkerErr
     if root.has_error() {
         return Err(MarkerError::Syntax);
     }
-    let (stmt, def) = find(root, source, name).ok_or_else(|| MarkerError::NotFound(name.into()))?;
+    let (stmt, def) = top_level_definition(root, source, name)
+        .ok_or_else(|| MarkerError::NotFound(name.into()))?;
     let mut imports = Vec::new();
     let mut cursor = root.walk();
     let mut last_import_end = None;
@@ -158,7 +144,8 @@ pub fn remove_contract_marker(source: &str, name: &str) -> Result<String, Marker
             import_stmts.push((s, before..imports.len()));
         }
     }
-    let (stmt, _) = find(root, source, name).ok_or_else(|| MarkerError::NotFound(name.into()))?;
+    let (stmt, _) = top_level_definition(root, source, name)
+        .ok_or_else(|| MarkerError::NotFound(name.into()))?;
     let resolver =
         JauntResolver::new(&imports).ok_or_else(|| MarkerError::NotContract(name.into()))?;
     let marker = decorators(stmt)

@@ -38,16 +38,8 @@ pub fn mutants(source: &str, name: &str) -> Vec<Mutant> {
     let Some(tree) = parse(source) else {
         return Vec::new();
     };
-    let root = tree.root_node();
-    let mut cursor = root.walk();
-    let Some(def) = root.named_children(&mut cursor).find_map(|stmt| {
-        let def = match kind_of(stmt) {
-            "decorated_definition" => stmt.child_by_field_name("definition")?,
-            "function_definition" | "class_definition" => stmt,
-            _ => return None,
-        };
-        (def.child_by_field_name("name").map(|n| text(n, source)) == Some(name)).then_some(def)
-    }) else {
+    let Some((_, def)) = super::contract::top_level_definition(tree.root_node(), source, name)
+    else {
         return Vec::new();
     };
     let Some(body) = def.child_by_field_name("body") else {
