@@ -474,7 +474,7 @@ pub struct ContractConfig {
     /// Whether `jaunt test --strength` may mutate contract code.
     #[serde(default = "default::yes")]
     pub strength: bool,
-    /// Read for 1.7 compatibility; `Properties:` derivation is not built yet.
+    /// How many examples the model's Hypothesis properties may draw.
     #[serde(
         default = "default::property_max_examples",
         deserialize_with = "at_least_one"
@@ -1465,10 +1465,6 @@ const INERT: &[(&[&str], &str)] = &[
     (&["daemon"], "1.7's daemon"),
     (&["semantic_gate"], "1.7's Codex engine"),
     (&["context"], "1.7's Codex engine"),
-    (
-        &["contract", "property_max_examples"],
-        "1.7's `Properties:` derivation, not built yet",
-    ),
 ];
 
 /// Tables noted as one key: their contents are free-form.
@@ -1850,7 +1846,6 @@ mod tests {
             "prompts.build_preamble",
             "prompts.project_overview_system",
             "prompts.project_overview_user",
-            "contract.property_max_examples",
             "skills.max_chars_per_skill",
             "skills.inject_user_skills",
             "skills.builtin",
@@ -1881,8 +1876,9 @@ mod tests {
         ] {
             assert_eq!(noted(key), 1, "{key}: {notes:#?}");
         }
-        assert_eq!(notes.len(), 36, "{notes:#?}");
+        assert_eq!(notes.len(), 35, "{notes:#?}");
         for honoured in [
+            "contract.property_max_examples",
             "contract.strength",
             "contract.battery_dir",
             "contract.derive",

@@ -329,7 +329,11 @@ pub fn finish(global: &GlobalArgs, report: &ApplyReport, prices: Option<Prices>)
             );
         }
     }
-    if !report.failed.is_empty() || !report.over_budget.is_empty() {
+    let contracts_failed = report
+        .contracts
+        .as_ref()
+        .is_some_and(|c| !c.failed.is_empty());
+    if !report.failed.is_empty() || !report.over_budget.is_empty() || contracts_failed {
         exit::GENERATION
     } else if !report.cancelled.is_empty() {
         130

@@ -29,11 +29,24 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     } else if !global.quiet {
         print(&report);
     }
-    Ok(exit::OK)
+    Ok(if report.failed.is_empty() {
+        exit::OK
+    } else {
+        exit::GENERATION
+    })
 }
 
 /// The human report: one line, and the docstring lines not derived.
 pub fn print(report: &ReconcileReport) {
+    for (contract, errors) in &report.failed {
+        eprintln!(
+            "{} {contract} (contract battery)",
+            console::style("failed").red().bold().for_stderr()
+        );
+        for e in errors {
+            eprintln!("    {e}");
+        }
+    }
     if report.derived.is_empty() && report.fresh.is_empty() && report.removed.is_empty() {
         return;
     }
@@ -43,10 +56,11 @@ pub fn print(report: &ReconcileReport) {
         ));
     }
     println!(
-        "Contracts: {} derived, {} fresh, {} removed; {} model call(s).",
+        "Contracts: {} derived, {} fresh, {} removed, {} failed; {} model call(s).",
         report.derived.len(),
         report.fresh.len(),
         report.removed.len(),
+        report.failed.len(),
         report.model_calls
     );
 }

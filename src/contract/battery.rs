@@ -33,6 +33,7 @@ pub fn inputs_key(
     deps: &[(SpecRef, Digest)],
     config: &ContractConfig,
     runner: AsyncRunner,
+    model: Option<Digest>,
 ) -> InputsKey {
     let mut h = KeyHasher::new("jaunt.battery.v1");
     h.str("format", FORMAT)
@@ -48,6 +49,10 @@ pub fn inputs_key(
     }
     if node.def_kind == DefKind::AsyncFunction {
         h.str("async_runner", runner.as_str());
+    }
+    // Only a battery the model writes part of depends on the model.
+    if let Some(fingerprint) = model {
+        h.digest("generator", &fingerprint);
     }
     InputsKey(h.finish())
 }

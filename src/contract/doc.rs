@@ -34,8 +34,23 @@ pub struct ContractDoc {
     /// case takes them as parameters.
     pub fixtures: Vec<String>,
     pub unparsed: Vec<Unparsed>,
-    /// Whether the docstring has a `Properties:` section (not derived yet).
+    /// Whether the docstring has a `Properties:` section.
     pub has_properties: bool,
+    /// The `Properties:` items, when `[contract] derive` lists
+    /// `"properties"`: derived by the model.
+    pub properties: Vec<String>,
+}
+
+impl ContractDoc {
+    /// The lines only a model can turn into tests: unparsed lines of the
+    /// derived sections, and the properties.
+    pub fn model_lines(&self) -> Vec<String> {
+        self.unparsed
+            .iter()
+            .map(|u| format!("{}: {}", u.section, u.text.trim_start_matches("- ")))
+            .chain(self.properties.iter().cloned())
+            .collect()
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -91,7 +106,15 @@ pub fn read(doc: &str, derive: &[Derive]) -> ContractDoc {
                 out.fixtures.extend(names(item.unwrap_or(line)));
                 continue;
             }
-            Section::Properties | Section::Other => continue,
+            Section::Properties => {
+                if derive.contains(&Derive::Properties)
+                    && let Some(item) = item
+                {
+                    out.properties.push(item.to_string());
+                }
+                continue;
+            }
+            Section::Other => continue,
         };
         if !derive.contains(&wanted) {
             continue;

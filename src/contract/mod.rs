@@ -117,6 +117,20 @@ fn digests_of(project: &Project, spec: &SpecRef) -> Option<ContractDigests> {
         .contract
 }
 
+/// The contract's docstring cases, read from its file; `None` when the
+/// file cannot be read or no longer defines it.
+pub fn read_doc(project: &Project, node: &SpecNode) -> Option<doc::ContractDoc> {
+    let source = crate::fsutil::read_regular_string(&project.config.root.join(&node.file)).ok()?;
+    let found = crate::python::read_contract(&source, &node.spec_ref.qualname)?;
+    Some(doc::read(&found.doc, &project.config.contract.derive))
+}
+
+/// Whether part of the contract's battery is the model's to write.
+fn needs_model(project: &Project, node: &SpecNode) -> bool {
+    node.def_kind != crate::names::DefKind::Class
+        && read_doc(project, node).is_some_and(|d| !d.model_lines().is_empty())
+}
+
 /// Every contract in the project (or under `--target`), sorted by ref,
 /// with what its battery needs compared with `lock` and the disk. Runs no
 /// code: behaviour drift is found by running the batteries
@@ -124,6 +138,16 @@ fn digests_of(project: &Project, spec: &SpecRef) -> Option<ContractDigests> {
 pub fn assess<'a>(project: &'a Project, lock: Option<&Lockfile>) -> Vec<Assessment<'a>> {
     let config = &project.config;
     let graph = &project.contract;
+    let fingerprint = std::sync::OnceLock::new();
+    let model = |node: &SpecNode| -> Option<Digest> {
+        needs_model(project, node).then(|| {
+            *fingerprint.get_or_init(|| {
+                crate::generate::Prompts::load(config)
+                    .map(|p| crate::generate::fingerprint(config, &p))
+                    .unwrap_or_default()
+            })
+        })
+    };
     graph
         .specs
         .values()
@@ -137,7 +161,13 @@ pub fn assess<'a>(project: &'a Project, lock: Option<&Lockfile>) -> Vec<Assessme
                     Some((r.clone(), dep.digest))
                 })
                 .collect();
-            let key = battery::inputs_key(node, &deps, &config.contract, config.build.async_runner);
+            let key = battery::inputs_key(
+                node,
+                &deps,
+                &config.contract,
+                config.build.async_runner,
+                model(node),
+            );
             let battery = battery::battery_path(&config.contract, &node.spec_ref);
             let entry = lock.and_then(|l| l.contract(&node.spec_ref));
             let mut drift = Vec::new();

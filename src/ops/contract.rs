@@ -1,15 +1,15 @@
 //! Contract batteries: deriving them (`apply`, `reconcile`), checking them
 //! (`check`), running them (`check`, `test`) (docs/contracts.md).
 
-use crate::config::Derive;
 use crate::contract::doc::{self, ContractDoc};
 use crate::contract::{Assessment, Drift, assess, battery};
 use crate::digest::ArtifactDigest;
 use crate::error::{Code, Diagnostic, JauntError, Result};
 use crate::fsutil::{is_inside, read_regular_string, write_atomic};
+use crate::generate::{Attempts, Generator, Prompts, Request, RequestSpec, generate_with_retry};
 use crate::genfile::{self, DiskState};
 use crate::lock::{LockGenerator, Lockfile};
-use crate::names::SpecRef;
+use crate::names::{DefKind, SpecKind, SpecRef};
 use crate::ops::project::Project;
 use crate::ops::test::pytest_command;
 use crate::store::{ActionEntry, TieredStore};
@@ -27,8 +27,13 @@ pub struct ReconcileReport {
     /// Docstring lines derivation could not read, per contract
     /// (`Examples:` / `Raises:` lines not in a known shape).
     pub unparsed: Vec<String>,
-    /// Model calls made: derivation from Examples/Raises needs none.
+    /// Model calls made: derivation from Examples/Raises needs none; a
+    /// docstring line in no known shape, or a `Properties:` item under
+    /// `derive = [..., "properties"]`, is the model's.
     pub model_calls: u64,
+    /// Contracts whose model-written tests were rejected (invalid, or
+    /// failing against the current code) on every attempt, with why.
+    pub failed: std::collections::BTreeMap<String, Vec<String>>,
     pub lock_changed: bool,
 }
 
@@ -112,6 +117,7 @@ pub fn reconcile(
     });
     let mut report = ReconcileReport::default();
     let assessed = assess(project, old.as_ref());
+    let mut model: Option<(Box<dyn Generator>, Prompts)> = None;
     for a in &assessed {
         let name = a.node.spec_ref.to_string();
         if a.drift.is_empty() {
@@ -120,16 +126,37 @@ pub fn reconcile(
         }
         let path = check_battery_path(project, a)?;
         let (body, doc) = derive(project, a)?;
-        report.unparsed.extend(
-            doc.unparsed
-                .iter()
-                .map(|u| format!("{name}: {} line {}: {}", u.section, u.line, u.text)),
-        );
-        if doc.has_properties && project.config.contract.derive.contains(&Derive::Properties) {
-            report.unparsed.push(format!(
-                "{name}: Properties: not derived (model derivation is not built yet)"
-            ));
-        }
+        let name = a.node.spec_ref.to_string();
+        let lines = if a.node.def_kind == DefKind::Class {
+            report.unparsed.extend(
+                doc.unparsed
+                    .iter()
+                    .map(|u| format!("{name}: {} line {}: {}", u.section, u.line, u.text)),
+            );
+            Vec::new()
+        } else {
+            doc.model_lines()
+        };
+        let body = if lines.is_empty() {
+            body
+        } else {
+            let model = match &model {
+                Some(m) => m,
+                None => model.insert((
+                    crate::generate::backend_from_config(&project.config)?,
+                    crate::generate::Prompts::load(&project.config)?,
+                )),
+            };
+            let (answer, calls) = model_tests(project, a, &body, &lines, model);
+            report.model_calls += calls;
+            match answer {
+                Ok(tests) => format!("{body}{tests}"),
+                Err(errors) => {
+                    report.failed.insert(name, errors);
+                    continue;
+                }
+            }
+        };
         let artifact = store_battery(store, generator, a, &body)?;
         let text = genfile::render(&a.header(artifact), &body);
         // A battery edited by hand is kept, as an edited generated file is.
@@ -174,6 +201,83 @@ pub fn reconcile(
     }
     report.lock_changed = changed;
     Ok(report)
+}
+
+/// Asks the model for tests of the docstring `lines` derivation could not
+/// read, appended to the derived `body`. An answer is accepted only when it
+/// parses and the whole battery passes against the current code; otherwise
+/// the next attempt is told why. Returns the accepted tests (or every
+/// attempt's errors) and the model calls made.
+fn model_tests(
+    project: &Project,
+    a: &Assessment<'_>,
+    body: &str,
+    lines: &[String],
+    (generator, prompts): &(Box<dyn Generator>, Prompts),
+) -> (std::result::Result<String, Vec<String>>, u64) {
+    let node = a.node;
+    let file = project.config.root.join(&node.file);
+    let source = read_regular_string(&file).unwrap_or_default();
+    let (start, end) = (node.byte_range.0 as usize, node.byte_range.1 as usize);
+    let listed: String = lines.iter().map(|l| format!("- {l}\n")).collect();
+    let request = Request {
+        kind: SpecKind::Contract,
+        spec_module: node.spec_ref.module.clone(),
+        generated_module: node.spec_ref.module.clone(),
+        expected_names: Vec::new(),
+        specs: vec![RequestSpec {
+            spec_ref: node.spec_ref.clone(),
+            qualname: node.spec_ref.qualname.clone(),
+            kind: node.def_kind,
+            source: source.get(start..end).unwrap_or_default().to_string(),
+            prompt: Some(format!(
+                "This code is handwritten and canonical. Write pytest test functions named test_model_<n>, and nothing else, for these lines of its docstring (Hypothesis properties with at most {} examples where a line states a property); they are appended to its battery, whose imports are in scope:\n{listed}",
+                project.config.contract.property_max_examples
+            )),
+            members: Vec::new(),
+            targets: Vec::new(),
+            public_api_only: None,
+        }],
+        handwritten: Vec::new(),
+        dependency_apis: Vec::new(),
+        dependency_modules: Vec::new(),
+        skills: String::new(),
+        contracts: Vec::new(),
+    };
+    let candidate = a.path(project).with_file_name(format!(
+        "jaunt_candidate_test_{}.py",
+        node.spec_ref.qualname
+    ));
+    let check = |answer: &str| -> Vec<String> {
+        let text = format!("{body}{answer}");
+        if let Err(e) = write_atomic(&candidate, text.as_bytes()) {
+            return vec![format!("cannot write {}: {e}", candidate.display())];
+        }
+        let outcome = run_battery(project, &candidate);
+        let _ = std::fs::remove_file(&candidate);
+        match outcome {
+            Ok((true, _)) => Vec::new(),
+            Ok((false, summary)) => vec![format!(
+                "the battery fails against the current code ({summary}): the tests must pass on the code as it is"
+            )],
+            Err(e) => vec![e.to_string()],
+        }
+    };
+    let attempts = Attempts {
+        max: project.config.build.max_attempts,
+        check: Some(&check),
+        budget: None,
+    };
+    match generate_with_retry(generator.as_ref(), prompts, &request, &attempts) {
+        Ok(accepted) => {
+            let tests = accepted.source.trim_end();
+            (
+                Ok(format!("\n\n{}\n", tests.trim_start_matches('\n'))),
+                u64::from(accepted.attempts),
+            )
+        }
+        Err(failure) => (Err(failure.errors), u64::from(failure.attempts)),
+    }
 }
 
 /// Puts a battery in the store with an action entry for its inputs key,

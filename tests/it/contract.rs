@@ -455,3 +455,84 @@ fn a_battery_with_more_examples_kills_more_mutants() {
         "no example pins the message: {survivors}"
     );
 }
+
+/// A contract with a `Properties:` section, under `derive` with
+/// `"properties"`: its properties are the model's (the fake generator's).
+fn with_properties() -> Fixture {
+    let f = Fixture::with_fake_generator();
+    f.write(
+        "jaunt.toml",
+        &format!(
+            "{}\n[contract]\nderive = [\"examples\", \"errors\", \"properties\"]\n",
+            f.read("jaunt.toml")
+        ),
+    );
+    f.write(
+        "src/words.py",
+        "import jaunt\n\n\n@jaunt.contract\ndef up(s: str) -> str:\n    \"\"\"Upper.\n\n    Examples:\n      - \"a\" -> \"A\"\n\n    Properties:\n      - up(up(\"ab\")) == up(\"ab\")\n      - up(\"\") == \"\"\n    \"\"\"\n    return s.upper()\n",
+    );
+    f
+}
+
+fn reconcile_with(f: &Fixture, env: &[(&str, &str)]) -> (i32, String) {
+    let mut cmd = f.jaunt();
+    cmd.args(["reconcile"]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn properties_are_derived_by_the_model_and_must_pass_against_the_code() {
+    const BATTERY: &str = "tests/contract/words/test_up.py";
+    // Tests that fail against the code are rejected on every attempt.
+    let f = with_properties();
+    let (code, err) = reconcile_with(&f, &[("FAKE_GEN_CONTRACT_WRONG", "words")]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("failed words:up (contract battery)"), "{err}");
+    assert!(
+        err.contains("the battery fails against the current code"),
+        "{err}"
+    );
+    let requests = f.requests();
+    assert_eq!(requests.len(), 2, "[build] max_attempts");
+    assert_eq!(requests[0]["kind"], "contract");
+    assert!(
+        requests[1]["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("fails against the current code")
+    );
+    assert!(!f.exists(BATTERY), "no battery accepted");
+    assert!(!f.exists("tests/contract/words/jaunt_candidate_test_up.py"));
+    assert_eq!(check(&f, &["--contracts-only", "--no-run"]).0, 4);
+    // A first answer that fails is retried with the failure, then accepted.
+    f.clear_log();
+    let (code, err) = reconcile_with(&f, &[("FAKE_GEN_CONTRACT_WRONG_FIRST", "words")]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(f.requests().len(), 2);
+    let battery = f.read(BATTERY);
+    assert!(battery.contains("assert up(\"a\") == (\"A\")"), "{battery}");
+    assert!(
+        battery.contains("def test_model_1():\n    assert up(up(\"ab\")) == up(\"ab\")"),
+        "{battery}"
+    );
+    assert!(battery.contains("def test_model_2():"), "{battery}");
+    let (code, err) = check(&f, &[]);
+    assert_eq!(code, 0, "{err}");
+    // Only the docstring's prose makes it stale: a body refactor costs nothing.
+    f.clear_log();
+    f.write(
+        "src/words.py",
+        &f.read("src/words.py")
+            .replace("return s.upper()", "out = s.upper()\n    return out"),
+    );
+    assert_eq!(check(&f, &[]).0, 0);
+    f.ok(&["reconcile"]);
+    assert!(f.requests().is_empty(), "{:?}", f.requests());
+}
