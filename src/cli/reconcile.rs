@@ -52,7 +52,7 @@ pub fn print(report: &ReconcileReport) {
     }
     for line in &report.unparsed {
         output::warning(&format!(
-            "not derived (not an `args -> result` / `args raises Error` line): {line}"
+            "not derived (a class contract's docstring lines are not derived yet): {line}"
         ));
     }
     println!(
