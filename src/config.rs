@@ -31,6 +31,7 @@ pub struct Config {
     pub store: StoreConfig,
     pub skills: SkillsConfig,
     pub python: PythonConfig,
+    pub contract: ContractConfig,
     /// Keys accepted from Jaunt 1.7 that have no effect here, one each,
     /// located in the file; shown under `-v`.
     pub notes: Vec<Diagnostic>,
@@ -79,8 +80,8 @@ struct Settings {
     _semantic_gate: Unused<SemanticGateTable>,
     #[serde(default, rename = "context")]
     _context: Unused<ContextTable>,
-    #[serde(default, rename = "contract")]
-    _contract: Unused<ContractTable>,
+    #[serde(default = "defaults")]
+    contract: ContractConfig,
 }
 
 /// `pyproject.toml`: only `[tool.jaunt]` is ours.
@@ -334,13 +335,23 @@ struct PyTarget {
     auto_class_tests: Option<bool>,
     #[serde(default, rename = "ty_retry_attempts")]
     _ty_retry_attempts: Unused<Count>,
-    #[serde(default, rename = "contract_battery_dir")]
-    _contract_battery_dir: Unused<String>,
+    #[serde(default, deserialize_with = "some_battery_dir")]
+    contract_battery_dir: Option<String>,
+}
+
+fn some_battery_dir<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    battery_dir(d).map(Some)
 }
 
 impl PyTarget {
     /// Moves every key written here into the tables version 1 keeps it in.
-    fn apply(self, paths: &mut PathsConfig, build: &mut BuildConfig, test: &mut TestConfig) {
+    fn apply(
+        self,
+        paths: &mut PathsConfig,
+        build: &mut BuildConfig,
+        test: &mut TestConfig,
+        contract: &mut ContractConfig,
+    ) {
         fn set<T>(slot: &mut T, value: Option<T>) {
             if let Some(v) = value {
                 *slot = v;
@@ -363,6 +374,7 @@ impl PyTarget {
         );
         set(&mut test.pytest_args, self.pytest_args);
         set(&mut test.auto_class_tests, self.auto_class_tests);
+        set(&mut contract.battery_dir, self.contract_battery_dir);
     }
 }
 
@@ -447,26 +459,69 @@ struct ContextSearchTable {
     _max_hits: Unused<Count>,
 }
 
-#[derive(Deserialize)]
+/// `[contract]`: how batteries of `@jaunt.contract` code are derived
+/// (docs/contracts.md).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ContractTable {
-    #[serde(default, rename = "battery_dir")]
-    _battery_dir: Unused<String>,
-    #[serde(default, rename = "derive")]
-    _derive: Unused<Vec<Derive>>,
-    #[serde(default, rename = "strength")]
-    _strength: Unused<bool>,
-    #[serde(default, rename = "property_max_examples")]
-    _property_max_examples: Unused<Positive>,
+pub struct ContractConfig {
+    /// Where batteries go, relative to the project root; a battery mirrors
+    /// its module's path under it.
+    #[serde(default = "default::battery_dir", deserialize_with = "battery_dir")]
+    pub battery_dir: String,
+    /// The docstring sections turned into test cases.
+    #[serde(default = "default::derive")]
+    pub derive: Vec<Derive>,
+    /// Whether `jaunt test --strength` may mutate contract code.
+    #[serde(default = "default::yes")]
+    pub strength: bool,
+    /// How many examples the model's Hypothesis properties may draw.
+    #[serde(
+        default = "default::property_max_examples",
+        deserialize_with = "at_least_one"
+    )]
+    pub property_max_examples: u64,
 }
 
-/// What 1.7's `[contract] derive` may list.
-#[derive(Deserialize)]
+/// A docstring section `[contract] derive` may list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "lowercase")]
-enum Derive {
+pub enum Derive {
+    /// `Examples:` lines, `- args -> result`.
     Examples,
+    /// `Raises:` lines, `- args raises Error`.
     Errors,
+    /// `Properties:` (Hypothesis); not derived yet.
     Properties,
+}
+
+impl Derive {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Derive::Examples => "examples",
+            Derive::Errors => "errors",
+            Derive::Properties => "properties",
+        }
+    }
+}
+
+/// A battery directory: a relative POSIX path that stays inside the
+/// project (no `..`, not absolute), since jaunt writes and deletes there.
+fn battery_dir<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let text = String::deserialize(d)?;
+    let trimmed = text.trim_end_matches('/');
+    let ok = !trimmed.is_empty()
+        && !trimmed.starts_with('/')
+        && !trimmed.contains('\\')
+        && trimmed
+            .split('/')
+            .all(|p| !p.is_empty() && p != ".." && p != ".");
+    if ok {
+        Ok(trimmed.to_owned())
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "expected a relative path inside the project, like \"tests/contract\", not {text:?}"
+        )))
+    }
 }
 
 /// A key accepted for compatibility with Jaunt 1.7: its value must be a
@@ -525,15 +580,6 @@ impl<'de> Deserialize<'de> for Count {
             ));
         }
         Ok(Count)
-    }
-}
-
-/// An integer of at least 1.
-struct Positive;
-
-impl<'de> Deserialize<'de> for Positive {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        at_least_one::<D, u64>(d).map(|_| Positive)
     }
 }
 
@@ -649,6 +695,15 @@ mod default {
     }
     pub(super) fn yes() -> bool {
         true
+    }
+    pub(super) fn battery_dir() -> String {
+        "tests/contract".into()
+    }
+    pub(super) fn derive() -> Vec<super::Derive> {
+        vec![super::Derive::Examples, super::Derive::Errors]
+    }
+    pub(super) fn property_max_examples() -> u64 {
+        50
     }
 }
 
@@ -926,10 +981,11 @@ impl Config {
             skills,
             python,
             target,
+            mut contract,
             ..
         } = settings;
         if let Some(py) = target.py {
-            py.apply(&mut paths, &mut build, &mut test);
+            py.apply(&mut paths, &mut build, &mut test, &mut contract);
         }
         paths.source_roots_explicit = roots_written;
         if !model_written {
@@ -954,6 +1010,7 @@ impl Config {
             store,
             skills,
             python,
+            contract,
             notes,
             from_dotenv: Default::default(),
         })
@@ -1387,10 +1444,6 @@ const INERT: &[(&[&str], &str)] = &[
         &["target", "py", "ty_retry_attempts"],
         "1.7's type-check retries",
     ),
-    (
-        &["target", "py", "contract_battery_dir"],
-        "1.7's contract batteries",
-    ),
     (&["prompts", "build_preamble"], "1.7's Codex engine"),
     (
         &["prompts", "project_overview_system"],
@@ -1419,7 +1472,6 @@ const INERT: &[(&[&str], &str)] = &[
     (&["daemon"], "1.7's daemon"),
     (&["semantic_gate"], "1.7's Codex engine"),
     (&["context"], "1.7's Codex engine"),
-    (&["contract"], "1.7's contract batteries"),
 ];
 
 /// Tables noted as one key: their contents are free-form.
@@ -1804,10 +1856,6 @@ mod tests {
             "prompts.build_preamble",
             "prompts.project_overview_system",
             "prompts.project_overview_user",
-            "contract.battery_dir",
-            "contract.derive",
-            "contract.strength",
-            "contract.property_max_examples",
             "skills.max_chars_per_skill",
             "skills.inject_user_skills",
             "skills.builtin",
@@ -1838,8 +1886,12 @@ mod tests {
         ] {
             assert_eq!(noted(key), 1, "{key}: {notes:#?}");
         }
-        assert_eq!(notes.len(), 39, "{notes:#?}");
+        assert_eq!(notes.len(), 35, "{notes:#?}");
         for honoured in [
+            "contract.property_max_examples",
+            "contract.strength",
+            "contract.battery_dir",
+            "contract.derive",
             "llm.reasoning_effort",
             "llm.max_cost_per_build",
             "build.instructions",
@@ -2002,13 +2054,18 @@ mod tests {
             Some("prompts/build_module.md")
         );
         assert_eq!(c.prompts.build_system, None);
-        let noted: Vec<String> = c.notes.iter().map(|n| n.to_string()).collect();
-        assert!(
-            noted
-                .iter()
-                .any(|n| n.contains("`target.py.contract_battery_dir`")),
-            "{noted:#?}"
-        );
+        assert_eq!(c.contract.battery_dir, "tests/contract");
+        let moved =
+            parse("version = 2\n[target.py]\ncontract_battery_dir = \"checks/pinned/\"\n").unwrap();
+        assert_eq!(moved.contract.battery_dir, "checks/pinned");
+        for outside in ["/abs", "../up", "a/../b", ""] {
+            let text = format!("version = 1\n[contract]\nbattery_dir = {outside:?}\n");
+            assert!(
+                err(&text).contains("a relative path inside the project"),
+                "{outside}: {}",
+                err(&text)
+            );
+        }
         let c = parse("version = 2\n[target.py]\n[build]\ninfer_deps = false\n");
         assert!(c.is_err());
         let minimal = parse("version = 2\n[target.py]\n").unwrap();

@@ -54,6 +54,7 @@ pub fn parse(text: &str) -> Option<(Header, &str)> {
         kind: match get("kind")? {
             "build" => SpecKind::Build,
             "test" => SpecKind::Test,
+            "contract" => SpecKind::Contract,
             _ => return None,
         },
         source_module: ModuleName::parse(get("source_module")?).ok()?,

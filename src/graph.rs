@@ -129,6 +129,19 @@ impl SpecGraph {
         build: GraphOptions,
         test: GraphOptions,
     ) -> (SpecGraph, SpecGraph) {
+        let (build, test, _) = SpecGraph::build_kinds(discovery, build, test);
+        (build, test)
+    }
+
+    /// [`SpecGraph::build_all`], and the graph of `@jaunt.contract`s.
+    /// Contracts are handwritten: build and test specs that use one keep no
+    /// edge to it (there is nothing to generate first), while a contract's
+    /// explicit `deps=` may name build specs (its `external`) or contracts.
+    pub fn build_kinds(
+        discovery: &Discovery,
+        build: GraphOptions,
+        test: GraphOptions,
+    ) -> (SpecGraph, SpecGraph, SpecGraph) {
         let resolver = Resolver::new(discovery);
         let raws: Vec<(&SourceFile, &RawSpec)> = discovery
             .files
@@ -154,13 +167,26 @@ impl SpecGraph {
             .filter(|(n, _)| n.kind == SpecKind::Test)
             .map(|(n, _)| n.spec_ref.clone())
             .collect();
+        let contracts: HashSet<SpecRef> = resolved
+            .iter()
+            .filter(|(n, _)| n.kind == SpecKind::Contract)
+            .map(|(n, _)| n.spec_ref.clone())
+            .collect();
         let mut build_nodes = Vec::new();
         let mut test_nodes = Vec::new();
-        for (node, n) in resolved {
+        let mut contract_nodes = Vec::new();
+        for (mut node, n) in resolved {
             notes.entry(node.kind).or_default().extend(n);
+            match node.kind {
+                SpecKind::Build | SpecKind::Test if !contracts.is_empty() => {
+                    node.deps.retain(|dep, _| !contracts.contains(dep));
+                }
+                _ => {}
+            }
             match node.kind {
                 SpecKind::Build => build_nodes.push(node),
                 SpecKind::Test => test_nodes.push(node),
+                SpecKind::Contract => contract_nodes.push(node),
             }
         }
         let mut build_graph = SpecGraph::assemble(discovery, build_nodes, &tests, SpecKind::Build);
@@ -177,15 +203,29 @@ impl SpecGraph {
                 test_graph.external.insert(api, node.clone());
             }
         }
+        let mut contract_graph =
+            SpecGraph::assemble(discovery, contract_nodes, &tests, SpecKind::Contract);
+        let apis: Vec<SpecRef> = contract_graph
+            .specs
+            .values()
+            .flat_map(|n| n.deps.keys())
+            .cloned()
+            .collect();
+        for api in apis {
+            if let Some(node) = build_graph.specs.get(&api) {
+                contract_graph.external.insert(api, node.clone());
+            }
+        }
         for (graph, kind) in [
             (&mut build_graph, SpecKind::Build),
             (&mut test_graph, SpecKind::Test),
+            (&mut contract_graph, SpecKind::Contract),
         ] {
             graph.notes = notes.remove(&kind).unwrap_or_default();
             graph.notes.sort();
             graph.notes.dedup();
         }
-        (build_graph, test_graph)
+        (build_graph, test_graph, contract_graph)
     }
 
     /// One kind's graph from its resolved specs. Edges to specs of the

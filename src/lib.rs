@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod contract;
 pub mod credentials;
 pub mod digest;
 pub mod discover;

@@ -39,6 +39,8 @@ pub struct Lockfile {
     pub generator: LockGenerator,
     pub modules: Vec<LockModule>,
     pub skills: Vec<LockSkill>,
+    /// One per `@jaunt.contract`: its battery (docs/contracts.md).
+    pub contracts: Vec<LockContract>,
 }
 
 /// The file as written; `version` is checked on the document first.
@@ -52,6 +54,29 @@ struct LockToml {
     module: Vec<LockModule>,
     #[serde(default)]
     skill: Vec<LockSkill>,
+    #[serde(default)]
+    contract: Vec<LockContract>,
+}
+
+/// A contract's battery: what it was derived from and what it is.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockContract {
+    #[serde(rename = "ref")]
+    pub spec_ref: SpecRef,
+    /// The contract's file, a POSIX path relative to the project root.
+    #[serde(deserialize_with = "relative_path")]
+    pub source: String,
+    /// The battery, a POSIX path relative to the project root.
+    #[serde(deserialize_with = "relative_path")]
+    pub battery: String,
+    pub inputs: InputsKey,
+    pub artifact: ArtifactDigest,
+    /// The contract's signature digest when the battery was derived…
+    pub signature: Digest,
+    /// …and its prose digest: `check` tells signature drift from stale
+    /// prose by these.
+    pub prose: Digest,
 }
 
 /// The generator that produced the modules; a change here regenerates all.
@@ -134,6 +159,7 @@ impl Lockfile {
             generator: file.generator,
             modules: file.module,
             skills: file.skill,
+            contracts: file.contract,
         };
         lock.check_unique(text)?;
         lock.canonicalize();
@@ -190,6 +216,10 @@ impl Lockfile {
         if !lock.skills.is_empty() {
             let skills = lock.skills.iter().map(render_skill).collect();
             doc.insert("skill", Item::ArrayOfTables(skills));
+        }
+        if !lock.contracts.is_empty() {
+            let contracts = lock.contracts.iter().map(render_contract).collect();
+            doc.insert("contract", Item::ArrayOfTables(contracts));
         }
         doc.to_string()
     }
@@ -292,6 +322,20 @@ impl Lockfile {
                 format!("[[skill]] `{}` is listed twice", self.skills[i].dist),
             ));
         }
+        let mut contracts = BTreeSet::new();
+        if let Some(i) = self
+            .contracts
+            .iter()
+            .position(|c| !contracts.insert(&c.spec_ref))
+        {
+            return Err(at(
+                &[key("contract"), Step::Entry(i)],
+                format!(
+                    "[[contract]] `{}` is listed twice",
+                    self.contracts[i].spec_ref
+                ),
+            ));
+        }
         Ok(())
     }
 
@@ -310,6 +354,12 @@ impl Lockfile {
         self.modules
             .sort_by(|a, b| (&a.name, a.kind).cmp(&(&b.name, b.kind)));
         self.skills.sort_by(|a, b| a.dist.cmp(&b.dist));
+        self.contracts.sort_by(|a, b| a.spec_ref.cmp(&b.spec_ref));
+    }
+
+    /// The entry of one contract.
+    pub fn contract(&self, spec: &SpecRef) -> Option<&LockContract> {
+        self.contracts.iter().find(|c| c.spec_ref == *spec)
     }
 }
 
@@ -365,6 +415,18 @@ fn render_module(m: &LockModule) -> Table {
         specs.set_trailing("\n");
     }
     t.insert("specs", toml_edit::value(specs));
+    t
+}
+
+fn render_contract(c: &LockContract) -> Table {
+    let mut t = block();
+    t.insert("ref", toml_edit::value(c.spec_ref.to_string()));
+    t.insert("source", toml_edit::value(&c.source));
+    t.insert("battery", toml_edit::value(&c.battery));
+    t.insert("inputs", digest_item(&c.inputs.0));
+    t.insert("artifact", digest_item(&c.artifact.0));
+    t.insert("signature", digest_item(&c.signature));
+    t.insert("prose", digest_item(&c.prose));
     t
 }
 
@@ -446,6 +508,7 @@ fn fault_problem(fault: &Fault) -> Diagnostic {
         "module" => "[[module]]".to_owned(),
         "module.specs" => "a spec entry".to_owned(),
         "skill" => "[[skill]]".to_owned(),
+        "contract" => "[[contract]]".to_owned(),
         other => format!("`{other}`"),
     };
     let last_key = fault
@@ -685,6 +748,7 @@ mod tests {
                 version: "2.14.3".into(),
                 digest: d("sk"),
             }],
+            contracts: Vec::new(),
         }
     }
 
@@ -804,6 +868,26 @@ digest = "{sk}"
     fn example_parses() {
         let lock = Lockfile::parse(include_str!("../jaunt.lock.example")).unwrap();
         assert!(lock.modules.len() >= 2);
+        assert_eq!(lock.contracts.len(), 1);
+    }
+
+    #[test]
+    fn contract_entries_round_trip_and_are_unique() {
+        let mut lock = sample();
+        let example = Lockfile::parse(include_str!("../jaunt.lock.example")).unwrap();
+        lock.contracts = example.contracts.clone();
+        let text = lock.render();
+        assert!(
+            text.contains("\n[[contract]]\nref = \"shop.text:slugify\"\n"),
+            "{text}"
+        );
+        assert_eq!(Lockfile::parse(&text).unwrap(), canonical(lock.clone()));
+        let entry = text[text.find("[[contract]]").unwrap()..].to_string();
+        let e = error(&format!("{text}\n{entry}"));
+        assert_eq!(
+            e.message,
+            "[[contract]] `shop.text:slugify` is listed twice"
+        );
     }
 
     fn error(text: &str) -> Diagnostic {
@@ -950,7 +1034,7 @@ digest = "{sk}"
         let e = error(&edited(11, "kind = \"bild\""));
         assert_eq!(
             e.message,
-            "`kind` in [[module]] must be one of \"build\", \"test\", not \"bild\""
+            "`kind` in [[module]] must be one of \"build\", \"test\", \"contract\", not \"bild\""
         );
         let e = error(&edited(17, "deps = [\"ok\", 3]"));
         assert_eq!(

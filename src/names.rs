@@ -213,6 +213,8 @@ pub enum SpecKind {
     Build,
     /// `@jaunt.test`: a test spec.
     Test,
+    /// `@jaunt.contract`: handwritten code pinned by a derived test battery.
+    Contract,
 }
 
 impl SpecKind {
@@ -223,6 +225,7 @@ impl SpecKind {
         match self {
             SpecKind::Build => "build",
             SpecKind::Test => "test",
+            SpecKind::Contract => "contract",
         }
     }
 }

@@ -902,6 +902,7 @@ mod tests {
                     ),
                 ],
                 skills: Vec::new(),
+                contracts: Vec::new(),
             }
         }
     }

@@ -109,9 +109,60 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> CmdResult {
     super::specs::print_notes(global, &project);
     let _writer = lock_project(global, &project)?;
     let session = Session::open_with(&project.config, args.store_use(global))?;
-    let report = run_kinds(global, args, &project, &session, &[SpecKind::Build])?;
+    let mut report = run_kinds(global, args, &project, &session, &[SpecKind::Build])?;
+    apply_contracts(args, &project, &session, &mut report)?;
     untrusted_note(global, &session);
     Ok(finish(global, &report, project.config.llm.price_per_mtok))
+}
+
+/// Derives the contract batteries once the modules are built (a failed or
+/// interrupted run leaves them for the next one). Under `--locked` a
+/// battery that would change is a gate failure instead.
+pub fn apply_contracts(
+    args: &ApplyArgs,
+    project: &Project,
+    session: &Session,
+    report: &mut ApplyReport,
+) -> Result<(), JauntError> {
+    let none = project.contract.specs.is_empty()
+        && session.lock.as_ref().is_none_or(|l| l.contracts.is_empty());
+    if none
+        || !report.failed.is_empty()
+        || !report.cancelled.is_empty()
+        || !report.over_budget.is_empty()
+    {
+        return Ok(());
+    }
+    if args.locked || args.frozen {
+        let lock = crate::lock::Lockfile::load(&project.config.lock_path())?;
+        let stale: Vec<String> = crate::contract::assess(project, lock.as_ref())
+            .iter()
+            .filter(|a| !a.drift.is_empty())
+            .map(|a| format!("{} ({})", a.node.spec_ref, a.drift[0]))
+            .collect();
+        if !stale.is_empty() {
+            return Err(crate::error::Diagnostic::new(
+                crate::error::Code::Gate,
+                format!(
+                    "--locked: contract batteries would change: {}",
+                    stale.join(", ")
+                ),
+            )
+            .hint(
+                "run `jaunt reconcile` (or `jaunt apply`) and commit the batteries and jaunt.lock",
+            )
+            .into());
+        }
+    }
+    let contracts = crate::ops::contract::reconcile(
+        project,
+        &session.store,
+        &session.generator,
+        args.scope.targeted(),
+    )?;
+    report.lock_changed |= contracts.lock_changed;
+    report.contracts = Some(contracts);
+    Ok(())
 }
 
 /// `-v`: remote action entries that were ignored for want of a trusted
@@ -259,6 +310,9 @@ pub fn finish(global: &GlobalArgs, report: &ApplyReport, prices: Option<Prices>)
             report.failed.len(),
             report.model_calls,
         );
+        if let Some(c) = &report.contracts {
+            super::reconcile::print(c);
+        }
         if global.verbose {
             for (module, u) in &report.module_usage {
                 eprintln!(
@@ -275,7 +329,11 @@ pub fn finish(global: &GlobalArgs, report: &ApplyReport, prices: Option<Prices>)
             );
         }
     }
-    if !report.failed.is_empty() || !report.over_budget.is_empty() {
+    let contracts_failed = report
+        .contracts
+        .as_ref()
+        .is_some_and(|c| !c.failed.is_empty());
+    if !report.failed.is_empty() || !report.over_budget.is_empty() || contracts_failed {
         exit::GENERATION
     } else if !report.cancelled.is_empty() {
         130

@@ -15,7 +15,7 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// Which specs: implementation (build) or test specs.
+    /// Which specs: implementation (build), test specs or contracts.
     #[arg(long, value_enum, default_value_t = KindArg::Build)]
     kind: KindArg,
 }
@@ -32,6 +32,7 @@ enum Format {
 enum KindArg {
     Build,
     Test,
+    Contract,
 }
 
 pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
@@ -40,6 +41,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     let kind = match args.kind {
         KindArg::Build => SpecKind::Build,
         KindArg::Test => SpecKind::Test,
+        KindArg::Contract => SpecKind::Contract,
     };
     let graph = project.graph(kind);
     let format = if global.json {

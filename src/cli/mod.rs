@@ -4,6 +4,7 @@
 mod apply;
 mod cache;
 mod clean;
+mod contract;
 mod doctor;
 mod graph;
 mod init;
@@ -11,6 +12,7 @@ mod lock;
 mod migrate;
 mod output;
 mod plan;
+mod reconcile;
 mod shell;
 mod skills;
 mod specs;
@@ -103,8 +105,15 @@ pub enum Command {
     /// Generate what changed, restore the rest from the store.
     #[command(alias = "build")]
     Apply(apply::ApplyArgs),
-    /// Model-free gate: exit 4 unless every module is fresh and jaunt.lock is up to date.
+    /// Model-free gate: exit 4 unless every module is fresh, every contract battery current and
+    /// passing, and jaunt.lock up to date.
     Check(plan::CheckArgs),
+    /// Derive the missing or stale @jaunt.contract batteries (and nothing else).
+    Reconcile(reconcile::Args),
+    /// Mark existing code @jaunt.contract (a minimal edit) and derive its battery.
+    Adopt(contract::AdoptArgs),
+    /// Remove @jaunt.contract markers, leaving plain Python and plain pytest batteries.
+    Eject(contract::EjectArgs),
     /// One-line summary of the plan.
     Status(Scope),
     /// Apply, generate the test modules of @jaunt.test specs, and run pytest.
@@ -199,6 +208,9 @@ pub fn main() -> i32 {
         Command::Apply(args) => apply::run(&cli.global, args),
         Command::Check(args) => plan::run_check(&cli.global, args),
         Command::Status(scope) => plan::run_status(&cli.global, scope),
+        Command::Reconcile(args) => reconcile::run(&cli.global, args),
+        Command::Adopt(args) => contract::run_adopt(&cli.global, args),
+        Command::Eject(args) => contract::run_eject(&cli.global, args),
         Command::Test(args) => test::run(&cli.global, args),
         Command::Init(args) => init::run_init(&cli.global, args),
         Command::Runtime(cmd) => init::run_runtime(&cli.global, cmd),

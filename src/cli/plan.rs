@@ -3,6 +3,7 @@
 use super::{CmdResult, GlobalArgs, Scope, output};
 use crate::error::exit;
 use crate::names::SpecKind;
+use crate::ops::contract::{ContractCheck, Strength as ContractStrength};
 use crate::ops::project::Project;
 use crate::ops::session::{Session, StoreUse};
 use crate::ops::{check, lockdiff};
@@ -26,9 +27,15 @@ pub struct PlanArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     scope: super::Scope,
-    /// Check only the @jaunt.magic (build) modules, not the test modules.
-    #[arg(long)]
+    /// Check only the @jaunt.magic (build) modules, not the test modules or contracts.
+    #[arg(long, conflicts_with = "contracts_only")]
     magic_only: bool,
+    /// Check only the @jaunt.contract batteries.
+    #[arg(long)]
+    contracts_only: bool,
+    /// Do not run the contract batteries (no behaviour-drift check).
+    #[arg(long)]
+    no_run: bool,
 }
 
 #[derive(Serialize)]
@@ -44,6 +51,8 @@ struct PlanJson<'a> {
     ok: bool,
     modules: Vec<ModuleJson<'a>>,
     summary: std::collections::BTreeMap<&'static str, usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    contracts: Option<&'a [ContractCheck]>,
 }
 
 fn to_json(plan: &Plan, ok: bool) -> PlanJson<'_> {
@@ -62,6 +71,7 @@ fn to_json(plan: &Plan, ok: bool) -> PlanJson<'_> {
         ok,
         modules,
         summary: plan.summary(),
+        contracts: None,
     }
 }
 
@@ -135,12 +145,35 @@ fn load(
 pub fn run_plan(global: &GlobalArgs, args: &PlanArgs) -> CmdResult {
     let (project, session) = load(global, &args.scope, global.store_use())?;
     let plan = session.plan(&project, &[SpecKind::Build], args.scope.targeted());
+    // Contracts: what their batteries need, from jaunt.lock and the disk
+    // (running them is `check`'s).
+    let contracts = crate::ops::contract::check(&project, session.lock.as_ref(), false)?;
+    let stale: Vec<&ContractCheck> = contracts.iter().filter(|c| !c.drift.is_empty()).collect();
     if global.json {
-        output::json(&to_json(&plan, plan.all_fresh()));
-    } else if plan.all_fresh() && !args.all {
+        let mut json = to_json(&plan, plan.all_fresh() && stale.is_empty());
+        json.contracts = (!contracts.is_empty()).then_some(&contracts[..]);
+        output::json(&json);
+    } else if plan.all_fresh() && stale.is_empty() && !args.all {
         println!("No changes. {} module(s) fresh.", plan.modules.len());
     } else {
+        for c in &stale {
+            println!(
+                "  {} {} [contract] (derive)",
+                style("+").green().bold(),
+                style(&c.spec_ref).bold()
+            );
+            for d in &c.drift {
+                println!("      {}", style(d).dim());
+            }
+        }
         print_plan(&plan, args.all);
+        if !contracts.is_empty() {
+            println!(
+                "Contracts: {} to derive, {} current.",
+                stale.len(),
+                contracts.len() - stale.len()
+            );
+        }
     }
     if let Some(rev) = &args.base {
         if global.json {
@@ -167,10 +200,31 @@ pub fn run_check(global: &GlobalArgs, args: &CheckArgs) -> CmdResult {
     };
     let scope = &args.scope;
     let (project, session) = load(global, scope, local_only)?;
-    let result = check::check(&project, &session, scope.targeted(), args.magic_only);
-    if global.json {
-        output::json(&to_json(&result.plan, result.ok()));
+    let mut result = check::check(&project, &session, scope.targeted(), args.magic_only);
+    if args.contracts_only {
+        result.plan.modules.clear();
+        result.lock_up_to_date = true;
+    }
+    let contracts = if args.magic_only {
+        Vec::new()
     } else {
+        crate::ops::contract::check(&project, session.lock.as_ref(), !args.no_run)?
+    };
+    let contracts_ok = contracts.iter().all(|c| c.drift.is_empty());
+    let ok = result.ok() && contracts_ok;
+    if global.json {
+        let mut json = to_json(&result.plan, ok);
+        json.contracts = (!args.magic_only).then_some(&contracts[..]);
+        output::json(&json);
+    } else {
+        for c in contracts.iter().filter(|c| !c.drift.is_empty()) {
+            eprintln!(
+                "{} {} (contract): {}",
+                style("stale").red().bold().for_stderr(),
+                c.spec_ref,
+                c.drift.join("; ")
+            );
+        }
         for m in result
             .plan
             .modules
@@ -191,20 +245,32 @@ pub fn run_check(global: &GlobalArgs, args: &CheckArgs) -> CmdResult {
                 style("stale").red().bold().for_stderr()
             );
         }
-        if result.ok() && !global.quiet {
+        if ok && !global.quiet {
+            let batteries = if contracts.is_empty() {
+                String::new()
+            } else {
+                format!(", {} contract batter(ies) current", contracts.len())
+            };
             println!(
-                "ok: {} module(s) fresh, jaunt.lock up to date",
+                "ok: {} module(s) fresh{batteries}, jaunt.lock up to date",
                 result.plan.modules.len()
             );
         }
     }
-    if result.ok() {
+    if ok {
         Ok(exit::OK)
     } else {
         if !global.json {
-            eprintln!(
-                "hint: run `jaunt apply` (or `jaunt apply --offline` to restore from the store) and commit jaunt.lock"
-            );
+            if !contracts_ok {
+                eprintln!(
+                    "hint: for contracts, run `jaunt reconcile` after a docstring or signature change and commit the batteries; behaviour drift means the code no longer does what its docstring says"
+                );
+            }
+            if !result.ok() {
+                eprintln!(
+                    "hint: run `jaunt apply` (or `jaunt apply --offline` to restore from the store) and commit jaunt.lock"
+                );
+            }
         }
         Ok(exit::GATE)
     }
@@ -218,6 +284,13 @@ pub fn run_status(global: &GlobalArgs, scope: &Scope) -> CmdResult {
         output::json(&to_json(&plan, plan.all_fresh()));
     } else {
         println!("{}", summary_line(&plan));
+        // The last `jaunt test --strength` scores, when there are any.
+        let path = crate::ops::contract::strength_path(&project);
+        if let Ok(text) = crate::fsutil::read_regular_string(&path)
+            && let Ok(scores) = serde_json::from_str::<Vec<ContractStrength>>(&text)
+        {
+            super::test::print_strength(&scores, false);
+        }
     }
     Ok(exit::OK)
 }

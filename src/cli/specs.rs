@@ -88,6 +88,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
             .build
             .iter()
             .chain(&listing.tests)
+            .chain(&listing.contracts)
             .map(|n| SpecRow::new(n))
             .collect();
         let groups: BTreeMap<&str, Vec<String>> = listing
@@ -116,10 +117,16 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
             SpecRow::new(n).print();
         }
     }
+    if !listing.contracts.is_empty() {
+        println!("contracts:");
+        for n in &listing.contracts {
+            SpecRow::new(n).print();
+        }
+    }
     if !global.quiet {
         eprintln!(
             "{} specs in {} modules",
-            listing.build.len() + listing.tests.len(),
+            listing.build.len() + listing.tests.len() + listing.contracts.len(),
             listing.modules
         );
     }
@@ -134,7 +141,13 @@ pub fn print_notes(global: &GlobalArgs, project: &Project) {
     for note in &project.config.notes {
         output::note(&note.to_string());
     }
-    for note in project.build.notes.iter().chain(project.test.notes.iter()) {
+    for note in project
+        .build
+        .notes
+        .iter()
+        .chain(&project.test.notes)
+        .chain(&project.contract.notes)
+    {
         output::note(note);
     }
     for skipped in &project.discovery.skipped {

@@ -17,6 +17,10 @@ pub struct Args {
     /// Generate the tests but do not run pytest.
     #[arg(long)]
     no_run: bool,
+    /// Also mutate each contract's code (in a temporary copy) and report the share of mutants its
+    /// battery kills.
+    #[arg(long)]
+    strength: bool,
     /// Extra pytest argument (repeatable), after [test] pytest_args.
     #[arg(long = "pytest-args", value_name = "ARG", allow_hyphen_values = true)]
     pytest_args: Vec<String>,
@@ -32,13 +36,15 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     } else {
         &[SpecKind::Build, SpecKind::Test]
     };
-    let report = super::apply::run_kinds(global, &args.apply, &project, &session, kinds)?;
+    let mut report = super::apply::run_kinds(global, &args.apply, &project, &session, kinds)?;
+    super::apply::apply_contracts(&args.apply, &project, &session, &mut report)?;
     let code = super::apply::finish(global, &report, project.config.llm.price_per_mtok);
     if code != exit::OK || args.no_run {
         return Ok(code);
     }
     let files = crate::ops::test::test_files(&project);
-    if files.is_empty() {
+    let batteries = crate::ops::contract::battery_files(&project);
+    if files.is_empty() && batteries.is_empty() {
         if !global.quiet {
             eprintln!(
                 "no generated test modules to run (write @jaunt.test specs under the test roots)"
@@ -46,6 +52,35 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         }
         return Ok(exit::OK);
     }
-    let passed = crate::ops::test::run_pytest(&project, &files, &args.pytest_args)?;
+    let mut passed = true;
+    if !files.is_empty() {
+        passed &= crate::ops::test::run_pytest(&project, &files, &args.pytest_args)?;
+    }
+    if !batteries.is_empty() {
+        // Batteries run apart: in importlib mode (see `battery_args`).
+        let mut extra = crate::ops::contract::battery_args();
+        extra.extend(args.pytest_args.iter().cloned());
+        passed &= crate::ops::test::run_pytest(&project, &batteries, &extra)?;
+    }
+    if passed && args.strength {
+        let jobs = global.jobs.unwrap_or(project.config.test.jobs);
+        let scores = crate::ops::contract::strength(&project, jobs)?;
+        print_strength(&scores, global.verbose);
+    }
     Ok(if passed { exit::OK } else { exit::GATE })
+}
+
+/// One line per contract: its score, and under `-v` the mutants it missed.
+pub fn print_strength(scores: &[crate::ops::contract::Strength], verbose: bool) {
+    for s in scores {
+        println!(
+            "strength {}: {:.2} ({}/{} mutants killed)",
+            s.spec_ref, s.score, s.killed, s.mutants
+        );
+        if verbose {
+            for survivor in &s.survivors {
+                println!("    survived: {survivor}");
+            }
+        }
+    }
 }

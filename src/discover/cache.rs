@@ -98,7 +98,7 @@ pub enum Lookup {
 }
 
 fn stamp() -> String {
-    format!("jaunt {} parse-cache v7", env!("CARGO_PKG_VERSION"))
+    format!("jaunt {} parse-cache v8", env!("CARGO_PKG_VERSION"))
 }
 
 pub fn mtime_ns(meta: &std::fs::Metadata) -> u128 {

@@ -181,7 +181,7 @@ impl Prompts {
     pub fn render(&self, request: &Request, attempt: u32, errors: &[String]) -> Rendered {
         let (system, module) = match request.kind {
             SpecKind::Build => (&self.build_system, &self.build_module),
-            SpecKind::Test => (&self.test_system, &self.test_module),
+            SpecKind::Test | SpecKind::Contract => (&self.test_system, &self.test_module),
         };
         let values = self.values(request, attempt, errors);
         let mut system = substitute(system, &values);

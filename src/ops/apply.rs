@@ -65,6 +65,10 @@ pub struct ApplyReport {
     /// `[llm] max_cost_per_build` (and the modules waiting on them).
     pub over_budget: Vec<String>,
     pub lock_changed: bool,
+    /// The contract batteries derived after the modules (docs/contracts.md);
+    /// absent when the modules did not all build.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contracts: Option<crate::ops::contract::ReconcileReport>,
 }
 
 /// Progress as modules move, for the CLI's bar or plain lines.

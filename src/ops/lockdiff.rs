@@ -55,6 +55,7 @@ fn empty_like(lock: &Lockfile) -> Lockfile {
         generator: lock.generator.clone(),
         modules: Vec::new(),
         skills: Vec::new(),
+        contracts: Vec::new(),
     }
 }
 

@@ -91,6 +91,12 @@ pub fn next_lock(inputs: &LockInputs<'_>, built: &BuiltModules) -> Lockfile {
         skills: session
             .skills(project)
             .lock_entries(session.lock.as_ref().map_or(&[], |l| &l.skills), targeted),
+        // Batteries are derived after the modules (ops::contract), which
+        // updates these entries; a module run keeps them as they are.
+        contracts: session
+            .lock
+            .as_ref()
+            .map_or_else(Vec::new, |l| l.contracts.clone()),
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod check;
 pub mod clean;
+pub mod contract;
 pub mod doctor;
 pub mod init;
 pub mod lockdiff;

@@ -32,6 +32,9 @@ pub struct Project {
     pub discovery: Discovery,
     pub build: SpecGraph,
     pub test: SpecGraph,
+    /// The `@jaunt.contract`s: handwritten code and the batteries derived
+    /// from it (docs/contracts.md).
+    pub contract: SpecGraph,
 }
 
 impl Project {
@@ -63,7 +66,7 @@ impl Project {
         };
         lap("discovery");
         discovery.check()?;
-        let (build, test) = SpecGraph::build_all(
+        let (build, test, contract) = SpecGraph::build_kinds(
             &discovery,
             GraphOptions {
                 infer_deps: config.build.infer_deps && !opts.no_infer_deps,
@@ -88,10 +91,12 @@ impl Project {
             discovery,
             build,
             test,
+            contract,
         };
         if !opts.targets.is_empty() {
             project.build.restrict(&opts.targets);
             project.test.restrict(&opts.targets);
+            project.contract.restrict(&opts.targets);
         }
         Ok(project)
     }
@@ -100,6 +105,7 @@ impl Project {
         match kind {
             SpecKind::Build => &self.build,
             SpecKind::Test => &self.test,
+            SpecKind::Contract => &self.contract,
         }
     }
 }

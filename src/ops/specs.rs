@@ -13,6 +13,8 @@ pub struct Listing<'a> {
     pub build: Vec<&'a SpecNode>,
     /// Test specs, sorted by ref.
     pub tests: Vec<&'a SpecNode>,
+    /// Contracts, sorted by ref.
+    pub contracts: Vec<&'a SpecNode>,
     /// The listed test specs grouped by the modules their `targets=` name.
     pub tests_by_target: BTreeMap<ModuleName, Vec<&'a SpecNode>>,
     /// Listed test specs that name no target.
@@ -41,6 +43,7 @@ pub fn list<'a>(project: &'a Project, modules: &[ModuleName]) -> Result<Listing<
         .filter(|s| {
             !spec_modules(&project.build)
                 .chain(spec_modules(&project.test))
+                .chain(spec_modules(&project.contract))
                 .any(|m| m.is_within(s))
         })
         .map(|s| {
@@ -64,6 +67,7 @@ pub fn list<'a>(project: &'a Project, modules: &[ModuleName]) -> Result<Listing<
     };
     let (build, build_modules) = pick(&project.build, SpecKind::Build);
     let (tests, test_modules) = pick(&project.test, SpecKind::Test);
+    let (contracts, contract_modules) = pick(&project.contract, SpecKind::Contract);
     Ok(Listing {
         tests_by_target: tests_by_target(tests.iter().copied()),
         untargeted: tests
@@ -73,6 +77,7 @@ pub fn list<'a>(project: &'a Project, modules: &[ModuleName]) -> Result<Listing<
             .collect(),
         build,
         tests,
-        modules: build_modules + test_modules,
+        contracts,
+        modules: build_modules + test_modules + contract_modules,
     })
 }

@@ -59,7 +59,11 @@ pub fn gc(config: Option<&Config>, store: &Store, args: &GcArgs) -> Result<GcRep
 /// so `store gc` run from another project sharing the store keeps it.
 /// Best effort: a store that cannot be written only warns.
 pub fn record_use(config: &Config, store: &Store, lock: &Lockfile) {
-    let pins = lock.modules.iter().map(|m| (m.inputs, m.artifact));
+    let pins = lock
+        .modules
+        .iter()
+        .map(|m| (m.inputs, m.artifact))
+        .chain(lock.contracts.iter().map(|c| (c.inputs, c.artifact)));
     if let Err(e) = store.record_use(&config.root, &config.lock_path(), pins) {
         crate::store::warn(&format!(
             "could not record this project's use of the store ({e}): `store gc` run from another project may remove what it uses"
@@ -77,6 +81,10 @@ pub fn keep_from_locks(locks: &[&Path]) -> Result<GcKeep> {
         for m in &lock.modules {
             keep.artifacts.insert(m.artifact);
             keep.actions.insert(m.inputs);
+        }
+        for c in &lock.contracts {
+            keep.artifacts.insert(c.artifact);
+            keep.actions.insert(c.inputs);
         }
     }
     Ok(keep)

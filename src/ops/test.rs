@@ -47,9 +47,34 @@ pub fn test_files(project: &Project) -> Vec<PathBuf> {
 /// root importable and `JAUNT_GENERATED_DIR` set. Output passes
 /// through. Returns whether pytest passed.
 pub fn run_pytest(project: &Project, files: &[PathBuf], extra_args: &[String]) -> Result<bool> {
+    let status = pytest_command(project, files, extra_args, &[])?
+        .status()
+        .map_err(|e| cannot_run_pytest(project, &e))?;
+    Ok(status.success())
+}
+
+/// pytest could not be started with the project's Python.
+pub fn cannot_run_pytest(project: &Project, e: &std::io::Error) -> JauntError {
+    let python = interpreter(&project.config);
+    JauntError::from(
+        Diagnostic::error(format!("cannot run pytest with {}: {e}", python.display()))
+            .hint("install pytest in the project's Python, or set [python] interpreter"),
+    )
+}
+
+/// The pytest command [`run_pytest`] runs, for callers that capture its
+/// output; `first` goes on `PYTHONPATH` before the project's import bases
+/// (a mutated copy, for `--strength`).
+pub fn pytest_command(
+    project: &Project,
+    files: &[PathBuf],
+    extra_args: &[String],
+    first: &[PathBuf],
+) -> Result<Command> {
     let config = &project.config;
     let python = interpreter(config);
-    let mut path: Vec<PathBuf> = crate::discover::import_bases(config);
+    let mut path: Vec<PathBuf> = first.to_vec();
+    path.extend(crate::discover::import_bases(config));
     if !path.contains(&config.root) {
         path.push(config.root.clone());
     }
@@ -72,7 +97,8 @@ pub fn run_pytest(project: &Project, files: &[PathBuf], extra_args: &[String]) -
     }
     let mut args: Vec<String> = config.test.pytest_args.clone();
     args.extend_from_slice(extra_args);
-    let status = Command::new(&python)
+    let mut command = Command::new(&python);
+    command
         .args(["-m", "pytest"])
         .args(&args)
         .args(files)
@@ -82,13 +108,6 @@ pub fn run_pytest(project: &Project, files: &[PathBuf], extra_args: &[String]) -
             std::env::join_paths(&path)
                 .map_err(|e| JauntError::other(format!("PYTHONPATH: {e}")))?,
         )
-        .env("JAUNT_GENERATED_DIR", &config.paths.generated_dir)
-        .status()
-        .map_err(|e| {
-            JauntError::from(
-                Diagnostic::error(format!("cannot run pytest with {}: {e}", python.display()))
-                    .hint("install pytest in the project's Python, or set [python] interpreter"),
-            )
-        })?;
-    Ok(status.success())
+        .env("JAUNT_GENERATED_DIR", &config.paths.generated_dir);
+    Ok(command)
 }

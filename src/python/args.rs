@@ -71,6 +71,7 @@ impl Reader {
             Reader::Decorator(SpecKind::Test) => {
                 "@jaunt.test takes deps=, prompt=, infer_deps=, targets= and public_api_only="
             }
+            Reader::Decorator(SpecKind::Contract) => "@jaunt.contract takes deps= only",
             Reader::MagicModule => "jaunt.magic_module takes deps=, prompt=, infer_deps= and test=",
         }
     }
@@ -219,6 +220,17 @@ fn keyword(
     let mut report = |node: Node<'_>, message: String, hint: &str| {
         report(diagnostics, node, source, message, hint);
     };
+    if matches!(reader, Reader::Decorator(SpecKind::Contract)) && text(name, source) != "deps" {
+        report(
+            name,
+            format!(
+                "`{}=` is not an argument of @jaunt.contract",
+                text(name, source)
+            ),
+            reader.keywords(),
+        );
+        return;
+    }
     match (text(name, source), reader.builds()) {
         ("deps", _) => args.deps = read_refs("deps", value, source, &mut report),
         ("prompt", _) => match kind_of(value) {

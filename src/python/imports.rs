@@ -112,6 +112,8 @@ pub(crate) enum JauntName {
     Magic,
     /// `@jaunt.test`: a test spec.
     Test,
+    /// `@jaunt.contract`: handwritten code that is canonical.
+    Contract,
     /// `@jaunt.preserve`: handwritten, kept as written.
     Preserve,
     /// `@jaunt.sig`: a class spec's method whose signature is sealed.
@@ -139,11 +141,12 @@ impl<'a> JauntResolver<'a> {
     }
 
     /// Which spec a decorator makes, if any: its callee (with or without a
-    /// call) must resolve to `jaunt.magic` or `jaunt.test`.
+    /// call) must resolve to `jaunt.magic`, `jaunt.test` or `jaunt.contract`.
     pub(crate) fn decorator_kind(&self, decorator: Node<'_>, source: &str) -> Option<SpecKind> {
         match self.decorator(decorator, source)? {
             JauntName::Magic => Some(SpecKind::Build),
             JauntName::Test => Some(SpecKind::Test),
+            JauntName::Contract => Some(SpecKind::Contract),
             _ => None,
         }
     }
@@ -185,6 +188,7 @@ impl<'a> JauntResolver<'a> {
         Some(match full.as_str() {
             "jaunt.magic" => JauntName::Magic,
             "jaunt.test" => JauntName::Test,
+            "jaunt.contract" => JauntName::Contract,
             "jaunt.preserve" => JauntName::Preserve,
             "jaunt.sig" => JauntName::Sig,
             "jaunt.magic_module" => JauntName::MagicModule,

@@ -12,11 +12,14 @@
 mod args;
 mod canonical;
 mod comments;
+mod contract;
 mod imported;
 mod imports;
 mod interface;
 mod layout;
+mod marker;
 mod members;
+mod mutate;
 mod parse;
 mod strings;
 mod stub;
@@ -27,9 +30,12 @@ mod testing;
 mod uses;
 mod validate;
 
+pub use contract::{ContractDigests, ContractSource, is_expression, read_contract};
 pub use imported::{Imported, imported_modules};
 pub use interface::{Interface, extract};
+pub use marker::{MarkerError, add_contract_marker, remove_contract_marker};
 pub use members::{Member, MemberRole};
+pub use mutate::{Mutant, mutants};
 pub use stub::{Stub, render_stub, stub_digest};
 pub use summary::{
     DepExpr, FileSummary, Handwritten, Import, ImportTarget, NameUse, RawSpec, summarize,

@@ -2,6 +2,7 @@
 
 use super::args::{SpecArgs, read_args, read_module_args};
 use super::canonical::Canon;
+use super::contract::{ContractDigests, contract_digests};
 use super::imports::{JauntName, JauntResolver, attribute_chain, import_bindings};
 use super::members::{ClassBody, Member, read_class};
 use super::parse::{
@@ -121,6 +122,9 @@ pub struct RawSpec {
     /// A class spec's base classes, as written: dependencies whether or not
     /// dependencies are inferred.
     pub bases: Vec<NameUse>,
+    /// A `@jaunt.contract`'s signature and prose digests (its `canonical`
+    /// is made of them, not of its body); `None` for other specs.
+    pub contract: Option<ContractDigests>,
 }
 
 /// One `deps=` or `targets=` entry.
@@ -349,6 +353,9 @@ impl SpecFinder<'_, '_> {
         let mut is_class_spec = false;
         match jaunt {
             Some((_, SpecKind::Build)) if in_class_spec => {}
+            Some((decorator, SpecKind::Contract)) => {
+                self.contract(decorator, stmt, def, &qualname, !prefix.is_empty());
+            }
             Some((decorator, kind)) => {
                 self.spec(
                     Some(decorator),
@@ -426,6 +433,72 @@ impl SpecFinder<'_, '_> {
         })
     }
 
+    /// Records the `@jaunt.contract` `node`: a top-level definition with a
+    /// real body, digested by its signature and prose (its body is free to
+    /// change), with explicit `deps=` only.
+    fn contract(
+        &mut self,
+        decorator: Node<'_>,
+        node: Node<'_>,
+        def: Node<'_>,
+        qualname: &str,
+        in_class: bool,
+    ) {
+        let at = |message: &str, hint: &str| {
+            Diagnostic::new(Code::Discovery, message.to_string())
+                .position(line(def), column(def, self.source))
+                .hint(hint)
+        };
+        if in_class {
+            self.diagnostics.push(at(
+                &format!("@jaunt.contract on `{qualname}`: contracts are top-level functions, async functions or classes"),
+                "mark the class that holds the method as the contract instead",
+            ));
+            return;
+        }
+        let stub = def
+            .child_by_field_name("body")
+            .is_some_and(|b| stub_body(b, self.source).is_some());
+        if stub {
+            self.diagnostics.push(at(
+                &format!("@jaunt.contract on `{qualname}`, which has no body: a contract pins handwritten code"),
+                "write the code, or use @jaunt.magic to have it generated",
+            ));
+            return;
+        }
+        let args = read_args(
+            decorator,
+            SpecKind::Contract,
+            self.source,
+            &mut self.diagnostics,
+        );
+        let digests = contract_digests(node, def, decorator, self.source);
+        self.specs.push(RawSpec {
+            qualname: qualname.to_string(),
+            kind: SpecKind::Contract,
+            def_kind: match kind_of(def) {
+                "class_definition" => DefKind::Class,
+                _ if def.child(0).is_some_and(|t| kind_of(t) == "async") => DefKind::AsyncFunction,
+                _ => DefKind::Function,
+            },
+            line: line(def),
+            byte_range: byte_range(node),
+            deps: args.deps.unwrap_or_default(),
+            prompt: None,
+            infer_deps: Some(false),
+            targets: Vec::new(),
+            public_api_only: None,
+            test: None,
+            uses: Vec::new(),
+            local_imports: Vec::new(),
+            canonical: digests.canonical(),
+            legacy: None,
+            members: Vec::new(),
+            bases: Vec::new(),
+            contract: Some(digests),
+        });
+    }
+
     /// Records a handwritten top-level definition of a module under
     /// module-level magic.
     fn context(&mut self, stmt: Node<'_>, name: &str) {
@@ -460,7 +533,7 @@ impl SpecFinder<'_, '_> {
             .unwrap_or_default();
         let args = match kind {
             SpecKind::Build => own.or(&self.defaults),
-            SpecKind::Test => own,
+            SpecKind::Test | SpecKind::Contract => own,
         };
         let mut deps = args.deps.unwrap_or_default();
         let body = def.child_by_field_name("body");
@@ -507,6 +580,7 @@ impl SpecFinder<'_, '_> {
             legacy,
             members: class.members,
             bases,
+            contract: None,
         });
     }
 }

@@ -50,9 +50,9 @@ fn a_1_7_configuration_with_every_key_works_unchanged() {
         .lines()
         .filter(|l| l.contains("has no effect in jaunt"))
         .collect();
-    // 39 keys drive only 1.7's engine; with the command backend
-    // `reasoning_effort` is not sent either.
-    assert_eq!(notes.len(), 40, "{err}");
+    // 35 keys drive only what jaunt does not have (1.7's engine); with the
+    // command backend `reasoning_effort` is not sent either.
+    assert_eq!(notes.len(), 36, "{err}");
     for key in [
         "codex.config",
         "context.search.max_hits",

@@ -7,6 +7,7 @@ mod common;
 mod apply;
 mod cli_habits;
 mod compat_config;
+mod contract;
 mod cost;
 mod crash;
 mod discovery;

@@ -246,3 +246,49 @@ fn lockfiles_match_the_lockfile_schema() {
         validate("jaunt.lock.schema.json", &value.to_string());
     }
 }
+
+#[test]
+fn contract_outputs_and_lock_entries_match_their_schemas() {
+    let f = project();
+    f.write(
+        "src/shop/text.py",
+        "import jaunt\n\n\n@jaunt.contract\ndef up(s: str) -> str:\n    \"\"\"Upper.\n\n    Examples:\n      - \"a\" -> \"A\"\n      - nonsense\n\n    Properties:\n      - up(up(\"s\")) == up(\"s\")\n    \"\"\"\n    return s.upper()\n\n\n@jaunt.contract\nclass Box:\n    \"\"\"A box.\n\n    Examples:\n      - unparsed for a class\n    \"\"\"\n\n    def get(self) -> int:\n        return 1\n",
+    );
+    validate("specs.schema.json", &f.ok(&["specs", "--json"]));
+    validate(
+        "graph.schema.json",
+        &f.ok(&["graph", "--json", "--kind", "contract"]),
+    );
+    let (code, out, _) = f.run(&["check", "--json", "--contracts-only"]);
+    assert_eq!(code, 4);
+    validate("plan.schema.json", &out);
+    validate("plan.schema.json", &f.ok(&["plan", "--json"]));
+    // `- nonsense` goes to the model, whose answer (`assert Examples:
+    // nonsense`) never parses: the contract fails, exit 3.
+    let (code, reconcile, _) = f.run(&["reconcile", "--json"]);
+    assert_eq!(code, 3);
+    validate("reconcile.schema.json", &reconcile);
+    let report: serde_json::Value = serde_json::from_str(&reconcile).unwrap();
+    assert!(report["failed"]["shop.text:up"].is_array(), "{reconcile}");
+    assert!(reconcile.contains("unparsed for a class"), "{reconcile}");
+    f.write(
+        "src/shop/text.py",
+        &f.read("src/shop/text.py").replace("      - nonsense\n", ""),
+    );
+    f.write(
+        "jaunt.toml",
+        &format!(
+            "{}\n[contract]\nderive = [\"examples\", \"properties\"]\n",
+            f.read("jaunt.toml")
+        ),
+    );
+    let reconcile = f.ok(&["reconcile", "--json"]);
+    validate("reconcile.schema.json", &reconcile);
+    let report: serde_json::Value = serde_json::from_str(&reconcile).unwrap();
+    assert_eq!(report["model_calls"], 1, "{reconcile}");
+    validate("apply.schema.json", &f.ok(&["apply", "--json"]));
+    validate("plan.schema.json", &f.ok(&["check", "--json", "--no-run"]));
+    let value: serde_json::Value = toml_edit::de::from_str(&f.read("jaunt.lock")).expect("TOML");
+    assert!(value["contract"].is_array(), "{value}");
+    validate("jaunt.lock.schema.json", &value.to_string());
+}

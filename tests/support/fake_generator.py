@@ -15,6 +15,8 @@ Python module from stdout. This program answers without any model:
   signatures; in a test request (baseline class tests) it becomes a test
   that imports the class from its module.
 
+A contract request (`"kind": "contract"`) is answered with one test per
+`- EXPR` line of its spec's prompt (see contract_tests).
 A skill request (`"kind": "skill"`) is answered with a short SKILL.md
 body naming the distribution, its version and a digest of the README.
 
@@ -191,6 +193,24 @@ def skill(request):
     )
 
 
+def contract_tests(request):
+    """Tests for the docstring lines a contract request lists (`- EXPR`):
+    one `assert EXPR` each. FAKE_GEN_CONTRACT_WRONG (spec modules) asserts
+    the opposite on every attempt, FAKE_GEN_CONTRACT_WRONG_FIRST on the
+    first one only, so the battery fails against the code."""
+    module = request["spec_module"]
+    wrong = listed("FAKE_GEN_CONTRACT_WRONG", module) or (
+        listed("FAKE_GEN_CONTRACT_WRONG_FIRST", module) and request.get("attempt", 1) == 1
+    )
+    spec = request["specs"][0]
+    lines = [l.strip()[2:] for l in (spec["prompt"] or "").splitlines() if l.strip().startswith("- ")]
+    out = ""
+    for i, line in enumerate(lines, 1):
+        check = f"not ({line})" if wrong else line
+        out += f"\n\ndef test_model_{i}():\n    assert {check}\n"
+    return out
+
+
 def main():
     request = json.load(sys.stdin)
     log = os.environ.get("FAKE_GEN_LOG")
@@ -207,6 +227,9 @@ def main():
         time.sleep(float(os.environ["FAKE_GEN_SLEEP"]))
     if request.get("kind") == "skill":
         sys.stdout.write(skill(request))
+        return
+    if request.get("kind") == "contract":
+        sys.stdout.write(contract_tests(request))
         return
     module = request["spec_module"]
     if listed("FAKE_GEN_EXIT", module):

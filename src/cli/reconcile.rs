@@ -1,0 +1,66 @@
+//! `jaunt reconcile`: derive the missing or stale contract batteries, and
+//! nothing else.
+
+use super::{CmdResult, GlobalArgs, output};
+use crate::error::exit;
+use crate::ops::contract::{self, ReconcileReport};
+use crate::ops::project::Project;
+use crate::ops::session::Session;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    scope: super::Scope,
+}
+
+pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
+    let project = Project::load(&global.load_options(&args.scope))?;
+    super::specs::print_notes(global, &project);
+    let _writer = super::apply::lock_project(global, &project)?;
+    let session = Session::open_with(&project.config, global.store_use())?;
+    let report = contract::reconcile(
+        &project,
+        &session.store,
+        &session.generator,
+        args.scope.targeted(),
+    )?;
+    if global.json {
+        output::json(&report);
+    } else if !global.quiet {
+        print(&report);
+    }
+    Ok(if report.failed.is_empty() {
+        exit::OK
+    } else {
+        exit::GENERATION
+    })
+}
+
+/// The human report: one line, and the docstring lines not derived.
+pub fn print(report: &ReconcileReport) {
+    for (contract, errors) in &report.failed {
+        eprintln!(
+            "{} {contract} (contract battery)",
+            console::style("failed").red().bold().for_stderr()
+        );
+        for e in errors {
+            eprintln!("    {e}");
+        }
+    }
+    if report.derived.is_empty() && report.fresh.is_empty() && report.removed.is_empty() {
+        return;
+    }
+    for line in &report.unparsed {
+        output::warning(&format!(
+            "not derived (a class contract's docstring lines are not derived yet): {line}"
+        ));
+    }
+    println!(
+        "Contracts: {} derived, {} fresh, {} removed, {} failed; {} model call(s).",
+        report.derived.len(),
+        report.fresh.len(),
+        report.removed.len(),
+        report.failed.len(),
+        report.model_calls
+    );
+}

@@ -1,0 +1,252 @@
+//! A contract's docstring read as test cases: the `Examples:`, `Raises:`
+//! and `Fixtures:` sections (docs/contracts.md, Derivation). Reading is
+//! deterministic and needs no model: a line inside a derived section that
+//! does not have one of the shapes below is returned as unparsed, never
+//! guessed at.
+
+use crate::config::Derive;
+use crate::names::is_dotted_name;
+
+/// One case, in the order the docstring lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Case {
+    /// `- <args> -> <expected>`: calling with `args` returns a value equal
+    /// to `expected`.
+    Returns { args: String, expected: String },
+    /// `- <args> raises <Error>`: calling with `args` raises `Error`.
+    Raises { args: String, error: String },
+}
+
+/// A line of a derived section that is not a case jaunt can read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unparsed {
+    pub section: &'static str,
+    /// 1-based line within the cleaned docstring.
+    pub line: usize,
+    pub text: String,
+}
+
+/// Everything derivation takes from a docstring.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContractDoc {
+    pub cases: Vec<Case>,
+    /// Fixture names the battery directory's `conftest.py` provides; each
+    /// case takes them as parameters.
+    pub fixtures: Vec<String>,
+    pub unparsed: Vec<Unparsed>,
+    /// Whether the docstring has a `Properties:` section.
+    pub has_properties: bool,
+    /// The `Properties:` items, when `[contract] derive` lists
+    /// `"properties"`: derived by the model.
+    pub properties: Vec<String>,
+}
+
+impl ContractDoc {
+    /// The lines only a model can turn into tests: unparsed lines of the
+    /// derived sections, and the properties.
+    pub fn model_lines(&self) -> Vec<String> {
+        self.unparsed
+            .iter()
+            .map(|u| format!("{}: {}", u.section, u.text.trim_start_matches("- ")))
+            .chain(self.properties.iter().cloned())
+            .collect()
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Examples,
+    Raises,
+    Fixtures,
+    Properties,
+    Other,
+}
+
+fn header(line: &str) -> Option<(Section, &str)> {
+    let (name, rest) = line.trim().split_once(':')?;
+    let section = match name {
+        "Examples" => Section::Examples,
+        "Raises" => Section::Raises,
+        "Fixtures" => Section::Fixtures,
+        "Properties" => Section::Properties,
+        _ if !name.contains(' ') && name.chars().next().is_some_and(char::is_uppercase) => {
+            Section::Other
+        }
+        _ => return None,
+    };
+    Some((section, rest.trim()))
+}
+
+/// Reads `doc` (a cleaned docstring), deriving the sections `derive` lists.
+pub fn read(doc: &str, derive: &[Derive]) -> ContractDoc {
+    let mut out = ContractDoc::default();
+    let mut section = Section::Other;
+    for (n, raw) in doc.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let indented = raw.starts_with([' ', '\t']);
+        if !line.starts_with('-')
+            && let Some((found, rest)) =
+                header(raw).filter(|_| !indented || section == Section::Other)
+        {
+            section = found;
+            if found == Section::Fixtures {
+                out.fixtures.extend(names(rest));
+            }
+            out.has_properties |= found == Section::Properties;
+            continue;
+        }
+        let item = line.strip_prefix("- ").map(str::trim);
+        let (name, wanted) = match section {
+            Section::Examples => ("Examples", Derive::Examples),
+            Section::Raises => ("Raises", Derive::Errors),
+            Section::Fixtures => {
+                out.fixtures.extend(names(item.unwrap_or(line)));
+                continue;
+            }
+            Section::Properties => {
+                if derive.contains(&Derive::Properties)
+                    && let Some(item) = item
+                {
+                    out.properties.push(item.to_string());
+                }
+                continue;
+            }
+            Section::Other => continue,
+        };
+        if !derive.contains(&wanted) {
+            continue;
+        }
+        let case = item.and_then(|item| match wanted {
+            Derive::Examples => split_top(item, " -> ").map(|(args, expected)| Case::Returns {
+                args: args.to_string(),
+                expected: expected.to_string(),
+            }),
+            _ => split_top(item, " raises ")
+                .filter(|(_, error)| is_dotted_name(error))
+                .map(|(args, error)| Case::Raises {
+                    args: args.to_string(),
+                    error: error.to_string(),
+                }),
+        });
+        match case.filter(well_formed) {
+            Some(c) => out.cases.push(c),
+            None => out.unparsed.push(Unparsed {
+                section: name,
+                line: n + 1,
+                text: line.to_string(),
+            }),
+        }
+    }
+    out.fixtures.dedup();
+    out
+}
+
+fn names(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(String::from)
+}
+
+/// Splits at the first `sep` outside string literals and brackets.
+fn split_top<'a>(text: &'a str, sep: &str) -> Option<(&'a str, &'a str)> {
+    let bytes = text.as_bytes();
+    let mut depth = 0i32;
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(q) => {
+                if b == b'\\' {
+                    i += 1;
+                } else if b == q {
+                    quote = None;
+                }
+            }
+            None => match b {
+                b'\'' | b'"' => quote = Some(b),
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => depth -= 1,
+                _ if depth == 0 && text[i..].starts_with(sep) => {
+                    let (left, right) = (text[..i].trim(), text[i + sep.len()..].trim());
+                    return (!right.is_empty()).then_some((left, right));
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Whether the case's Python parses: the call `f(<args>)` and the expected
+/// value as an expression.
+fn well_formed(case: &Case) -> bool {
+    let call = |args: &str| format!("f({args})\n");
+    match case {
+        Case::Returns { args, expected } => {
+            parses(&call(args)) && parses(&format!("({expected})\n"))
+        }
+        Case::Raises { args, .. } => parses(&call(args)),
+    }
+}
+
+fn parses(code: &str) -> bool {
+    crate::python::is_expression(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: &[Derive] = &[Derive::Examples, Derive::Errors];
+
+    #[test]
+    fn examples_raises_and_fixtures_become_cases() {
+        let doc = "Slugify a title.\n\nFixtures: tmp_path\n\nExamples:\n  - \"  Hello, World!  \" -> \"hello-world\"\n  - \"a -> b\", sep=\"_\" -> \"a_b\"\n  - [1, (2, 3)] -> {\"k\": 1}\n\nRaises:\n  - \"\" raises ValueError\n  - None raises errors.BadInput\n";
+        let d = read(doc, ALL);
+        assert_eq!(d.fixtures, vec!["tmp_path"]);
+        assert_eq!(
+            d.cases,
+            vec![
+                Case::Returns {
+                    args: "\"  Hello, World!  \"".into(),
+                    expected: "\"hello-world\"".into()
+                },
+                Case::Returns {
+                    args: "\"a -> b\", sep=\"_\"".into(),
+                    expected: "\"a_b\"".into()
+                },
+                Case::Returns {
+                    args: "[1, (2, 3)]".into(),
+                    expected: "{\"k\": 1}".into()
+                },
+                Case::Raises {
+                    args: "\"\"".into(),
+                    error: "ValueError".into()
+                },
+                Case::Raises {
+                    args: "None".into(),
+                    error: "errors.BadInput".into()
+                },
+            ]
+        );
+        assert!(d.unparsed.is_empty());
+    }
+
+    #[test]
+    fn lines_that_are_not_cases_are_unparsed_and_sections_can_be_left_out() {
+        let doc = "Examples:\n  - returns the input, lowercased\n  - (1 -> 2\nRaises:\n  - 1 raises not a name\nProperties:\n  - idempotent\n";
+        let d = read(doc, ALL);
+        assert!(d.cases.is_empty());
+        let lines: Vec<usize> = d.unparsed.iter().map(|u| u.line).collect();
+        assert_eq!(lines, vec![2, 3, 5]);
+        assert!(d.has_properties);
+        let only_examples = read("Raises:\n  - 1 raises ValueError\n", &[Derive::Examples]);
+        assert!(only_examples.cases.is_empty() && only_examples.unparsed.is_empty());
+    }
+}
