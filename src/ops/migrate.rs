@@ -457,8 +457,7 @@ fn leftovers(project: &Project, outputs: &BTreeSet<PathBuf>, report: &mut Migrat
     for path in batteries(&root.join(BATTERY_DIR)) {
         report.left_alone.push(LeftAlone {
             file: relative(root, &path),
-            reason: "a Jaunt 1.7 contract battery: this jaunt does not build contract batteries"
-                .into(),
+            reason: "a Jaunt 1.7 contract battery: kept as your pytest file; jaunt derives its own (jaunt reconcile)".into(),
         });
     }
 }

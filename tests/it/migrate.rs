@@ -378,5 +378,7 @@ fn a_header_jaunt_does_not_know_is_adopted_only_when_named() {
     let report = f.json(&["migrate", "--adopt", "shop.greet", "--json"]);
     assert_eq!(adopted(&report), set(&["shop.greet"]), "{report:#}");
     assert!(f.read("src/shop/__generated__/greet.py").ends_with(older));
-    f.ok(&["check"]);
+    // Modules only: the fixture's contract gets its battery from the next
+    // apply or reconcile, which this test does not run.
+    f.ok(&["check", "--magic-only"]);
 }
