@@ -158,7 +158,10 @@ pub fn apply_contracts(
         project,
         &session.store,
         &session.generator,
-        args.scope.targeted(),
+        crate::ops::contract::ReconcileOptions {
+            targeted: args.scope.targeted(),
+            offline: args.offline || args.frozen,
+        },
     )?;
     report.lock_changed |= contracts.lock_changed;
     report.contracts = Some(contracts);

@@ -22,7 +22,10 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         &project,
         &session.store,
         &session.generator,
-        args.scope.targeted(),
+        contract::ReconcileOptions {
+            targeted: args.scope.targeted(),
+            offline: false,
+        },
     )?;
     if global.json {
         output::json(&report);
@@ -47,7 +50,11 @@ pub fn print(report: &ReconcileReport) {
             eprintln!("    {e}");
         }
     }
-    if report.derived.is_empty() && report.fresh.is_empty() && report.removed.is_empty() {
+    if report.derived.is_empty()
+        && report.restored.is_empty()
+        && report.fresh.is_empty()
+        && report.removed.is_empty()
+    {
         return;
     }
     for line in &report.unparsed {
@@ -56,8 +63,9 @@ pub fn print(report: &ReconcileReport) {
         ));
     }
     println!(
-        "Contracts: {} derived, {} fresh, {} removed, {} failed; {} model call(s).",
+        "Contracts: {} derived, {} restored, {} fresh, {} removed, {} failed; {} model call(s).",
         report.derived.len(),
+        report.restored.len(),
         report.fresh.len(),
         report.removed.len(),
         report.failed.len(),

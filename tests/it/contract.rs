@@ -536,3 +536,71 @@ fn properties_are_derived_by_the_model_and_must_pass_against_the_code() {
     f.ok(&["reconcile"]);
     assert!(f.requests().is_empty(), "{:?}", f.requests());
 }
+
+#[test]
+fn a_lost_or_edited_model_battery_is_restored_from_the_store_without_a_call() {
+    const BATTERY: &str = "tests/contract/words/test_up.py";
+    let f = with_properties();
+    let (code, err) = reconcile_with(&f, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(f.requests().len(), 1);
+    let accepted = f.read(BATTERY);
+    // Lost: written again from the store, byte for byte, with no call.
+    f.clear_log();
+    std::fs::remove_file(f.path(BATTERY)).unwrap();
+    let report = f.json(&["reconcile", "--json"]);
+    assert_eq!(
+        report["restored"],
+        serde_json::json!(["words:up"]),
+        "{report}"
+    );
+    assert_eq!(report["derived"], serde_json::json!([]));
+    assert_eq!(report["model_calls"], 0);
+    assert!(f.requests().is_empty(), "{:?}", f.requests());
+    assert_eq!(f.read(BATTERY), accepted);
+    // Edited: `apply --offline` restores it (the edit kept aside), no call.
+    f.write(BATTERY, &accepted.replace("== (\"A\")", "== (\"B\")"));
+    let report = f.json(&["apply", "--offline", "--no-skills", "--json"]);
+    assert_eq!(
+        report["contracts"]["restored"],
+        serde_json::json!(["words:up"]),
+        "{report}"
+    );
+    assert!(f.requests().is_empty(), "{:?}", f.requests());
+    assert_eq!(f.read(BATTERY), accepted);
+    let kept: Vec<String> = std::fs::read_dir(f.path(".jaunt/edited"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(kept.iter().any(|k| k.contains("== (\"B\")")), "{kept:?}");
+    // A changed key pays, and `--offline` refuses to (exit 4), keeping the old battery.
+    let original = f.read("src/words.py");
+    f.write(
+        "src/words.py",
+        &original.replace("\"\"\"Upper.", "\"\"\"To upper case."),
+    );
+    let (code, _, err) = f.run(&["apply", "--offline", "--no-skills"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains("--offline: 1 contract battery(ies) could not be restored"),
+        "{err}"
+    );
+    assert!(err.contains("words:up"), "{err}");
+    assert!(f.requests().is_empty(), "{:?}", f.requests());
+    assert_eq!(f.read(BATTERY), accepted);
+    let (code, err) = reconcile_with(&f, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(f.requests().len(), 1, "the new prose is derived once");
+    // Back to the old prose: its key is in the store, so no call again.
+    f.clear_log();
+    f.write("src/words.py", &original);
+    let report = f.json(&["apply", "--offline", "--no-skills", "--json"]);
+    assert_eq!(
+        report["contracts"]["restored"],
+        serde_json::json!(["words:up"]),
+        "{report}"
+    );
+    assert!(f.requests().is_empty(), "{:?}", f.requests());
+    assert_eq!(f.read(BATTERY), accepted);
+    assert_eq!(check(&f, &[]).0, 0);
+}
