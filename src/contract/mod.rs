@@ -40,6 +40,15 @@ pub enum Drift {
     Behaviour(String),
 }
 
+impl Drift {
+    /// Whether bringing the battery up to date changes its `jaunt.lock`
+    /// entry: a missing or edited battery is written back from the artifact
+    /// the entry pins, which `--locked` allows, as it does a module's.
+    pub fn changes_lock(&self) -> bool {
+        !matches!(self, Drift::BatteryMissing | Drift::BatteryEdited)
+    }
+}
+
 impl fmt::Display for Drift {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

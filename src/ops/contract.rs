@@ -234,6 +234,26 @@ pub fn reconcile(
     Ok(report)
 }
 
+/// The contracts whose `jaunt.lock` entry bringing them up to date would
+/// change, with why (for `--locked`): any drift but a missing or edited
+/// battery whose pinned artifact the store still has.
+pub fn lock_changes(
+    project: &Project,
+    store: &TieredStore,
+    lock: Option<&Lockfile>,
+) -> Vec<String> {
+    assess(project, lock)
+        .iter()
+        .filter_map(|a| {
+            let pinned = lock
+                .and_then(|l| l.contract(&a.node.spec_ref))
+                .is_some_and(|e| store.has_artifact(&e.artifact));
+            let d = a.drift.iter().find(|d| d.changes_lock() || !pinned)?;
+            Some(format!("{} ({d})", a.node.spec_ref))
+        })
+        .collect()
+}
+
 /// `--offline`: what could be restored is written and locked, as for
 /// modules; a battery that would need the model fails the run (exit 4).
 fn offline_gate(report: &ReconcileReport) -> Result<()> {
