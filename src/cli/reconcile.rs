@@ -59,7 +59,7 @@ pub fn print(report: &ReconcileReport) {
     }
     for line in &report.unparsed {
         output::warning(&format!(
-            "not derived (a class contract's docstring lines are not derived yet): {line}"
+            "not derived (a class contract's case must be an expression naming the class, e.g. `Counter().add() -> 1`): {line}"
         ));
     }
     println!(

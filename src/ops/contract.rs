@@ -58,7 +58,11 @@ fn read_doc(project: &Project, a: &Assessment<'_>) -> Result<ContractDoc> {
                 .at(&path, None),
             )
         })?;
-    Ok(doc::read(&found.doc, &project.config.contract.derive))
+    Ok(doc::read(
+        &found.doc,
+        &project.config.contract.derive,
+        crate::contract::subject(a.node),
+    ))
 }
 
 /// The battery body for one contract, derived without a model.

@@ -61,7 +61,15 @@ def stamp(tmp_path, name: str) -> str:
 
 @jaunt.contract
 class Counter:
-    """Counts."""
+    """Counts.
+
+    Examples:
+      - Counter().add() -> 1
+      - Counter().add() + Counter().add() -> 2
+
+    Raises:
+      - Counter().add(1) raises TypeError
+    """
 
     def __init__(self) -> None:
         self.n = 0
@@ -174,6 +182,15 @@ fn apply_derives_batteries_from_examples_and_raises_without_a_model_call() {
     assert!(battery.contains("from shop.text import slugify, BadInput\n"));
     let async_battery = f.read("tests/contract/shop/text/test_aslug.py");
     assert!(async_battery.contains("assert asyncio.run(aslug(\"A B\")) == (\"a-b\")"));
+    // A class's cases are expressions naming it, each with its own instance.
+    let class_battery = f.read("tests/contract/shop/text/test_Counter.py");
+    assert!(
+        class_battery.contains("def test_example_1():\n    assert Counter().add() == (1)\n"),
+        "{class_battery}"
+    );
+    assert!(class_battery.contains("assert Counter().add() + Counter().add() == (2)"));
+    assert!(class_battery.contains("with pytest.raises(TypeError):\n        Counter().add(1)"));
+    assert!(!class_battery.contains("is_importable"), "{class_battery}");
     let fixtures = f.read("tests/contract/shop/text/test_stamp.py");
     assert!(
         fixtures.contains("def test_example_1(tmp_path):"),
@@ -206,6 +223,14 @@ fn apply_derives_batteries_from_examples_and_raises_without_a_model_call() {
     let (code, out, err) = f.run(&["test", "--no-skills"]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("passed"), "{out}");
+    // A method that stops doing what the class's examples say is drift.
+    edit(&f, "        return self.n\n", "        return self.n + 1\n");
+    let (code, err) = check(&f, &["--contracts-only"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains("shop.text:Counter (contract): behaviour drift"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -384,7 +409,7 @@ fn eject_leaves_plain_python_and_a_battery_that_passes_without_jaunt() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("7 passed"), "{stdout}");
+    assert!(stdout.contains("9 passed"), "{stdout}");
     // Ejected code is no contract; the battery is the user's, never touched.
     let specs = f.json(&["specs", "--json"]);
     assert!(!specs.to_string().contains("\"contract\""), "{specs}");
