@@ -570,6 +570,17 @@ fn a_lost_or_edited_model_battery_is_restored_from_the_store_without_a_call() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(f.requests().len(), 1);
     let accepted = f.read(BATTERY);
+    // `apply --offline` writes the accepted battery back, with no call.
+    let restored_offline = || {
+        let report = f.json(&["apply", "--offline", "--no-skills", "--json"]);
+        assert_eq!(
+            report["contracts"]["restored"],
+            serde_json::json!(["words:up"]),
+            "{report}"
+        );
+        assert!(f.requests().is_empty(), "{:?}", f.requests());
+        assert_eq!(f.read(BATTERY), accepted);
+    };
     // Lost: written again from the store, byte for byte, with no call.
     f.clear_log();
     std::fs::remove_file(f.path(BATTERY)).unwrap();
@@ -585,14 +596,7 @@ fn a_lost_or_edited_model_battery_is_restored_from_the_store_without_a_call() {
     assert_eq!(f.read(BATTERY), accepted);
     // Edited: `apply --offline` restores it (the edit kept aside), no call.
     f.write(BATTERY, &accepted.replace("== (\"A\")", "== (\"B\")"));
-    let report = f.json(&["apply", "--offline", "--no-skills", "--json"]);
-    assert_eq!(
-        report["contracts"]["restored"],
-        serde_json::json!(["words:up"]),
-        "{report}"
-    );
-    assert!(f.requests().is_empty(), "{:?}", f.requests());
-    assert_eq!(f.read(BATTERY), accepted);
+    restored_offline();
     let kept: Vec<String> = std::fs::read_dir(f.path(".jaunt/edited"))
         .unwrap()
         .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
@@ -619,13 +623,6 @@ fn a_lost_or_edited_model_battery_is_restored_from_the_store_without_a_call() {
     // Back to the old prose: its key is in the store, so no call again.
     f.clear_log();
     f.write("src/words.py", &original);
-    let report = f.json(&["apply", "--offline", "--no-skills", "--json"]);
-    assert_eq!(
-        report["contracts"]["restored"],
-        serde_json::json!(["words:up"]),
-        "{report}"
-    );
-    assert!(f.requests().is_empty(), "{:?}", f.requests());
-    assert_eq!(f.read(BATTERY), accepted);
+    restored_offline();
     assert_eq!(check(&f, &[]).0, 0);
 }
