@@ -581,6 +581,23 @@ pub struct LockDiff {
     pub regenerated: Vec<RegeneratedModule>,
     pub generator_changed: bool,
     pub skills_changed: Vec<String>,
+    /// `[[contract]]` entries only the new lockfile has…
+    pub contracts_added: Vec<SpecRef>,
+    /// …only the old one has…
+    pub contracts_removed: Vec<SpecRef>,
+    /// …and whose battery was derived again (its inputs key changed).
+    pub contracts_rederived: Vec<RederivedContract>,
+}
+
+/// A contract whose battery's inputs key changed, and what of it did: the
+/// prose and signature digests tell a docstring edit from an API change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RederivedContract {
+    #[serde(rename = "ref")]
+    pub spec_ref: SpecRef,
+    pub prose_changed: bool,
+    pub signature_changed: bool,
+    pub artifact_changed: bool,
 }
 
 /// A module whose inputs key changed, and how its specs did.
@@ -658,7 +675,34 @@ pub fn diff(old: &Lockfile, new: &Lockfile) -> LockDiff {
         .filter(|d| old_skills.get(*d) != new_skills.get(*d))
         .cloned()
         .collect();
+    diff_contracts(old, new, &mut out);
     out
+}
+
+fn diff_contracts(old: &Lockfile, new: &Lockfile, into: &mut LockDiff) {
+    let index = |lock: &Lockfile| -> BTreeMap<SpecRef, LockContract> {
+        lock.contracts
+            .iter()
+            .map(|c| (c.spec_ref.clone(), c.clone()))
+            .collect()
+    };
+    let (before, after) = (index(old), index(new));
+    for (r, c) in &after {
+        match before.get(r) {
+            None => into.contracts_added.push(r.clone()),
+            Some(b) if b.inputs != c.inputs || b.artifact != c.artifact => {
+                into.contracts_rederived.push(RederivedContract {
+                    spec_ref: r.clone(),
+                    prose_changed: b.prose != c.prose,
+                    signature_changed: b.signature != c.signature,
+                    artifact_changed: b.artifact != c.artifact,
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    into.contracts_removed
+        .extend(before.keys().filter(|r| !after.contains_key(r)).cloned());
 }
 
 fn diff_specs(old: &LockModule, new: &LockModule, into: &mut RegeneratedModule) {

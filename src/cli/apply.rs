@@ -135,11 +135,7 @@ pub fn apply_contracts(
     }
     if args.locked || args.frozen {
         let lock = crate::lock::Lockfile::load(&project.config.lock_path())?;
-        let stale: Vec<String> = crate::contract::assess(project, lock.as_ref())
-            .iter()
-            .filter(|a| !a.drift.is_empty())
-            .map(|a| format!("{} ({})", a.node.spec_ref, a.drift[0]))
-            .collect();
+        let stale = crate::ops::contract::lock_changes(project, &session.store, lock.as_ref());
         if !stale.is_empty() {
             return Err(crate::error::Diagnostic::new(
                 crate::error::Code::Gate,
@@ -158,7 +154,10 @@ pub fn apply_contracts(
         project,
         &session.store,
         &session.generator,
-        args.scope.targeted(),
+        crate::ops::contract::ReconcileOptions {
+            targeted: args.scope.targeted(),
+            offline: args.offline || args.frozen,
+        },
     )?;
     report.lock_changed |= contracts.lock_changed;
     report.contracts = Some(contracts);

@@ -37,7 +37,12 @@ pub fn run_adopt(global: &GlobalArgs, args: &AdoptArgs) -> CmdResult {
     // The marker changed the file: read the project again, then derive.
     let project = Project::load(&options)?;
     let session = Session::open_with(&project.config, global.store_use())?;
-    let report = contract::reconcile(&project, &session.store, &session.generator, false)?;
+    let report = contract::reconcile(
+        &project,
+        &session.store,
+        &session.generator,
+        contract::ReconcileOptions::default(),
+    )?;
     if global.json {
         output::json(&serde_json::json!({
             "adopted": args.spec.to_string(),

@@ -2,7 +2,7 @@
 
 use super::{CmdResult, GlobalArgs, output};
 use crate::error::exit;
-use crate::lock::{LockDiff, RegeneratedModule};
+use crate::lock::{LockDiff, RederivedContract, RegeneratedModule};
 use crate::ops::lockdiff;
 use crate::ops::project::Project;
 use clap::ValueEnum;
@@ -55,6 +55,50 @@ fn is_empty(d: &LockDiff) -> bool {
         && d.regenerated.is_empty()
         && !d.generator_changed
         && d.skills_changed.is_empty()
+        && d.contracts_added.is_empty()
+        && d.contracts_removed.is_empty()
+        && d.contracts_rederived.is_empty()
+}
+
+/// What changed in a re-derived contract, e.g. `prose changed, battery
+/// unchanged`.
+fn rederived_words(c: &RederivedContract) -> String {
+    let mut words = Vec::new();
+    if c.prose_changed {
+        words.push("prose changed");
+    }
+    if c.signature_changed {
+        words.push("signature changed");
+    }
+    words.push(if c.artifact_changed {
+        "battery changed"
+    } else {
+        "battery unchanged"
+    });
+    words.join(", ")
+}
+
+/// The contract changes as (sign, ref, change, detail) rows.
+fn contract_rows(d: &LockDiff) -> Vec<(&'static str, String, &'static str, String)> {
+    let mut rows: Vec<_> = d
+        .contracts_added
+        .iter()
+        .map(|r| ("+", r.to_string(), "added", String::new()))
+        .collect();
+    rows.extend(
+        d.contracts_removed
+            .iter()
+            .map(|r| ("-", r.to_string(), "removed", String::new())),
+    );
+    rows.extend(d.contracts_rederived.iter().map(|c| {
+        (
+            "~",
+            c.spec_ref.to_string(),
+            "re-derived",
+            rederived_words(c),
+        )
+    }));
+    rows
 }
 
 /// Spec changes of a regenerated module as (sign, word, refs) groups.
@@ -94,6 +138,14 @@ pub fn text(base: &str, d: &LockDiff) -> String {
                 let _ = writeln!(out, "      spec {word}: {s}");
             }
         }
+    }
+    for (sign, r, change, detail) in contract_rows(d) {
+        let detail = if detail.is_empty() {
+            String::new()
+        } else {
+            format!(", {detail}")
+        };
+        let _ = writeln!(out, "  {sign} contract {r} ({change}{detail})");
     }
     if d.generator_changed {
         out.push_str("  generator changed\n");
@@ -149,6 +201,16 @@ pub fn markdown(base: &str, d: &LockDiff) -> String {
         out.push_str("| module | change | specs | artifact |\n|---|---|---|---|\n");
         for row in rows {
             let _ = writeln!(out, "| {} |", row.join(" | "));
+        }
+    }
+    let contracts = contract_rows(d);
+    if !contracts.is_empty() {
+        if !out.ends_with("\n\n") {
+            out.push('\n');
+        }
+        out.push_str("| contract | change | detail |\n|---|---|---|\n");
+        for (_, r, change, detail) in contracts {
+            let _ = writeln!(out, "| `{r}` | {change} | {detail} |");
         }
     }
     if d.generator_changed {

@@ -22,7 +22,10 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         &project,
         &session.store,
         &session.generator,
-        args.scope.targeted(),
+        contract::ReconcileOptions {
+            targeted: args.scope.targeted(),
+            offline: false,
+        },
     )?;
     if global.json {
         output::json(&report);
@@ -47,17 +50,22 @@ pub fn print(report: &ReconcileReport) {
             eprintln!("    {e}");
         }
     }
-    if report.derived.is_empty() && report.fresh.is_empty() && report.removed.is_empty() {
+    if report.derived.is_empty()
+        && report.restored.is_empty()
+        && report.fresh.is_empty()
+        && report.removed.is_empty()
+    {
         return;
     }
     for line in &report.unparsed {
         output::warning(&format!(
-            "not derived (a class contract's docstring lines are not derived yet): {line}"
+            "not derived (a class contract's case must be an expression naming the class, e.g. `Counter().add() -> 1`): {line}"
         ));
     }
     println!(
-        "Contracts: {} derived, {} fresh, {} removed, {} failed; {} model call(s).",
+        "Contracts: {} derived, {} restored, {} fresh, {} removed, {} failed; {} model call(s).",
         report.derived.len(),
+        report.restored.len(),
         report.fresh.len(),
         report.removed.len(),
         report.failed.len(),

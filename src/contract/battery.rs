@@ -11,7 +11,7 @@ use std::fmt::Write;
 
 /// Bumped when the rendered battery changes for the same docstring, so
 /// every battery is derived again.
-const FORMAT: &str = "1";
+const FORMAT: &str = "2";
 
 /// The battery's path relative to the project root: the module's path
 /// mirrored under `[contract] battery_dir`, `tests/contract/pkg/mod/test_name.py`.
@@ -105,11 +105,8 @@ pub fn render(node: &SpecNode, doc: &ContractDoc, runner: AsyncRunner) -> String
     let name = &node.spec_ref.qualname;
     let module = &node.spec_ref.module;
     let is_async = node.def_kind == DefKind::AsyncFunction;
-    let cases: &[Case] = if node.def_kind == DefKind::Class {
-        &[]
-    } else {
-        &doc.cases
-    };
+    let is_class = node.def_kind == DefKind::Class;
+    let cases = &doc.cases;
     let raises = cases.iter().any(|c| matches!(c, Case::Raises { .. }));
     let mut imports: Vec<String> = Vec::new();
     if is_async && runner == AsyncRunner::Asyncio && !cases.is_empty() {
@@ -158,7 +155,12 @@ pub fn render(node: &SpecNode, doc: &ContractDoc, runner: AsyncRunner) -> String
                 (format!("raises_{errors}"), args)
             }
         };
-        let call = format!("{name}({args})");
+        // A class's case is already the whole expression.
+        let call = if is_class {
+            args.clone()
+        } else {
+            format!("{name}({args})")
+        };
         let (def, call) = match (is_async, runner) {
             (false, _) => ("def", call),
             (true, AsyncRunner::Asyncio) => ("def", format!("asyncio.run({call})")),

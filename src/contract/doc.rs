@@ -11,10 +11,22 @@ use crate::names::is_dotted_name;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Case {
     /// `- <args> -> <expected>`: calling with `args` returns a value equal
-    /// to `expected`.
+    /// to `expected`. For a class, `args` is the whole expression.
     Returns { args: String, expected: String },
-    /// `- <args> raises <Error>`: calling with `args` raises `Error`.
+    /// `- <args> raises <Error>`: calling with `args` raises `Error`. For a
+    /// class, `args` is the whole expression.
     Raises { args: String, error: String },
+}
+
+/// What a case's left side is read as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subject<'a> {
+    /// A function's: the arguments of one call to it.
+    Function,
+    /// A class's (named here): a whole expression that starts with the
+    /// class's name, `Counter().add()` or `Counter.zero()`, since a class
+    /// has no one call to fill in; each line builds its own instance.
+    Class(&'a str),
 }
 
 /// A line of a derived section that is not a case jaunt can read.
@@ -78,7 +90,7 @@ fn header(line: &str) -> Option<(Section, &str)> {
 }
 
 /// Reads `doc` (a cleaned docstring), deriving the sections `derive` lists.
-pub fn read(doc: &str, derive: &[Derive]) -> ContractDoc {
+pub fn read(doc: &str, derive: &[Derive], subject: Subject<'_>) -> ContractDoc {
     let mut out = ContractDoc::default();
     let mut section = Section::Other;
     for (n, raw) in doc.lines().enumerate() {
@@ -131,7 +143,7 @@ pub fn read(doc: &str, derive: &[Derive]) -> ContractDoc {
                     error: error.to_string(),
                 }),
         });
-        match case.filter(well_formed) {
+        match case.filter(|c| well_formed(c, subject)) {
             Some(c) => out.cases.push(c),
             None => out.unparsed.push(Unparsed {
                 section: name,
@@ -183,15 +195,24 @@ fn split_top<'a>(text: &'a str, sep: &str) -> Option<(&'a str, &'a str)> {
     None
 }
 
-/// Whether the case's Python parses: the call `f(<args>)` and the expected
-/// value as an expression.
-fn well_formed(case: &Case) -> bool {
-    let call = |args: &str| format!("f({args})\n");
-    match case {
-        Case::Returns { args, expected } => {
-            parses(&call(args)) && parses(&format!("({expected})\n"))
+/// Whether the case's Python parses: the call `f(<args>)` (for a class,
+/// `<args>` itself, starting with the class's name) and the expected value
+/// as an expression.
+fn well_formed(case: &Case, subject: Subject<'_>) -> bool {
+    let args = match case {
+        Case::Returns { args, .. } | Case::Raises { args, .. } => args,
+    };
+    let left = match subject {
+        Subject::Function => parses(&format!("f({args})\n")),
+        Subject::Class(name) => {
+            args.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with(['(', '.']))
+                && parses(&format!("({args})\n"))
         }
-        Case::Raises { args, .. } => parses(&call(args)),
+    };
+    left && match case {
+        Case::Returns { expected, .. } => parses(&format!("({expected})\n")),
+        Case::Raises { .. } => true,
     }
 }
 
@@ -208,7 +229,7 @@ mod tests {
     #[test]
     fn examples_raises_and_fixtures_become_cases() {
         let doc = "Slugify a title.\n\nFixtures: tmp_path\n\nExamples:\n  - \"  Hello, World!  \" -> \"hello-world\"\n  - \"a -> b\", sep=\"_\" -> \"a_b\"\n  - [1, (2, 3)] -> {\"k\": 1}\n\nRaises:\n  - \"\" raises ValueError\n  - None raises errors.BadInput\n";
-        let d = read(doc, ALL);
+        let d = read(doc, ALL, Subject::Function);
         assert_eq!(d.fixtures, vec!["tmp_path"]);
         assert_eq!(
             d.cases,
@@ -241,12 +262,41 @@ mod tests {
     #[test]
     fn lines_that_are_not_cases_are_unparsed_and_sections_can_be_left_out() {
         let doc = "Examples:\n  - returns the input, lowercased\n  - (1 -> 2\nRaises:\n  - 1 raises not a name\nProperties:\n  - idempotent\n";
-        let d = read(doc, ALL);
+        let d = read(doc, ALL, Subject::Function);
         assert!(d.cases.is_empty());
         let lines: Vec<usize> = d.unparsed.iter().map(|u| u.line).collect();
         assert_eq!(lines, vec![2, 3, 5]);
         assert!(d.has_properties);
-        let only_examples = read("Raises:\n  - 1 raises ValueError\n", &[Derive::Examples]);
+        let only_examples = read(
+            "Raises:\n  - 1 raises ValueError\n",
+            &[Derive::Examples],
+            Subject::Function,
+        );
         assert!(only_examples.cases.is_empty() && only_examples.unparsed.is_empty());
+    }
+
+    #[test]
+    fn a_class_case_is_an_expression_that_names_the_class() {
+        let doc = "Examples:\n  - Counter().add() -> 1\n  - Counter.zero().n -> 0\n  - Counter -> Counter\n  - Other().add() -> 1\n  - CounterX().add() -> 1\n  - 1 -> 1\nRaises:\n  - Counter(-1) raises ValueError\n";
+        let d = read(doc, ALL, Subject::Class("Counter"));
+        assert_eq!(
+            d.cases,
+            vec![
+                Case::Returns {
+                    args: "Counter().add()".into(),
+                    expected: "1".into()
+                },
+                Case::Returns {
+                    args: "Counter.zero().n".into(),
+                    expected: "0".into()
+                },
+                Case::Raises {
+                    args: "Counter(-1)".into(),
+                    error: "ValueError".into()
+                },
+            ]
+        );
+        let lines: Vec<usize> = d.unparsed.iter().map(|u| u.line).collect();
+        assert_eq!(lines, vec![4, 5, 6, 7]);
     }
 }

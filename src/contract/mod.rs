@@ -40,6 +40,15 @@ pub enum Drift {
     Behaviour(String),
 }
 
+impl Drift {
+    /// Whether bringing the battery up to date changes its `jaunt.lock`
+    /// entry: a missing or edited battery is written back from the artifact
+    /// the entry pins, which `--locked` allows, as it does a module's.
+    pub fn changes_lock(&self) -> bool {
+        !matches!(self, Drift::BatteryMissing | Drift::BatteryEdited)
+    }
+}
+
 impl fmt::Display for Drift {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -122,7 +131,21 @@ fn digests_of(project: &Project, spec: &SpecRef) -> Option<ContractDigests> {
 pub fn read_doc(project: &Project, node: &SpecNode) -> Option<doc::ContractDoc> {
     let source = crate::fsutil::read_regular_string(&project.config.root.join(&node.file)).ok()?;
     let found = crate::python::read_contract(&source, &node.spec_ref.qualname)?;
-    Some(doc::read(&found.doc, &project.config.contract.derive))
+    Some(doc::read(
+        &found.doc,
+        &project.config.contract.derive,
+        subject(node),
+    ))
+}
+
+/// How the contract's docstring cases are read: as call arguments, or for
+/// a class as expressions naming it.
+pub fn subject(node: &SpecNode) -> doc::Subject<'_> {
+    if node.def_kind == crate::names::DefKind::Class {
+        doc::Subject::Class(&node.spec_ref.qualname)
+    } else {
+        doc::Subject::Function
+    }
 }
 
 /// Whether part of the contract's battery is the model's to write.

@@ -21,6 +21,9 @@ use std::path::PathBuf;
 pub struct ReconcileReport {
     /// Batteries derived (written) in this run.
     pub derived: Vec<String>,
+    /// Batteries written from the store: derived before for the same
+    /// inputs key, so neither derivation nor a model call was needed.
+    pub restored: Vec<String>,
     pub fresh: Vec<String>,
     /// Entries of contracts that are gone, and their batteries.
     pub removed: Vec<String>,
@@ -55,7 +58,11 @@ fn read_doc(project: &Project, a: &Assessment<'_>) -> Result<ContractDoc> {
                 .at(&path, None),
             )
         })?;
-    Ok(doc::read(&found.doc, &project.config.contract.derive))
+    Ok(doc::read(
+        &found.doc,
+        &project.config.contract.derive,
+        crate::contract::subject(a.node),
+    ))
 }
 
 /// The battery body for one contract, derived without a model.
@@ -96,16 +103,32 @@ fn check_battery_path(project: &Project, a: &Assessment<'_>) -> Result<PathBuf> 
     Ok(path)
 }
 
-/// Derives every missing or stale battery (every battery, with `force`),
-/// writes it with jaunt's header, stores it, and records it in
-/// `jaunt.lock`; removes the entries and batteries of contracts that are
-/// gone (not with `--target`). Reads `jaunt.lock` from disk, so it runs
-/// after the modules' own apply has written theirs.
+/// How `reconcile` runs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReconcileOptions {
+    /// `--target`: contracts outside it are left alone, gone ones kept.
+    pub targeted: bool,
+    /// `--offline`: a battery that needs the model and is not in the store
+    /// fails instead of calling it.
+    pub offline: bool,
+}
+
+/// What an `--offline` contract that needs the model reports.
+const OFFLINE_NEEDS_MODEL: &str =
+    "--offline: its battery is not in the store and deriving it needs a model call";
+
+/// Brings every missing or stale battery up to date, writes it with
+/// jaunt's header, and records it in `jaunt.lock`: from the store when a
+/// battery was derived before for the same inputs key (as a generated
+/// module is restored), else derived and stored. Removes the entries and
+/// batteries of contracts that are gone (not with `--target`). Reads
+/// `jaunt.lock` from disk, so it runs after the modules' own apply has
+/// written theirs.
 pub fn reconcile(
     project: &Project,
     store: &TieredStore,
     generator: &LockGenerator,
-    targeted: bool,
+    opts: ReconcileOptions,
 ) -> Result<ReconcileReport> {
     let lock_path = project.config.lock_path();
     let old = Lockfile::load(&lock_path)?;
@@ -125,8 +148,15 @@ pub fn reconcile(
             continue;
         }
         let path = check_battery_path(project, a)?;
+        if let Some((artifact, body)) = stored_battery(store, old.as_ref(), a) {
+            record_battery(store, generator, a, artifact)?;
+            write_battery(project, a, &path, artifact, &body)?;
+            next.contracts.retain(|c| c.spec_ref != a.node.spec_ref);
+            next.contracts.push(a.lock_entry(artifact));
+            report.restored.push(name);
+            continue;
+        }
         let (body, doc) = derive(project, a)?;
-        let name = a.node.spec_ref.to_string();
         let lines = if a.node.def_kind == DefKind::Class {
             report.unparsed.extend(
                 doc.unparsed
@@ -139,6 +169,11 @@ pub fn reconcile(
         };
         let body = if lines.is_empty() {
             body
+        } else if opts.offline {
+            report
+                .failed
+                .insert(name, vec![OFFLINE_NEEDS_MODEL.to_string()]);
+            continue;
         } else {
             let model = match &model {
                 Some(m) => m,
@@ -157,17 +192,16 @@ pub fn reconcile(
                 }
             }
         };
-        let artifact = store_battery(store, generator, a, &body)?;
-        let text = genfile::render(&a.header(artifact), &body);
-        // A battery edited by hand is kept, as an edited generated file is.
-        crate::exec::materialize::keep_edits(&path, &project.config.state_dir().join("edited"))?;
-        write_atomic(&path, text.as_bytes())
-            .map_err(|e| JauntError::io(format!("writing {}", path.display()), e))?;
+        let artifact = store
+            .put_artifact(body.as_bytes())
+            .map_err(|e| JauntError::other(e.to_string()))?;
+        record_battery(store, generator, a, artifact)?;
+        write_battery(project, a, &path, artifact, &body)?;
         next.contracts.retain(|c| c.spec_ref != a.node.spec_ref);
         next.contracts.push(a.lock_entry(artifact));
         report.derived.push(name);
     }
-    if !targeted {
+    if !opts.targeted {
         let live: Vec<&SpecRef> = assessed.iter().map(|a| &a.node.spec_ref).collect();
         let gone: Vec<_> = next
             .contracts
@@ -200,7 +234,49 @@ pub fn reconcile(
         crate::ops::store::record_use(&project.config, store.local(), &next);
     }
     report.lock_changed = changed;
+    offline_gate(&report)?;
     Ok(report)
+}
+
+/// The contracts whose `jaunt.lock` entry bringing them up to date would
+/// change, with why (for `--locked`): any drift but a missing or edited
+/// battery whose pinned artifact the store still has.
+pub fn lock_changes(
+    project: &Project,
+    store: &TieredStore,
+    lock: Option<&Lockfile>,
+) -> Vec<String> {
+    assess(project, lock)
+        .iter()
+        .filter_map(|a| {
+            let pinned = lock
+                .and_then(|l| l.contract(&a.node.spec_ref))
+                .is_some_and(|e| store.has_artifact(&e.artifact));
+            let d = a.drift.iter().find(|d| d.changes_lock() || !pinned)?;
+            Some(format!("{} ({d})", a.node.spec_ref))
+        })
+        .collect()
+}
+
+/// `--offline`: what could be restored is written and locked, as for
+/// modules; a battery that would need the model fails the run (exit 4).
+fn offline_gate(report: &ReconcileReport) -> Result<()> {
+    let needs: Vec<String> = report
+        .failed
+        .iter()
+        .filter(|(_, errors)| errors.iter().any(|e| e == OFFLINE_NEEDS_MODEL))
+        .map(|(c, _)| format!("  {c}"))
+        .collect();
+    if needs.is_empty() {
+        return Ok(());
+    }
+    Err(Diagnostic::gate(format!(
+        "--offline: {} contract battery(ies) could not be restored and would need a model call:\n{}",
+        needs.len(),
+        needs.join("\n")
+    ))
+    .hint("run `jaunt reconcile` with model access, or fill the store from a machine that has these batteries")
+    .into())
 }
 
 /// Asks the model for tests of the docstring `lines` derivation could not
@@ -280,16 +356,40 @@ fn model_tests(
     }
 }
 
-/// Puts a battery in the store with an action entry for its inputs key,
-/// as a generated module's artifact is.
-fn store_battery(
+/// The battery already derived for this contract's inputs key, from the
+/// store: the artifact `jaunt.lock` pins when its entry has this key, else
+/// the one the key's action entry names. A battery (a model-written one
+/// above all) is never paid for twice; a store object that is gone or fails
+/// its check is derived again instead.
+fn stored_battery(
+    store: &TieredStore,
+    lock: Option<&Lockfile>,
+    a: &Assessment<'_>,
+) -> Option<(ArtifactDigest, String)> {
+    let pinned = lock
+        .and_then(|l| l.contract(&a.node.spec_ref))
+        .filter(|e| e.inputs == a.key && e.battery == a.battery)
+        .map(|e| e.artifact);
+    let artifact =
+        pinned.or_else(|| store.find_action(&a.key).ok().flatten().map(|e| e.artifact))?;
+    let body = store.get_artifact(&artifact).ok().flatten()?;
+    Some((artifact, String::from_utf8(body).ok()?))
+}
+
+/// Maps the battery's inputs key to its artifact in the store, as a
+/// generated module's is (an entry already there is only marked used).
+fn record_battery(
     store: &TieredStore,
     generator: &LockGenerator,
     a: &Assessment<'_>,
-    body: &str,
-) -> Result<ArtifactDigest> {
+    artifact: ArtifactDigest,
+) -> Result<()> {
     let fail = |e: crate::store::StoreError| JauntError::other(e.to_string());
-    let artifact = store.put_artifact(body.as_bytes()).map_err(fail)?;
+    if let Some(found) = store.find_action(&a.key).map_err(fail)?
+        && found.artifact == artifact
+    {
+        return store.keep_action(&a.key, &found).map_err(fail);
+    }
     let entry = ActionEntry {
         artifact,
         interface: None,
@@ -300,8 +400,22 @@ fn store_battery(
             .map_or(0, |d| d.as_secs()),
         signature: None,
     };
-    store.put_action(&a.key, &entry).map_err(fail)?;
-    Ok(artifact)
+    store.put_action(&a.key, &entry).map_err(fail)
+}
+
+/// Writes the battery with jaunt's header, atomically; a battery edited by
+/// hand is first kept in `.jaunt/edited/`, as an edited generated file is.
+fn write_battery(
+    project: &Project,
+    a: &Assessment<'_>,
+    path: &std::path::Path,
+    artifact: ArtifactDigest,
+    body: &str,
+) -> Result<()> {
+    let text = genfile::render(&a.header(artifact), body);
+    crate::exec::materialize::keep_edits(path, &project.config.state_dir().join("edited"))?;
+    write_atomic(path, text.as_bytes())
+        .map_err(|e| JauntError::io(format!("writing {}", path.display()), e))
 }
 
 /// One contract in `check`'s report.

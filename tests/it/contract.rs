@@ -61,7 +61,15 @@ def stamp(tmp_path, name: str) -> str:
 
 @jaunt.contract
 class Counter:
-    """Counts."""
+    """Counts.
+
+    Examples:
+      - Counter().add() -> 1
+      - Counter().add() + Counter().add() -> 2
+
+    Raises:
+      - Counter().add(1) raises TypeError
+    """
 
     def __init__(self) -> None:
         self.n = 0
@@ -174,6 +182,15 @@ fn apply_derives_batteries_from_examples_and_raises_without_a_model_call() {
     assert!(battery.contains("from shop.text import slugify, BadInput\n"));
     let async_battery = f.read("tests/contract/shop/text/test_aslug.py");
     assert!(async_battery.contains("assert asyncio.run(aslug(\"A B\")) == (\"a-b\")"));
+    // A class's cases are expressions naming it, each with its own instance.
+    let class_battery = f.read("tests/contract/shop/text/test_Counter.py");
+    assert!(
+        class_battery.contains("def test_example_1():\n    assert Counter().add() == (1)\n"),
+        "{class_battery}"
+    );
+    assert!(class_battery.contains("assert Counter().add() + Counter().add() == (2)"));
+    assert!(class_battery.contains("with pytest.raises(TypeError):\n        Counter().add(1)"));
+    assert!(!class_battery.contains("is_importable"), "{class_battery}");
     let fixtures = f.read("tests/contract/shop/text/test_stamp.py");
     assert!(
         fixtures.contains("def test_example_1(tmp_path):"),
@@ -206,6 +223,14 @@ fn apply_derives_batteries_from_examples_and_raises_without_a_model_call() {
     let (code, out, err) = f.run(&["test", "--no-skills"]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("passed"), "{out}");
+    // A method that stops doing what the class's examples say is drift.
+    edit(&f, "        return self.n\n", "        return self.n + 1\n");
+    let (code, err) = check(&f, &["--contracts-only"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains("shop.text:Counter (contract): behaviour drift"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -384,7 +409,7 @@ fn eject_leaves_plain_python_and_a_battery_that_passes_without_jaunt() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("7 passed"), "{stdout}");
+    assert!(stdout.contains("9 passed"), "{stdout}");
     // Ejected code is no contract; the battery is the user's, never touched.
     let specs = f.json(&["specs", "--json"]);
     assert!(!specs.to_string().contains("\"contract\""), "{specs}");
@@ -535,4 +560,69 @@ fn properties_are_derived_by_the_model_and_must_pass_against_the_code() {
     assert_eq!(check(&f, &[]).0, 0);
     f.ok(&["reconcile"]);
     assert!(f.requests().is_empty(), "{:?}", f.requests());
+}
+
+#[test]
+fn a_lost_or_edited_model_battery_is_restored_from_the_store_without_a_call() {
+    const BATTERY: &str = "tests/contract/words/test_up.py";
+    let f = with_properties();
+    let (code, err) = reconcile_with(&f, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(f.requests().len(), 1);
+    let accepted = f.read(BATTERY);
+    // `apply --offline` writes the accepted battery back, with no call.
+    let restored_offline = || {
+        let report = f.json(&["apply", "--offline", "--no-skills", "--json"]);
+        assert_eq!(
+            report["contracts"]["restored"],
+            serde_json::json!(["words:up"]),
+            "{report}"
+        );
+        assert!(f.requests().is_empty(), "{:?}", f.requests());
+        assert_eq!(f.read(BATTERY), accepted);
+    };
+    // Lost: written again from the store, byte for byte, with no call.
+    f.clear_log();
+    std::fs::remove_file(f.path(BATTERY)).unwrap();
+    let report = f.json(&["reconcile", "--json"]);
+    assert_eq!(
+        report["restored"],
+        serde_json::json!(["words:up"]),
+        "{report}"
+    );
+    assert_eq!(report["derived"], serde_json::json!([]));
+    assert_eq!(report["model_calls"], 0);
+    assert!(f.requests().is_empty(), "{:?}", f.requests());
+    assert_eq!(f.read(BATTERY), accepted);
+    // Edited: `apply --offline` restores it (the edit kept aside), no call.
+    f.write(BATTERY, &accepted.replace("== (\"A\")", "== (\"B\")"));
+    restored_offline();
+    let kept: Vec<String> = std::fs::read_dir(f.path(".jaunt/edited"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(kept.iter().any(|k| k.contains("== (\"B\")")), "{kept:?}");
+    // A changed key pays, and `--offline` refuses to (exit 4), keeping the old battery.
+    let original = f.read("src/words.py");
+    f.write(
+        "src/words.py",
+        &original.replace("\"\"\"Upper.", "\"\"\"To upper case."),
+    );
+    let (code, _, err) = f.run(&["apply", "--offline", "--no-skills"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains("--offline: 1 contract battery(ies) could not be restored"),
+        "{err}"
+    );
+    assert!(err.contains("words:up"), "{err}");
+    assert!(f.requests().is_empty(), "{:?}", f.requests());
+    assert_eq!(f.read(BATTERY), accepted);
+    let (code, err) = reconcile_with(&f, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(f.requests().len(), 1, "the new prose is derived once");
+    // Back to the old prose: its key is in the store, so no call again.
+    f.clear_log();
+    f.write("src/words.py", &original);
+    restored_offline();
+    assert_eq!(check(&f, &[]).0, 0);
 }

@@ -143,7 +143,10 @@ fn json_report_has_the_documented_shape() {
                 "artifact_changed": true
             }],
             "generator_changed": false,
-            "skills_changed": []
+            "skills_changed": [],
+            "contracts_added": [],
+            "contracts_removed": [],
+            "contracts_rederived": []
         })
     );
     assert_eq!(f.json(&["lock", "diff", "--json"]), json);
@@ -202,5 +205,71 @@ fn unknown_revisions_and_missing_default_branches_are_clear_errors() {
     assert!(
         err.contains("none of main, master or origin/HEAD exists"),
         "{err}"
+    );
+}
+
+/// A contract whose `{name}` returns `x * factor`, with `doc` as its
+/// docstring's first line.
+fn contract(name: &str, doc: &str, factor: u32) -> String {
+    format!(
+        "@jaunt.contract\ndef {name}(x: int) -> int:\n    \"\"\"{doc}\n\n    Examples:\n      - 2 -> {}\n    \"\"\"\n    return x * {factor}\n\n\n",
+        2 * factor
+    )
+}
+
+#[test]
+fn contract_entries_added_removed_and_rederived_are_reported() {
+    let f = Fixture::with_fake_generator();
+    f.write(".gitignore", ".store/\n.fake-gen.log\n.jaunt/\n");
+    git(&f, &["init", "-q"]);
+    let module = |parts: &[String]| format!("import jaunt\n\n\n{}", parts.concat());
+    f.write(
+        "src/calc.py",
+        &module(&[
+            contract("double", "Twice x.", 2),
+            contract("triple", "Thrice x.", 3),
+            contract("halve", "Half of x.", 1),
+        ]),
+    );
+    f.ok(&["reconcile"]);
+    commit(&f, "three contracts");
+    git(&f, &["checkout", "-q", "-b", "feature"]);
+    // double: new prose and example; triple: gone; quad: new; halve: only
+    // its body changes, which its entry never records.
+    f.write(
+        "src/calc.py",
+        &module(&[
+            contract("double", "Two times x.", 2).replace("- 2 -> 4", "- 3 -> 6"),
+            contract("halve", "Half of x.", 1).replace("return x * 1", "return x"),
+            contract("quad", "Four times x.", 4),
+        ]),
+    );
+    f.ok(&["reconcile"]);
+    commit(&f, "feature");
+    let text = masked(&f.ok(&["lock", "diff"]));
+    insta::assert_snapshot!("lock_diff_contracts_text", text);
+    let markdown = masked(&f.ok(&["lock", "diff", "--format", "markdown"]));
+    insta::assert_snapshot!("lock_diff_contracts_markdown", markdown);
+    let json = f.json(&["lock", "diff", "--json"]);
+    assert_eq!(json["contracts_added"], serde_json::json!(["calc:quad"]));
+    assert_eq!(
+        json["contracts_removed"],
+        serde_json::json!(["calc:triple"])
+    );
+    assert_eq!(
+        json["contracts_rederived"],
+        serde_json::json!([{
+            "ref": "calc:double",
+            "prose_changed": true,
+            "signature_changed": false,
+            "artifact_changed": true
+        }])
+    );
+    assert_eq!(json["added"], serde_json::json!([]), "no module changed");
+    // `plan --base` shows the same lines below the plan.
+    let plan = f.ok(&["plan", "--base", "main"]);
+    assert!(
+        plan.contains("  ~ contract calc:double (re-derived, prose changed, battery changed)\n"),
+        "{plan}"
     );
 }

@@ -454,3 +454,56 @@ fn store_push_and_pull_round_trip_what_the_lockfile_references() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("no remote store is configured"), "{err}");
 }
+
+#[test]
+fn store_push_and_pull_carry_contract_batteries() {
+    const WORDS: &str = "import jaunt\n\n\n@jaunt.contract\ndef up(s: str) -> str:\n    \"\"\"Upper.\n\n    Properties:\n      - up(up(\"ab\")) == up(\"ab\")\n    \"\"\"\n    return s.upper()\n";
+    const BATTERY: &str = "tests/contract/shop/words/test_up.py";
+    let with_contract = |f: &Fixture| {
+        f.write(
+            "jaunt.toml",
+            &format!(
+                "{}\n[contract]\nderive = [\"examples\", \"errors\", \"properties\"]\n",
+                f.read("jaunt.toml")
+            ),
+        )
+        .write("src/shop/words.py", WORDS);
+    };
+    let nginx = Nginx::start("");
+    let url = nginx.url();
+    let a = project();
+    with_contract(&a);
+    let (report, _) = apply(&a, None, &[], &[]);
+    assert_eq!(
+        report["contracts"]["derived"],
+        serde_json::json!(["shop.words:up"])
+    );
+    assert_eq!(
+        report["contracts"]["model_calls"], 1,
+        "the battery is the model's"
+    );
+    let (code, out, err) = run(&a, Some(&url), &[], &["store", "push", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let pushed: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        pushed["artifacts_copied"], 4,
+        "3 modules and the battery: {pushed:#}"
+    );
+    assert_eq!(pushed["actions_copied"], 4);
+    assert_holds_local_frames(&nginx.objects("cas"), &a);
+
+    let b = clone_of(&a);
+    with_contract(&b);
+    let (code, out, err) = run(&b, Some(&url), &[], &["store", "pull"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("pulled 4 artifacts and 4 actions"), "{out}");
+    // --frozen never calls a model: the battery can only come from the store.
+    let (report, _) = apply(&b, None, &[], &["--frozen"]);
+    assert_eq!(
+        report["contracts"]["restored"],
+        serde_json::json!(["shop.words:up"]),
+        "{report:#}"
+    );
+    assert!(b.requests().is_empty(), "{:?}", b.requests());
+    assert_eq!(b.read(BATTERY), a.read(BATTERY));
+}

@@ -214,3 +214,75 @@ fn an_unreadable_record_is_ignored_with_a_warning() {
     assert!(out.contains("unreadable, keeps nothing"), "{out}");
     assert!(junk.exists());
 }
+
+/// A project named `name` whose one contract, `pkg.m:f`, returns `x *
+/// factor` and says so in its examples, using `store`.
+fn contract_project(name: &str, factor: u32, store: &Path) -> Fixture {
+    let mut f = Fixture::named(&format!("jaunt-gc-{name}-")).use_fake_generator();
+    f.store = store.to_path_buf();
+    f.write("src/pkg/__init__.py", "").write(
+        "src/pkg/m.py",
+        &format!(
+            "import jaunt\n\n\n@jaunt.contract\ndef f(x: int) -> int:\n    \"\"\"Times {factor}.\n\n    Examples:\n      - 2 -> {}\n    \"\"\"\n    return x * {factor}\n",
+            2 * factor
+        ),
+    );
+    f
+}
+
+#[test]
+fn gc_keeps_the_batteries_that_lockfiles_pin_and_other_projects_used() {
+    let store = tempfile::tempdir().unwrap();
+    let a = contract_project("a", 2, store.path());
+    let b = contract_project("b", 3, store.path());
+    for f in [&a, &b] {
+        f.ok(&["apply", "-q"]);
+    }
+    const BATTERY: &str = "tests/contract/pkg/m/test_f.py";
+    let (a_old, b_battery) = (a.read(BATTERY), b.read(BATTERY));
+    // A adds an example: its old battery and entry are garbage.
+    a.write(
+        "src/pkg/m.py",
+        &a.read("src/pkg/m.py")
+            .replace("- 2 -> 4\n", "- 2 -> 4\n      - 5 -> 10\n"),
+    );
+    a.ok(&["reconcile", "-q"]);
+    assert_ne!(a.read(BATTERY), a_old);
+    age_objects(store.path(), 40 * DAY);
+    let gc = a.json(&["store", "gc", "--json"]);
+    assert_eq!(
+        (&gc["artifacts_removed"], &gc["actions_removed"]),
+        (&1.into(), &1.into()),
+        "{gc:#}"
+    );
+    assert_eq!(
+        (&gc["artifacts_kept"], &gc["actions_kept"]),
+        (&2.into(), &2.into()),
+        "A's pinned battery and B's recently used one: {gc:#}"
+    );
+    // Both kept batteries come back from the store, not from derivation.
+    for f in [&a, &b] {
+        let kept = f.read(BATTERY);
+        std::fs::remove_file(f.path(BATTERY)).unwrap();
+        let report = f.json(&["apply", "--offline", "--json"]);
+        assert_eq!(
+            report["contracts"]["restored"],
+            serde_json::json!(["pkg.m:f"]),
+            "{report:#}"
+        );
+        assert_eq!(f.read(BATTERY), kept);
+    }
+    assert_eq!(b.read(BATTERY), b_battery);
+    // A's old battery went: going back to it derives it again.
+    a.write(
+        "src/pkg/m.py",
+        &a.read("src/pkg/m.py").replace("      - 5 -> 10\n", ""),
+    );
+    let report = a.json(&["reconcile", "--json"]);
+    assert_eq!(
+        report["derived"],
+        serde_json::json!(["pkg.m:f"]),
+        "{report:#}"
+    );
+    assert_eq!(a.read(BATTERY), a_old);
+}
