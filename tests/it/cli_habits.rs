@@ -93,17 +93,6 @@ fn progress_flags_are_checked() {
     assert!(!f.exists("jaunt.lock"), "nothing ran");
 }
 
-fn refs(f: &Fixture, args: &[&str]) -> Vec<String> {
-    let mut all = vec!["specs", "--json"];
-    all.extend_from_slice(args);
-    f.json(&all)["specs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["ref"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[test]
 fn specs_module_selects_a_module_and_the_modules_inside_it() {
     let f = shop_with_tests();
@@ -112,16 +101,16 @@ fn specs_module_selects_a_module_and_the_modules_inside_it() {
         "import jaunt\n\n\n@jaunt.magic\ndef basket() -> None:\n    \"\"\"Not in shop.\"\"\"\n",
     );
     assert_eq!(
-        refs(&f, &["--module", "shop.cart"]),
+        f.spec_refs(&["--module", "shop.cart"]),
         ["shop.cart:Cart", "shop.cart:total"]
     );
     // A package prefix takes its submodules, never a longer name.
     assert_eq!(
-        refs(&f, &["--module", "shop"]),
+        f.spec_refs(&["--module", "shop"]),
         ["shop.cart:Cart", "shop.cart:total", "shop.money:Money"]
     );
     assert_eq!(
-        refs(&f, &["--module", "shop.money", "--module", "test_misc"]),
+        f.spec_refs(&["--module", "shop.money", "--module", "test_misc"]),
         ["shop.money:Money", "test_misc:test_plain"]
     );
     // Groups hold only the listed tests.

@@ -9,17 +9,6 @@ fn project() -> Fixture {
     f
 }
 
-fn spec_refs(f: &Fixture, extra: &[&str]) -> Vec<String> {
-    let mut args = vec!["specs", "--json"];
-    args.extend_from_slice(extra);
-    f.json(&args)["specs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["ref"].as_str().unwrap().to_string())
-        .collect()
-}
-
 const SPEC: &str = "import jaunt\n\n@jaunt.magic\ndef f(): ...\n";
 
 #[test]
@@ -53,7 +42,7 @@ fn modules_are_found_by_python_rules_not_by_a_list_of_names() {
         .write("my-script.py", SPEC)
         .write("class.py", SPEC);
     assert_eq!(
-        spec_refs(&f, &[]),
+        f.spec_refs(&[]),
         [
             "build.tools:f",
             "café:f",
@@ -96,13 +85,13 @@ fn a_root_that_is_a_package_contributes_its_name_so_overlapping_roots_rename_not
         "import jaunt\n\n@jaunt.test\ndef test_f(): ...\n",
     );
     assert_eq!(
-        spec_refs(&f, &[]),
+        f.spec_refs(&[]),
         ["other:f", "shop.cart:f", "tests.specs:test_f"]
     );
     // Targeted discovery names a module the same way.
-    assert_eq!(spec_refs(&f, &["--target", "shop.cart"]), ["shop.cart:f"]);
+    assert_eq!(f.spec_refs(&["--target", "shop.cart"]), ["shop.cart:f"]);
     assert_eq!(
-        spec_refs(&f, &["--target", "tests.specs"]),
+        f.spec_refs(&["--target", "tests.specs"]),
         ["tests.specs:test_f"]
     );
 }
@@ -246,7 +235,7 @@ fn parse_cache_hits_invalidates_and_survives_corruption() {
     age(&f, "a.py", 50);
     let (_, _, err) = f.run(&["-v", "specs"]);
     assert_eq!(parsed_count(&err), 1, "one changed file: {err}");
-    assert_eq!(spec_refs(&f, &[]), ["a:g", "b:f"]);
+    assert_eq!(f.spec_refs(&[]), ["a:g", "b:f"]);
 
     std::fs::write(
         f.path(".jaunt/cache/parse-v1.bin"),
@@ -281,7 +270,7 @@ fn racy_change_within_mtime_granularity_is_reparsed() {
         .unwrap()
         .set_modified(before)
         .unwrap();
-    assert_eq!(spec_refs(&f, &[]), ["a:h"]);
+    assert_eq!(f.spec_refs(&[]), ["a:h"]);
 }
 
 #[test]
@@ -345,7 +334,7 @@ fn missing_explicit_source_root_is_an_error_missing_defaults_are_not() {
     );
     let g = Fixture::new();
     g.write("jaunt.toml", "version = 1\n").write("m.py", SPEC);
-    assert_eq!(spec_refs(&g, &[]), ["m:f"]);
+    assert_eq!(g.spec_refs(&[]), ["m:f"]);
 }
 
 #[test]

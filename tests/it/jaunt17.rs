@@ -23,19 +23,10 @@ fn project() -> Fixture {
     f
 }
 
-fn refs(f: &Fixture) -> Vec<String> {
-    f.json(&["specs", "--json"])["specs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["ref"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[test]
 fn a_jaunt_17_project_builds_and_tests_unchanged() {
     let f = project();
-    let mut found = refs(&f);
+    let mut found = f.spec_refs(&[]);
     found.sort();
     assert_eq!(
         found,

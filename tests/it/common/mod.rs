@@ -200,6 +200,19 @@ impl Fixture {
         let out = self.ok(args);
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("bad JSON from {args:?}: {e}\n{out}"))
     }
+
+    /// The refs `jaunt specs --json` lists, in its order, with `extra`
+    /// arguments (`--module`, `--target`).
+    pub fn spec_refs(&self, extra: &[&str]) -> Vec<String> {
+        let mut args = vec!["specs", "--json"];
+        args.extend_from_slice(extra);
+        self.json(&args)["specs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["ref"].as_str().unwrap().to_string())
+            .collect()
+    }
 }
 
 /// The strings of a JSON array (module lists in reports), as a set.
