@@ -61,31 +61,6 @@ fn clear_cache(dir: &Path) {
     discover::cache::clear(&dir.join(".jaunt")).expect("clear parse cache");
 }
 
-/// Every `.py` file under `dir/src`: a sequential walk feeding rayon, so
-/// reading and hashing overlap the walk.
-fn py_files(dir: &Path) -> impl ParallelIterator<Item = PathBuf> {
-    ignore::WalkBuilder::new(dir.join("src"))
-        .build()
-        .par_bridge()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-        .map(ignore::DirEntry::into_path)
-        .filter(|p| p.extension().is_some_and(|x| x == "py"))
-}
-
-/// The baseline: walk, read and BLAKE3 every `.py` file, in parallel.
-/// Returns the file count and a fold of the hashes, so nothing is elided.
-fn read_and_hash(dir: &Path) -> (usize, u8) {
-    py_files(dir)
-        .map(|p| {
-            (
-                1,
-                blake3::hash(&std::fs::read(p).expect("read")).as_bytes()[0],
-            )
-        })
-        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 ^ b.1))
-}
-
 fn discovery(c: &mut Criterion) {
     for &n in sizes() {
         let (dir, stats) = project(n);
@@ -118,7 +93,7 @@ fn discovery(c: &mut Criterion) {
         load(&dir); // leave a cache behind for the warm runs
         g.bench_function("load_warm", |b| b.iter_with_large_drop(|| load(&dir)));
         g.bench_function("read_and_hash", |b| {
-            b.iter(|| assert_eq!(read_and_hash(&dir).0, stats.files))
+            b.iter(|| assert_eq!(synth::read_and_hash(&dir).0, stats.files))
         });
         g.finish();
     }
@@ -187,7 +162,7 @@ fn report_phases(modules: usize) {
     );
     // Cold cost split: tree-sitter alone vs jaunt's whole summary, on one
     // thread, so the numbers are per-core work rather than wall time.
-    let sources: Vec<String> = py_files(&dir)
+    let sources: Vec<String> = synth::py_files(&dir)
         .map(|p| std::fs::read_to_string(p).expect("read"))
         .collect();
     let mut parser = tree_sitter::Parser::new();
