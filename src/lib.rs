@@ -16,6 +16,7 @@ pub mod generate;
 pub mod genfile;
 pub mod graph;
 pub mod lock;
+pub mod lockcache;
 pub mod names;
 pub mod ops;
 pub mod plan;

@@ -33,8 +33,10 @@ const HINT_REGENERATE: &str = "jaunt.lock is generated: delete it and run `jaunt
 const HINT_MERGE: &str = "resolve by taking either side (or deleting jaunt.lock), then run `jaunt apply`; it rebuilds the entries it can from the store without calling a model";
 
 /// The whole lockfile. Parsed lockfiles are in canonical (sorted) order,
-/// so comparing two of them compares content, not layout.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// so comparing two of them compares content, not layout. Serde is for the
+/// binary sidecar ([`crate::lockcache`]); the file itself is TOML, read by
+/// [`Lockfile::parse`] and written by [`Lockfile::render`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lockfile {
     pub generator: LockGenerator,
     pub modules: Vec<LockModule>,
@@ -59,7 +61,7 @@ struct LockToml {
 }
 
 /// A contract's battery: what it was derived from and what it is.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LockContract {
     #[serde(rename = "ref")]
@@ -80,7 +82,7 @@ pub struct LockContract {
 }
 
 /// The generator that produced the modules; a change here regenerates all.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LockGenerator {
     #[serde(deserialize_with = "non_empty")]
@@ -91,7 +93,7 @@ pub struct LockGenerator {
 }
 
 /// One generated module: its inputs key and the artifact it produced.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LockModule {
     pub name: ModuleName,
@@ -120,7 +122,7 @@ pub struct LockModule {
 }
 
 /// One spec of a module with its digest and spec-level dependencies.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LockSpec {
     #[serde(rename = "ref")]
@@ -131,7 +133,7 @@ pub struct LockSpec {
 }
 
 /// A library skill that was part of the requests.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LockSkill {
     #[serde(deserialize_with = "non_empty")]
@@ -224,22 +226,37 @@ impl Lockfile {
         doc.to_string()
     }
 
-    /// Reads `path`; `Ok(None)` when there is no lockfile yet.
-    pub fn load(path: &Path) -> Result<Option<Lockfile>, JauntError> {
-        let located = |p: Diagnostic| {
+    /// [`Lockfile::parse`] of the text read from `path`, the problem
+    /// located in that file.
+    pub fn parse_file(path: &Path, text: &str) -> Result<Lockfile, JauntError> {
+        Lockfile::parse(text).map_err(|p| {
             JauntError::from(Diagnostic {
                 file: Some(path.to_path_buf()),
                 ..p
             })
-        };
+        })
+    }
+
+    /// Reads `path`; `Ok(None)` when there is no lockfile yet.
+    pub fn load(path: &Path) -> Result<Option<Lockfile>, JauntError> {
+        Lockfile::read_text(path)?
+            .map(|text| Lockfile::parse_file(path, &text))
+            .transpose()
+    }
+
+    /// The text of the lockfile at `path`; `Ok(None)` when there is none.
+    pub fn read_text(path: &Path) -> Result<Option<String>, JauntError> {
         match crate::fsutil::read_regular_string(path) {
-            Ok(text) => Lockfile::parse(&text).map(Some).map_err(located),
+            Ok(text) => Ok(Some(text)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(located(problem(
-                None,
-                format!("cannot read the lockfile: {e}"),
-                HINT_REGENERATE,
-            ))),
+            Err(e) => Err(JauntError::from(Diagnostic {
+                file: Some(path.to_path_buf()),
+                ..problem(
+                    None,
+                    format!("cannot read the lockfile: {e}"),
+                    HINT_REGENERATE,
+                )
+            })),
         }
     }
 

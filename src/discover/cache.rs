@@ -101,6 +101,19 @@ fn stamp() -> String {
     format!("jaunt {} parse-cache v8", env!("CARGO_PKG_VERSION"))
 }
 
+/// Whether a file with this mtime may have changed again, unseen by its
+/// stat, after a cache written at `written_ns` recorded it.
+pub fn is_racy(mtime_ns: u128, written_ns: u128) -> bool {
+    mtime_ns + RACY_WINDOW_NS > written_ns
+}
+
+/// Now, in nanoseconds since the epoch: when a cache is written.
+pub fn now_ns() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
 pub fn mtime_ns(meta: &std::fs::Metadata) -> u128 {
     meta.modified()
         .ok()
@@ -142,8 +155,7 @@ impl ParseCache {
         if e.size != size {
             return (Lookup::Miss, None);
         }
-        let racy = mtime_ns + RACY_WINDOW_NS > self.loaded.written_ns;
-        if e.mtime_ns == mtime_ns && !racy {
+        if e.mtime_ns == mtime_ns && !is_racy(mtime_ns, self.loaded.written_ns) {
             return (Lookup::Hit, Some(e.summary.clone()));
         }
         if content() == Some(e.content) {
@@ -182,9 +194,7 @@ impl ParseCache {
         if !self.dirty {
             return;
         }
-        self.loaded.written_ns = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
+        self.loaded.written_ns = now_ns();
         if let Some(bytes) = self.loaded.encode() {
             let _ = crate::fsutil::write_atomic(&self.path, &bytes);
         }
@@ -242,13 +252,6 @@ mod tests {
     use super::*;
 
     const SECOND: u128 = 1_000_000_000;
-
-    fn now_ns() -> u128 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    }
 
     fn entry(size: u64, mtime_ns: u128, content: u8) -> Entry {
         Entry {

@@ -220,7 +220,7 @@ impl Session {
     }
 
     pub fn open_with(config: &Config, store_use: StoreUse) -> Result<Session> {
-        let lock = Lockfile::load(&config.lock_path())?;
+        let lock = crate::lockcache::load(&config.lock_path(), &config.state_dir())?;
         if let Some(lock) = &lock {
             lock.check_outputs(&config.paths.generated_dir)
                 .map_err(|d| d.at(config.lock_path(), None))?;
