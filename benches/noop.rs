@@ -99,7 +99,9 @@ fn populate(modules: usize) -> PathBuf {
         return dir;
     }
     let t = Instant::now();
-    let out = jaunt(&dir, &["apply", "--jobs", "8"]).output().expect("apply");
+    let out = jaunt(&dir, &["apply", "--jobs", "8"])
+        .output()
+        .expect("apply");
     assert!(
         out.status.success(),
         "populating apply failed: {}",
@@ -129,8 +131,7 @@ fn all_fresh(dir: &Path) -> bool {
         .output()
         .expect("jaunt status");
     out.status.success()
-        && serde_json::from_slice::<Value>(&out.stdout)
-            .is_ok_and(|v| v["ok"] == Value::Bool(true))
+        && serde_json::from_slice::<Value>(&out.stdout).is_ok_and(|v| v["ok"] == Value::Bool(true))
 }
 
 /// One spawned run.
@@ -142,7 +143,9 @@ struct Sample {
 }
 
 /// Spawns `jaunt args` in `dir`, output discarded, and reads the child's
-/// resource usage from `wait4`. Panics unless it exits 0.
+/// resource usage from `wait4` (which reaps it: `Child::wait` cannot
+/// report usage). Panics unless it exits 0.
+#[allow(clippy::zombie_processes)]
 fn spawn_once(dir: &Path, args: &[&str]) -> Sample {
     let start = Instant::now();
     let child = jaunt(dir, args)
@@ -235,7 +238,11 @@ fn measure(dir: &Path, modules: usize) {
         ("specs --json", &["--json", "specs"]),
     ];
     for (name, args) in cases {
-        let _ = write!(report, "\n  {name:<22} {}", sample(dir, args, runs, &nothing));
+        let _ = write!(
+            report,
+            "\n  {name:<22} {}",
+            sample(dir, args, runs, &nothing)
+        );
     }
     let cache = dir.join(".jaunt/cache");
     let cold = || {
