@@ -39,7 +39,8 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     })
 }
 
-/// The human report: one line, and the docstring lines not derived.
+/// The human report: one line, and the docstring lines the model was
+/// asked to turn into tests.
 pub fn print(report: &ReconcileReport) {
     for (contract, errors) in &report.failed {
         eprintln!(
@@ -58,9 +59,7 @@ pub fn print(report: &ReconcileReport) {
         return;
     }
     for line in &report.unparsed {
-        output::warning(&format!(
-            "not derived (a class contract's case must be an expression naming the class, e.g. `Counter().add() -> 1`): {line}"
-        ));
+        output::note(&format!("in no known shape, sent to the model: {line}"));
     }
     println!(
         "Contracts: {} derived, {} restored, {} fresh, {} removed, {} failed; {} model call(s).",

@@ -150,8 +150,7 @@ pub fn subject(node: &SpecNode) -> doc::Subject<'_> {
 
 /// Whether part of the contract's battery is the model's to write.
 fn needs_model(project: &Project, node: &SpecNode) -> bool {
-    node.def_kind != crate::names::DefKind::Class
-        && read_doc(project, node).is_some_and(|d| !d.model_lines().is_empty())
+    read_doc(project, node).is_some_and(|d| !d.model_lines().is_empty())
 }
 
 /// Every contract in the project (or under `--target`), sorted by ref,

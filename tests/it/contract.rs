@@ -481,9 +481,8 @@ fn a_battery_with_more_examples_kills_more_mutants() {
     );
 }
 
-/// A contract with a `Properties:` section, under `derive` with
-/// `"properties"`: its properties are the model's (the fake generator's).
-fn with_properties() -> Fixture {
+/// A project whose `[contract] derive` lists `"properties"`.
+fn deriving_properties() -> Fixture {
     let f = Fixture::with_fake_generator();
     f.write(
         "jaunt.toml",
@@ -492,6 +491,13 @@ fn with_properties() -> Fixture {
             f.read("jaunt.toml")
         ),
     );
+    f
+}
+
+/// A contract with a `Properties:` section, under `derive` with
+/// `"properties"`: its properties are the model's (the fake generator's).
+fn with_properties() -> Fixture {
+    let f = deriving_properties();
     f.write(
         "src/words.py",
         "import jaunt\n\n\n@jaunt.contract\ndef up(s: str) -> str:\n    \"\"\"Upper.\n\n    Examples:\n      - \"a\" -> \"A\"\n\n    Properties:\n      - up(up(\"ab\")) == up(\"ab\")\n      - up(\"\") == \"\"\n    \"\"\"\n    return s.upper()\n",
@@ -625,4 +631,112 @@ fn a_lost_or_edited_model_battery_is_restored_from_the_store_without_a_call() {
     f.write("src/words.py", &original);
     restored_offline();
     assert_eq!(check(&f, &[]).0, 0);
+}
+
+/// A class contract with lines in no known shape (they do not start with
+/// the class's name) and a property: the model's, as a function's are.
+const TALLY: &str = r#"import jaunt
+
+
+@jaunt.contract
+class Tally:
+    """Tallies.
+
+    Examples:
+      - Tally().add(2) -> 2
+      - str(Tally().add(3)) -> "3"
+
+    Raises:
+      - [Tally().add("x")] raises TypeError
+
+    Properties:
+      - Tally().add(1) + Tally().add(1) == 2
+    """
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def add(self, k: int) -> int:
+        self.n += k
+        return self.n
+"#;
+
+#[test]
+fn a_class_contracts_unread_lines_and_properties_go_to_the_model() {
+    const BATTERY: &str = "tests/contract/tally/test_Tally.py";
+    let f = deriving_properties();
+    f.write("src/tally.py", TALLY);
+    // Tests that fail against the class are rejected on every attempt.
+    let (code, err) = reconcile_with(&f, &[("FAKE_GEN_CONTRACT_WRONG", "tally")]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("failed tally:Tally (contract battery)"), "{err}");
+    let requests = f.requests();
+    assert_eq!(requests.len(), 2, "[build] max_attempts");
+    assert_eq!(requests[0]["kind"], "contract");
+    let spec = &requests[0]["specs"][0];
+    assert_eq!(spec["kind"], "class");
+    assert!(spec["source"].as_str().unwrap().contains("def add(self, k: int)"));
+    let prompt = spec["prompt"].as_str().unwrap();
+    for line in [
+        "- Examples: str(Tally().add(3)) -> \"3\"\n",
+        "- Raises: [Tally().add(\"x\")] raises TypeError\n",
+        "- Tally().add(1) + Tally().add(1) == 2\n",
+    ] {
+        assert!(prompt.contains(line), "{line} in {prompt}");
+    }
+    assert!(!prompt.contains("Tally().add(2) -> 2"), "derived: {prompt}");
+    assert!(prompt.contains("each test builds the instances it uses"));
+    assert!(
+        requests[1]["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("fails against the current code")
+    );
+    assert!(!f.exists(BATTERY), "no battery accepted");
+    // Retried with the failure, then accepted: the derived case and the
+    // model's tests in one battery that passes.
+    f.clear_log();
+    let (code, err) = reconcile_with(&f, &[("FAKE_GEN_CONTRACT_WRONG_FIRST", "tally")]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(f.requests().len(), 2);
+    let battery = f.read(BATTERY);
+    assert!(
+        battery.contains("def test_example_1():\n    assert Tally().add(2) == (2)\n"),
+        "{battery}"
+    );
+    assert!(
+        battery.contains("with pytest.raises(TypeError):\n        [Tally().add(\"x\")]"),
+        "{battery}"
+    );
+    assert!(battery.contains("def test_model_3():\n    assert Tally().add(1) + Tally().add(1) == 2"));
+    let (code, err) = check(&f, &[]);
+    assert_eq!(code, 0, "{err}");
+    // The model wrote part of it: a battery that no longer holds is drift.
+    f.write(
+        "src/tally.py",
+        &TALLY.replace("        self.n += k\n", "        self.n += int(k)\n"),
+    );
+    let (code, err) = check(&f, &["--contracts-only"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("tally:Tally (contract): behaviour drift"), "{err}");
+    // Under the default `derive`, the unread lines still go to the model,
+    // listed in `unparsed`; the property does not.
+    f.write("src/tally.py", TALLY);
+    f.write(
+        "jaunt.toml",
+        &f.read("jaunt.toml").replace(", \"properties\"]", "]"),
+    );
+    f.clear_log();
+    let report = f.json(&["reconcile", "--json"]);
+    assert_eq!(report["derived"], serde_json::json!(["tally:Tally"]), "{report}");
+    assert_eq!(report["model_calls"], 1);
+    assert_eq!(
+        report["unparsed"],
+        serde_json::json!([
+            "tally:Tally: Examples line 5: - str(Tally().add(3)) -> \"3\"",
+            "tally:Tally: Raises line 8: - [Tally().add(\"x\")] raises TypeError",
+        ])
+    );
+    let prompt = f.requests()[0]["specs"][0]["prompt"].as_str().unwrap().to_string();
+    assert!(!prompt.contains("Tally().add(1) + Tally().add(1)"), "{prompt}");
 }
