@@ -131,8 +131,8 @@ fn digests_of(project: &Project, spec: &SpecRef) -> Option<ContractDigests> {
 pub fn read_doc(project: &Project, node: &SpecNode) -> Option<doc::ContractDoc> {
     let source = crate::fsutil::read_regular_string(&project.config.root.join(&node.file)).ok()?;
     let found = crate::python::read_contract(&source, &node.spec_ref.qualname)?;
-    Some(doc::read(
-        &found.doc,
+    Some(doc::read_contract(
+        &found,
         &project.config.contract.derive,
         subject(node),
     ))

@@ -59,8 +59,8 @@ fn read_doc(project: &Project, a: &Assessment<'_>) -> Result<ContractDoc> {
                 .at(&path, None),
             )
         })?;
-    Ok(doc::read(
-        &found.doc,
+    Ok(doc::read_contract(
+        &found,
         &project.config.contract.derive,
         crate::contract::subject(a.node),
     ))
@@ -161,7 +161,7 @@ pub fn reconcile(
         report.unparsed.extend(
             doc.unparsed
                 .iter()
-                .map(|u| format!("{name}: {} line {}: {}", u.section, u.line, u.text)),
+                .map(|u| format!("{name}: {} line {}: {}", u.place(), u.line, u.text)),
         );
         let lines = doc.model_lines();
         let body = if lines.is_empty() {
@@ -304,12 +304,12 @@ fn model_tests(
             kind: node.def_kind,
             source: source.get(start..end).unwrap_or_default().to_string(),
             prompt: Some(format!(
-                "This code is handwritten and canonical. Write pytest test functions named test_model_<n>, and nothing else, for these lines of its docstring{class} (Hypothesis properties with at most {} examples where a line states a property); they are appended to its battery, whose imports are in scope:\n{listed}",
+                "This code is handwritten and canonical. Write pytest test functions named test_model_<n>, and nothing else, for these lines of its {docstrings} (Hypothesis properties with at most {} examples where a line states a property); they are appended to its battery, whose imports are in scope:\n{listed}",
                 project.config.contract.property_max_examples,
-                class = if node.def_kind == DefKind::Class {
-                    " (each test builds the instances it uses)"
+                docstrings = if node.def_kind == DefKind::Class {
+                    "docstrings, the class's and its methods' (each test builds the instances it uses)"
                 } else {
-                    ""
+                    "docstring"
                 },
             )),
             members: Vec::new(),

@@ -669,13 +669,21 @@ fn a_class_contracts_unread_lines_and_properties_go_to_the_model() {
     // Tests that fail against the class are rejected on every attempt.
     let (code, err) = reconcile_with(&f, &[("FAKE_GEN_CONTRACT_WRONG", "tally")]);
     assert_eq!(code, 3, "{err}");
-    assert!(err.contains("failed tally:Tally (contract battery)"), "{err}");
+    assert!(
+        err.contains("failed tally:Tally (contract battery)"),
+        "{err}"
+    );
     let requests = f.requests();
     assert_eq!(requests.len(), 2, "[build] max_attempts");
     assert_eq!(requests[0]["kind"], "contract");
     let spec = &requests[0]["specs"][0];
     assert_eq!(spec["kind"], "class");
-    assert!(spec["source"].as_str().unwrap().contains("def add(self, k: int)"));
+    assert!(
+        spec["source"]
+            .as_str()
+            .unwrap()
+            .contains("def add(self, k: int)")
+    );
     let prompt = spec["prompt"].as_str().unwrap();
     for line in [
         "- Examples: str(Tally().add(3)) -> \"3\"\n",
@@ -708,7 +716,9 @@ fn a_class_contracts_unread_lines_and_properties_go_to_the_model() {
         battery.contains("with pytest.raises(TypeError):\n        [Tally().add(\"x\")]"),
         "{battery}"
     );
-    assert!(battery.contains("def test_model_3():\n    assert Tally().add(1) + Tally().add(1) == 2"));
+    assert!(
+        battery.contains("def test_model_3():\n    assert Tally().add(1) + Tally().add(1) == 2")
+    );
     let (code, err) = check(&f, &[]);
     assert_eq!(code, 0, "{err}");
     // The model wrote part of it: a battery that no longer holds is drift.
@@ -718,7 +728,10 @@ fn a_class_contracts_unread_lines_and_properties_go_to_the_model() {
     );
     let (code, err) = check(&f, &["--contracts-only"]);
     assert_eq!(code, 4, "{err}");
-    assert!(err.contains("tally:Tally (contract): behaviour drift"), "{err}");
+    assert!(
+        err.contains("tally:Tally (contract): behaviour drift"),
+        "{err}"
+    );
     // Under the default `derive`, the unread lines still go to the model,
     // listed in `unparsed`; the property does not.
     f.write("src/tally.py", TALLY);
@@ -728,7 +741,11 @@ fn a_class_contracts_unread_lines_and_properties_go_to_the_model() {
     );
     f.clear_log();
     let report = f.json(&["reconcile", "--json"]);
-    assert_eq!(report["derived"], serde_json::json!(["tally:Tally"]), "{report}");
+    assert_eq!(
+        report["derived"],
+        serde_json::json!(["tally:Tally"]),
+        "{report}"
+    );
     assert_eq!(report["model_calls"], 1);
     assert_eq!(
         report["unparsed"],
@@ -737,6 +754,120 @@ fn a_class_contracts_unread_lines_and_properties_go_to_the_model() {
             "tally:Tally: Raises line 8: - [Tally().add(\"x\")] raises TypeError",
         ])
     );
-    let prompt = f.requests()[0]["specs"][0]["prompt"].as_str().unwrap().to_string();
-    assert!(!prompt.contains("Tally().add(1) + Tally().add(1)"), "{prompt}");
+    let prompt = f.requests()[0]["specs"][0]["prompt"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        !prompt.contains("Tally().add(1) + Tally().add(1)"),
+        "{prompt}"
+    );
+}
+
+/// A class whose cases are in its public methods' docstrings.
+const STACK: &str = r#"import jaunt
+
+
+@jaunt.contract
+class Stack:
+    """A stack of items."""
+
+    def __init__(self) -> None:
+        self.items = []
+
+    def push(self, item) -> int:
+        """Adds an item; returns the new size.
+
+        Examples:
+          - Stack().push("a") -> 1
+
+        Raises:
+          - Stack().push() raises TypeError
+        """
+        self.items.append(item)
+        return len(self.items)
+
+    def pop(self):
+        """Removes the last item, None when empty.
+
+        Examples:
+          - Stack().pop() -> None
+          - [Stack().pop()] -> [None]
+        """
+        return self.items.pop() if self.items else None
+
+    def _peek(self):
+        """Private: not part of the contract.
+
+        Examples:
+          - Stack()._peek() -> "never derived"
+        """
+        return self.items[-1]
+"#;
+
+#[test]
+fn a_class_contracts_public_methods_docstrings_are_read_for_cases() {
+    const BATTERY: &str = "tests/contract/stack/test_Stack.py";
+    let f = Fixture::with_fake_generator();
+    f.write("src/stack.py", STACK);
+    let report = f.json(&["reconcile", "--json"]);
+    assert_eq!(
+        report["derived"],
+        serde_json::json!(["stack:Stack"]),
+        "{report}"
+    );
+    let battery = f.read(BATTERY);
+    assert!(
+        battery.contains("def test_example_1():\n    assert Stack().push(\"a\") == (1)\n"),
+        "{battery}"
+    );
+    assert!(battery.contains("def test_example_2():\n    assert Stack().pop() == (None)\n"));
+    assert!(battery.contains("with pytest.raises(TypeError):\n        Stack().push()\n"));
+    assert!(
+        !battery.contains("_peek"),
+        "a private method is not the contract's: {battery}"
+    );
+    // A method's line in no known shape is the model's, named by its method.
+    assert_eq!(
+        report["unparsed"],
+        serde_json::json!([
+            "stack:Stack: Examples of Stack.pop line 5: - [Stack().pop()] -> [None]"
+        ])
+    );
+    let requests = f.requests();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    let prompt = requests[0]["specs"][0]["prompt"].as_str().unwrap();
+    assert!(
+        prompt.contains("- Examples of Stack.pop: [Stack().pop()] -> [None]\n"),
+        "{prompt}"
+    );
+    assert!(battery.contains("def test_model_1():\n    assert ([Stack().pop()]) == ([None])"));
+    let (code, err) = check(&f, &[]);
+    assert_eq!(code, 0, "{err}");
+    // A method that stops doing what its docstring says is behaviour drift.
+    f.write(
+        "src/stack.py",
+        &STACK.replace("return len(self.items)\n", "return len(self.items) - 1\n"),
+    );
+    let (code, err) = check(&f, &["--contracts-only"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains("stack:Stack (contract): behaviour drift"),
+        "{err}"
+    );
+    // A method's docstring is prose: a new example there makes it stale.
+    let more = STACK.replace(
+        "          - Stack().push(\"a\") -> 1\n",
+        "          - Stack().push(\"a\") -> 1\n          - Stack().push(1) + Stack().push(2) -> 2\n",
+    );
+    f.write("src/stack.py", &more);
+    let (code, err) = check(&f, &["--contracts-only", "--no-run"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("stack:Stack (contract): stale prose"), "{err}");
+    f.ok(&["reconcile"]);
+    assert!(
+        f.read(BATTERY)
+            .contains("assert Stack().push(1) + Stack().push(2) == (2)")
+    );
+    assert_eq!(check(&f, &[]).0, 0);
 }

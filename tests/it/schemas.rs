@@ -287,7 +287,10 @@ fn contract_outputs_and_lock_entries_match_their_schemas() {
     let reconcile = f.ok(&["reconcile", "--json"]);
     validate("reconcile.schema.json", &reconcile);
     let report: serde_json::Value = serde_json::from_str(&reconcile).unwrap();
-    assert_eq!(report["model_calls"], 2, "up, and Box again: `derive` is in its key");
+    assert_eq!(
+        report["model_calls"], 2,
+        "up, and Box again: `derive` is in its key"
+    );
     validate("apply.schema.json", &f.ok(&["apply", "--json"]));
     validate("plan.schema.json", &f.ok(&["check", "--json", "--no-run"]));
     let value: serde_json::Value = toml_edit::de::from_str(&f.read("jaunt.lock")).expect("TOML");
