@@ -11,6 +11,10 @@ use crate::ops::session::Session;
 pub struct Args {
     #[command(flatten)]
     scope: super::Scope,
+    /// Never call a model: restore batteries from the store, derive the deterministic ones,
+    /// and fail (exit 4) if one would need a model call.
+    #[arg(long)]
+    offline: bool,
 }
 
 pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
@@ -24,7 +28,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         &session.generator,
         contract::ReconcileOptions {
             targeted: args.scope.targeted(),
-            offline: false,
+            offline: args.offline,
         },
     )?;
     if global.json {

@@ -871,3 +871,64 @@ fn a_class_contracts_public_methods_docstrings_are_read_for_cases() {
     );
     assert_eq!(check(&f, &[]).0, 0);
 }
+
+#[test]
+fn reconcile_offline_restores_from_the_store_and_never_calls_a_model() {
+    const BATTERY: &str = "tests/contract/words/test_up.py";
+    const DOWN: &str = "tests/contract/words/test_down.py";
+    let f = with_properties();
+    f.ok(&["reconcile"]);
+    assert_eq!(f.requests().len(), 1);
+    let accepted = f.read(BATTERY);
+    // Lost: written back from the store, with no call.
+    f.clear_log();
+    std::fs::remove_file(f.path(BATTERY)).unwrap();
+    let report = f.json(&["reconcile", "--offline", "--json"]);
+    assert_eq!(
+        report["restored"],
+        serde_json::json!(["words:up"]),
+        "{report}"
+    );
+    assert_eq!(report["model_calls"], 0);
+    assert!(f.requests().is_empty(), "{:?}", f.requests());
+    assert_eq!(f.read(BATTERY), accepted);
+    // New prose needs the model: refused (exit 4), the old battery kept;
+    // a deterministic contract is still derived and locked.
+    let original = f.read("src/words.py");
+    f.write(
+        "src/words.py",
+        &format!(
+            "{}\n\n@jaunt.contract\ndef down(s: str) -> str:\n    \"\"\"Lower.\n\n    Examples:\n      - \"A\" -> \"a\"\n    \"\"\"\n    return s.lower()\n",
+            original.replace("\"\"\"Upper.", "\"\"\"To upper case.")
+        ),
+    );
+    let (code, out, err) = f.run(&["reconcile", "--offline"]);
+    assert_eq!(code, 4, "{out}\n{err}");
+    assert!(
+        err.contains("--offline: 1 contract battery(ies) could not be restored and would need a model call:\n  words:up"),
+        "{err}"
+    );
+    assert!(f.requests().is_empty(), "{:?}", f.requests());
+    assert_eq!(f.read(BATTERY), accepted);
+    assert!(f.read(DOWN).contains("assert down(\"A\") == (\"a\")"));
+    assert!(f.read("jaunt.lock").contains("ref = \"words:down\""));
+    let (code, err) = check(&f, &["--contracts-only", "--no-run"]);
+    assert_eq!(code, 4);
+    assert!(err.contains("words:up (contract): stale prose"), "{err}");
+    assert!(!err.contains("words:down"), "{err}");
+    // Back to the prose derived before: the refused run left its entry and
+    // battery as they were, so it is current again.
+    f.write(
+        "src/words.py",
+        &f.read("src/words.py")
+            .replace("\"\"\"To upper case.", "\"\"\"Upper."),
+    );
+    let report = f.json(&["reconcile", "--offline", "--json"]);
+    assert_eq!(
+        report["fresh"],
+        serde_json::json!(["words:down", "words:up"]),
+        "{report}"
+    );
+    assert!(f.requests().is_empty(), "{:?}", f.requests());
+    assert_eq!(check(&f, &[]).0, 0);
+}
