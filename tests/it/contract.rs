@@ -633,6 +633,20 @@ fn a_lost_or_edited_model_battery_is_restored_from_the_store_without_a_call() {
     assert_eq!(check(&f, &[]).0, 0);
 }
 
+/// `check` is green, then finds behaviour drift of `spec` once `file`
+/// holds `drifted`.
+fn assert_drift_caught(f: &Fixture, file: &str, drifted: &str, spec: &str) {
+    let (code, err) = check(f, &[]);
+    assert_eq!(code, 0, "{err}");
+    f.write(file, drifted);
+    let (code, err) = check(f, &["--contracts-only"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains(&format!("{spec} (contract): behaviour drift")),
+        "{err}"
+    );
+}
+
 /// A class contract with lines in no known shape (they do not start with
 /// the class's name) and a property: the model's, as a function's are.
 const TALLY: &str = r#"import jaunt
@@ -719,18 +733,12 @@ fn a_class_contracts_unread_lines_and_properties_go_to_the_model() {
     assert!(
         battery.contains("def test_model_3():\n    assert Tally().add(1) + Tally().add(1) == 2")
     );
-    let (code, err) = check(&f, &[]);
-    assert_eq!(code, 0, "{err}");
     // The model wrote part of it: a battery that no longer holds is drift.
-    f.write(
+    assert_drift_caught(
+        &f,
         "src/tally.py",
         &TALLY.replace("        self.n += k\n", "        self.n += int(k)\n"),
-    );
-    let (code, err) = check(&f, &["--contracts-only"]);
-    assert_eq!(code, 4, "{err}");
-    assert!(
-        err.contains("tally:Tally (contract): behaviour drift"),
-        "{err}"
+        "tally:Tally",
     );
     // Under the default `derive`, the unread lines still go to the model,
     // listed in `unparsed`; the property does not.
@@ -842,18 +850,12 @@ fn a_class_contracts_public_methods_docstrings_are_read_for_cases() {
         "{prompt}"
     );
     assert!(battery.contains("def test_model_1():\n    assert ([Stack().pop()]) == ([None])"));
-    let (code, err) = check(&f, &[]);
-    assert_eq!(code, 0, "{err}");
     // A method that stops doing what its docstring says is behaviour drift.
-    f.write(
+    assert_drift_caught(
+        &f,
         "src/stack.py",
         &STACK.replace("return len(self.items)\n", "return len(self.items) - 1\n"),
-    );
-    let (code, err) = check(&f, &["--contracts-only"]);
-    assert_eq!(code, 4, "{err}");
-    assert!(
-        err.contains("stack:Stack (contract): behaviour drift"),
-        "{err}"
+        "stack:Stack",
     );
     // A method's docstring is prose: a new example there makes it stale.
     let more = STACK.replace(
