@@ -518,14 +518,17 @@ fn reconcile_with(f: &Fixture, env: &[(&str, &str)]) -> (i32, String) {
     )
 }
 
-#[test]
-fn properties_are_derived_by_the_model_and_must_pass_against_the_code() {
-    const BATTERY: &str = "tests/contract/words/test_up.py";
-    // Tests that fail against the code are rejected on every attempt.
-    let f = with_properties();
-    let (code, err) = reconcile_with(&f, &[("FAKE_GEN_CONTRACT_WRONG", "words")]);
+/// Reconciles with a model whose tests always fail against the code of
+/// `spec`: each attempt is rejected, the next told why, exit 3, and no
+/// battery is written. Returns the requests.
+fn rejected_on_every_attempt(f: &Fixture, spec: &str, battery: &str) -> Vec<serde_json::Value> {
+    let module = spec.split(':').next().unwrap();
+    let (code, err) = reconcile_with(f, &[("FAKE_GEN_CONTRACT_WRONG", module)]);
     assert_eq!(code, 3, "{err}");
-    assert!(err.contains("failed words:up (contract battery)"), "{err}");
+    assert!(
+        err.contains(&format!("failed {spec} (contract battery)")),
+        "{err}"
+    );
     assert!(
         err.contains("the battery fails against the current code"),
         "{err}"
@@ -539,7 +542,16 @@ fn properties_are_derived_by_the_model_and_must_pass_against_the_code() {
             .unwrap()
             .contains("fails against the current code")
     );
-    assert!(!f.exists(BATTERY), "no battery accepted");
+    assert!(!f.exists(battery), "no battery accepted");
+    requests
+}
+
+#[test]
+fn properties_are_derived_by_the_model_and_must_pass_against_the_code() {
+    const BATTERY: &str = "tests/contract/words/test_up.py";
+    // Tests that fail against the code are rejected on every attempt.
+    let f = with_properties();
+    rejected_on_every_attempt(&f, "words:up", BATTERY);
     assert!(!f.exists("tests/contract/words/jaunt_candidate_test_up.py"));
     assert_eq!(check(&f, &["--contracts-only", "--no-run"]).0, 4);
     // A first answer that fails is retried with the failure, then accepted.
@@ -681,15 +693,7 @@ fn a_class_contracts_unread_lines_and_properties_go_to_the_model() {
     let f = deriving_properties();
     f.write("src/tally.py", TALLY);
     // Tests that fail against the class are rejected on every attempt.
-    let (code, err) = reconcile_with(&f, &[("FAKE_GEN_CONTRACT_WRONG", "tally")]);
-    assert_eq!(code, 3, "{err}");
-    assert!(
-        err.contains("failed tally:Tally (contract battery)"),
-        "{err}"
-    );
-    let requests = f.requests();
-    assert_eq!(requests.len(), 2, "[build] max_attempts");
-    assert_eq!(requests[0]["kind"], "contract");
+    let requests = rejected_on_every_attempt(&f, "tally:Tally", BATTERY);
     let spec = &requests[0]["specs"][0];
     assert_eq!(spec["kind"], "class");
     assert!(
@@ -708,13 +712,6 @@ fn a_class_contracts_unread_lines_and_properties_go_to_the_model() {
     }
     assert!(!prompt.contains("Tally().add(2) -> 2"), "derived: {prompt}");
     assert!(prompt.contains("each test builds the instances it uses"));
-    assert!(
-        requests[1]["errors"][0]
-            .as_str()
-            .unwrap()
-            .contains("fails against the current code")
-    );
-    assert!(!f.exists(BATTERY), "no battery accepted");
     // Retried with the failure, then accepted: the derived case and the
     // model's tests in one battery that passes.
     f.clear_log();
