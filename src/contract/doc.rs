@@ -60,8 +60,6 @@ pub struct ContractDoc {
     /// case takes them as parameters.
     pub fixtures: Vec<String>,
     pub unparsed: Vec<Unparsed>,
-    /// Whether the docstring has a `Properties:` section.
-    pub has_properties: bool,
     /// The `Properties:` items, when `[contract] derive` lists
     /// `"properties"`: derived by the model.
     pub properties: Vec<String>,
@@ -121,7 +119,6 @@ pub fn read(doc: &str, derive: &[Derive], subject: Subject<'_>) -> ContractDoc {
             if found == Section::Fixtures {
                 out.fixtures.extend(names(rest));
             }
-            out.has_properties |= found == Section::Properties;
             continue;
         }
         let item = line.strip_prefix("- ").map(str::trim);
@@ -196,7 +193,6 @@ pub fn read_contract(
                 method: Some(format!("{class}.{method}")),
                 ..u
             }));
-        out.has_properties |= more.has_properties;
         out.properties.extend(more.properties);
     }
     out
@@ -312,7 +308,7 @@ mod tests {
         assert!(d.cases.is_empty());
         let lines: Vec<usize> = d.unparsed.iter().map(|u| u.line).collect();
         assert_eq!(lines, vec![2, 3, 5]);
-        assert!(d.has_properties);
+        assert!(d.properties.is_empty(), "properties are derived only when opted in");
         let only_examples = read(
             "Raises:\n  - 1 raises ValueError\n",
             &[Derive::Examples],
@@ -382,7 +378,7 @@ mod tests {
             ]
         );
         assert_eq!(d.unparsed[0].line, 7, "a line of the method's docstring");
-        assert!(d.has_properties);
+        assert!(!d.properties.is_empty());
         // A function has no methods to read.
         let function = ContractSource {
             is_class: false,
