@@ -308,7 +308,10 @@ mod tests {
         assert!(d.cases.is_empty());
         let lines: Vec<usize> = d.unparsed.iter().map(|u| u.line).collect();
         assert_eq!(lines, vec![2, 3, 5]);
-        assert!(d.properties.is_empty(), "properties are derived only when opted in");
+        assert!(
+            d.properties.is_empty(),
+            "properties are derived only when opted in"
+        );
         let only_examples = read(
             "Raises:\n  - 1 raises ValueError\n",
             &[Derive::Examples],
