@@ -81,14 +81,7 @@ fn project() -> Fixture {
             "import jaunt\nfrom shop.money import Money\n\n\nclass Cart:\n    @jaunt.magic\n    async def total(self) -> Money:\n        \"\"\"Sum.\"\"\"\n",
         )
         .write("tests/test_cart.py", "import jaunt\nfrom shop.cart import Cart\n\n\n@jaunt.test\ndef test_total() -> None:\n    \"\"\"Cart().total() of nothing is zero.\"\"\"\n");
-    f.write(
-        "jaunt.toml",
-        &f.read("jaunt.toml").replace(
-            "source_roots = [\"src\"]",
-            "source_roots = [\"src\"]\ntest_roots = [\"tests\"]",
-        ),
-    );
-    f
+    f.with_test_roots()
 }
 
 #[test]
