@@ -164,6 +164,21 @@ pub fn apply_contracts(
     Ok(())
 }
 
+/// What an apply did, counted: the summary line's body, shared with
+/// `watch`'s status line.
+pub fn counts(report: &ApplyReport) -> String {
+    format!(
+        "{} generated, {} restored, {} rewritten, {} removed, {} fresh, {} failed; {} model call(s)",
+        report.generated.len(),
+        report.restored.len(),
+        report.rewritten.len(),
+        report.removed.len(),
+        report.fresh.len(),
+        report.failed.len(),
+        report.model_calls,
+    )
+}
+
 /// `-v`: remote action entries that were ignored for want of a trusted
 /// signature (their modules were generated or restored otherwise).
 pub fn untrusted_note(global: &GlobalArgs, session: &Session) {
@@ -299,16 +314,7 @@ pub fn finish(global: &GlobalArgs, report: &ApplyReport, prices: Option<Prices>)
         } else {
             String::new()
         };
-        println!(
-            "Applied: {} generated, {} restored, {} rewritten, {} removed, {} fresh, {} failed; {} model call(s){tokens}.",
-            report.generated.len(),
-            report.restored.len(),
-            report.rewritten.len(),
-            report.removed.len(),
-            report.fresh.len(),
-            report.failed.len(),
-            report.model_calls,
-        );
+        println!("Applied: {}{tokens}.", counts(report));
         if let Some(c) = &report.contracts {
             super::reconcile::print(c);
         }

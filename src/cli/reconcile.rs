@@ -11,6 +11,10 @@ use crate::ops::session::Session;
 pub struct Args {
     #[command(flatten)]
     scope: super::Scope,
+    /// Never call a model: restore batteries from the store, derive the deterministic ones,
+    /// and fail (exit 4) if one would need a model call.
+    #[arg(long)]
+    offline: bool,
 }
 
 pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
@@ -24,7 +28,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         &session.generator,
         contract::ReconcileOptions {
             targeted: args.scope.targeted(),
-            offline: false,
+            offline: args.offline,
         },
     )?;
     if global.json {
@@ -39,7 +43,8 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     })
 }
 
-/// The human report: one line, and the docstring lines not derived.
+/// The human report: one line, and the docstring lines the model was
+/// asked to turn into tests.
 pub fn print(report: &ReconcileReport) {
     for (contract, errors) in &report.failed {
         eprintln!(
@@ -58,9 +63,7 @@ pub fn print(report: &ReconcileReport) {
         return;
     }
     for line in &report.unparsed {
-        output::warning(&format!(
-            "not derived (a class contract's case must be an expression naming the class, e.g. `Counter().add() -> 1`): {line}"
-        ));
+        output::note(&format!("in no known shape, sent to the model: {line}"));
     }
     println!(
         "Contracts: {} derived, {} restored, {} fresh, {} removed, {} failed; {} model call(s).",

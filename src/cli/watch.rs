@@ -131,16 +131,7 @@ impl Reporter for Printer {
 
 /// The apply half of a status line.
 fn applied(report: &ApplyReport) -> String {
-    let mut line = format!(
-        "applied: {} generated, {} restored, {} rewritten, {} removed, {} fresh, {} failed; {} model call(s)",
-        report.generated.len(),
-        report.restored.len(),
-        report.rewritten.len(),
-        report.removed.len(),
-        report.fresh.len(),
-        report.failed.len(),
-        report.model_calls,
-    );
+    let mut line = format!("applied: {}", super::apply::counts(report));
     if !report.over_budget.is_empty() {
         line.push_str(&format!(
             "; budget reached, not generated: {}",

@@ -10,8 +10,9 @@ use crate::names::{DefKind, SpecRef};
 use std::fmt::Write;
 
 /// Bumped when the rendered battery changes for the same docstring, so
-/// every battery is derived again.
-const FORMAT: &str = "2";
+/// every battery is derived again (3: a class's methods' docstrings are
+/// read for cases).
+const FORMAT: &str = "3";
 
 /// The battery's path relative to the project root: the module's path
 /// mirrored under `[contract] battery_dir`, `tests/contract/pkg/mod/test_name.py`.

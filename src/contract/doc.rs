@@ -6,6 +6,7 @@
 
 use crate::config::Derive;
 use crate::names::is_dotted_name;
+use crate::python::ContractSource;
 
 /// One case, in the order the docstring lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,10 +33,23 @@ pub enum Subject<'a> {
 /// A line of a derived section that is not a case jaunt can read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unparsed {
+    /// The method (`Counter.add`) whose docstring has the line; `None` for
+    /// the contract's own docstring.
+    pub method: Option<String>,
     pub section: &'static str,
     /// 1-based line within the cleaned docstring.
     pub line: usize,
     pub text: String,
+}
+
+impl Unparsed {
+    /// Where the line is: `Examples` or `Examples of Counter.add`.
+    pub fn place(&self) -> String {
+        match &self.method {
+            Some(m) => format!("{} of {m}", self.section),
+            None => self.section.to_string(),
+        }
+    }
 }
 
 /// Everything derivation takes from a docstring.
@@ -46,8 +60,6 @@ pub struct ContractDoc {
     /// case takes them as parameters.
     pub fixtures: Vec<String>,
     pub unparsed: Vec<Unparsed>,
-    /// Whether the docstring has a `Properties:` section.
-    pub has_properties: bool,
     /// The `Properties:` items, when `[contract] derive` lists
     /// `"properties"`: derived by the model.
     pub properties: Vec<String>,
@@ -59,7 +71,7 @@ impl ContractDoc {
     pub fn model_lines(&self) -> Vec<String> {
         self.unparsed
             .iter()
-            .map(|u| format!("{}: {}", u.section, u.text.trim_start_matches("- ")))
+            .map(|u| format!("{}: {}", u.place(), u.text.trim_start_matches("- ")))
             .chain(self.properties.iter().cloned())
             .collect()
     }
@@ -107,7 +119,6 @@ pub fn read(doc: &str, derive: &[Derive], subject: Subject<'_>) -> ContractDoc {
             if found == Section::Fixtures {
                 out.fixtures.extend(names(rest));
             }
-            out.has_properties |= found == Section::Properties;
             continue;
         }
         let item = line.strip_prefix("- ").map(str::trim);
@@ -146,6 +157,7 @@ pub fn read(doc: &str, derive: &[Derive], subject: Subject<'_>) -> ContractDoc {
         match case.filter(|c| well_formed(c, subject)) {
             Some(c) => out.cases.push(c),
             None => out.unparsed.push(Unparsed {
+                method: None,
                 section: name,
                 line: n + 1,
                 text: line.to_string(),
@@ -153,6 +165,36 @@ pub fn read(doc: &str, derive: &[Derive], subject: Subject<'_>) -> ContractDoc {
         }
     }
     out.fixtures.dedup();
+    out
+}
+
+/// Reads a contract's docstring and, for a class, its public methods'
+/// docstrings, whose lines take the class's shape too (`Counter().add(1)
+/// -> 1` in `Counter.add`'s): one set of cases, the class's own first.
+pub fn read_contract(
+    found: &ContractSource,
+    derive: &[Derive],
+    subject: Subject<'_>,
+) -> ContractDoc {
+    let mut out = read(&found.doc, derive, subject);
+    let Subject::Class(class) = subject else {
+        return out;
+    };
+    for (method, doc) in &found.methods {
+        let more = read(doc, derive, subject);
+        out.cases.extend(more.cases);
+        for name in more.fixtures {
+            if !out.fixtures.contains(&name) {
+                out.fixtures.push(name);
+            }
+        }
+        out.unparsed
+            .extend(more.unparsed.into_iter().map(|u| Unparsed {
+                method: Some(format!("{class}.{method}")),
+                ..u
+            }));
+        out.properties.extend(more.properties);
+    }
     out
 }
 
@@ -266,7 +308,10 @@ mod tests {
         assert!(d.cases.is_empty());
         let lines: Vec<usize> = d.unparsed.iter().map(|u| u.line).collect();
         assert_eq!(lines, vec![2, 3, 5]);
-        assert!(d.has_properties);
+        assert!(
+            d.properties.is_empty(),
+            "properties are derived only when opted in"
+        );
         let only_examples = read(
             "Raises:\n  - 1 raises ValueError\n",
             &[Derive::Examples],
@@ -298,5 +343,55 @@ mod tests {
         );
         let lines: Vec<usize> = d.unparsed.iter().map(|u| u.line).collect();
         assert_eq!(lines, vec![4, 5, 6, 7]);
+    }
+
+    #[test]
+    fn a_class_methods_docstrings_add_cases_in_the_classs_shape() {
+        let found = ContractSource {
+            doc: "Counts.\n\nFixtures: tmp_path\n\nExamples:\n  - Counter().n -> 0\n".into(),
+            methods: vec![
+                (
+                    "add".into(),
+                    "Adds.\n\nFixtures: tmp_path, capsys\n\nExamples:\n  - Counter().add(2) -> 2\n  - 1 -> 1\n\nRaises:\n  - Counter().add(\"x\") raises TypeError\n".into(),
+                ),
+                ("reset".into(), "Properties:\n  - Counter().reset() is None\n".into()),
+            ],
+            is_async: false,
+            is_class: true,
+        };
+        let derive = [Derive::Examples, Derive::Errors, Derive::Properties];
+        let d = read_contract(&found, &derive, Subject::Class("Counter"));
+        let lefts: Vec<&str> = d
+            .cases
+            .iter()
+            .map(|c| match c {
+                Case::Returns { args, .. } | Case::Raises { args, .. } => args.as_str(),
+            })
+            .collect();
+        assert_eq!(
+            lefts,
+            ["Counter().n", "Counter().add(2)", "Counter().add(\"x\")"]
+        );
+        assert_eq!(d.fixtures, ["tmp_path", "capsys"]);
+        assert_eq!(
+            d.model_lines(),
+            [
+                "Examples of Counter.add: 1 -> 1",
+                "Counter().reset() is None"
+            ]
+        );
+        assert_eq!(d.unparsed[0].line, 7, "a line of the method's docstring");
+        assert!(!d.properties.is_empty());
+        // A function has no methods to read.
+        let function = ContractSource {
+            is_class: false,
+            ..found
+        };
+        assert_eq!(
+            read_contract(&function, &derive, Subject::Function)
+                .cases
+                .len(),
+            1
+        );
     }
 }

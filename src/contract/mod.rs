@@ -131,8 +131,8 @@ fn digests_of(project: &Project, spec: &SpecRef) -> Option<ContractDigests> {
 pub fn read_doc(project: &Project, node: &SpecNode) -> Option<doc::ContractDoc> {
     let source = crate::fsutil::read_regular_string(&project.config.root.join(&node.file)).ok()?;
     let found = crate::python::read_contract(&source, &node.spec_ref.qualname)?;
-    Some(doc::read(
-        &found.doc,
+    Some(doc::read_contract(
+        &found,
         &project.config.contract.derive,
         subject(node),
     ))
@@ -150,8 +150,7 @@ pub fn subject(node: &SpecNode) -> doc::Subject<'_> {
 
 /// Whether part of the contract's battery is the model's to write.
 fn needs_model(project: &Project, node: &SpecNode) -> bool {
-    node.def_kind != crate::names::DefKind::Class
-        && read_doc(project, node).is_some_and(|d| !d.model_lines().is_empty())
+    read_doc(project, node).is_some_and(|d| !d.model_lines().is_empty())
 }
 
 /// Every contract in the project (or under `--target`), sorted by ref,

@@ -28,7 +28,8 @@ pub struct ReconcileReport {
     /// Entries of contracts that are gone, and their batteries.
     pub removed: Vec<String>,
     /// Docstring lines derivation could not read, per contract
-    /// (`Examples:` / `Raises:` lines not in a known shape).
+    /// (`Examples:` / `Raises:` lines not in a known shape): the model's
+    /// to turn into tests, with the `Properties:` items.
     pub unparsed: Vec<String>,
     /// Model calls made: derivation from Examples/Raises needs none; a
     /// docstring line in no known shape, or a `Properties:` item under
@@ -58,8 +59,8 @@ fn read_doc(project: &Project, a: &Assessment<'_>) -> Result<ContractDoc> {
                 .at(&path, None),
             )
         })?;
-    Ok(doc::read(
-        &found.doc,
+    Ok(doc::read_contract(
+        &found,
         &project.config.contract.derive,
         crate::contract::subject(a.node),
     ))
@@ -157,16 +158,12 @@ pub fn reconcile(
             continue;
         }
         let (body, doc) = derive(project, a)?;
-        let lines = if a.node.def_kind == DefKind::Class {
-            report.unparsed.extend(
-                doc.unparsed
-                    .iter()
-                    .map(|u| format!("{name}: {} line {}: {}", u.section, u.line, u.text)),
-            );
-            Vec::new()
-        } else {
-            doc.model_lines()
-        };
+        report.unparsed.extend(
+            doc.unparsed
+                .iter()
+                .map(|u| format!("{name}: {} line {}: {}", u.place(), u.line, u.text)),
+        );
+        let lines = doc.model_lines();
         let body = if lines.is_empty() {
             body
         } else if opts.offline {
@@ -307,8 +304,13 @@ fn model_tests(
             kind: node.def_kind,
             source: source.get(start..end).unwrap_or_default().to_string(),
             prompt: Some(format!(
-                "This code is handwritten and canonical. Write pytest test functions named test_model_<n>, and nothing else, for these lines of its docstring (Hypothesis properties with at most {} examples where a line states a property); they are appended to its battery, whose imports are in scope:\n{listed}",
-                project.config.contract.property_max_examples
+                "This code is handwritten and canonical. Write pytest test functions named test_model_<n>, and nothing else, for these lines of its {docstrings} (Hypothesis properties with at most {} examples where a line states a property); they are appended to its battery, whose imports are in scope:\n{listed}",
+                project.config.contract.property_max_examples,
+                docstrings = if node.def_kind == DefKind::Class {
+                    "docstrings, the class's and its methods' (each test builds the instances it uses)"
+                } else {
+                    "docstring"
+                },
             )),
             members: Vec::new(),
             targets: Vec::new(),

@@ -102,8 +102,6 @@ pub struct LeftAlone {
 
 /// The first line of a contract battery Jaunt 1.7 derived.
 const BATTERY_FIRST_LINE: &str = "# This contract test battery was derived by jaunt.";
-/// Where Jaunt 1.7 keeps contract batteries by default.
-const BATTERY_DIR: &str = "tests/contract";
 
 /// Adopts what it can of `project`'s generated files; see the module docs.
 /// `warn` receives warnings (library skills not written).
@@ -454,7 +452,7 @@ fn leftovers(project: &Project, outputs: &BTreeSet<PathBuf>, report: &mut Migrat
             }
         }
     }
-    for path in batteries(&root.join(BATTERY_DIR)) {
+    for path in batteries(&root.join(&config.contract.battery_dir)) {
         report.left_alone.push(LeftAlone {
             file: relative(root, &path),
             reason: "a Jaunt 1.7 contract battery: kept as your pytest file; jaunt derives its own (jaunt reconcile)".into(),

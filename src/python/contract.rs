@@ -82,6 +82,30 @@ fn is_public(name: &str) -> bool {
     !name.starts_with('_') || (name.starts_with("__") && name.ends_with("__"))
 }
 
+/// A class's public methods, in source order: each one's statement (the
+/// decorated definition, when decorated), its `def`, and its name. What a
+/// class contract promises beyond its header and docstring.
+fn public_methods<'t>(class: Node<'t>, source: &'t str) -> Vec<(Node<'t>, Node<'t>, &'t str)> {
+    let Some(body) = class.child_by_field_name("body") else {
+        return Vec::new();
+    };
+    let mut cursor = body.walk();
+    body.named_children(&mut cursor)
+        .filter_map(|member| {
+            let method = match kind_of(member) {
+                "decorated_definition" => member.child_by_field_name("definition")?,
+                "function_definition" => member,
+                _ => return None,
+            };
+            let name = method
+                .child_by_field_name("name")
+                .map_or("", |n| text(n, source));
+            (kind_of(method) == "function_definition" && is_public(name))
+                .then_some((member, method, name))
+        })
+        .collect()
+}
+
 /// The digests of the contract `node` (the decorated definition) whose
 /// `def`/`class` is `def`, `decorator` being its `@jaunt.contract`.
 pub(crate) fn contract_digests(
@@ -94,25 +118,8 @@ pub(crate) fn contract_digests(
     let mut prose = KeyHasher::new("jaunt.contract.prose.v1");
     signature.digest("header", &signature_of(node, def, Some(decorator), source));
     prose.str("doc", &doc_of(def, source));
-    if kind_of(def) == "class_definition"
-        && let Some(body) = def.child_by_field_name("body")
-    {
-        let mut cursor = body.walk();
-        for member in body.named_children(&mut cursor) {
-            let method = match kind_of(member) {
-                "decorated_definition" => member.child_by_field_name("definition"),
-                "function_definition" => Some(member),
-                _ => None,
-            };
-            let Some(method) = method.filter(|m| kind_of(*m) == "function_definition") else {
-                continue;
-            };
-            let name = method
-                .child_by_field_name("name")
-                .map_or("", |n| text(n, source));
-            if !is_public(name) {
-                continue;
-            }
+    if kind_of(def) == "class_definition" {
+        for (member, method, name) in public_methods(def, source) {
             signature.digest(name, &signature_of(member, method, None, source));
             prose.str(name, &doc_of(method, source));
         }
@@ -149,6 +156,10 @@ pub(crate) fn top_level_definition<'t>(
 pub struct ContractSource {
     /// The docstring, cleaned; empty without one.
     pub doc: String,
+    /// For a class, its public methods' names and cleaned docstrings, in
+    /// source order (those with one): the same docstrings its prose digest
+    /// covers, so a case in one makes the battery stale when it changes.
+    pub methods: Vec<(String, String)>,
     pub is_async: bool,
     pub is_class: bool,
 }
@@ -158,10 +169,21 @@ pub struct ContractSource {
 pub fn read_contract(source: &str, name: &str) -> Option<ContractSource> {
     let tree = parse(source)?;
     let (_, found) = top_level_definition(tree.root_node(), source, name)?;
+    let is_class = kind_of(found) == "class_definition";
+    let methods = if is_class {
+        public_methods(found, source)
+            .into_iter()
+            .map(|(_, method, name)| (name.to_string(), doc_of(method, source)))
+            .filter(|(_, doc)| !doc.is_empty())
+            .collect()
+    } else {
+        Vec::new()
+    };
     Some(ContractSource {
         doc: doc_of(found, source),
+        methods,
         is_async: found.child(0).is_some_and(|t| kind_of(t) == "async"),
-        is_class: kind_of(found) == "class_definition",
+        is_class,
     })
 }
 
@@ -229,5 +251,18 @@ mod tests {
         assert!(c.is_async && !c.is_class);
         assert_eq!(c.doc, "Examples:\n  - 1 -> 2");
         assert!(super::read_contract(src, "g").is_none());
+        let class = "@jaunt.contract\nclass C:\n    \"\"\"A C.\"\"\"\n    def add(self, n):\n        \"\"\"\n        Examples:\n          - C().add(1) -> 1\n        \"\"\"\n    @property\n    def size(self):\n        \"\"\"Size.\"\"\"\n    def _hidden(self):\n        \"\"\"Examples:\n  - C()._hidden() -> 1\"\"\"\n    def bare(self):\n        return 1\n";
+        let c = super::read_contract(class, "C").unwrap();
+        assert!(c.is_class);
+        assert_eq!(
+            c.methods,
+            vec![
+                (
+                    "add".to_string(),
+                    "Examples:\n  - C().add(1) -> 1".to_string()
+                ),
+                ("size".to_string(), "Size.".to_string()),
+            ]
+        );
     }
 }

@@ -481,9 +481,8 @@ fn a_battery_with_more_examples_kills_more_mutants() {
     );
 }
 
-/// A contract with a `Properties:` section, under `derive` with
-/// `"properties"`: its properties are the model's (the fake generator's).
-fn with_properties() -> Fixture {
+/// A project whose `[contract] derive` lists `"properties"`.
+fn deriving_properties() -> Fixture {
     let f = Fixture::with_fake_generator();
     f.write(
         "jaunt.toml",
@@ -492,6 +491,13 @@ fn with_properties() -> Fixture {
             f.read("jaunt.toml")
         ),
     );
+    f
+}
+
+/// A contract with a `Properties:` section, under `derive` with
+/// `"properties"`: its properties are the model's (the fake generator's).
+fn with_properties() -> Fixture {
+    let f = deriving_properties();
     f.write(
         "src/words.py",
         "import jaunt\n\n\n@jaunt.contract\ndef up(s: str) -> str:\n    \"\"\"Upper.\n\n    Examples:\n      - \"a\" -> \"A\"\n\n    Properties:\n      - up(up(\"ab\")) == up(\"ab\")\n      - up(\"\") == \"\"\n    \"\"\"\n    return s.upper()\n",
@@ -512,14 +518,17 @@ fn reconcile_with(f: &Fixture, env: &[(&str, &str)]) -> (i32, String) {
     )
 }
 
-#[test]
-fn properties_are_derived_by_the_model_and_must_pass_against_the_code() {
-    const BATTERY: &str = "tests/contract/words/test_up.py";
-    // Tests that fail against the code are rejected on every attempt.
-    let f = with_properties();
-    let (code, err) = reconcile_with(&f, &[("FAKE_GEN_CONTRACT_WRONG", "words")]);
+/// Reconciles with a model whose tests always fail against the code of
+/// `spec`: each attempt is rejected, the next told why, exit 3, and no
+/// battery is written. Returns the requests.
+fn rejected_on_every_attempt(f: &Fixture, spec: &str, battery: &str) -> Vec<serde_json::Value> {
+    let module = spec.split(':').next().unwrap();
+    let (code, err) = reconcile_with(f, &[("FAKE_GEN_CONTRACT_WRONG", module)]);
     assert_eq!(code, 3, "{err}");
-    assert!(err.contains("failed words:up (contract battery)"), "{err}");
+    assert!(
+        err.contains(&format!("failed {spec} (contract battery)")),
+        "{err}"
+    );
     assert!(
         err.contains("the battery fails against the current code"),
         "{err}"
@@ -533,7 +542,16 @@ fn properties_are_derived_by_the_model_and_must_pass_against_the_code() {
             .unwrap()
             .contains("fails against the current code")
     );
-    assert!(!f.exists(BATTERY), "no battery accepted");
+    assert!(!f.exists(battery), "no battery accepted");
+    requests
+}
+
+#[test]
+fn properties_are_derived_by_the_model_and_must_pass_against_the_code() {
+    const BATTERY: &str = "tests/contract/words/test_up.py";
+    // Tests that fail against the code are rejected on every attempt.
+    let f = with_properties();
+    rejected_on_every_attempt(&f, "words:up", BATTERY);
     assert!(!f.exists("tests/contract/words/jaunt_candidate_test_up.py"));
     assert_eq!(check(&f, &["--contracts-only", "--no-run"]).0, 4);
     // A first answer that fails is retried with the failure, then accepted.
@@ -624,5 +642,292 @@ fn a_lost_or_edited_model_battery_is_restored_from_the_store_without_a_call() {
     f.clear_log();
     f.write("src/words.py", &original);
     restored_offline();
+    assert_eq!(check(&f, &[]).0, 0);
+}
+
+/// `check` is green, then finds behaviour drift of `spec` once `file`
+/// holds `drifted`.
+fn assert_drift_caught(f: &Fixture, file: &str, drifted: &str, spec: &str) {
+    let (code, err) = check(f, &[]);
+    assert_eq!(code, 0, "{err}");
+    f.write(file, drifted);
+    let (code, err) = check(f, &["--contracts-only"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains(&format!("{spec} (contract): behaviour drift")),
+        "{err}"
+    );
+}
+
+/// A class contract with lines in no known shape (they do not start with
+/// the class's name) and a property: the model's, as a function's are.
+const TALLY: &str = r#"import jaunt
+
+
+@jaunt.contract
+class Tally:
+    """Tallies.
+
+    Examples:
+      - Tally().add(2) -> 2
+      - str(Tally().add(3)) -> "3"
+
+    Raises:
+      - [Tally().add("x")] raises TypeError
+
+    Properties:
+      - Tally().add(1) + Tally().add(1) == 2
+    """
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def add(self, k: int) -> int:
+        self.n += k
+        return self.n
+"#;
+
+#[test]
+fn a_class_contracts_unread_lines_and_properties_go_to_the_model() {
+    const BATTERY: &str = "tests/contract/tally/test_Tally.py";
+    let f = deriving_properties();
+    f.write("src/tally.py", TALLY);
+    // Tests that fail against the class are rejected on every attempt.
+    let requests = rejected_on_every_attempt(&f, "tally:Tally", BATTERY);
+    let spec = &requests[0]["specs"][0];
+    assert_eq!(spec["kind"], "class");
+    assert!(
+        spec["source"]
+            .as_str()
+            .unwrap()
+            .contains("def add(self, k: int)")
+    );
+    let prompt = spec["prompt"].as_str().unwrap();
+    for line in [
+        "- Examples: str(Tally().add(3)) -> \"3\"\n",
+        "- Raises: [Tally().add(\"x\")] raises TypeError\n",
+        "- Tally().add(1) + Tally().add(1) == 2\n",
+    ] {
+        assert!(prompt.contains(line), "{line} in {prompt}");
+    }
+    assert!(!prompt.contains("Tally().add(2) -> 2"), "derived: {prompt}");
+    assert!(prompt.contains("each test builds the instances it uses"));
+    // Retried with the failure, then accepted: the derived case and the
+    // model's tests in one battery that passes.
+    f.clear_log();
+    let (code, err) = reconcile_with(&f, &[("FAKE_GEN_CONTRACT_WRONG_FIRST", "tally")]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(f.requests().len(), 2);
+    let battery = f.read(BATTERY);
+    assert!(
+        battery.contains("def test_example_1():\n    assert Tally().add(2) == (2)\n"),
+        "{battery}"
+    );
+    assert!(
+        battery.contains("with pytest.raises(TypeError):\n        [Tally().add(\"x\")]"),
+        "{battery}"
+    );
+    assert!(
+        battery.contains("def test_model_3():\n    assert Tally().add(1) + Tally().add(1) == 2")
+    );
+    // The model wrote part of it: a battery that no longer holds is drift.
+    assert_drift_caught(
+        &f,
+        "src/tally.py",
+        &TALLY.replace("        self.n += k\n", "        self.n += int(k)\n"),
+        "tally:Tally",
+    );
+    // Under the default `derive`, the unread lines still go to the model,
+    // listed in `unparsed`; the property does not.
+    f.write("src/tally.py", TALLY);
+    f.write(
+        "jaunt.toml",
+        &f.read("jaunt.toml").replace(", \"properties\"]", "]"),
+    );
+    f.clear_log();
+    let report = f.json(&["reconcile", "--json"]);
+    assert_eq!(
+        report["derived"],
+        serde_json::json!(["tally:Tally"]),
+        "{report}"
+    );
+    assert_eq!(report["model_calls"], 1);
+    assert_eq!(
+        report["unparsed"],
+        serde_json::json!([
+            "tally:Tally: Examples line 5: - str(Tally().add(3)) -> \"3\"",
+            "tally:Tally: Raises line 8: - [Tally().add(\"x\")] raises TypeError",
+        ])
+    );
+    let prompt = f.requests()[0]["specs"][0]["prompt"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        !prompt.contains("Tally().add(1) + Tally().add(1)"),
+        "{prompt}"
+    );
+}
+
+/// A class whose cases are in its public methods' docstrings.
+const STACK: &str = r#"import jaunt
+
+
+@jaunt.contract
+class Stack:
+    """A stack of items."""
+
+    def __init__(self) -> None:
+        self.items = []
+
+    def push(self, item) -> int:
+        """Adds an item; returns the new size.
+
+        Examples:
+          - Stack().push("a") -> 1
+
+        Raises:
+          - Stack().push() raises TypeError
+        """
+        self.items.append(item)
+        return len(self.items)
+
+    def pop(self):
+        """Removes the last item, None when empty.
+
+        Examples:
+          - Stack().pop() -> None
+          - [Stack().pop()] -> [None]
+        """
+        return self.items.pop() if self.items else None
+
+    def _peek(self):
+        """Private: not part of the contract.
+
+        Examples:
+          - Stack()._peek() -> "never derived"
+        """
+        return self.items[-1]
+"#;
+
+#[test]
+fn a_class_contracts_public_methods_docstrings_are_read_for_cases() {
+    const BATTERY: &str = "tests/contract/stack/test_Stack.py";
+    let f = Fixture::with_fake_generator();
+    f.write("src/stack.py", STACK);
+    let report = f.json(&["reconcile", "--json"]);
+    assert_eq!(
+        report["derived"],
+        serde_json::json!(["stack:Stack"]),
+        "{report}"
+    );
+    let battery = f.read(BATTERY);
+    assert!(
+        battery.contains("def test_example_1():\n    assert Stack().push(\"a\") == (1)\n"),
+        "{battery}"
+    );
+    assert!(battery.contains("def test_example_2():\n    assert Stack().pop() == (None)\n"));
+    assert!(battery.contains("with pytest.raises(TypeError):\n        Stack().push()\n"));
+    assert!(
+        !battery.contains("_peek"),
+        "a private method is not the contract's: {battery}"
+    );
+    // A method's line in no known shape is the model's, named by its method.
+    assert_eq!(
+        report["unparsed"],
+        serde_json::json!([
+            "stack:Stack: Examples of Stack.pop line 5: - [Stack().pop()] -> [None]"
+        ])
+    );
+    let requests = f.requests();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    let prompt = requests[0]["specs"][0]["prompt"].as_str().unwrap();
+    assert!(
+        prompt.contains("- Examples of Stack.pop: [Stack().pop()] -> [None]\n"),
+        "{prompt}"
+    );
+    assert!(battery.contains("def test_model_1():\n    assert ([Stack().pop()]) == ([None])"));
+    // A method that stops doing what its docstring says is behaviour drift.
+    assert_drift_caught(
+        &f,
+        "src/stack.py",
+        &STACK.replace("return len(self.items)\n", "return len(self.items) - 1\n"),
+        "stack:Stack",
+    );
+    // A method's docstring is prose: a new example there makes it stale.
+    let more = STACK.replace(
+        "          - Stack().push(\"a\") -> 1\n",
+        "          - Stack().push(\"a\") -> 1\n          - Stack().push(1) + Stack().push(2) -> 2\n",
+    );
+    f.write("src/stack.py", &more);
+    let (code, err) = check(&f, &["--contracts-only", "--no-run"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("stack:Stack (contract): stale prose"), "{err}");
+    f.ok(&["reconcile"]);
+    assert!(
+        f.read(BATTERY)
+            .contains("assert Stack().push(1) + Stack().push(2) == (2)")
+    );
+    assert_eq!(check(&f, &[]).0, 0);
+}
+
+#[test]
+fn reconcile_offline_restores_from_the_store_and_never_calls_a_model() {
+    const BATTERY: &str = "tests/contract/words/test_up.py";
+    const DOWN: &str = "tests/contract/words/test_down.py";
+    let f = with_properties();
+    f.ok(&["reconcile"]);
+    assert_eq!(f.requests().len(), 1);
+    let accepted = f.read(BATTERY);
+    // Lost: written back from the store, with no call.
+    f.clear_log();
+    std::fs::remove_file(f.path(BATTERY)).unwrap();
+    let report = f.json(&["reconcile", "--offline", "--json"]);
+    assert_eq!(
+        report["restored"],
+        serde_json::json!(["words:up"]),
+        "{report}"
+    );
+    assert_eq!(report["model_calls"], 0);
+    assert!(f.requests().is_empty(), "{:?}", f.requests());
+    assert_eq!(f.read(BATTERY), accepted);
+    // New prose needs the model: refused (exit 4), the old battery kept;
+    // a deterministic contract is still derived and locked.
+    let original = f.read("src/words.py");
+    f.write(
+        "src/words.py",
+        &format!(
+            "{}\n\n@jaunt.contract\ndef down(s: str) -> str:\n    \"\"\"Lower.\n\n    Examples:\n      - \"A\" -> \"a\"\n    \"\"\"\n    return s.lower()\n",
+            original.replace("\"\"\"Upper.", "\"\"\"To upper case.")
+        ),
+    );
+    let (code, out, err) = f.run(&["reconcile", "--offline"]);
+    assert_eq!(code, 4, "{out}\n{err}");
+    assert!(
+        err.contains("--offline: 1 contract battery(ies) could not be restored and would need a model call:\n  words:up"),
+        "{err}"
+    );
+    assert!(f.requests().is_empty(), "{:?}", f.requests());
+    assert_eq!(f.read(BATTERY), accepted);
+    assert!(f.read(DOWN).contains("assert down(\"A\") == (\"a\")"));
+    assert!(f.read("jaunt.lock").contains("ref = \"words:down\""));
+    let (code, err) = check(&f, &["--contracts-only", "--no-run"]);
+    assert_eq!(code, 4);
+    assert!(err.contains("words:up (contract): stale prose"), "{err}");
+    assert!(!err.contains("words:down"), "{err}");
+    // Back to the prose derived before: the refused run left its entry and
+    // battery as they were, so it is current again.
+    f.write(
+        "src/words.py",
+        &f.read("src/words.py")
+            .replace("\"\"\"To upper case.", "\"\"\"Upper."),
+    );
+    let report = f.json(&["reconcile", "--offline", "--json"]);
+    assert_eq!(
+        report["fresh"],
+        serde_json::json!(["words:down", "words:up"]),
+        "{report}"
+    );
+    assert!(f.requests().is_empty(), "{:?}", f.requests());
     assert_eq!(check(&f, &[]).0, 0);
 }

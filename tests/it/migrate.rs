@@ -382,3 +382,27 @@ fn a_header_jaunt_does_not_know_is_adopted_only_when_named() {
     // apply or reconcile, which this test does not run.
     f.ok(&["check", "--magic-only"]);
 }
+
+#[test]
+fn batteries_are_looked_for_in_the_configured_battery_dir() {
+    let f = project();
+    let battery = f.read("tests/contract/shop/test_slugify.py");
+    std::fs::remove_dir_all(f.path("tests/contract")).unwrap();
+    f.write("checks/shop/test_slugify.py", &battery);
+    let toml = f.read("jaunt.toml");
+    f.write(
+        "jaunt.toml",
+        &toml.replace(
+            "battery_dir = \"tests/contract\"",
+            "battery_dir = \"checks\"",
+        ),
+    );
+    let report = f.json(&["migrate", "--dry-run", "--json"]);
+    let files: Vec<&str> = report["left_alone"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["file"].as_str().unwrap())
+        .collect();
+    assert!(files.contains(&"checks/shop/test_slugify.py"), "{report:#}");
+}

@@ -8,14 +8,7 @@ use serde_json::{Value, json};
 /// A project with test roots: `shop.cart` (a class and a function),
 /// `shop.money`, and test specs in `tests/` with and without targets.
 pub fn shop_with_tests() -> Fixture {
-    let f = Fixture::with_fake_generator();
-    f.write(
-        "jaunt.toml",
-        &f.read("jaunt.toml").replace(
-            "source_roots = [\"src\"]",
-            "source_roots = [\"src\"]\ntest_roots = [\"tests\"]",
-        ),
-    );
+    let f = Fixture::with_fake_generator().with_test_roots();
     f.write("src/shop/__init__.py", "")
         .write(
             "src/shop/money.py",
@@ -184,14 +177,7 @@ const GOLDEN: [(&str, &str); 4] = [
 ];
 
 fn golden_project() -> Fixture {
-    let f = Fixture::with_fake_generator();
-    f.write(
-        "jaunt.toml",
-        &f.read("jaunt.toml").replace(
-            "source_roots = [\"src\"]",
-            "source_roots = [\"src\"]\ntest_roots = [\"tests\"]",
-        ),
-    );
+    let f = Fixture::with_fake_generator().with_test_roots();
     f.write("src/shop/__init__.py", "")
         .write(
             "src/shop/cart.py",

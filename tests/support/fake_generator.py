@@ -16,7 +16,7 @@ Python module from stdout. This program answers without any model:
   that imports the class from its module.
 
 A contract request (`"kind": "contract"`) is answered with one test per
-`- EXPR` line of its spec's prompt (see contract_tests).
+`- LINE` line of its spec's prompt (see contract_tests).
 A skill request (`"kind": "skill"`) is answered with a short SKILL.md
 body naming the distribution, its version and a digest of the README.
 
@@ -193,9 +193,24 @@ def skill(request):
     )
 
 
+def contract_case(line, wrong):
+    """The body of a test for one listed line. `Examples: X -> Y` and
+    `Raises: X raises E` (lines in no shape derivation reads) become their
+    assertion; any other line (a property) is asserted as it is."""
+    section, _, rest = line.partition(": ")
+    section = section.split(" of ")[0]
+    if section == "Raises" and " raises " in rest:
+        call, _, error = rest.rpartition(" raises ")
+        return f"    import pytest\n\n    with pytest.raises({error}):\n        {'pass' if wrong else call}\n"
+    if section == "Examples" and " -> " in rest:
+        left, _, right = rest.partition(" -> ")
+        line = f"({left}) == ({right})"
+    return f"    assert {f'not ({line})' if wrong else line}\n"
+
+
 def contract_tests(request):
-    """Tests for the docstring lines a contract request lists (`- EXPR`):
-    one `assert EXPR` each. FAKE_GEN_CONTRACT_WRONG (spec modules) asserts
+    """Tests for the docstring lines a contract request lists (`- LINE`):
+    one each (contract_case). FAKE_GEN_CONTRACT_WRONG (spec modules) asserts
     the opposite on every attempt, FAKE_GEN_CONTRACT_WRONG_FIRST on the
     first one only, so the battery fails against the code."""
     module = request["spec_module"]
@@ -206,8 +221,7 @@ def contract_tests(request):
     lines = [l.strip()[2:] for l in (spec["prompt"] or "").splitlines() if l.strip().startswith("- ")]
     out = ""
     for i, line in enumerate(lines, 1):
-        check = f"not ({line})" if wrong else line
-        out += f"\n\ndef test_model_{i}():\n    assert {check}\n"
+        out += f"\n\ndef test_model_{i}():\n{contract_case(line, wrong)}"
     return out
 
 

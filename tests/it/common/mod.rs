@@ -42,6 +42,21 @@ impl Fixture {
         Fixture::new().use_fake_generator()
     }
 
+    /// Adds `test_roots = ["tests"]` to a `jaunt.toml` written by
+    /// [`Fixture::use_fake_generator`].
+    pub fn with_test_roots(self) -> Fixture {
+        let toml = self.read("jaunt.toml").replace(
+            "source_roots = [\"src\"]",
+            "source_roots = [\"src\"]\ntest_roots = [\"tests\"]",
+        );
+        assert!(
+            toml.contains("test_roots"),
+            "no source_roots line to extend"
+        );
+        self.write("jaunt.toml", &toml);
+        self
+    }
+
     /// Writes a `jaunt.toml` that uses the fake generator through the
     /// `command` backend.
     pub fn use_fake_generator(self) -> Fixture {
