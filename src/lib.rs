@@ -22,6 +22,7 @@ pub mod ops;
 pub mod plan;
 pub mod python;
 pub mod skills;
+pub mod stamp;
 pub mod store;
 pub mod stubfile;
 pub mod tomlread;

@@ -126,6 +126,29 @@ impl Plan {
         self.modules.iter().all(|m| m.status == Status::Fresh)
     }
 
+    /// A plan known to be all fresh, as the no-op stamp recorded it: each
+    /// module's kind, name and output; no keys or digests, which nothing
+    /// shows for a fresh module.
+    pub fn all_fresh_of(modules: Vec<(SpecKind, ModuleName, PathBuf)>) -> Plan {
+        Plan {
+            modules: modules
+                .into_iter()
+                .map(|(kind, name, output)| ModulePlan {
+                    name,
+                    kind,
+                    status: Status::Fresh,
+                    reasons: Vec::new(),
+                    inputs: None,
+                    artifact: None,
+                    interface: None,
+                    stub: None,
+                    source: Source::Store,
+                    output,
+                })
+                .collect(),
+        }
+    }
+
     pub fn get(&self, kind: SpecKind, name: &ModuleName) -> Option<&ModulePlan> {
         self.modules
             .iter()

@@ -1,13 +1,15 @@
 //! `jaunt apply` (alias `build`): carry out the plan.
 
 use super::{CmdResult, GlobalArgs, output};
-use crate::config::Prices;
+use crate::config::{Config, Prices};
 use crate::error::{JauntError, exit};
 use crate::names::SpecKind;
 use crate::ops::apply::{self, ApplyOptions, ApplyReport, Event, Finished};
+use crate::ops::noop;
 use crate::ops::project::Project;
 use crate::ops::session::{Session, StoreUse};
 use crate::ops::writer::WriterLock;
+use crate::stamp::Began;
 use console::style;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -105,13 +107,32 @@ pub fn install_interrupt(in_flight: &'static str) -> Arc<AtomicBool> {
 }
 
 pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> CmdResult {
-    let project = Project::load(&global.load_options(&args.scope))?;
+    let began = Began::now();
+    let clock = std::time::Instant::now();
+    let opts = global.load_options(&args.scope);
+    let config = Project::load_config(&opts)?;
+    // Read-only, so without the writer lock: a concurrent apply's writes
+    // change what the stamp recorded, and the full run below waits for it.
+    let shortcut =
+        (!args.scope.targeted() && !args.force && !global.verbose).then_some(noop::ApplyFlags {
+            no_skills: args.no_skills,
+            offline: args.offline || args.frozen,
+            locked: args.locked || args.frozen,
+            no_remote: global.no_remote,
+        });
+    if let Some(report) = shortcut.and_then(|flags| noop::recorded_apply(&config, flags)) {
+        return Ok(finish(global, &report, config.llm.price_per_mtok));
+    }
+    let project = Project::load_with(config, &opts, clock)?;
     super::specs::print_notes(global, &project);
-    let _writer = lock_project(global, &project)?;
+    let _writer = lock_project(global, &project.config)?;
     let session = Session::open_with(&project.config, args.store_use(global))?;
     let mut report = run_kinds(global, args, &project, &session, &[SpecKind::Build])?;
     apply_contracts(args, &project, &session, &mut report)?;
     untrusted_note(global, &session);
+    if let Some(flags) = shortcut {
+        noop::record_apply(&project, &session, flags, &report, began);
+    }
     Ok(finish(global, &report, project.config.llm.price_per_mtok))
 }
 
@@ -193,8 +214,8 @@ pub fn untrusted_note(global: &GlobalArgs, session: &Session) {
 
 /// Takes the project's writer lock (before the lockfile is read, so a
 /// second run plans from what the first one wrote), saying so if it waits.
-pub fn lock_project(global: &GlobalArgs, project: &Project) -> Result<WriterLock, JauntError> {
-    crate::ops::writer::lock_project(&project.config, || {
+pub fn lock_project(global: &GlobalArgs, config: &Config) -> Result<WriterLock, JauntError> {
+    crate::ops::writer::lock_project(config, || {
         if !global.quiet {
             output::note("waiting for another jaunt in this project…");
         }

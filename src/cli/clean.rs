@@ -19,7 +19,7 @@ pub struct Args {
 
 pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     let project = Project::load(&global.load_options(&args.scope))?;
-    let _writer = super::apply::lock_project(global, &project)?;
+    let _writer = super::apply::lock_project(global, &project.config)?;
     let session = Session::open(&project.config)?;
     let removed = crate::ops::clean::clean(&project, &session, args.orphans, args.dry_run)?;
     let rel: Vec<String> = removed

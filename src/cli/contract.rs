@@ -32,7 +32,7 @@ fn parse_ref(text: &str) -> Result<SpecRef, String> {
 pub fn run_adopt(global: &GlobalArgs, args: &AdoptArgs) -> CmdResult {
     let options = global.load_options(&super::Scope::default());
     let project = Project::load(&options)?;
-    let _writer = super::apply::lock_project(global, &project)?;
+    let _writer = super::apply::lock_project(global, &project.config)?;
     let file = contract::adopt(&project, &args.spec)?;
     // The marker changed the file: read the project again, then derive.
     let project = Project::load(&options)?;
@@ -62,7 +62,7 @@ pub fn run_adopt(global: &GlobalArgs, args: &AdoptArgs) -> CmdResult {
 
 pub fn run_eject(global: &GlobalArgs, args: &EjectArgs) -> CmdResult {
     let project = Project::load(&global.load_options(&super::Scope::default()))?;
-    let _writer = super::apply::lock_project(global, &project)?;
+    let _writer = super::apply::lock_project(global, &project.config)?;
     let specs: Vec<SpecRef> = match &args.spec {
         Some(s) => vec![s.clone()],
         None => project.contract.specs.keys().cloned().collect(),

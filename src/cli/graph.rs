@@ -4,7 +4,9 @@ use super::{CmdResult, GlobalArgs, output};
 use crate::error::exit;
 use crate::graph::{Origin, SpecGraph, tests_by_target};
 use crate::names::SpecKind;
+use crate::ops::noop;
 use crate::ops::project::Project;
+use crate::stamp::Began;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -36,24 +38,41 @@ enum KindArg {
 }
 
 pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
-    let project = Project::load(&global.load_options(&args.scope))?;
-    super::specs::print_notes(global, &project);
+    let began = Began::now();
+    let clock = std::time::Instant::now();
     let kind = match args.kind {
         KindArg::Build => SpecKind::Build,
         KindArg::Test => SpecKind::Test,
         KindArg::Contract => SpecKind::Contract,
     };
-    let graph = project.graph(kind);
     let format = if global.json {
         Format::Json
     } else {
         args.format
     };
-    match format {
-        Format::Json => output::json(&to_json(graph)),
-        Format::Text => print!("{}", to_text(graph)),
-        Format::Dot => print!("{}", to_dot(graph)),
-        Format::Mermaid => print!("{}", to_mermaid(graph)),
+    let opts = global.load_options(&args.scope);
+    let config = Project::load_config(&opts)?;
+    let what = format!("graph-{}-{format:?}", kind.as_str()).to_lowercase();
+    let shortcut = !args.scope.targeted() && !global.verbose;
+    if let Some(text) = shortcut
+        .then(|| noop::recorded_listing(&config, &what))
+        .flatten()
+    {
+        output::raw(&text);
+        return Ok(exit::OK);
+    }
+    let project = Project::load_with(config, &opts, clock)?;
+    super::specs::print_notes(global, &project);
+    let graph = project.graph(kind);
+    let text = match format {
+        Format::Json => output::json_text(&to_json(graph)),
+        Format::Text => to_text(graph),
+        Format::Dot => to_dot(graph),
+        Format::Mermaid => to_mermaid(graph),
+    };
+    output::raw(&text);
+    if shortcut {
+        noop::record_listing(&project, &what, &text, began);
     }
     Ok(exit::OK)
 }

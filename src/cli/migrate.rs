@@ -37,7 +37,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     let _writer = if args.dry_run {
         None
     } else {
-        Some(super::apply::lock_project(global, &project)?)
+        Some(super::apply::lock_project(global, &project.config)?)
     };
     let session = Session::open_with(&project.config, global.store_use())?;
     let opts = MigrateOptions {

@@ -46,7 +46,17 @@ pub fn warning(message: &str) {
 
 /// Prints a value as pretty JSON with a trailing newline.
 pub fn json<T: serde::Serialize>(value: &T) {
-    let mut out = std::io::stdout().lock();
-    let _ = serde_json::to_writer_pretty(&mut out, value);
-    let _ = writeln!(out);
+    raw(&json_text(value));
+}
+
+/// Prints `text` as it is; a closed pipe (`| head`) is not an error.
+pub fn raw(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+/// What [`json`] prints.
+pub fn json_text<T: serde::Serialize>(value: &T) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
 }

@@ -20,7 +20,7 @@ pub struct Args {
 pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     let project = Project::load(&global.load_options(&args.scope))?;
     super::specs::print_notes(global, &project);
-    let _writer = super::apply::lock_project(global, &project)?;
+    let _writer = super::apply::lock_project(global, &project.config)?;
     let session = Session::open_with(&project.config, global.store_use())?;
     let report = contract::reconcile(
         &project,

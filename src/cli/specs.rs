@@ -5,8 +5,10 @@ use super::{CmdResult, GlobalArgs, output};
 use crate::error::exit;
 use crate::graph::SpecNode;
 use crate::names::ModuleName;
+use crate::ops::noop;
 use crate::ops::project::Project;
 use crate::ops::specs;
+use crate::stamp::Began;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -80,7 +82,20 @@ impl<'a> SpecRow<'a> {
 }
 
 pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
-    let project = Project::load(&global.load_options(&args.scope))?;
+    let began = Began::now();
+    let clock = std::time::Instant::now();
+    let opts = global.load_options(&args.scope);
+    let config = Project::load_config(&opts)?;
+    let shortcut =
+        global.json && args.modules.is_empty() && !args.scope.targeted() && !global.verbose;
+    if let Some(text) = shortcut
+        .then(|| noop::recorded_listing(&config, "specs-json"))
+        .flatten()
+    {
+        output::raw(&text);
+        return Ok(exit::OK);
+    }
+    let project = Project::load_with(config, &opts, clock)?;
     print_notes(global, &project);
     let listing = specs::list(&project, &args.modules)?;
     if global.json {
@@ -99,7 +114,12 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
                 (m.as_str(), refs)
             })
             .collect();
-        output::json(&serde_json::json!({ "specs": rows, "tests_by_target": groups }));
+        let text =
+            output::json_text(&serde_json::json!({ "specs": rows, "tests_by_target": groups }));
+        output::raw(&text);
+        if shortcut {
+            noop::record_listing(&project, "specs-json", &text, began);
+        }
         return Ok(exit::OK);
     }
     for n in &listing.build {

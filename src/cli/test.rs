@@ -29,7 +29,7 @@ pub struct Args {
 pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     let project = Project::load(&global.load_options(&args.apply.scope))?;
     super::specs::print_notes(global, &project);
-    let _writer = super::apply::lock_project(global, &project)?;
+    let _writer = super::apply::lock_project(global, &project.config)?;
     let session = Session::open_with(&project.config, args.apply.store_use(global))?;
     let kinds: &[SpecKind] = if args.no_build {
         &[SpecKind::Test]

@@ -53,6 +53,10 @@ pub struct Discovery {
     /// Files with jaunt specs that discovery left out, and why; filled
     /// only when asked for (`-v`), since finding them walks what is skipped.
     pub skipped: Vec<skip::Skipped>,
+    /// Every directory whose listing a full discovery depended on: those
+    /// walked and those passed over by rule (sorted; empty when targeted).
+    /// A directory's mtime moves when an entry comes or goes.
+    pub listed: Vec<PathBuf>,
 }
 
 impl Discovery {
@@ -282,9 +286,12 @@ pub fn discover_adopting(
     let mut found: Vec<(RootKind, PathBuf, PathBuf)> = Vec::new();
     let mut unreadable = Vec::new();
     let mut entered = HashSet::new();
+    let mut listed = Vec::new();
     for root in &roots.roots {
-        let walked = walk(root, &roots, report_skipped);
+        let walked = walk(root, &roots);
         unreadable.extend(walked.errors);
+        listed.extend(walked.dirs.iter().cloned());
+        listed.extend(walked.passed);
         entered.extend(walked.dirs);
         for path in walked.files {
             found.push((root.kind, root.base.clone(), path));
@@ -293,6 +300,9 @@ pub fn discover_adopting(
     let mut cache = ParseCache::load(&config.state_dir());
     let mut discovery = read_files(&roots, &mut cache, found);
     discovery.unreadable.extend(unreadable);
+    listed.sort();
+    listed.dedup();
+    discovery.listed = listed;
     if report_skipped {
         discovery.skipped = skip::find(&roots, &discovery, &entered);
     }
@@ -309,20 +319,24 @@ struct Walked {
     /// What could not be walked, and generated directories that are not
     /// jaunt's.
     errors: Vec<Diagnostic>,
-    /// The directories entered (only when asked for, for [`skip::find`]).
+    /// The directories entered.
     dirs: Vec<PathBuf>,
+    /// The directories passed over by jaunt's own rules (generated
+    /// directories, virtual environments), which a change can bring back.
+    passed: Vec<PathBuf>,
 }
 
 /// The `.py` files under a root. Skipped: directories `.gitignore` or
 /// `.ignore` exclude, hidden ones, virtual environments (`pyvenv.cfg`),
 /// generated directories, and other roots nested inside this one — never a
 /// list of common names, since `build` or `env` may well be packages.
-fn walk(root: &Root, roots: &Roots, record_dirs: bool) -> Walked {
+fn walk(root: &Root, roots: &Roots) -> Walked {
     let nested = roots.nested_in(&root.dir);
     let generated = roots.generated_dir.clone();
     let (tx, rx) = std::sync::mpsc::channel();
     let (errors_tx, errors_rx) = std::sync::mpsc::channel();
     let (dirs_tx, dirs_rx) = std::sync::mpsc::channel();
+    let (passed_tx, passed_rx) = std::sync::mpsc::channel();
     let collisions = errors_tx.clone();
     let project_root = roots.project_root.clone();
     let vouched = roots.vouched.clone();
@@ -339,12 +353,14 @@ fn walk(root: &Root, roots: &Roots, record_dirs: bool) -> Walked {
                     if let Some(d) = not_generated(e.path(), &generated, &project_root, &vouched) {
                         let _ = collisions.send(d);
                     }
+                    let _ = passed_tx.send(e.path().to_path_buf());
                     return false;
                 }
-                if e.file_name() == "__pycache__"
-                    || nested.iter().any(|n| n == e.path())
-                    || e.path().join("pyvenv.cfg").exists()
-                {
+                if e.file_name() == "__pycache__" || nested.iter().any(|n| n == e.path()) {
+                    return false;
+                }
+                if e.path().join("pyvenv.cfg").exists() {
+                    let _ = passed_tx.send(e.path().to_path_buf());
                     return false;
                 }
             }
@@ -358,9 +374,7 @@ fn walk(root: &Root, roots: &Roots, record_dirs: bool) -> Walked {
             Box::new(move |entry| {
                 match entry {
                     Ok(e) if e.file_type().is_some_and(|t| t.is_dir()) => {
-                        if record_dirs {
-                            let _ = dirs_tx.send(e.into_path());
-                        }
+                        let _ = dirs_tx.send(e.into_path());
                     }
                     Ok(e)
                         if e.file_type().is_some_and(|t| t.is_file())
@@ -385,6 +399,7 @@ fn walk(root: &Root, roots: &Roots, record_dirs: bool) -> Walked {
         files,
         errors,
         dirs: dirs_rx.into_iter().collect(),
+        passed: passed_rx.into_iter().collect(),
     }
 }
 

@@ -65,6 +65,9 @@ pub struct ApplyReport {
     /// `[llm] max_cost_per_build` (and the modules waiting on them).
     pub over_budget: Vec<String>,
     pub lock_changed: bool,
+    /// Warnings the run reported (a library skill not written).
+    #[serde(skip)]
+    pub warnings: usize,
     /// The contract batteries derived after the modules (docs/contracts.md);
     /// absent when the modules did not all build.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -115,7 +118,11 @@ pub fn apply(
 ) -> Result<ApplyReport> {
     let config = &project.config;
     let budget = Budget::from_config(&config.llm);
-    let warn = |w: &str| progress(Event::Warning(w));
+    let warned = std::sync::atomic::AtomicUsize::new(0);
+    let warn = |w: &str| {
+        warned.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        progress(Event::Warning(w))
+    };
     let skill_spent = prepare_skills(
         project,
         session,
@@ -142,6 +149,7 @@ pub fn apply(
         session.store.sweep_temps();
     }
     let mut report = ApplyReport {
+        warnings: warned.load(std::sync::atomic::Ordering::Relaxed),
         model_calls: skill_spent.calls,
         usage: skill_spent.usage,
         ..ApplyReport::default()

@@ -599,8 +599,8 @@ pub struct Strength {
 }
 
 /// Where the last scores are kept, for `jaunt status`.
-pub fn strength_path(project: &Project) -> PathBuf {
-    project.config.state_dir().join("strength.json")
+pub fn strength_path(config: &crate::config::Config) -> PathBuf {
+    config.state_dir().join("strength.json")
 }
 
 /// A mutant that runs longer than this (a flipped loop condition) counts
@@ -671,7 +671,7 @@ pub fn strength(project: &Project, jobs: usize) -> Result<Vec<Strength>> {
                 .collect(),
         });
     }
-    let path = strength_path(project);
+    let path = strength_path(&project.config);
     let json = serde_json::to_vec_pretty(&out).unwrap_or_default();
     write_atomic(&path, &json)
         .map_err(|e| JauntError::io(format!("writing {}", path.display()), e))?;

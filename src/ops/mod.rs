@@ -11,6 +11,7 @@ pub mod init;
 pub mod lockdiff;
 pub mod lockfile;
 pub mod migrate;
+pub mod noop;
 pub mod project;
 pub mod runtime;
 pub mod session;

@@ -50,13 +50,23 @@ impl Project {
     /// Reads the project: every root, or with targets only what they reach.
     /// Fails (exit 2) on unreadable spec files and module cycles.
     pub fn load(opts: &LoadOptions) -> Result<Project> {
+        let clock = std::time::Instant::now();
+        let config = Self::load_config(opts)?;
+        Self::load_with(config, opts, clock)
+    }
+
+    /// [`Project::load`] with the configuration already read (once: reading
+    /// it loads `.env` into the environment), timed from `clock`.
+    pub fn load_with(
+        config: Config,
+        opts: &LoadOptions,
+        mut clock: std::time::Instant,
+    ) -> Result<Project> {
         let mut timings = Vec::new();
-        let mut clock = std::time::Instant::now();
         let mut lap = |name: &'static str| {
             timings.push((name, clock.elapsed()));
             clock = std::time::Instant::now();
         };
-        let config = Self::load_config(opts)?;
         lap("config");
         let discovery = if opts.targets.is_empty() {
             discover::discover_adopting(&config, opts.report_skipped, &opts.adopted)?

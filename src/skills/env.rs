@@ -117,6 +117,11 @@ impl Environment {
         Ok(Environment::new(cached.sys_path, cached.stdlib))
     }
 
+    /// Where the interpreter imports from, in order.
+    pub fn sys_path(&self) -> &[PathBuf] {
+        &self.sys_path
+    }
+
     fn new(sys_path: Vec<PathBuf>, stdlib: BTreeSet<String>) -> Environment {
         Environment {
             stdlib,

@@ -67,6 +67,10 @@ pub struct Skills {
     /// By normalized distribution name.
     skills: BTreeMap<String, Skill>,
     by_module: BTreeMap<ModuleName, BTreeSet<String>>,
+    /// The paths whose state decided these skills, present or not: the
+    /// interpreter and its `sys.path`, `.venv`, and every used
+    /// distribution's SKILL.md (for the no-op stamp).
+    pub watched: Vec<PathBuf>,
 }
 
 /// An imported distribution and who imports it.
@@ -82,7 +86,11 @@ pub fn resolve(config: &Config, discovery: &Discovery) -> Skills {
     if !config.skills.enabled {
         return Skills::default();
     }
-    used(config, discovery).map_or_else(|_| Skills::default(), |u| Skills::read(config, u))
+    let mut watched = Vec::new();
+    let mut skills = used(config, discovery, &mut watched)
+        .map_or_else(|_| Skills::default(), |u| Skills::read(config, u));
+    skills.watched.extend(watched);
+    skills
 }
 
 /// Writes the skills that are missing or were written for another version
@@ -99,7 +107,8 @@ pub fn prepare(
     if !config.skills.enabled {
         return (Skills::default(), spent);
     }
-    let used = match used(config, discovery) {
+    let mut watched = Vec::new();
+    let used = match used(config, discovery, &mut watched) {
         Ok(u) => u,
         Err(e) => {
             warn(&format!("library skills skipped: {e}"));
@@ -126,11 +135,18 @@ pub fn prepare(
             .collect();
         spent = write::run(config, &jobs, budget, warn);
     }
-    (Skills::read(config, used), spent)
+    let mut skills = Skills::read(config, used);
+    skills.watched.extend(watched);
+    (skills, spent)
 }
 
 /// The installed distributions each module imports, by normalized name.
-fn used(config: &Config, discovery: &Discovery) -> Result<BTreeMap<String, Used>, String> {
+/// `watched` gets the paths the answer depended on beyond the sources.
+fn used(
+    config: &Config,
+    discovery: &Discovery,
+    watched: &mut Vec<PathBuf>,
+) -> Result<BTreeMap<String, Used>, String> {
     let mut roots = config.source_dirs();
     roots.extend(config.test_dirs());
     let internal = classify::internal_names(&roots);
@@ -153,10 +169,13 @@ fn used(config: &Config, discovery: &Discovery) -> Result<BTreeMap<String, Used>
     if !candidates {
         return Ok(BTreeMap::new());
     }
+    watched.push(config.root.join(".venv"));
     let interpreter = env::interpreter(config).ok_or(
         "no Python interpreter found (set `[python] interpreter`, activate a virtualenv, create .venv/, or put python3 on PATH)",
     )?;
+    watched.push(interpreter.clone());
     let mut environment = Environment::load(&interpreter, &config.state_dir().join("cache"))?;
+    watched.extend(environment.sys_path().iter().cloned());
     let mut out: BTreeMap<String, Used> = BTreeMap::new();
     for (module, names) in imports {
         for name in names {
@@ -184,6 +203,7 @@ impl Skills {
         let mut out = Skills::default();
         for (key, u) in used {
             let path = skill_path(&config.root, &u.dist.name);
+            out.watched.push(path.clone());
             let Ok(bytes) = std::fs::read(&path) else {
                 continue;
             };

@@ -18,6 +18,7 @@ mod jaunt17;
 mod lock_diff;
 mod magic;
 mod migrate;
+mod noop;
 mod python_e2e;
 mod remote_store;
 mod s3_store;

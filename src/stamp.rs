@@ -1,0 +1,321 @@
+//! The no-op stamp: what a run read, recorded by `stat`, with the answer it
+//! gave, so that the next run whose inputs all stat the same gives that
+//! answer without walking, parsing or planning.
+//!
+//! A stamp lives in `.jaunt/cache/noop-<purpose>-v1.bin`. It holds every
+//! path the answer depended on (files and directories, present or absent)
+//! with its size, mtime, ctime, inode and device; a directory's mtime moves
+//! when an entry is added, removed or renamed in it, which is how new files
+//! are noticed without a walk. It is keyed by the jaunt binary (version,
+//! size and mtime of the executable) and by the environment, so a rebuilt
+//! jaunt or a changed variable never reads an old answer.
+//!
+//! Racy rule: a stamp is written only when every path it records was last
+//! changed at least [`RACY_WINDOW_NS`] before the run began, so a file
+//! changed during the run (or within the filesystem's timestamp
+//! granularity) can never hide behind an unchanged stat. A missing,
+//! foreign, corrupt or stale stamp is ignored; writing one is best effort.
+
+use crate::discover::cache::ParseCache;
+use rayon::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// How long before the run's start every recorded change must lie.
+const RACY_WINDOW_NS: u128 = 2_000_000_000;
+
+/// Environment variables that differ between shells of the same session
+/// and that jaunt never reads: not part of a stamp's key.
+const VOLATILE_ENV: [&str; 4] = ["PWD", "OLDPWD", "SHLVL", "_"];
+
+/// What `stat` says about a path, or that it is absent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+enum Seen {
+    Absent,
+    Present {
+        size: u64,
+        mtime_ns: u128,
+        ctime_ns: u128,
+        ino: u64,
+        dev: u64,
+        dir: bool,
+    },
+}
+
+impl Seen {
+    fn of(path: &Path) -> Seen {
+        match std::fs::symlink_metadata(path) {
+            Ok(meta) => Seen::from_meta(&meta),
+            Err(_) => Seen::Absent,
+        }
+    }
+
+    #[cfg(unix)]
+    fn from_meta(meta: &std::fs::Metadata) -> Seen {
+        use std::os::unix::fs::MetadataExt;
+        let ns = |s: i64, n: i64| (s.max(0) as u128) * 1_000_000_000 + n.max(0) as u128;
+        Seen::Present {
+            size: meta.size(),
+            mtime_ns: ns(meta.mtime(), meta.mtime_nsec()),
+            ctime_ns: ns(meta.ctime(), meta.ctime_nsec()),
+            ino: meta.ino(),
+            dev: meta.dev(),
+            dir: meta.is_dir(),
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn from_meta(meta: &std::fs::Metadata) -> Seen {
+        let mtime_ns = crate::discover::cache::mtime_ns(meta);
+        Seen::Present {
+            size: meta.len(),
+            mtime_ns,
+            ctime_ns: mtime_ns,
+            ino: 0,
+            dev: 0,
+            dir: meta.is_dir(),
+        }
+    }
+
+    /// The latest change it records, for the racy rule.
+    fn changed_ns(self) -> u128 {
+        match self {
+            Seen::Absent => 0,
+            Seen::Present {
+                mtime_ns, ctime_ns, ..
+            } => mtime_ns.max(ctime_ns),
+        }
+    }
+}
+
+/// The paths an answer depends on, gathered by the run that computed it.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    paths: BTreeSet<PathBuf>,
+}
+
+impl Inputs {
+    /// A file or directory whose state (including its absence) the answer
+    /// depends on.
+    pub fn add(&mut self, path: impl Into<PathBuf>) {
+        self.paths.insert(path.into());
+    }
+
+    pub fn extend<P: Into<PathBuf>>(&mut self, paths: impl IntoIterator<Item = P>) {
+        self.paths.extend(paths.into_iter().map(Into::into));
+    }
+
+    pub fn len(&self) -> usize {
+        self.paths.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty()
+    }
+}
+
+/// When a run began: the racy rule's reference point.
+#[derive(Clone, Copy, Debug)]
+pub struct Began(u128);
+
+impl Began {
+    pub fn now() -> Began {
+        Began(
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        )
+    }
+}
+
+/// The file on disk.
+#[derive(Debug, Serialize, Deserialize)]
+struct Stored<P> {
+    /// Format, jaunt version and executable identity.
+    format: String,
+    /// BLAKE3 of the purpose and the environment.
+    key: [u8; 32],
+    paths: Vec<(PathBuf, Seen)>,
+    payload: P,
+}
+
+fn format() -> String {
+    let exe = std::env::current_exe()
+        .ok()
+        .map(|p| Seen::of(&p))
+        .unwrap_or(Seen::Absent);
+    format!("jaunt {} noop-stamp v1 {exe:?}", env!("CARGO_PKG_VERSION"))
+}
+
+/// The key: the purpose (which command, which modules) and every
+/// environment variable but [`VOLATILE_ENV`], sorted.
+fn key(purpose: &str) -> [u8; 32] {
+    let mut vars: Vec<(std::ffi::OsString, std::ffi::OsString)> = std::env::vars_os()
+        .filter(|(k, _)| !VOLATILE_ENV.iter().any(|v| k == v))
+        .collect();
+    vars.sort();
+    let mut h = blake3::Hasher::new();
+    h.update(purpose.as_bytes());
+    for (k, v) in vars {
+        h.update(&[0]);
+        h.update(k.as_encoded_bytes());
+        h.update(&[1]);
+        h.update(v.as_encoded_bytes());
+    }
+    *h.finalize().as_bytes()
+}
+
+fn path(state_dir: &Path, purpose: &str) -> PathBuf {
+    let name: String = purpose
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    ParseCache::dir(state_dir).join(format!("noop-{name}-v1.bin"))
+}
+
+/// The answer recorded for `purpose`, when every path it depended on still
+/// stats the same and nothing else in its key changed.
+pub fn load<P: DeserializeOwned>(state_dir: &Path, purpose: &str) -> Option<P> {
+    let bytes = crate::fsutil::read_regular(&path(state_dir, purpose)).ok()?;
+    let stored: Stored<P> = postcard::from_bytes(&bytes).ok()?;
+    if stored.format != format() || stored.key != key(purpose) {
+        return None;
+    }
+    stored
+        .paths
+        .par_iter()
+        .all(|(p, seen)| Seen::of(p) == *seen)
+        .then_some(stored.payload)
+}
+
+/// Why a stamp was not written, for tests and `-v`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotSaved {
+    /// This path changed too close to (or after) the run's start.
+    Racy(PathBuf),
+    Unwritable,
+}
+
+/// Records `payload` as the answer for `purpose` while `inputs` stat as
+/// they do now, unless one of them changed too recently to be trusted.
+pub fn save<P: Serialize>(
+    state_dir: &Path,
+    purpose: &str,
+    began: Began,
+    inputs: Inputs,
+    payload: &P,
+) -> Result<(), NotSaved> {
+    let paths: Vec<(PathBuf, Seen)> = inputs
+        .paths
+        .into_par_iter()
+        .map(|p| {
+            let seen = Seen::of(&p);
+            (p, seen)
+        })
+        .collect();
+    if let Some((p, _)) = paths
+        .iter()
+        .find(|(_, s)| s.changed_ns() + RACY_WINDOW_NS > began.0)
+    {
+        remove(state_dir, purpose);
+        return Err(NotSaved::Racy(p.clone()));
+    }
+    let stored = Stored {
+        format: format(),
+        key: key(purpose),
+        paths,
+        payload,
+    };
+    let bytes = postcard::to_stdvec(&stored).map_err(|_| NotSaved::Unwritable)?;
+    crate::fsutil::write_atomic(&path(state_dir, purpose), &bytes).map_err(|_| NotSaved::Unwritable)
+}
+
+/// Forgets the answer for `purpose` (a run that found work to do).
+pub fn remove(state_dir: &Path, purpose: &str) {
+    let _ = std::fs::remove_file(path(state_dir, purpose));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn old(path: &Path) {
+        let t = SystemTime::now() - std::time::Duration::from_secs(60);
+        let f = std::fs::File::options().write(true).open(path).unwrap();
+        f.set_modified(t).unwrap();
+    }
+
+    /// A project with one old file `a` in `dir/`, recorded as `answer`.
+    fn recorded(tmp: &Path) -> (PathBuf, PathBuf) {
+        let state = tmp.join(".jaunt");
+        let dir = tmp.join("dir");
+        std::fs::create_dir_all(&dir).unwrap();
+        let a = dir.join("a");
+        std::fs::write(&a, "one").unwrap();
+        old(&a);
+        (state, a)
+    }
+
+    /// ctime cannot be set back, so a test run "begins" after the window.
+    fn later() -> Began {
+        Began(Began::now().0 + RACY_WINDOW_NS + 1)
+    }
+
+    #[test]
+    fn an_unchanged_input_gives_the_recorded_answer_and_any_change_drops_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (state, a) = recorded(tmp.path());
+        let mut inputs = Inputs::default();
+        inputs.add(&a);
+        inputs.add(tmp.path().join("dir/absent"));
+        save(&state, "status", later(), inputs, &7u32).unwrap();
+        assert_eq!(load::<u32>(&state, "status"), Some(7));
+        assert_eq!(load::<u32>(&state, "apply"), None, "another purpose");
+
+        std::fs::write(tmp.path().join("dir/absent"), "").unwrap();
+        assert_eq!(
+            load::<u32>(&state, "status"),
+            None,
+            "an absent path appeared"
+        );
+        std::fs::remove_file(tmp.path().join("dir/absent")).unwrap();
+
+        // Same size, mtime set back: the ctime still tells.
+        std::fs::write(&a, "two").unwrap();
+        old(&a);
+        assert_eq!(load::<u32>(&state, "status"), None);
+    }
+
+    #[test]
+    fn a_recent_change_is_never_recorded() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (state, a) = recorded(tmp.path());
+        let mut inputs = Inputs::default();
+        inputs.add(&a);
+        // The run began now: the file's ctime is within the window.
+        assert_eq!(
+            save(&state, "status", Began::now(), inputs, &7u32),
+            Err(NotSaved::Racy(a.clone()))
+        );
+        assert_eq!(load::<u32>(&state, "status"), None);
+    }
+
+    #[test]
+    fn a_corrupt_or_foreign_stamp_is_ignored() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (state, a) = recorded(tmp.path());
+        let mut inputs = Inputs::default();
+        inputs.add(&a);
+        save(&state, "status", later(), inputs, &7u32).unwrap();
+        let file = path(&state, "status");
+        let mut bytes = std::fs::read(&file).unwrap();
+        bytes[3] ^= 0xff;
+        std::fs::write(&file, &bytes).unwrap();
+        assert_eq!(load::<u32>(&state, "status"), None);
+        std::fs::write(&file, b"garbage").unwrap();
+        assert_eq!(load::<u32>(&state, "status"), None);
+    }
+}
