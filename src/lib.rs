@@ -24,5 +24,6 @@ pub mod python;
 pub mod skills;
 pub mod stamp;
 pub mod store;
+pub mod stubcache;
 pub mod stubfile;
 pub mod tomlread;

@@ -14,7 +14,9 @@ use crate::graph::{ModuleNode, SpecGraph, SpecNode};
 use crate::lock::{LockGenerator, LockModule, LockSpec, Lockfile};
 use crate::names::{ModuleName, SpecKind, SpecRef};
 use crate::store::{ActionEntry, TieredStore};
+use crate::stubcache::StubCache;
 use crate::stubfile::{self, StubRecord, StubState};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -302,9 +304,13 @@ impl KeyContext<'_> {
 /// Whether the `.pyi` stub of a fresh module is as its lockfile entry says:
 /// its record (none when a file jaunt did not write is in its place), or
 /// why it must be written again.
-fn stub_trouble(m: &ModuleNode, entry: &LockModule) -> Result<Option<StubRecord>, &'static str> {
+fn stub_trouble(
+    stubs: &StubCache,
+    m: &ModuleNode,
+    entry: &LockModule,
+) -> Result<Option<StubRecord>, &'static str> {
     let inputs = stubfile::stub_inputs(m, &entry.artifact);
-    match StubState::read(&stubfile::stub_path(m), &inputs) {
+    match stubs.state(&stubfile::stub_path(m), &inputs) {
         StubState::Missing => Err("stub missing"),
         StubState::Stale => Err("stub out of date"),
         StubState::Foreign => Ok(None),
@@ -313,6 +319,15 @@ fn stub_trouble(m: &ModuleNode, entry: &LockModule) -> Result<Option<StubRecord>
         }
         StubState::Current(_) => Err("stub edited"),
     }
+}
+
+/// What planning a module reads from disk: its generated file and, for a
+/// module with a lockfile entry while stubs are on, what is wrong with its
+/// stub.
+struct Found {
+    output: PathBuf,
+    disk: DiskState,
+    stub: Option<Result<Option<StubRecord>, &'static str>>,
 }
 
 /// What the planner asks of the store. Asking never downloads or writes.
@@ -345,6 +360,8 @@ pub struct Planner<'a> {
     pub generator: &'a LockGenerator,
     /// With `--target`, modules outside the targets are not removed.
     pub targeted: bool,
+    /// Stubs read before, by stat.
+    pub stubs: &'a StubCache,
 }
 
 impl Planner<'_> {
@@ -352,8 +369,11 @@ impl Planner<'_> {
     pub fn plan_kind(&self, ctx: &KeyContext<'_>, plan: &mut Plan) {
         let mut built: HashMap<ModuleName, BuiltModule> = HashMap::new();
         let mut waiting: HashMap<ModuleName, Status> = HashMap::new();
-        for m in ctx.order() {
-            let output = genfile::output_path(m, ctx.generated_dir);
+        let order = ctx.order();
+        // What is on disk does not depend on the order: read on every core.
+        let found: Vec<Found> = order.par_iter().map(|m| self.found(ctx, m)).collect();
+        for (m, found) in order.into_iter().zip(found) {
+            let output = found.output.clone();
             let blocked: Vec<&ModuleName> = ctx
                 .dep_modules(m)
                 .filter(|d| !built.contains_key(*d))
@@ -384,7 +404,7 @@ impl Planner<'_> {
                 continue;
             }
             let inputs = ctx.inputs(m, &built).expect("dependencies known");
-            let mp = self.plan_module(ctx, m, inputs, output, &built);
+            let mp = self.plan_found(ctx, m, inputs, found, &built);
             match mp.built() {
                 Some(b) => {
                     built.insert(m.name.clone(), b);
@@ -407,7 +427,43 @@ impl Planner<'_> {
         output: PathBuf,
         built: &HashMap<ModuleName, BuiltModule>,
     ) -> ModulePlan {
-        let mut mp = self.decide(ctx, m, inputs, output, built);
+        let found = Found {
+            disk: DiskState::read(&output),
+            stub: self.stub_trouble(ctx, m),
+            output,
+        };
+        self.plan_found(ctx, m, inputs, found, built)
+    }
+
+    /// What planning `m` reads from disk.
+    fn found(&self, ctx: &KeyContext<'_>, m: &ModuleNode) -> Found {
+        let output = genfile::output_path(m, ctx.generated_dir);
+        Found {
+            disk: DiskState::read(&output),
+            stub: self.stub_trouble(ctx, m),
+            output,
+        }
+    }
+
+    /// [`stub_trouble`] of a module with a lockfile entry, when stubs are on.
+    fn stub_trouble(
+        &self,
+        ctx: &KeyContext<'_>,
+        m: &ModuleNode,
+    ) -> Option<Result<Option<StubRecord>, &'static str>> {
+        let entry = self.lock.and_then(|l| l.module(m.kind, &m.name))?;
+        ctx.emit_stubs.then(|| stub_trouble(self.stubs, m, entry))
+    }
+
+    fn plan_found(
+        &self,
+        ctx: &KeyContext<'_>,
+        m: &ModuleNode,
+        inputs: InputsKey,
+        found: Found,
+        built: &HashMap<ModuleName, BuiltModule>,
+    ) -> ModulePlan {
+        let mut mp = self.decide(ctx, m, inputs, found, built);
         if let (Status::Restore | Status::Rewrite, Some(artifact)) = (mp.status, mp.artifact) {
             let entry = self.lock.and_then(|l| l.module(m.kind, &m.name));
             mp.stub = self.planned_stub(ctx, m, entry, artifact, &mp.output);
@@ -453,11 +509,11 @@ impl Planner<'_> {
         ctx: &KeyContext<'_>,
         m: &ModuleNode,
         inputs: InputsKey,
-        output: PathBuf,
+        found: Found,
         built: &HashMap<ModuleName, BuiltModule>,
     ) -> ModulePlan {
         let entry = self.lock.and_then(|l| l.module(m.kind, &m.name));
-        let disk = DiskState::read(&output);
+        let Found { disk, stub, output } = found;
         let mut mp = ModulePlan {
             name: m.name.clone(),
             kind: m.kind,
@@ -475,17 +531,16 @@ impl Planner<'_> {
                 mp.status = Status::Fresh;
                 mp.artifact = Some(e.artifact);
                 mp.interface = self.interface_of(e.artifact, Some(e), &mp.output, None);
-                if ctx.emit_stubs {
-                    match stub_trouble(m, e) {
-                        Ok(stub) => mp.stub = stub,
-                        Err(why) => {
-                            // The generated file is intact: only the stub is
-                            // written again.
-                            mp.status = Status::Rewrite;
-                            mp.source = Source::Disk;
-                            mp.reasons.push(why.to_string());
-                        }
+                match stub {
+                    Some(Ok(stub)) => mp.stub = stub,
+                    Some(Err(why)) => {
+                        // The generated file is intact: only the stub is
+                        // written again.
+                        mp.status = Status::Rewrite;
+                        mp.source = Source::Disk;
+                        mp.reasons.push(why.to_string());
                     }
+                    None => {}
                 }
                 return mp;
             }
@@ -722,24 +777,28 @@ impl Planner<'_> {
                 orphans.insert(self.root.join(&e.output), (e.name.clone(), e.kind));
             }
         }
-        let mut dirs: Vec<PathBuf> = graphs
+        // A planned module's own output is its file, read by its plan.
+        let outputs: std::collections::HashSet<PathBuf> = graphs
             .iter()
             .flat_map(|c| {
-                c.graph.modules.values().filter_map(|m| {
-                    genfile::output_path(m, c.generated_dir)
-                        .parent()
-                        .map(Path::to_path_buf)
-                })
+                c.graph
+                    .modules
+                    .values()
+                    .map(|m| genfile::output_path(m, c.generated_dir))
             })
             .collect();
+        let mut dirs: Vec<&Path> = outputs.iter().filter_map(|p| p.parent()).collect();
         dirs.sort();
         dirs.dedup();
         for dir in dirs {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
+            let Ok(entries) = std::fs::read_dir(dir) else {
                 continue;
             };
             for path in entries.flatten().map(|e| e.path()) {
-                if path.extension().is_none_or(|x| x != "py") || orphans.contains_key(&path) {
+                if path.extension().is_none_or(|x| x != "py")
+                    || orphans.contains_key(&path)
+                    || outputs.contains(&path)
+                {
                     continue;
                 }
                 if let DiskState::Intact(h) | DiskState::Edited(h) = DiskState::read(&path)
@@ -877,6 +936,7 @@ mod tests {
                 store,
                 generator: &self.generator,
                 targeted: false,
+                stubs: &StubCache::none(),
             };
             let mut plan = Plan::default();
             planner.plan_kind(&self.ctx(), &mut plan);

@@ -33,7 +33,7 @@ const VOLATILE_ENV: [&str; 4] = ["PWD", "OLDPWD", "SHLVL", "_"];
 
 /// What `stat` says about a path, or that it is absent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-enum Seen {
+pub enum Seen {
     Absent,
     Present {
         size: u64,
@@ -46,7 +46,7 @@ enum Seen {
 }
 
 impl Seen {
-    fn of(path: &Path) -> Seen {
+    pub fn of(path: &Path) -> Seen {
         match std::fs::symlink_metadata(path) {
             Ok(meta) => Seen::from_meta(&meta),
             Err(_) => Seen::Absent,
@@ -88,6 +88,12 @@ impl Seen {
                 mtime_ns, ctime_ns, ..
             } => mtime_ns.max(ctime_ns),
         }
+    }
+
+    /// Whether what was read under this stat may be trusted while the stat
+    /// stays the same: the last change lies far enough before `began`.
+    pub fn settled(self, began: Began) -> bool {
+        self.changed_ns() + RACY_WINDOW_NS <= began.0
     }
 }
 
@@ -216,10 +222,7 @@ pub fn save<P: Serialize>(
             (p, seen)
         })
         .collect();
-    if let Some((p, _)) = paths
-        .iter()
-        .find(|(_, s)| s.changed_ns() + RACY_WINDOW_NS > began.0)
-    {
+    if let Some((p, _)) = paths.iter().find(|(_, s)| !s.settled(began)) {
         remove(state_dir, purpose);
         return Err(NotSaved::Racy(p.clone()));
     }

@@ -91,15 +91,18 @@ impl StubState {
         if !is_jaunts(&text) {
             return StubState::Foreign;
         }
-        let recorded = text
-            .lines()
-            .find_map(|l| l.strip_prefix(INPUTS_PREFIX))
-            .and_then(|d| d.trim().parse::<Digest>().ok());
-        if recorded != Some(*inputs) {
+        if recorded_inputs(&text) != Some(*inputs) {
             return StubState::Stale;
         }
         StubState::Current(stub_digest(&text))
     }
+}
+
+/// The inputs a stub's header says it was rendered from.
+pub fn recorded_inputs(text: &str) -> Option<Digest> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(INPUTS_PREFIX))
+        .and_then(|d| d.trim().parse::<Digest>().ok())
 }
 
 /// Whether a stub's text is one jaunt wrote.

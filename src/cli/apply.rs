@@ -123,7 +123,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> CmdResult {
     if let Some(report) = shortcut.and_then(|flags| noop::recorded_apply(&config, flags)) {
         return Ok(finish(global, &report, config.llm.price_per_mtok));
     }
-    let project = Project::load_with(config, &opts, clock)?;
+    let project = super::held(Project::load_with(config, &opts, clock)?);
     super::specs::print_notes(global, &project);
     let _writer = lock_project(global, &project.config)?;
     let session = Session::open_with(&project.config, args.store_use(global))?;

@@ -7,7 +7,7 @@ use crate::ops::project::Project;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum CacheCommand {
-    /// Remove the parse cache and the lockfile sidecar (.jaunt/cache).
+    /// Remove the caches under .jaunt/cache: parse cache, lockfile sidecar, stub cache, no-op stamps.
     Clear,
 }
 

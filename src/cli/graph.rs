@@ -61,7 +61,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         output::raw(&text);
         return Ok(exit::OK);
     }
-    let project = Project::load_with(config, &opts, clock)?;
+    let project = super::held(Project::load_with(config, &opts, clock)?);
     super::specs::print_notes(global, &project);
     let graph = project.graph(kind);
     let text = match format {

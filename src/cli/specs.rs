@@ -95,7 +95,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         output::raw(&text);
         return Ok(exit::OK);
     }
-    let project = Project::load_with(config, &opts, clock)?;
+    let project = super::held(Project::load_with(config, &opts, clock)?);
     print_notes(global, &project);
     let listing = specs::list(&project, &args.modules)?;
     if global.json {

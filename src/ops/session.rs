@@ -9,11 +9,13 @@ use crate::lock::{LockGenerator, Lockfile};
 use crate::names::SpecKind;
 use crate::ops::project::Project;
 use crate::plan::{KeyContext, Plan, Planner};
+use crate::stamp::Began;
 use crate::store::remote::Http;
 use crate::store::remote::{DEFAULT_TOKEN_ENV, REMOTE_ENV};
 use crate::store::s3::{self, S3};
 use crate::store::trust::Trust;
 use crate::store::{Remote, RemoteTier, Store, TieredStore};
+use crate::stubcache::StubCache;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -28,6 +30,8 @@ pub struct Session {
     /// Library skills, resolved once: `apply` sets them after writing the
     /// missing ones; other commands read the SKILL.md files present.
     pub skills: OnceLock<crate::skills::Skills>,
+    /// What the stubs read before said, by stat.
+    pub stubs: StubCache,
 }
 
 /// The store directory: `JAUNT_STORE`, else `[store] path` (relative to
@@ -239,6 +243,7 @@ impl Session {
             prompts,
             generator,
             skills: OnceLock::new(),
+            stubs: StubCache::load(&config.state_dir(), Began::now()),
         })
     }
 
@@ -268,6 +273,7 @@ impl Session {
             store: &self.store,
             generator: &self.generator,
             targeted,
+            stubs: &self.stubs,
         }
     }
 
@@ -284,6 +290,7 @@ impl Session {
         }
         let refs: Vec<&KeyContext<'_>> = contexts.iter().collect();
         planner.plan_removals(&refs, &mut plan);
+        self.stubs.save(targeted);
         plan
     }
 }
