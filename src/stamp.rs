@@ -156,45 +156,93 @@ fn format() -> String {
     format!("jaunt {} noop-stamp v1 {exe:?}", env!("CARGO_PKG_VERSION"))
 }
 
-/// The key: the purpose (which command, which modules) and every
-/// environment variable but [`VOLATILE_ENV`], sorted.
-fn key(purpose: &str) -> [u8; 32] {
-    let mut vars: Vec<(std::ffi::OsString, std::ffi::OsString)> = std::env::vars_os()
-        .filter(|(k, _)| !VOLATILE_ENV.iter().any(|v| k == v))
-        .collect();
-    vars.sort();
-    let mut h = blake3::Hasher::new();
-    h.update(purpose.as_bytes());
-    for (k, v) in vars {
-        h.update(&[0]);
-        h.update(k.as_encoded_bytes());
-        h.update(&[1]);
-        h.update(v.as_encoded_bytes());
-    }
-    *h.finalize().as_bytes()
+/// Where one purpose's stamp lives and what keys it.
+#[derive(Debug)]
+pub struct Slot {
+    file: PathBuf,
+    key: [u8; 32],
 }
 
-fn path(state_dir: &Path, purpose: &str) -> PathBuf {
-    let name: String = purpose
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    ParseCache::dir(state_dir).join(format!("noop-{name}-v1.bin"))
-}
-
-/// The answer recorded for `purpose`, when every path it depended on still
-/// stats the same and nothing else in its key changed.
-pub fn load<P: DeserializeOwned>(state_dir: &Path, purpose: &str) -> Option<P> {
-    let bytes = crate::fsutil::read_regular(&path(state_dir, purpose)).ok()?;
-    let stored: Stored<P> = postcard::from_bytes(&bytes).ok()?;
-    if stored.format != format() || stored.key != key(purpose) {
-        return None;
+impl Slot {
+    /// The stamp for `purpose` in a project's state directory. `context`
+    /// is what else must match (which configuration file was read); the
+    /// key adds every environment variable but [`VOLATILE_ENV`].
+    pub fn new(state_dir: &Path, purpose: &str, context: &[&[u8]]) -> Slot {
+        let name: String = purpose
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let mut vars: Vec<(std::ffi::OsString, std::ffi::OsString)> = std::env::vars_os()
+            .filter(|(k, _)| !VOLATILE_ENV.iter().any(|v| k == v))
+            .collect();
+        vars.sort();
+        let mut h = blake3::Hasher::new();
+        h.update(purpose.as_bytes());
+        for part in context {
+            h.update(&(part.len() as u64).to_le_bytes());
+            h.update(part);
+        }
+        for (k, v) in vars {
+            h.update(&[0]);
+            h.update(k.as_encoded_bytes());
+            h.update(&[1]);
+            h.update(v.as_encoded_bytes());
+        }
+        Slot {
+            file: ParseCache::dir(state_dir).join(format!("noop-{name}-v1.bin")),
+            key: *h.finalize().as_bytes(),
+        }
     }
-    stored
-        .paths
-        .par_iter()
-        .all(|(p, seen)| Seen::of(p) == *seen)
-        .then_some(stored.payload)
+
+    /// The recorded answer, when every path it depended on still stats the
+    /// same and nothing else in its key changed.
+    pub fn load<P: DeserializeOwned>(&self) -> Option<P> {
+        let bytes = crate::fsutil::read_regular(&self.file).ok()?;
+        let stored: Stored<P> = postcard::from_bytes(&bytes).ok()?;
+        if stored.format != format() || stored.key != self.key {
+            return None;
+        }
+        stored
+            .paths
+            .par_iter()
+            .all(|(p, seen)| Seen::of(p) == *seen)
+            .then_some(stored.payload)
+    }
+
+    /// Records `payload` as the answer while `inputs` stat as they do now,
+    /// unless one of them changed too recently to be trusted.
+    pub fn save<P: Serialize>(
+        &self,
+        began: Began,
+        inputs: Inputs,
+        payload: &P,
+    ) -> Result<(), NotSaved> {
+        let paths: Vec<(PathBuf, Seen)> = inputs
+            .paths
+            .into_par_iter()
+            .map(|p| {
+                let seen = Seen::of(&p);
+                (p, seen)
+            })
+            .collect();
+        if let Some((p, _)) = paths.iter().find(|(_, s)| !s.settled(began)) {
+            self.remove();
+            return Err(NotSaved::Racy(p.clone()));
+        }
+        let stored = Stored {
+            format: format(),
+            key: self.key,
+            paths,
+            payload,
+        };
+        let bytes = postcard::to_stdvec(&stored).map_err(|_| NotSaved::Unwritable)?;
+        crate::fsutil::write_atomic(&self.file, &bytes).map_err(|_| NotSaved::Unwritable)
+    }
+
+    /// Forgets the answer (a run that found work to do).
+    pub fn remove(&self) {
+        let _ = std::fs::remove_file(&self.file);
+    }
 }
 
 /// Why a stamp was not written, for tests and `-v`.
@@ -203,42 +251,6 @@ pub enum NotSaved {
     /// This path changed too close to (or after) the run's start.
     Racy(PathBuf),
     Unwritable,
-}
-
-/// Records `payload` as the answer for `purpose` while `inputs` stat as
-/// they do now, unless one of them changed too recently to be trusted.
-pub fn save<P: Serialize>(
-    state_dir: &Path,
-    purpose: &str,
-    began: Began,
-    inputs: Inputs,
-    payload: &P,
-) -> Result<(), NotSaved> {
-    let paths: Vec<(PathBuf, Seen)> = inputs
-        .paths
-        .into_par_iter()
-        .map(|p| {
-            let seen = Seen::of(&p);
-            (p, seen)
-        })
-        .collect();
-    if let Some((p, _)) = paths.iter().find(|(_, s)| !s.settled(began)) {
-        remove(state_dir, purpose);
-        return Err(NotSaved::Racy(p.clone()));
-    }
-    let stored = Stored {
-        format: format(),
-        key: key(purpose),
-        paths,
-        payload,
-    };
-    let bytes = postcard::to_stdvec(&stored).map_err(|_| NotSaved::Unwritable)?;
-    crate::fsutil::write_atomic(&path(state_dir, purpose), &bytes).map_err(|_| NotSaved::Unwritable)
-}
-
-/// Forgets the answer for `purpose` (a run that found work to do).
-pub fn remove(state_dir: &Path, purpose: &str) {
-    let _ = std::fs::remove_file(path(state_dir, purpose));
 }
 
 #[cfg(test)]
@@ -274,22 +286,23 @@ mod tests {
         let mut inputs = Inputs::default();
         inputs.add(&a);
         inputs.add(tmp.path().join("dir/absent"));
-        save(&state, "status", later(), inputs, &7u32).unwrap();
-        assert_eq!(load::<u32>(&state, "status"), Some(7));
-        assert_eq!(load::<u32>(&state, "apply"), None, "another purpose");
+        let status = Slot::new(&state, "status", &[b"jaunt.toml"]);
+        status.save(later(), inputs, &7u32).unwrap();
+        assert_eq!(status.load::<u32>(), Some(7));
+        let other = Slot::new(&state, "status", &[b"other.toml"]);
+        assert_eq!(other.load::<u32>(), None, "another configuration");
+        let apply = Slot::new(&state, "apply", &[b"jaunt.toml"]);
+        assert_eq!(apply.load::<u32>(), None, "another purpose");
 
         std::fs::write(tmp.path().join("dir/absent"), "").unwrap();
-        assert_eq!(
-            load::<u32>(&state, "status"),
-            None,
-            "an absent path appeared"
-        );
+        assert_eq!(status.load::<u32>(), None, "an absent path appeared");
         std::fs::remove_file(tmp.path().join("dir/absent")).unwrap();
+        assert_eq!(status.load::<u32>(), Some(7));
 
         // Same size, mtime set back: the ctime still tells.
         std::fs::write(&a, "two").unwrap();
         old(&a);
-        assert_eq!(load::<u32>(&state, "status"), None);
+        assert_eq!(status.load::<u32>(), None);
     }
 
     #[test]
@@ -299,11 +312,12 @@ mod tests {
         let mut inputs = Inputs::default();
         inputs.add(&a);
         // The run began now: the file's ctime is within the window.
+        let slot = Slot::new(&state, "status", &[]);
         assert_eq!(
-            save(&state, "status", Began::now(), inputs, &7u32),
+            slot.save(Began::now(), inputs, &7u32),
             Err(NotSaved::Racy(a.clone()))
         );
-        assert_eq!(load::<u32>(&state, "status"), None);
+        assert_eq!(slot.load::<u32>(), None);
     }
 
     #[test]
@@ -312,13 +326,13 @@ mod tests {
         let (state, a) = recorded(tmp.path());
         let mut inputs = Inputs::default();
         inputs.add(&a);
-        save(&state, "status", later(), inputs, &7u32).unwrap();
-        let file = path(&state, "status");
-        let mut bytes = std::fs::read(&file).unwrap();
+        let slot = Slot::new(&state, "status", &[]);
+        slot.save(later(), inputs, &7u32).unwrap();
+        let mut bytes = std::fs::read(&slot.file).unwrap();
         bytes[3] ^= 0xff;
-        std::fs::write(&file, &bytes).unwrap();
-        assert_eq!(load::<u32>(&state, "status"), None);
-        std::fs::write(&file, b"garbage").unwrap();
-        assert_eq!(load::<u32>(&state, "status"), None);
+        std::fs::write(&slot.file, &bytes).unwrap();
+        assert_eq!(slot.load::<u32>(), None);
+        std::fs::write(&slot.file, b"garbage").unwrap();
+        assert_eq!(slot.load::<u32>(), None);
     }
 }

@@ -265,15 +265,18 @@ def describe_{i}(row: Record{i}, other: {rec_mid}) -> str:
 #[allow(dead_code)]
 pub fn write_command_config(dir: &Path, command: &[&str], store: &str) -> io::Result<()> {
     let command: Vec<String> = command.iter().map(|a| format!("{a:?}")).collect();
-    fs::write(
-        dir.join("jaunt.toml"),
-        format!(
-            "version = 1\n\n[paths]\nsource_roots = [\"src\"]\n\n\
-             [llm]\nprovider = \"command\"\ncommand = [{}]\n\n\
-             [store]\npath = {store:?}\n",
-            command.join(", ")
-        ),
-    )
+    let text = format!(
+        "version = 1\n\n[paths]\nsource_roots = [\"src\"]\n\n\
+         [llm]\nprovider = \"command\"\ncommand = [{}]\n\n\
+         [store]\npath = {store:?}\n",
+        command.join(", ")
+    );
+    let path = dir.join("jaunt.toml");
+    // Unchanged, it is left alone: rewriting it would be a change.
+    if fs::read_to_string(&path).is_ok_and(|t| t == text) {
+        return Ok(());
+    }
+    fs::write(path, text)
 }
 
 /// Every `.py` file under `dir/src`: a sequential walk feeding rayon, so

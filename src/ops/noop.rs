@@ -19,7 +19,7 @@ use crate::ops::apply::ApplyReport;
 use crate::ops::project::Project;
 use crate::ops::session::Session;
 use crate::plan::Plan;
-use crate::stamp::{self, Began, Inputs};
+use crate::stamp::{Began, Inputs, Slot};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -42,6 +42,19 @@ pub struct ApplyFlags {
     pub offline: bool,
     pub locked: bool,
     pub no_remote: bool,
+}
+
+/// The stamp of `purpose` for the project `config` describes, keyed also
+/// by which configuration file (and root) it was read from.
+fn slot(config: &Config, purpose: Purpose) -> Slot {
+    Slot::new(
+        &config.state_dir(),
+        &purpose.name(),
+        &[
+            config.root.as_os_str().as_encoded_bytes(),
+            config.file.as_os_str().as_encoded_bytes(),
+        ],
+    )
 }
 
 impl Purpose<'_> {
@@ -69,14 +82,14 @@ struct Fresh {
 /// The plan the last `status` found, when it was all fresh and nothing it
 /// read has changed since.
 pub fn recorded_status(config: &Config) -> Option<Plan> {
-    let fresh: Fresh = stamp::load(&config.state_dir(), &Purpose::Status.name())?;
+    let fresh: Fresh = slot(config, Purpose::Status).load()?;
     Some(Plan::all_fresh_of(fresh.modules))
 }
 
 /// The report of the last no-op apply under the same flags, when nothing
 /// it read has changed since.
 pub fn recorded_apply(config: &Config, flags: ApplyFlags) -> Option<ApplyReport> {
-    let fresh: Vec<String> = stamp::load(&config.state_dir(), &Purpose::Apply(flags).name())?;
+    let fresh: Vec<String> = slot(config, Purpose::Apply(flags)).load()?;
     Some(ApplyReport {
         fresh,
         ..ApplyReport::default()
@@ -86,19 +99,14 @@ pub fn recorded_apply(config: &Config, flags: ApplyFlags) -> Option<ApplyReport>
 /// What `graph` or `specs` printed as `what`, when nothing it read has
 /// changed since.
 pub fn recorded_listing(config: &Config, what: &str) -> Option<String> {
-    stamp::load(&config.state_dir(), &Purpose::Listing(what).name())
+    slot(config, Purpose::Listing(what)).load()
 }
 
 /// Records a full run's rendering `text` of the specs or graph as `what`.
 pub fn record_listing(project: &Project, what: &str, text: &str, began: Began) {
     // Best effort, like every cache: a stamp not written costs a full run.
-    let _ = stamp::save(
-        &project.config.state_dir(),
-        &Purpose::Listing(what).name(),
-        began,
-        project_inputs(project),
-        &text,
-    );
+    let _ =
+        slot(&project.config, Purpose::Listing(what)).save(began, project_inputs(project), &text);
 }
 
 /// Records `plan` for the next `status` when every module was fresh;
@@ -173,24 +181,18 @@ fn record<A: Serialize>(
     answer: &A,
     began: Began,
 ) {
-    let state = project.config.state_dir();
+    let slot = slot(&project.config, purpose);
     let contracts = !project.contract.specs.is_empty()
         || session
             .lock
             .as_ref()
             .is_some_and(|l| !l.contracts.is_empty());
     if !all_fresh || contracts {
-        stamp::remove(&state, &purpose.name());
+        slot.remove();
         return;
     }
     // Best effort, like every cache: a stamp not written costs a full run.
-    let _ = stamp::save(
-        &state,
-        &purpose.name(),
-        began,
-        inputs(project, session, kinds),
-        answer,
-    );
+    let _ = slot.save(began, inputs(project, session, kinds), answer);
 }
 
 /// Every path loading the project read: the configuration, `.env`, and
