@@ -371,7 +371,10 @@ impl Planner<'_> {
         let mut waiting: HashMap<ModuleName, Status> = HashMap::new();
         let order = ctx.order();
         // What is on disk does not depend on the order: read on every core.
-        let found: Vec<Found> = order.par_iter().map(|m| self.found(ctx, m)).collect();
+        let found: Vec<Found> = order
+            .par_iter()
+            .map(|m| self.found(ctx, m, genfile::output_path(m, ctx.generated_dir)))
+            .collect();
         for (m, found) in order.into_iter().zip(found) {
             let output = found.output.clone();
             let blocked: Vec<&ModuleName> = ctx
@@ -427,17 +430,11 @@ impl Planner<'_> {
         output: PathBuf,
         built: &HashMap<ModuleName, BuiltModule>,
     ) -> ModulePlan {
-        let found = Found {
-            disk: DiskState::read(&output),
-            stub: self.stub_trouble(ctx, m),
-            output,
-        };
-        self.plan_found(ctx, m, inputs, found, built)
+        self.plan_found(ctx, m, inputs, self.found(ctx, m, output), built)
     }
 
-    /// What planning `m` reads from disk.
-    fn found(&self, ctx: &KeyContext<'_>, m: &ModuleNode) -> Found {
-        let output = genfile::output_path(m, ctx.generated_dir);
+    /// What planning `m`, whose generated file is `output`, reads from disk.
+    fn found(&self, ctx: &KeyContext<'_>, m: &ModuleNode, output: PathBuf) -> Found {
         Found {
             disk: DiskState::read(&output),
             stub: self.stub_trouble(ctx, m),
