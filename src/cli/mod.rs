@@ -178,7 +178,6 @@ fn parse_jobs(text: &str) -> Result<usize, String> {
     }
 }
 
-/// Runs the command line and returns the process exit code.
 /// A loaded project that the process exits with rather than frees: the
 /// operating system takes it back at once, while dropping a 10,000-module
 /// project's graphs node by node cost about 8% of a `jaunt plan`.
@@ -186,6 +185,7 @@ fn held(project: Project) -> std::mem::ManuallyDrop<Project> {
     std::mem::ManuallyDrop::new(project)
 }
 
+/// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -305,6 +305,7 @@ fn print_status(global: &GlobalArgs, config: &crate::config::Config, plan: &Plan
         output::json(&to_json(plan, plan.all_fresh()));
     } else {
         println!("{}", summary_line(plan));
+        // The last `jaunt test --strength` scores, when there are any.
         let path = crate::ops::contract::strength_path(config);
         if let Ok(text) = crate::fsutil::read_regular_string(&path)
             && let Ok(scores) = serde_json::from_str::<Vec<ContractStrength>>(&text)
