@@ -11,21 +11,18 @@
 //! jaunt or a changed variable never reads an old answer.
 //!
 //! Racy rule: a stamp is written only when every path it records was last
-//! changed at least [`RACY_WINDOW_NS`] before the run began, so a file
-//! changed during the run (or within the filesystem's timestamp
-//! granularity) can never hide behind an unchanged stat. A missing,
-//! foreign, corrupt or stale stamp is ignored; writing one is best effort.
+//! changed at least 2 s (the parse cache's racy window) before the run
+//! began, so a file changed during the run (or within the filesystem's
+//! timestamp granularity) can never hide behind an unchanged stat. A
+//! missing, foreign, corrupt or stale stamp is ignored; writing one is
+//! best effort.
 
-use crate::discover::cache::ParseCache;
+use crate::discover::cache::{ParseCache, is_racy, now_ns};
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
-
-/// How long before the run's start every recorded change must lie.
-const RACY_WINDOW_NS: u128 = 2_000_000_000;
 
 /// Environment variables that differ between shells of the same session
 /// and that jaunt never reads: not part of a stamp's key.
@@ -93,7 +90,7 @@ impl Seen {
     /// Whether what was read under this stat may be trusted while the stat
     /// stays the same: the last change lies far enough before `began`.
     pub fn settled(self, began: Began) -> bool {
-        self.changed_ns() + RACY_WINDOW_NS <= began.0
+        !is_racy(self.changed_ns(), began.0)
     }
 }
 
@@ -129,11 +126,7 @@ pub struct Began(u128);
 
 impl Began {
     pub fn now() -> Began {
-        Began(
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos()),
-        )
+        Began(now_ns())
     }
 }
 
@@ -258,7 +251,7 @@ mod tests {
     use super::*;
 
     fn old(path: &Path) {
-        let t = SystemTime::now() - std::time::Duration::from_secs(60);
+        let t = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
         let f = std::fs::File::options().write(true).open(path).unwrap();
         f.set_modified(t).unwrap();
     }
@@ -276,7 +269,7 @@ mod tests {
 
     /// ctime cannot be set back, so a test run "begins" after the window.
     fn later() -> Began {
-        Began(Began::now().0 + RACY_WINDOW_NS + 1)
+        Began(Began::now().0 + crate::discover::cache::RACY_WINDOW_NS + 1)
     }
 
     #[test]

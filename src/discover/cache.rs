@@ -18,7 +18,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 const CACHE_FILE: &str = "parse-v1.bin";
 /// A file modified this close to (or after) the cache write is "racy".
-const RACY_WINDOW_NS: u128 = 2_000_000_000;
+pub(crate) const RACY_WINDOW_NS: u128 = 2_000_000_000;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Entry {
