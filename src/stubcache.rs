@@ -85,12 +85,10 @@ impl StubCache {
         let read = match self.loaded.get(path).filter(|(s, _)| *s == seen) {
             Some((_, read)) => *read,
             None => {
-                let Ok(text) = crate::fsutil::read_regular_string(path) else {
-                    return StubState::Foreign;
+                let text = match stubfile::read_jaunts(path) {
+                    Ok(text) => text,
+                    Err(state) => return state,
                 };
-                if !stubfile::is_jaunts(&text) {
-                    return StubState::Foreign;
-                }
                 Read {
                     recorded: stubfile::recorded_inputs(&text),
                     digest: crate::python::stub_digest(&text),

@@ -81,21 +81,31 @@ pub enum StubState {
 
 impl StubState {
     pub fn read(path: &Path, inputs: &Digest) -> StubState {
-        let Ok(text) = crate::fsutil::read_regular_string(path) else {
-            return if path.exists() {
-                StubState::Foreign
-            } else {
-                StubState::Missing
-            };
+        let text = match read_jaunts(path) {
+            Ok(text) => text,
+            Err(state) => return state,
         };
-        if !is_jaunts(&text) {
-            return StubState::Foreign;
-        }
         if recorded_inputs(&text) != Some(*inputs) {
             return StubState::Stale;
         }
         StubState::Current(stub_digest(&text))
     }
+}
+
+/// The text of a stub jaunt wrote at `path`; else `Missing`, or `Foreign`
+/// for anything there that is unreadable or not jaunt's.
+pub fn read_jaunts(path: &Path) -> Result<String, StubState> {
+    let Ok(text) = crate::fsutil::read_regular_string(path) else {
+        return Err(if path.exists() {
+            StubState::Foreign
+        } else {
+            StubState::Missing
+        });
+    };
+    if !is_jaunts(&text) {
+        return Err(StubState::Foreign);
+    }
+    Ok(text)
 }
 
 /// The inputs a stub's header says it was rendered from.
