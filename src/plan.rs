@@ -376,7 +376,6 @@ impl Planner<'_> {
             .map(|m| self.found(ctx, m, genfile::output_path(m, ctx.generated_dir)))
             .collect();
         for (m, found) in order.into_iter().zip(found) {
-            let output = found.output.clone();
             let blocked: Vec<&ModuleName> = ctx
                 .dep_modules(m)
                 .filter(|d| !built.contains_key(*d))
@@ -402,7 +401,7 @@ impl Planner<'_> {
                     interface: None,
                     stub: None,
                     source: Source::Store,
-                    output,
+                    output: found.output,
                 });
                 continue;
             }

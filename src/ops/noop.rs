@@ -118,21 +118,19 @@ pub fn record_status(
     plan: &Plan,
     began: Began,
 ) {
-    let fresh = Fresh {
+    let fresh = plan.all_fresh().then(|| Fresh {
         modules: plan
             .modules
             .iter()
             .map(|m| (m.kind, m.name.clone(), m.output.clone()))
             .collect(),
-    };
-    let all_fresh = plan.all_fresh();
+    });
     record(
         project,
         session,
         Purpose::Status,
         kinds,
-        all_fresh,
-        &fresh,
+        fresh.as_ref(),
         began,
     );
 }
@@ -157,28 +155,27 @@ pub fn record_apply(
         && report.warnings == 0
         && !report.lock_changed
         && report.contracts.is_none();
-    let purpose = Purpose::Apply(flags);
+    let answer = idle.then_some(&report.fresh);
     let kinds = [SpecKind::Build];
     record(
         project,
         session,
-        purpose,
+        Purpose::Apply(flags),
         &kinds,
-        idle,
-        &report.fresh,
+        answer,
         began,
     );
 }
 
-/// Saves `answer` for `purpose` when `all_fresh` and the project has no
-/// contracts (whose checks run the batteries); else forgets any earlier one.
+/// Saves `answer` for `purpose` when there is one (every module fresh) and
+/// the project has no contracts (whose checks run the batteries); else
+/// forgets any earlier one.
 fn record<A: Serialize>(
     project: &Project,
     session: &Session,
     purpose: Purpose,
     kinds: &[SpecKind],
-    all_fresh: bool,
-    answer: &A,
+    answer: Option<&A>,
     began: Began,
 ) {
     let slot = slot(&project.config, purpose);
@@ -187,10 +184,10 @@ fn record<A: Serialize>(
             .lock
             .as_ref()
             .is_some_and(|l| !l.contracts.is_empty());
-    if !all_fresh || contracts {
+    let Some(answer) = answer.filter(|_| !contracts) else {
         slot.remove();
         return;
-    }
+    };
     // Best effort, like every cache: a stamp not written costs a full run.
     let _ = slot.save(began, inputs(project, session, kinds), answer);
 }
