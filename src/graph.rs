@@ -10,14 +10,14 @@ use crate::digest::{Digest, KeyHasher, SpecExtras, spec_digest};
 use crate::discover::{Discovery, SourceFile, absolute_module};
 use crate::error::{Code, Diagnostic, JauntError, Result};
 use crate::names::{DefKind, ModuleName, SpecKind, SpecRef};
-use crate::python::{DepExpr, Handwritten, Import, ImportTarget, Member, RawSpec};
+use crate::python::{DepExpr, Handwritten, ImportTarget, Member, RawSpec};
 use petgraph::graphmap::DiGraphMap;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
 /// Where a spec edge comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Edge {
     /// 1-based line of the `deps=` or `targets=` entry, or of the use.
     pub line: u32,
@@ -26,7 +26,7 @@ pub struct Edge {
 
 /// What put an edge in the graph. A target is also a dependency: the
 /// request shows its API like any other.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Origin {
     /// A `@jaunt.test(targets=…)` entry: the spec under test.
     Targets,
@@ -48,7 +48,7 @@ impl Origin {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct SpecNode {
     pub spec_ref: SpecRef,
     pub kind: SpecKind,
@@ -76,7 +76,7 @@ pub struct SpecNode {
     pub members: Vec<Member>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ModuleNode {
     pub name: ModuleName,
     pub kind: SpecKind,
@@ -247,36 +247,48 @@ impl SpecGraph {
         // module node, in parallel.
         let modules: Vec<ModuleNode> = nodes
             .par_chunk_by(|a, b| a.spec_ref.module == b.spec_ref.module)
-            .map(|group| {
-                let name = &group[0].spec_ref.module;
-                let file = &discovery.files[name];
-                ModuleNode {
-                    name: name.clone(),
-                    kind,
-                    file: file.rel.clone(),
-                    path: file.path.clone(),
-                    root_dir: file.root_dir.clone(),
-                    is_package: file.is_package,
-                    source_digest: file.summary.source_digest,
-                    handwritten: (kind == SpecKind::Build)
-                        .then(|| handwritten_digest(&file.summary.handwritten))
-                        .flatten(),
-                    specs: group.iter().map(|n| n.spec_ref.clone()).collect(),
-                    class_tests_of: None,
-                    deps: group
-                        .iter()
-                        .flat_map(|n| n.deps.keys())
-                        .filter(|d| d.module != *name)
-                        .map(|d| d.module.clone())
-                        .collect(),
-                }
-            })
+            .map(|group| module_node(&discovery.files[&group[0].spec_ref.module], kind, group))
             .collect();
         SpecGraph {
             modules: modules.into_iter().map(|m| (m.name.clone(), m)).collect(),
             specs: nodes.into_iter().map(|n| (n.spec_ref.clone(), n)).collect(),
             ..SpecGraph::default()
         }
+    }
+
+    /// The build module of one changed `file`, resolved again against the
+    /// recorded `index` of every file (its own entry included, unchanged):
+    /// its node and its specs' nodes, as [`SpecGraph::build_kinds`] would
+    /// make them. `None` when the file holds specs of another kind.
+    pub fn rebuild_module(
+        index: &[FileIndex],
+        file: &SourceFile,
+        opts: GraphOptions,
+    ) -> Option<(ModuleNode, Vec<SpecNode>)> {
+        let specs = &file.summary.specs;
+        if specs.is_empty() || specs.iter().any(|s| s.kind != SpecKind::Build) {
+            return None;
+        }
+        let resolver = Resolver::over(index);
+        let others: HashSet<SpecRef> = index
+            .iter()
+            .flat_map(|f| {
+                f.specs
+                    .iter()
+                    .filter(|(_, kind)| *kind != SpecKind::Build)
+                    .map(|(q, _)| SpecRef::new(f.module.clone(), q.clone()))
+            })
+            .collect();
+        let mut nodes: Vec<SpecNode> = specs
+            .iter()
+            .map(|raw| {
+                let mut node = resolver.node(file, raw, opts, &mut Vec::new());
+                node.deps.retain(|dep, _| !others.contains(dep));
+                node
+            })
+            .collect();
+        nodes.sort_unstable_by(|a, b| a.spec_ref.cmp(&b.spec_ref));
+        Some((module_node(file, SpecKind::Build, &nodes), nodes))
     }
 
     /// Every module dependency cycle, reported in spec terms with the
@@ -469,6 +481,31 @@ fn class_tests_module(module: &ModuleName, is_package: bool, generated_dir: &str
     }
 }
 
+/// The node of `file`'s module of `kind`, from its specs' nodes (sorted).
+fn module_node(file: &SourceFile, kind: SpecKind, specs: &[SpecNode]) -> ModuleNode {
+    let name = &file.module;
+    ModuleNode {
+        name: name.clone(),
+        kind,
+        file: file.rel.clone(),
+        path: file.path.clone(),
+        root_dir: file.root_dir.clone(),
+        is_package: file.is_package,
+        source_digest: file.summary.source_digest,
+        handwritten: (kind == SpecKind::Build)
+            .then(|| handwritten_digest(&file.summary.handwritten))
+            .flatten(),
+        specs: specs.iter().map(|n| n.spec_ref.clone()).collect(),
+        class_tests_of: None,
+        deps: specs
+            .iter()
+            .flat_map(|n| n.deps.keys())
+            .filter(|d| d.module != *name)
+            .map(|d| d.module.clone())
+            .collect(),
+    }
+}
+
 /// The digest of a module's handwritten definitions, in source order;
 /// `None` when it has none.
 fn handwritten_digest(handwritten: &[Handwritten]) -> Option<Digest> {
@@ -531,12 +568,54 @@ fn shortest_cycle<'a>(
 }
 
 /// Name resolution over every discovered module.
+/// What resolving a name reads of a module other than the one it is used
+/// in: whether it is a package, its specs' qualnames and kinds, and its
+/// module-level import bindings. The incremental plan keeps one per file,
+/// so that a changed file can be resolved again without the others.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FileIndex {
+    pub module: ModuleName,
+    pub is_package: bool,
+    pub specs: Vec<(String, SpecKind)>,
+    /// In source order (the last binding of a name wins).
+    pub imports: Vec<(String, ImportTarget)>,
+}
+
+impl FileIndex {
+    pub fn of(file: &SourceFile) -> FileIndex {
+        FileIndex {
+            module: file.module.clone(),
+            is_package: file.is_package,
+            specs: file
+                .summary
+                .specs
+                .iter()
+                .map(|s| (s.qualname.clone(), s.kind))
+                .collect(),
+            imports: file
+                .summary
+                .imports
+                .iter()
+                .map(|i| (i.binding.clone(), i.target.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// Import bindings by the name they bind.
+type Scope<'a> = HashMap<&'a str, &'a ImportTarget>;
+
+/// One module as the resolver sees it: name, whether it is a package, its
+/// specs' qualnames, its module-level scope.
+type ModuleView<'a> = (&'a ModuleName, bool, HashSet<&'a str>, Scope<'a>);
+
 struct Resolver<'a> {
-    files: &'a BTreeMap<ModuleName, SourceFile>,
+    /// Every module, and whether it is a package.
+    files: HashMap<&'a ModuleName, bool>,
     /// Qualnames of the specs of each module.
     spec_names: HashMap<&'a ModuleName, HashSet<&'a str>>,
     /// Module-level import bindings of each module (last binding wins).
-    scopes: HashMap<&'a ModuleName, HashMap<&'a str, &'a Import>>,
+    scopes: HashMap<&'a ModuleName, Scope<'a>>,
 }
 
 /// How deep re-export chains are followed before giving up.
@@ -544,31 +623,47 @@ const MAX_HOPS: usize = 32;
 
 impl<'a> Resolver<'a> {
     fn new(d: &'a Discovery) -> Resolver<'a> {
-        let mut spec_names = HashMap::new();
-        let mut scopes = HashMap::new();
-        for (name, file) in &d.files {
-            spec_names.insert(
-                name,
-                file.summary
+        Resolver::of(d.files.values().map(|f| {
+            (
+                &f.module,
+                f.is_package,
+                f.summary
                     .specs
                     .iter()
                     .map(|s| s.qualname.as_str())
                     .collect(),
-            );
-            scopes.insert(
-                name,
-                file.summary
+                f.summary
                     .imports
                     .iter()
-                    .map(|i| (i.binding.as_str(), i))
+                    .map(|i| (i.binding.as_str(), &i.target))
                     .collect(),
-            );
+            )
+        }))
+    }
+
+    fn over(index: &'a [FileIndex]) -> Resolver<'a> {
+        Resolver::of(index.iter().map(|f| {
+            (
+                &f.module,
+                f.is_package,
+                f.specs.iter().map(|(q, _)| q.as_str()).collect(),
+                f.imports.iter().map(|(b, t)| (b.as_str(), t)).collect(),
+            )
+        }))
+    }
+
+    fn of(modules: impl Iterator<Item = ModuleView<'a>>) -> Resolver<'a> {
+        let mut r = Resolver {
+            files: HashMap::new(),
+            spec_names: HashMap::new(),
+            scopes: HashMap::new(),
+        };
+        for (name, is_package, specs, scope) in modules {
+            r.files.insert(name, is_package);
+            r.spec_names.insert(name, specs);
+            r.scopes.insert(name, scope);
         }
-        Resolver {
-            files: &d.files,
-            spec_names,
-            scopes,
-        }
+        r
     }
 
     fn node(
@@ -579,10 +674,10 @@ impl<'a> Resolver<'a> {
         notes: &mut Vec<String>,
     ) -> SpecNode {
         let me = SpecRef::new(file.module.clone(), raw.qualname.clone());
-        let local: HashMap<&str, &Import> = raw
+        let local: Scope = raw
             .local_imports
             .iter()
-            .map(|i| (i.binding.as_str(), i))
+            .map(|i| (i.binding.as_str(), &i.target))
             .collect();
         let mut deps: BTreeMap<SpecRef, Edge> = BTreeMap::new();
         // Targets first: a spec named in both is shown as a target.
@@ -675,7 +770,7 @@ impl<'a> Resolver<'a> {
     /// no spec is dropped with a `-v` note.
     fn explicit_edges(
         &self,
-        scope: (&SourceFile, &HashMap<&str, &Import>, &SpecRef),
+        scope: (&SourceFile, &Scope, &SpecRef),
         origin: Origin,
         entries: &[DepExpr],
         deps: &mut BTreeMap<SpecRef, Edge>,
@@ -720,15 +815,15 @@ impl<'a> Resolver<'a> {
     fn unresolved_note(
         &self,
         file: &SourceFile,
-        local: &HashMap<&str, &Import>,
+        local: &Scope,
         me: &SpecRef,
         name: &str,
         line: u32,
     ) -> Option<String> {
-        let imp = local
+        let target = local
             .get(name)
             .or_else(|| self.scopes[&file.module].get(name))?;
-        let ImportTarget::From { level, module, .. } = &imp.target else {
+        let ImportTarget::From { level, module, .. } = target else {
             return None;
         };
         let base = absolute_module(&file.module, file.is_package, *level, module)?;
@@ -753,22 +848,18 @@ impl<'a> Resolver<'a> {
     }
 
     /// A name or attribute chain used in `file`, through its scope.
-    fn resolve_chain(
-        &self,
-        file: &SourceFile,
-        local: &HashMap<&str, &Import>,
-        chain: &[String],
-    ) -> Option<SpecRef> {
+    fn resolve_chain(&self, file: &SourceFile, local: &Scope, chain: &[String]) -> Option<SpecRef> {
         let parts: Vec<&str> = chain.iter().map(String::as_str).collect();
         let first = *parts.first()?;
-        if let Some(imp) = local.get(first) {
-            return self.follow(file, imp, &parts[1..], 0);
+        let from = (&file.module, file.is_package);
+        if let Some(target) = local.get(first) {
+            return self.follow(from, target, &parts[1..], 0);
         }
         if let Some(r) = self.own_spec(&file.module, &parts) {
             return Some(r);
         }
-        let imp = self.scopes[&file.module].get(first)?;
-        self.follow(file, imp, &parts[1..], 0)
+        let target = self.scopes[&file.module].get(first)?;
+        self.follow(from, target, &parts[1..], 0)
     }
 
     /// The longest qualname prefix of `parts` that is a spec of `module`.
@@ -782,15 +873,16 @@ impl<'a> Resolver<'a> {
         })
     }
 
-    /// What an import binding plus the rest of a chain denotes.
+    /// What an import binding in module `from` (and whether it is a
+    /// package) plus the rest of a chain denotes.
     fn follow(
         &self,
-        file: &SourceFile,
-        imp: &Import,
+        from: (&ModuleName, bool),
+        target: &ImportTarget,
         rest: &[&str],
         hops: usize,
     ) -> Option<SpecRef> {
-        match &imp.target {
+        match target {
             ImportTarget::Module(target) => {
                 let mut parts: Vec<&str> = target.split('.').collect();
                 parts.extend_from_slice(rest);
@@ -804,7 +896,7 @@ impl<'a> Resolver<'a> {
                 if name == "*" {
                     return None;
                 }
-                let base = absolute_module(&file.module, file.is_package, *level, module)?;
+                let base = absolute_module(from.0, from.1, *level, module)?;
                 let mut parts = vec![name.as_str()];
                 parts.extend_from_slice(rest);
                 self.lookup(&base, &parts, hops + 1)
@@ -831,12 +923,12 @@ impl<'a> Resolver<'a> {
         if hops > MAX_HOPS || parts.is_empty() {
             return None;
         }
-        let file = self.files.get(module)?;
+        let is_package = *self.files.get(module)?;
         if let Some(r) = self.own_spec(module, parts) {
             return Some(r);
         }
-        if let Some(imp) = self.scopes[module].get(parts[0])
-            && let Some(r) = self.follow(file, imp, &parts[1..], hops)
+        if let Some(target) = self.scopes[module].get(parts[0])
+            && let Some(r) = self.follow((module, is_package), target, &parts[1..], hops)
         {
             return Some(r);
         }
@@ -985,6 +1077,43 @@ mod tests {
             changed,
             [&SpecRef::parse("tests.test_shop:test_total").unwrap()]
         );
+    }
+
+    #[test]
+    fn a_module_rebuilt_against_the_index_is_the_module_the_full_build_made() {
+        let reexport = "from shop.base import Money as Cash\n";
+        let uses = "import jaunt\nfrom shop import Cash\nfrom shop.base import *\n\n@jaunt.magic(deps=['shop.base.Money'])\nclass Till:\n    'A till.'\n    def add(self, m: Cash) -> None: ...\n\n@jaunt.magic(prompt='Be brief.')\ndef count(t: Till) -> int:\n    'Count.'\n    return helper(t)\n";
+        let test = "import jaunt\nfrom shop.uses import count\n\n@jaunt.test\ndef test_count():\n    'Counts.'\n";
+        let sources = [
+            ("shop/__init__.py", reexport),
+            ("shop/base.py", BASE),
+            ("shop/uses.py", uses),
+            ("shop/test_uses.py", test),
+        ];
+        let root = tempfile::tempdir().unwrap();
+        let discovery = Discovery::from_sources(root.path(), &sources);
+        let index: Vec<FileIndex> = discovery.files.values().map(FileIndex::of).collect();
+        for infer_deps in [true, false] {
+            let opts = GraphOptions { infer_deps };
+            let (build, _) = SpecGraph::build_all(&discovery, opts, opts);
+            for name in ["shop.base", "shop.uses"] {
+                let file = &discovery.files[&ModuleName::new(name)];
+                let (module, specs) = SpecGraph::rebuild_module(&index, file, opts).unwrap();
+                assert_eq!(module, build.modules[&file.module], "{name}");
+                assert_eq!(specs.len(), module.specs.len());
+                for node in specs {
+                    let full = &build.specs[&node.spec_ref];
+                    assert_eq!(
+                        (node.digest, &node.deps, &node.members, node.line),
+                        (full.digest, &full.deps, &full.members, full.line),
+                        "{}",
+                        node.spec_ref
+                    );
+                }
+            }
+            let test_file = &discovery.files[&ModuleName::new("shop.test_uses")];
+            assert!(SpecGraph::rebuild_module(&index, test_file, opts).is_none());
+        }
     }
 
     #[test]

@@ -85,6 +85,23 @@ pub struct ModulePlan {
 }
 
 impl ModulePlan {
+    /// A module known to be fresh, as a stamp recorded it: no keys or
+    /// digests, which nothing shows for a fresh module.
+    pub fn fresh(kind: SpecKind, name: ModuleName, output: PathBuf) -> ModulePlan {
+        ModulePlan {
+            name,
+            kind,
+            status: Status::Fresh,
+            reasons: Vec::new(),
+            inputs: None,
+            artifact: None,
+            interface: None,
+            stub: None,
+            source: Source::Store,
+            output,
+        }
+    }
+
     /// What the module offers its dependents, once all three are known.
     pub fn built(&self) -> Option<BuiltModule> {
         Some(BuiltModule {
@@ -98,7 +115,7 @@ impl ModulePlan {
 
 /// A module that is built (fresh, restored, rewritten or generated): its
 /// inputs key, its artifact, and the interface its dependents are keyed on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct BuiltModule {
     pub inputs: InputsKey,
     pub artifact: ArtifactDigest,
@@ -135,18 +152,7 @@ impl Plan {
         Plan {
             modules: modules
                 .into_iter()
-                .map(|(kind, name, output)| ModulePlan {
-                    name,
-                    kind,
-                    status: Status::Fresh,
-                    reasons: Vec::new(),
-                    inputs: None,
-                    artifact: None,
-                    interface: None,
-                    stub: None,
-                    source: Source::Store,
-                    output,
-                })
+                .map(|(kind, name, output)| ModulePlan::fresh(kind, name, output))
                 .collect(),
         }
     }
@@ -367,9 +373,19 @@ pub struct Planner<'a> {
 impl Planner<'_> {
     /// Plans one kind's modules, dependencies first.
     pub fn plan_kind(&self, ctx: &KeyContext<'_>, plan: &mut Plan) {
-        let mut built: HashMap<ModuleName, BuiltModule> = HashMap::new();
+        self.plan_in_order(ctx, ctx.order(), HashMap::new(), plan);
+    }
+
+    /// Plans the modules of `order` (dependencies first) whose dependencies
+    /// outside it are `built` already: the incremental plan's way in.
+    pub fn plan_in_order(
+        &self,
+        ctx: &KeyContext<'_>,
+        order: Vec<&ModuleNode>,
+        mut built: HashMap<ModuleName, BuiltModule>,
+        plan: &mut Plan,
+    ) {
         let mut waiting: HashMap<ModuleName, Status> = HashMap::new();
-        let order = ctx.order();
         // What is on disk does not depend on the order: read on every core.
         let found: Vec<Found> = order
             .par_iter()

@@ -141,6 +141,21 @@ struct Stored<P> {
     payload: P,
 }
 
+/// Bytes stored as one run (postcard's byte string), read without a copy.
+pub struct Blob<'a>(pub &'a [u8]);
+
+impl Serialize for Blob<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.0)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Blob<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'de [u8]>::deserialize(d).map(Blob)
+    }
+}
+
 fn format() -> String {
     let exe = std::env::current_exe()
         .ok()
@@ -230,6 +245,33 @@ impl Slot {
         };
         let bytes = postcard::to_stdvec(&stored).map_err(|_| NotSaved::Unwritable)?;
         crate::fsutil::write_atomic(&self.file, &bytes).map_err(|_| NotSaved::Unwritable)
+    }
+
+    /// The recorded payload, stored as bytes by [`Slot::save_bytes`], with
+    /// the recorded paths that no longer stat the same, handed to `read`
+    /// (which decodes what it needs of the bytes); `None` when the stamp is
+    /// missing, foreign or corrupt.
+    pub fn load_changed<R>(
+        &self,
+        read: impl FnOnce(&[u8], Vec<PathBuf>) -> Option<R>,
+    ) -> Option<R> {
+        let bytes = crate::fsutil::read_regular(&self.file).ok()?;
+        let stored: Stored<Blob> = postcard::from_bytes(&bytes).ok()?;
+        if stored.format != format() || stored.key != self.key {
+            return None;
+        }
+        let changed: Vec<PathBuf> = stored
+            .paths
+            .into_par_iter()
+            .filter(|(p, seen)| Seen::of(p) != *seen)
+            .map(|(p, _)| p)
+            .collect();
+        read(stored.payload.0, changed)
+    }
+
+    /// [`Slot::save`] of a payload its reader decodes piecemeal.
+    pub fn save_bytes(&self, began: Began, inputs: Inputs, payload: &[u8]) -> Result<(), NotSaved> {
+        self.save(began, inputs, &Blob(payload))
     }
 
     /// Forgets the answer (a run that found work to do).

@@ -36,7 +36,7 @@ pub fn stub_inputs(module: &ModuleNode, artifact: &ArtifactDigest) -> Digest {
 /// A stub as the lockfile records it: its canonical digest, which tells an
 /// edited stub from a re-formatted one, and what it was rendered from,
 /// which tells whether it is still current without rendering it again.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StubRecord {
     pub digest: Digest,
     pub inputs: Digest,

@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Which kind of root a file was found under.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum RootKind {
     Source,
     Test,
@@ -64,13 +66,7 @@ impl Discovery {
     pub fn problems(&self) -> Vec<Diagnostic> {
         let mut out = self.unreadable.clone();
         for f in self.files.values() {
-            for d in &f.summary.diagnostics {
-                out.push(Diagnostic {
-                    file: Some(PathBuf::from(&f.rel)),
-                    ..d.clone()
-                });
-            }
-            out.extend(mixed_kinds(f));
+            out.extend(f.problems());
         }
         out.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
         out
@@ -117,6 +113,28 @@ impl Discovery {
             ..Discovery::default()
         }
     }
+}
+
+impl SourceFile {
+    /// This file's part of [`Discovery::problems`].
+    pub fn problems(&self) -> Vec<Diagnostic> {
+        let mut out: Vec<Diagnostic> = self
+            .summary
+            .diagnostics
+            .iter()
+            .map(|d| Diagnostic {
+                file: Some(PathBuf::from(&self.rel)),
+                ..d.clone()
+            })
+            .collect();
+        out.extend(mixed_kinds(self));
+        out
+    }
+}
+
+/// A file's summary from its bytes, invalid UTF-8 replaced.
+pub fn summarize_bytes(bytes: &[u8]) -> crate::python::FileSummary {
+    crate::python::summarize(&String::from_utf8_lossy(bytes))
 }
 
 /// A module with both build and test specs would have both generated into
@@ -543,8 +561,7 @@ fn read_one(cache: &ParseCache, path: &Path, rel: &str) -> std::io::Result<(Entr
         Some(b) => b,
         None => crate::fsutil::read_regular(path)?,
     };
-    let text = String::from_utf8_lossy(&bytes);
-    let summary = Arc::new(crate::python::summarize(&text));
+    let summary = Arc::new(summarize_bytes(&bytes));
     Ok((
         Entry {
             size,

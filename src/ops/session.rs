@@ -218,6 +218,15 @@ fn open_s3(
     Ok(Remote::s3(bucket.with_credentials(aws)))
 }
 
+/// The generator's identity, as the lockfile records it.
+pub fn generator(config: &Config, prompts: &Prompts) -> LockGenerator {
+    LockGenerator {
+        backend: config.llm.provider.as_str().to_owned(),
+        model: config.llm.model.clone(),
+        fingerprint: generate::fingerprint(config, prompts),
+    }
+}
+
 impl Session {
     pub fn open(config: &Config) -> Result<Session> {
         Session::open_with(config, StoreUse::default())
@@ -230,11 +239,7 @@ impl Session {
                 .map_err(|d| d.at(config.lock_path(), None))?;
         }
         let prompts = Prompts::load(config)?;
-        let generator = LockGenerator {
-            backend: config.llm.provider.as_str().to_owned(),
-            model: config.llm.model.clone(),
-            fingerprint: generate::fingerprint(config, &prompts),
-        };
+        let generator = generator(config, &prompts);
         let store = open_store(config, lock.as_ref(), store_use)?;
         Ok(Session {
             edits: config.state_dir().join("edited"),

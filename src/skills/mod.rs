@@ -28,14 +28,14 @@ use crate::lock::LockSkill;
 use crate::names::ModuleName;
 use classify::Origin;
 use env::{Dist, Environment};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Who wrote a SKILL.md: jaunt keeps its own in step with the installed
 /// version; the user's is used as it is and never overwritten.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SkillOrigin {
     Jaunt,
@@ -43,7 +43,7 @@ pub enum SkillOrigin {
 }
 
 /// One library's skill as found on disk.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Skill {
     /// The distribution, as its metadata spells it.
     pub dist: String,
@@ -61,8 +61,9 @@ pub struct Skill {
     pub modules: BTreeSet<ModuleName>,
 }
 
-/// Every skill in use, and which modules use which.
-#[derive(Clone, Debug, Default)]
+/// Every skill in use, and which modules use which (serialized for the
+/// incremental plan, without what decided them).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Skills {
     /// By normalized distribution name.
     skills: BTreeMap<String, Skill>,
@@ -70,6 +71,7 @@ pub struct Skills {
     /// The paths whose state decided these skills, present or not: the
     /// interpreter and its `sys.path`, `.venv`, and every used
     /// distribution's SKILL.md (for the no-op stamp).
+    #[serde(skip)]
     pub watched: Vec<PathBuf>,
 }
 
