@@ -113,13 +113,12 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> CmdResult {
     let config = Project::load_config(&opts)?;
     // Read-only, so without the writer lock: a concurrent apply's writes
     // change what the stamp recorded, and the full run below waits for it.
-    let shortcut =
-        (!args.scope.targeted() && !args.force && !global.verbose).then_some(noop::ApplyFlags {
-            no_skills: args.no_skills,
-            offline: args.offline || args.frozen,
-            locked: args.locked || args.frozen,
-            no_remote: global.no_remote,
-        });
+    let shortcut = (global.stampable(&args.scope) && !args.force).then_some(noop::ApplyFlags {
+        no_skills: args.no_skills,
+        offline: args.offline || args.frozen,
+        locked: args.locked || args.frozen,
+        no_remote: global.no_remote,
+    });
     if let Some(report) = shortcut.and_then(|flags| noop::recorded_apply(&config, flags)) {
         return Ok(finish(global, &report, config.llm.price_per_mtok));
     }

@@ -53,7 +53,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     let opts = global.load_options(&args.scope);
     let config = Project::load_config(&opts)?;
     let what = format!("graph-{}-{format:?}", kind.as_str()).to_lowercase();
-    let shortcut = !args.scope.targeted() && !global.verbose;
+    let shortcut = global.stampable(&args.scope);
     if let Some(text) = shortcut
         .then(|| noop::recorded_listing(&config, &what))
         .flatten()

@@ -157,6 +157,13 @@ impl GlobalArgs {
         }
     }
 
+    /// Whether a run may answer from, and record, the no-op stamps and the
+    /// incremental plan's base: a full run of the whole project, under the
+    /// options they were recorded with, with nothing extra to explain.
+    pub fn stampable(&self, scope: &Scope) -> bool {
+        !scope.targeted() && !self.verbose && !self.no_infer_deps
+    }
+
     pub fn load_options(&self, scope: &Scope) -> LoadOptions {
         LoadOptions {
             root: self.root.clone(),

@@ -86,8 +86,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     let clock = std::time::Instant::now();
     let opts = global.load_options(&args.scope);
     let config = Project::load_config(&opts)?;
-    let shortcut =
-        global.json && args.modules.is_empty() && !args.scope.targeted() && !global.verbose;
+    let shortcut = global.json && args.modules.is_empty() && global.stampable(&args.scope);
     if let Some(text) = shortcut
         .then(|| noop::recorded_listing(&config, "specs-json"))
         .flatten()
