@@ -6,7 +6,7 @@ use crate::names::SpecKind;
 use crate::ops::contract::{ContractCheck, Strength as ContractStrength};
 use crate::ops::project::Project;
 use crate::ops::session::{Session, StoreUse};
-use crate::ops::{check, lockdiff, noop};
+use crate::ops::{check, lockdiff, noop, replan};
 use crate::plan::{Plan, Status};
 use crate::stamp::Began;
 use console::style;
@@ -144,15 +144,43 @@ fn load(
 }
 
 pub fn run_plan(global: &GlobalArgs, args: &PlanArgs) -> CmdResult {
-    let (project, session) = load(global, &args.scope, global.store_use())?;
+    let began = Began::now();
+    let clock = std::time::Instant::now();
+    let opts = global.load_options(&args.scope);
+    let config = Project::load_config(&opts)?;
+    let store_use = global.store_use();
+    let incremental = global.stampable(&args.scope);
+    if let Some(plan) = incremental
+        .then(|| replan::plan(&config, store_use))
+        .flatten()
+    {
+        return show_plan(global, args, &config, &plan, &[]);
+    }
+    let project = super::held(Project::load_with(config, &opts, clock)?);
+    super::specs::print_notes(global, &project);
+    let session = Session::open_with(&project.config, store_use)?;
     let plan = session.plan(&project, &[SpecKind::Build], args.scope.targeted());
+    if incremental {
+        replan::record(&project, &session, &plan, began);
+    }
     // Contracts: what their batteries need, from jaunt.lock and the disk
     // (running them is `check`'s).
     let contracts = crate::ops::contract::check(&project, session.lock.as_ref(), false)?;
+    show_plan(global, args, &project.config, &plan, &contracts)
+}
+
+/// Prints the plan of the build modules and what the contracts need.
+fn show_plan(
+    global: &GlobalArgs,
+    args: &PlanArgs,
+    config: &crate::config::Config,
+    plan: &Plan,
+    contracts: &[ContractCheck],
+) -> CmdResult {
     let stale: Vec<&ContractCheck> = contracts.iter().filter(|c| !c.drift.is_empty()).collect();
     if global.json {
-        let mut json = to_json(&plan, plan.all_fresh() && stale.is_empty());
-        json.contracts = (!contracts.is_empty()).then_some(&contracts[..]);
+        let mut json = to_json(plan, plan.all_fresh() && stale.is_empty());
+        json.contracts = (!contracts.is_empty()).then_some(contracts);
         output::json(&json);
     } else if plan.all_fresh() && stale.is_empty() && !args.all {
         println!("No changes. {} module(s) fresh.", plan.modules.len());
@@ -167,7 +195,7 @@ pub fn run_plan(global: &GlobalArgs, args: &PlanArgs) -> CmdResult {
                 println!("      {}", style(d).dim());
             }
         }
-        print_plan(&plan, args.all);
+        print_plan(plan, args.all);
         if !contracts.is_empty() {
             println!(
                 "Contracts: {} to derive, {} current.",
@@ -183,7 +211,7 @@ pub fn run_plan(global: &GlobalArgs, args: &PlanArgs) -> CmdResult {
             );
             return Ok(exit::OK);
         }
-        let review = lockdiff::review(&project.config, Some(rev))?;
+        let review = lockdiff::review(config, Some(rev))?;
         println!();
         print!("{}", super::lock::text(&review.base, &review.diff));
     }
@@ -283,8 +311,13 @@ pub fn run_status(global: &GlobalArgs, scope: &Scope) -> CmdResult {
     let clock = std::time::Instant::now();
     let opts = global.load_options(scope);
     let config = Project::load_config(&opts)?;
-    let shortcut = !scope.targeted() && !global.verbose;
-    if let Some(plan) = shortcut.then(|| noop::recorded_status(&config)).flatten() {
+    let shortcut = global.stampable(scope);
+    if let Some(plan) = shortcut
+        .then(|| {
+            noop::recorded_status(&config).or_else(|| replan::status(&config, global.store_use()))
+        })
+        .flatten()
+    {
         print_status(global, &config, &plan);
         return Ok(exit::OK);
     }
@@ -295,6 +328,7 @@ pub fn run_status(global: &GlobalArgs, scope: &Scope) -> CmdResult {
     let plan = session.plan(&project, &kinds, scope.targeted());
     if shortcut {
         noop::record_status(&project, &session, &kinds, &plan, began);
+        replan::record(&project, &session, &plan, began);
     }
     print_status(global, &project.config, &plan);
     Ok(exit::OK)

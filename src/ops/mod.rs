@@ -13,6 +13,7 @@ pub mod lockfile;
 pub mod migrate;
 pub mod noop;
 pub mod project;
+pub mod replan;
 pub mod runtime;
 pub mod session;
 pub mod specs;

@@ -179,17 +179,22 @@ fn record<A: Serialize>(
     began: Began,
 ) {
     let slot = slot(&project.config, purpose);
-    let contracts = !project.contract.specs.is_empty()
-        || session
-            .lock
-            .as_ref()
-            .is_some_and(|l| !l.contracts.is_empty());
-    let Some(answer) = answer.filter(|_| !contracts) else {
+    let Some(answer) = answer.filter(|_| !has_contracts(project, session)) else {
         slot.remove();
         return;
     };
     // Best effort, like every cache: a stamp not written costs a full run.
     let _ = slot.save(began, inputs(project, session, kinds), answer);
+}
+
+/// Whether the project or its lockfile has contracts, whose checks run
+/// their batteries: then no answer is recorded.
+pub(super) fn has_contracts(project: &Project, session: &Session) -> bool {
+    !project.contract.specs.is_empty()
+        || session
+            .lock
+            .as_ref()
+            .is_some_and(|l| !l.contracts.is_empty())
 }
 
 /// Every path loading the project read: the configuration, `.env`, and
@@ -221,7 +226,7 @@ fn project_inputs(project: &Project) -> Inputs {
 /// Every path a full plan of `kinds` read: the project's, the lockfile,
 /// the prompt templates, the generated files and stubs with the
 /// directories that hold them, and what decided the library skills.
-fn inputs(project: &Project, session: &Session, kinds: &[SpecKind]) -> Inputs {
+pub(super) fn inputs(project: &Project, session: &Session, kinds: &[SpecKind]) -> Inputs {
     let config = &project.config;
     let mut inputs = project_inputs(project);
     inputs.add(config.lock_path());

@@ -21,6 +21,7 @@ mod migrate;
 mod noop;
 mod python_e2e;
 mod remote_store;
+mod replan;
 mod s3_store;
 mod schemas;
 mod security;

@@ -1,0 +1,240 @@
+//! The incremental plan: after spec files are edited, `plan` and `status`
+//! plan from the last all-fresh plan's base, with the same output as a full
+//! plan, and fall back to the full plan for anything else.
+
+use crate::common::Fixture;
+use std::time::Duration;
+
+/// A chain `pkg.a` ← `pkg.b` ← `pkg.c` and a lone `pkg.d`, applied, then
+/// settled and recorded by a full `status`.
+fn recorded() -> Fixture {
+    let f = Fixture::with_fake_generator();
+    f.write("src/pkg/__init__.py", "")
+        .write("src/pkg/a.py", &spec("", "double", "Double."))
+        .write(
+            "src/pkg/b.py",
+            &spec(
+                "from pkg.a import double\n",
+                "quad(deps=double)",
+                "Double twice.",
+            ),
+        )
+        .write(
+            "src/pkg/c.py",
+            &spec(
+                "from pkg.b import quad\n",
+                "octo(deps=quad)",
+                "Quad, doubled.",
+            ),
+        )
+        .write("src/pkg/d.py", &spec("", "half", "Half."));
+    f.ok(&["apply"]);
+    // Only inputs settled for the racy window are recorded.
+    std::thread::sleep(Duration::from_millis(2_200));
+    f.ok(&["status"]);
+    assert!(
+        f.exists(".jaunt/cache/noop-plan-base-v1.bin"),
+        "an all-fresh status records the base"
+    );
+    f
+}
+
+/// A module with one function spec `name`, decorated with `args` (a name
+/// with its decorator arguments, if any).
+fn spec(imports: &str, decorated: &str, doc: &str) -> String {
+    let (name, args) = match decorated.split_once('(') {
+        Some((name, rest)) => (name, format!("({rest}")),
+        None => (decorated, String::new()),
+    };
+    format!(
+        "import jaunt\n{imports}\n@jaunt.magic{args}\ndef {name}(x: int) -> int:\n    \"\"\"{doc}\"\"\"\n"
+    )
+}
+
+/// `args` answered without loading the project: the parse cache, removed
+/// first, is not written again.
+fn incremental(f: &Fixture, args: &[&str]) -> String {
+    let parse_cache = f.path(".jaunt/cache/parse-v1.bin");
+    let _ = std::fs::remove_file(&parse_cache);
+    let out = f.ok(args);
+    assert!(
+        !parse_cache.exists(),
+        "`jaunt {}` loaded the whole project",
+        args.join(" ")
+    );
+    out
+}
+
+/// `args` by the full plan (`-v` never takes a shortcut), which loads the
+/// project.
+fn full(f: &Fixture, args: &[&str]) -> String {
+    let parse_cache = f.path(".jaunt/cache/parse-v1.bin");
+    let _ = std::fs::remove_file(&parse_cache);
+    let out = f.ok(&[&["-v"], args].concat());
+    assert!(parse_cache.exists());
+    out
+}
+
+const VIEWS: [&[&str]; 5] = [
+    &["plan"],
+    &["plan", "--all"],
+    &["--json", "plan"],
+    &["status"],
+    &["--json", "status"],
+];
+
+#[test]
+fn an_edited_docstring_is_planned_from_the_base_as_the_full_plan_would() {
+    let f = recorded();
+    // A longer docstring moves every line after it, too.
+    f.write(
+        "src/pkg/a.py",
+        &spec("", "double", "Double.\n\n    Twice the input.\n    "),
+    );
+    for args in VIEWS {
+        assert_eq!(
+            incremental(&f, args),
+            full(&f, args),
+            "jaunt {}",
+            args.join(" ")
+        );
+    }
+    let plan = incremental(&f, &["plan"]);
+    assert!(plan.contains("+ pkg.a (generate)"), "{plan}");
+    assert!(plan.contains("~ pkg.b (pending)"), "{plan}");
+    assert!(plan.contains("~ pkg.c (pending)"), "{plan}");
+    assert!(
+        plan.contains("1 to generate, 2 pending") && plan.contains("1 fresh"),
+        "{plan}"
+    );
+
+    // The leaf instead: only it is planned again.
+    f.write("src/pkg/a.py", &spec("", "double", "Double."));
+    f.write(
+        "src/pkg/c.py",
+        &spec(
+            "from pkg.b import quad\n",
+            "octo(deps=quad)",
+            "Quad, doubled again.",
+        ),
+    );
+    for args in VIEWS {
+        assert_eq!(
+            incremental(&f, args),
+            full(&f, args),
+            "jaunt {}",
+            args.join(" ")
+        );
+    }
+    assert!(incremental(&f, &["plan"]).contains("1 to generate, 0 pending"));
+
+    // Undone: nothing to do, still without a full load.
+    f.write(
+        "src/pkg/c.py",
+        &spec(
+            "from pkg.b import quad\n",
+            "octo(deps=quad)",
+            "Quad, doubled.",
+        ),
+    );
+    assert_eq!(
+        incremental(&f, &["plan"]),
+        "No changes. 4 module(s) fresh.\n"
+    );
+}
+
+#[test]
+fn a_changed_shape_or_anything_but_spec_files_takes_the_full_plan() {
+    let f = recorded();
+    let cases: [(&str, &str); 4] = [
+        // Another spec: names other modules resolve against may differ.
+        (
+            "src/pkg/d.py",
+            &format!(
+                "{}\n@jaunt.magic\ndef third(x: int) -> int:\n    \"\"\"Third.\"\"\"\n",
+                spec("", "half", "Half.")
+            ),
+        ),
+        // Another import.
+        ("src/pkg/d.py", &spec("import os\n", "half", "Half.")),
+        // Other dependencies.
+        (
+            "src/pkg/c.py",
+            &spec(
+                "from pkg.a import double\n",
+                "octo(deps=double)",
+                "Quad, doubled.",
+            ),
+        ),
+        // A new module.
+        ("src/pkg/e.py", &spec("", "third", "Third.")),
+    ];
+    for (path, text) in cases {
+        let before = f.exists(path).then(|| f.read(path));
+        f.write(path, text);
+        let parse_cache = f.path(".jaunt/cache/parse-v1.bin");
+        let _ = std::fs::remove_file(&parse_cache);
+        let plan = f.ok(&["plan"]);
+        assert!(parse_cache.exists(), "{path}: the full plan ran");
+        assert_eq!(plan, full(&f, &["plan"]), "{path}");
+        match before {
+            Some(text) => {
+                f.write(path, &text);
+            }
+            None => std::fs::remove_file(f.path(path)).unwrap(),
+        }
+    }
+    // An edited generated file is the full plan's to judge.
+    let generated = "src/pkg/__generated__/d.py";
+    let text = f.read(generated);
+    f.write(generated, &format!("{text}# edited\n"));
+    let _ = std::fs::remove_file(f.path(".jaunt/cache/parse-v1.bin"));
+    assert!(f.ok(&["plan"]).contains("pkg.d (rewrite)"));
+    assert!(f.exists(".jaunt/cache/parse-v1.bin"));
+}
+
+#[test]
+fn an_edit_with_an_error_is_reported_as_by_the_full_plan() {
+    let f = recorded();
+    f.write(
+        "src/pkg/d.py",
+        "import jaunt\n\n@jaunt.magic\ndef half(x: int) -> int\n    'Half.'\n",
+    );
+    let (code, _, err) = f.run(&["plan"]);
+    let (full_code, _, full_err) = f.run(&["-v", "plan"]);
+    assert_eq!((code, full_code), (2, 2));
+    assert!(err.contains("src/pkg/d.py"), "{err}");
+    assert!(full_err.contains(err.trim()), "{err}\n---\n{full_err}");
+}
+
+#[test]
+fn no_infer_deps_is_never_answered_from_what_was_recorded_with_inference() {
+    let f = Fixture::with_fake_generator();
+    f.write("src/pkg/__init__.py", "")
+        .write("src/pkg/a.py", &spec("", "double", "Double."))
+        .write(
+            "src/pkg/b.py",
+            "import jaunt\nfrom pkg.a import double\n\n@jaunt.magic\ndef quad(x: int) -> int:\n    \"\"\"Double twice.\"\"\"\n    return double(double(x))\n",
+        );
+    f.ok(&["apply"]);
+    std::thread::sleep(Duration::from_millis(2_200));
+    f.ok(&["status"]);
+    f.ok(&["plan"]);
+    for args in [
+        &["--no-infer-deps", "--json", "status"][..],
+        &["--no-infer-deps", "--json", "plan"],
+    ] {
+        let answered = f.ok(args);
+        for entry in std::fs::read_dir(f.path(".jaunt/cache")).unwrap().flatten() {
+            if entry.file_name().to_string_lossy().starts_with("noop-") {
+                std::fs::remove_file(entry.path()).unwrap();
+            }
+        }
+        assert_eq!(answered, f.ok(args), "jaunt {}", args.join(" "));
+        let json: serde_json::Value = serde_json::from_str(&answered).unwrap();
+        assert_eq!(
+            json["summary"]["fresh"], 1,
+            "quad loses its edge: {answered}"
+        );
+    }
+}
