@@ -122,17 +122,20 @@ pub fn record(project: &Project, session: &Session, plan: &Plan, began: Began) {
         .collect();
     let records: Option<Vec<Vec<u8>>> = order
         .par_iter()
-        .map(|m| {
-            let recorded = Recorded {
-                node: (*m).clone(),
-                specs: m.specs.iter().map(|s| ctx.graph.specs[s].clone()).collect(),
-                root_kind: project.discovery.files.get(&m.name)?.root_kind,
-                entry: lock.module(SpecKind::Build, &m.name)?.clone(),
-                built: planned.get(&m.name)?.built()?,
-            };
-            let bytes = postcard::to_stdvec(&recorded).ok()?;
-            zstd::bulk::compress(&bytes, RECORD_LEVEL).ok()
-        })
+        .map_init(
+            || zstd::bulk::Compressor::new(RECORD_LEVEL).ok(),
+            |zstd, m| {
+                let recorded = Recorded {
+                    node: (*m).clone(),
+                    specs: m.specs.iter().map(|s| ctx.graph.specs[s].clone()).collect(),
+                    root_kind: project.discovery.files.get(&m.name)?.root_kind,
+                    entry: lock.module(SpecKind::Build, &m.name)?.clone(),
+                    built: planned.get(&m.name)?.built()?,
+                };
+                let bytes = postcard::to_stdvec(&recorded).ok()?;
+                zstd.as_mut()?.compress(&bytes).ok()
+            },
+        )
         .collect();
     let Some(records) = records else {
         return;
