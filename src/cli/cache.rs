@@ -7,7 +7,7 @@ use crate::ops::project::Project;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum CacheCommand {
-    /// Remove the caches under .jaunt/cache: parse cache, lockfile sidecar, stub cache, no-op stamps.
+    /// Remove the caches under .jaunt/cache: parse cache, lockfile sidecar, stub cache, no-op stamps, incremental-plan base.
     Clear,
 }
 

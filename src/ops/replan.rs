@@ -1,6 +1,7 @@
-//! The incremental plan: `jaunt plan` after a few spec files were edited,
-//! planned from the record of the last all-fresh plan (the *base*) instead
-//! of walking, parsing and resolving the whole project again.
+//! The incremental plan: `jaunt plan` after a few spec files were edited
+//! (and `jaunt status`, when the lockfile has no test modules), planned from
+//! the record of the last all-fresh plan (the *base*) instead of walking,
+//! parsing and resolving the whole project again.
 //!
 //! A full `plan` or `status` that finds every module fresh records the base
 //! in a [`crate::stamp`] slot, over the same inputs as the no-op stamp:
