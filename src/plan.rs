@@ -88,11 +88,23 @@ impl ModulePlan {
     /// A module known to be fresh, as a stamp recorded it: no keys or
     /// digests, which nothing shows for a fresh module.
     pub fn fresh(kind: SpecKind, name: ModuleName, output: PathBuf) -> ModulePlan {
+        ModulePlan::keyless(kind, name, Status::Fresh, Vec::new(), output)
+    }
+
+    /// A module planned without keys or digests: fresh as recorded,
+    /// pending, or removed.
+    fn keyless(
+        kind: SpecKind,
+        name: ModuleName,
+        status: Status,
+        reasons: Vec<String>,
+        output: PathBuf,
+    ) -> ModulePlan {
         ModulePlan {
             name,
             kind,
-            status: Status::Fresh,
-            reasons: Vec::new(),
+            status,
+            reasons,
             inputs: None,
             artifact: None,
             interface: None,
@@ -407,18 +419,13 @@ impl Planner<'_> {
                     })
                     .collect();
                 waiting.insert(m.name.clone(), Status::Pending);
-                plan.modules.push(ModulePlan {
-                    name: m.name.clone(),
-                    kind: m.kind,
-                    status: Status::Pending,
+                plan.modules.push(ModulePlan::keyless(
+                    m.kind,
+                    m.name.clone(),
+                    Status::Pending,
                     reasons,
-                    inputs: None,
-                    artifact: None,
-                    interface: None,
-                    stub: None,
-                    source: Source::Store,
-                    output: found.output,
-                });
+                    found.output,
+                ));
                 continue;
             }
             let inputs = ctx.inputs(m, &built).expect("dependencies known");
@@ -822,18 +829,13 @@ impl Planner<'_> {
             }
         }
         for (output, (name, kind)) in orphans {
-            plan.modules.push(ModulePlan {
-                name,
+            plan.modules.push(ModulePlan::keyless(
                 kind,
-                status: Status::Remove,
-                reasons: vec!["spec module removed".into()],
-                inputs: None,
-                artifact: None,
-                interface: None,
-                stub: None,
-                source: Source::Store,
+                name,
+                Status::Remove,
+                vec!["spec module removed".into()],
                 output,
-            });
+            ));
         }
     }
 }

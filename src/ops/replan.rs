@@ -82,6 +82,21 @@ const RECORD_LEVEL: i32 = 1;
 const RECORD_MAX: usize = 16 << 20;
 
 impl Base<'_> {
+    /// Whether the per-module lists line up and every dependency is one of
+    /// them: a base that does not is ignored, like a corrupt one.
+    fn consistent(&self) -> bool {
+        let n = self.names.len();
+        [
+            self.sources.len(),
+            self.outputs.len(),
+            self.deps.len(),
+            self.records.len(),
+        ]
+        .iter()
+        .all(|&len| len == n)
+            && self.deps.iter().flatten().all(|&d| (d as usize) < n)
+    }
+
     fn record(&self, i: usize) -> Option<Recorded> {
         let bytes = zstd::bulk::decompress(self.records.get(i)?.0, RECORD_MAX).ok()?;
         postcard::from_bytes(&bytes).ok()
@@ -190,7 +205,7 @@ fn planned(config: &Config, store_use: StoreUse, status: bool) -> Option<Plan> {
     }
     slot(config).load_changed(|bytes, changed| {
         let base: Base = postcard::from_bytes(bytes).ok()?;
-        if status && base.tests {
+        if !base.consistent() || (status && base.tests) {
             return None;
         }
         replan(config, store_use, &base, &changed)
@@ -222,26 +237,7 @@ fn replan(config: &Config, store_use: StoreUse, base: &Base, changed: &[PathBuf]
         record.specs = specs;
         records.insert(i, record);
     }
-    // Everything downstream of an edit is planned again; base positions
-    // are in plan order, so ascending positions keep dependencies first.
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); base.names.len()];
-    for (i, deps) in base.deps.iter().enumerate() {
-        for &d in deps {
-            dependents[d as usize].push(i);
-        }
-    }
-    let mut cone: BTreeSet<usize> = BTreeSet::new();
-    let mut queue: Vec<usize> = edited.iter().copied().collect();
-    while let Some(i) = queue.pop() {
-        if cone.insert(i) {
-            queue.extend(&dependents[i]);
-        }
-    }
-    let around: BTreeSet<usize> = cone
-        .iter()
-        .flat_map(|&i| base.deps[i].iter().map(|&d| d as usize))
-        .filter(|d| !cone.contains(d))
-        .collect();
+    let (cone, around) = cone(base, &edited);
     for &i in cone.iter().chain(&around) {
         if let std::collections::btree_map::Entry::Vacant(e) = records.entry(i) {
             e.insert(base.record(i)?);
@@ -290,22 +286,50 @@ fn replan(config: &Config, store_use: StoreUse, base: &Base, changed: &[PathBuf]
     };
     let order: Vec<&ModuleNode> = cone
         .iter()
-        .map(|&i| &graph.modules[&base.names[i]])
-        .collect();
+        .map(|&i| graph.modules.get(&base.names[i]))
+        .collect::<Option<_>>()?;
     let mut planned = Plan::default();
     planner.plan_in_order(&ctx, order, built, &mut planned);
     let mut planned = planned.modules.into_iter();
     let modules = (0..base.names.len())
-        .map(|i| match cone.contains(&i) {
-            true => planned.next(),
-            false => Some(ModulePlan::fresh(
-                SpecKind::Build,
-                base.names[i].clone(),
-                base.outputs[i].clone(),
-            )),
+        .map(|i| {
+            if cone.contains(&i) {
+                planned.next()
+            } else {
+                Some(ModulePlan::fresh(
+                    SpecKind::Build,
+                    base.names[i].clone(),
+                    base.outputs[i].clone(),
+                ))
+            }
         })
         .collect::<Option<_>>()?;
     Some(Plan { modules })
+}
+
+/// The modules planned again, the edited ones and everything downstream
+/// of them, and those they depend on outside that (seeded as built). Base
+/// positions are in plan order, so ascending ones keep dependencies first.
+fn cone(base: &Base, edited: &BTreeSet<usize>) -> (BTreeSet<usize>, BTreeSet<usize>) {
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); base.names.len()];
+    for (i, deps) in base.deps.iter().enumerate() {
+        for &d in deps {
+            dependents[d as usize].push(i);
+        }
+    }
+    let mut cone: BTreeSet<usize> = BTreeSet::new();
+    let mut queue: Vec<usize> = edited.iter().copied().collect();
+    while let Some(i) = queue.pop() {
+        if cone.insert(i) {
+            queue.extend(&dependents[i]);
+        }
+    }
+    let around: BTreeSet<usize> = cone
+        .iter()
+        .flat_map(|&i| base.deps[i].iter().map(|&d| d as usize))
+        .filter(|d| !cone.contains(d))
+        .collect();
+    (cone, around)
 }
 
 /// An edited spec file's module, resolved again: `None` when its specs or

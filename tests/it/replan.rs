@@ -75,6 +75,18 @@ fn full(f: &Fixture, args: &[&str]) -> String {
     out
 }
 
+/// Every view of the plan, incremental and full, is the same.
+fn same_as_full(f: &Fixture) {
+    for args in VIEWS {
+        assert_eq!(
+            incremental(f, args),
+            full(f, args),
+            "jaunt {}",
+            args.join(" ")
+        );
+    }
+}
+
 const VIEWS: [&[&str]; 5] = [
     &["plan"],
     &["plan", "--all"],
@@ -91,14 +103,7 @@ fn an_edited_docstring_is_planned_from_the_base_as_the_full_plan_would() {
         "src/pkg/a.py",
         &spec("", "double", "Double.\n\n    Twice the input.\n    "),
     );
-    for args in VIEWS {
-        assert_eq!(
-            incremental(&f, args),
-            full(&f, args),
-            "jaunt {}",
-            args.join(" ")
-        );
-    }
+    same_as_full(&f);
     let plan = incremental(&f, &["plan"]);
     assert!(plan.contains("+ pkg.a (generate)"), "{plan}");
     assert!(plan.contains("~ pkg.b (pending)"), "{plan}");
@@ -118,14 +123,7 @@ fn an_edited_docstring_is_planned_from_the_base_as_the_full_plan_would() {
             "Quad, doubled again.",
         ),
     );
-    for args in VIEWS {
-        assert_eq!(
-            incremental(&f, args),
-            full(&f, args),
-            "jaunt {}",
-            args.join(" ")
-        );
-    }
+    same_as_full(&f);
     assert!(incremental(&f, &["plan"]).contains("1 to generate, 0 pending"));
 
     // Undone: nothing to do, still without a full load.
