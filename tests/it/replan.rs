@@ -77,7 +77,11 @@ fn full(f: &Fixture, args: &[&str]) -> String {
 
 /// Every view of the plan, incremental and full, is the same.
 fn same_as_full(f: &Fixture) {
-    for args in VIEWS {
+    same_as_full_for(f, &VIEWS);
+}
+
+fn same_as_full_for(f: &Fixture, views: &[&[&str]]) {
+    for args in views {
         assert_eq!(
             incremental(f, args),
             full(f, args),
@@ -235,4 +239,32 @@ fn no_infer_deps_is_never_answered_from_what_was_recorded_with_inference() {
             "quad loses its edge: {answered}"
         );
     }
+}
+
+#[test]
+fn status_plans_test_modules_too_so_it_is_incremental_only_without_them() {
+    let f = crate::targets::shop_with_tests();
+    f.ok(&["apply"]);
+    f.ok(&["test", "--no-run"]);
+    std::thread::sleep(Duration::from_millis(2_200));
+    f.ok(&["status"]);
+    let money = f.read("src/shop/money.py");
+    f.write(
+        "src/shop/money.py",
+        &money.replace("An amount in cents.", "An amount in whole cents."),
+    );
+    // `plan` covers build modules only: from the base.
+    same_as_full_for(&f, &[&["plan"], &["--json", "plan"]]);
+    // `status` also plans the test modules the lockfile has: in full.
+    let parse_cache = f.path(".jaunt/cache/parse-v1.bin");
+    let _ = std::fs::remove_file(&parse_cache);
+    let status = f.json(&["--json", "status"]);
+    assert!(parse_cache.exists(), "status took the incremental plan");
+    let tests: Vec<&serde_json::Value> = status["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == "test")
+        .collect();
+    assert!(!tests.is_empty(), "{status}");
 }
