@@ -642,6 +642,14 @@ mod tests {
         assert_eq!(err.exit_code(), crate::error::exit::CONFIG);
     }
 
+    #[test]
+    fn the_placeholders_accepted_are_exactly_those_rendered() {
+        let values = Prompts::default().values(&sample_request(), 1, &[]);
+        let rendered: std::collections::BTreeSet<&str> = values.keys().copied().collect();
+        let accepted: std::collections::BTreeSet<&str> = PLACEHOLDERS.iter().copied().collect();
+        assert_eq!(rendered, accepted);
+    }
+
     /// A 1.7 build_module template using every placeholder 1.7 offers it.
     const TEMPLATE_1_7: &str = "\
 Module {{generated_module}} from {{spec_module}}: {{expected_names}}
