@@ -256,41 +256,6 @@ impl SpecGraph {
         }
     }
 
-    /// The build module of one changed `file`, resolved again against the
-    /// recorded `index` of every file (its own entry included, unchanged):
-    /// its node and its specs' nodes, as [`SpecGraph::build_kinds`] would
-    /// make them. `None` when the file holds specs of another kind.
-    pub fn rebuild_module(
-        index: &[FileIndex],
-        file: &SourceFile,
-        opts: GraphOptions,
-    ) -> Option<(ModuleNode, Vec<SpecNode>)> {
-        let specs = &file.summary.specs;
-        if specs.is_empty() || specs.iter().any(|s| s.kind != SpecKind::Build) {
-            return None;
-        }
-        let resolver = Resolver::over(index);
-        let others: HashSet<SpecRef> = index
-            .iter()
-            .flat_map(|f| {
-                f.specs
-                    .iter()
-                    .filter(|(_, kind)| *kind != SpecKind::Build)
-                    .map(|(q, _)| SpecRef::new(f.module.clone(), q.clone()))
-            })
-            .collect();
-        let mut nodes: Vec<SpecNode> = specs
-            .iter()
-            .map(|raw| {
-                let mut node = resolver.node(file, raw, opts, &mut Vec::new());
-                node.deps.retain(|dep, _| !others.contains(dep));
-                node
-            })
-            .collect();
-        nodes.sort_unstable_by(|a, b| a.spec_ref.cmp(&b.spec_ref));
-        Some((module_node(file, SpecKind::Build, &nodes), nodes))
-    }
-
     /// Every module dependency cycle, reported in spec terms with the
     /// file:line of each edge; `Ok` when the module graph is a DAG.
     pub fn check_cycles(&self) -> Result<()> {
@@ -478,6 +443,56 @@ fn class_tests_module(module: &ModuleName, is_package: bool, generated_dir: &str
     match dir {
         Some(dir) => dir.child(&test),
         None => ModuleName::new(test),
+    }
+}
+
+/// Resolves changed files again against the recorded [`FileIndex`] of
+/// every file (each changed file's own entry included, unchanged), as
+/// [`SpecGraph::build_kinds`] would: the incremental plan's way to rebuild
+/// the modules of edited files without the others.
+pub struct Rebuilder<'a> {
+    resolver: Resolver<'a>,
+    /// Specs of other kinds, which build specs keep no edge to.
+    others: HashSet<SpecRef>,
+}
+
+impl<'a> Rebuilder<'a> {
+    pub fn new(index: &'a [FileIndex]) -> Rebuilder<'a> {
+        Rebuilder {
+            resolver: Resolver::over(index),
+            others: index
+                .iter()
+                .flat_map(|f| {
+                    f.specs
+                        .iter()
+                        .filter(|(_, kind)| *kind != SpecKind::Build)
+                        .map(|(q, _)| SpecRef::new(f.module.clone(), q.clone()))
+                })
+                .collect(),
+        }
+    }
+
+    /// The build module of `file`: its node and its specs' nodes; `None`
+    /// when the file holds specs of another kind, or none.
+    pub fn module(
+        &self,
+        file: &SourceFile,
+        opts: GraphOptions,
+    ) -> Option<(ModuleNode, Vec<SpecNode>)> {
+        let specs = &file.summary.specs;
+        if specs.is_empty() || specs.iter().any(|s| s.kind != SpecKind::Build) {
+            return None;
+        }
+        let mut nodes: Vec<SpecNode> = specs
+            .iter()
+            .map(|raw| {
+                let mut node = self.resolver.node(file, raw, opts, &mut Vec::new());
+                node.deps.retain(|dep, _| !self.others.contains(dep));
+                node
+            })
+            .collect();
+        nodes.sort_unstable_by(|a, b| a.spec_ref.cmp(&b.spec_ref));
+        Some((module_node(file, SpecKind::Build, &nodes), nodes))
     }
 }
 
@@ -1093,12 +1108,13 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let discovery = Discovery::from_sources(root.path(), &sources);
         let index: Vec<FileIndex> = discovery.files.values().map(FileIndex::of).collect();
+        let rebuilder = Rebuilder::new(&index);
         for infer_deps in [true, false] {
             let opts = GraphOptions { infer_deps };
             let (build, _) = SpecGraph::build_all(&discovery, opts, opts);
             for name in ["shop.base", "shop.uses"] {
                 let file = &discovery.files[&ModuleName::new(name)];
-                let (module, specs) = SpecGraph::rebuild_module(&index, file, opts).unwrap();
+                let (module, specs) = rebuilder.module(file, opts).unwrap();
                 assert_eq!(module, build.modules[&file.module], "{name}");
                 assert_eq!(specs.len(), module.specs.len());
                 for node in specs {
@@ -1112,7 +1128,7 @@ mod tests {
                 }
             }
             let test_file = &discovery.files[&ModuleName::new("shop.test_uses")];
-            assert!(SpecGraph::rebuild_module(&index, test_file, opts).is_none());
+            assert!(rebuilder.module(test_file, opts).is_none());
         }
     }
 

@@ -25,7 +25,7 @@
 
 use crate::config::Config;
 use crate::discover::{RootKind, SourceFile, summarize_bytes};
-use crate::graph::{FileIndex, GraphOptions, ModuleNode, SpecGraph, SpecNode};
+use crate::graph::{FileIndex, GraphOptions, ModuleNode, Rebuilder, SpecGraph, SpecNode};
 use crate::lock::{LockGenerator, LockModule, LockSkill, Lockfile};
 use crate::names::{ModuleName, SpecKind};
 use crate::ops::project::Project;
@@ -227,9 +227,10 @@ fn replan(config: &Config, store_use: StoreUse, base: &Base, changed: &[PathBuf]
         infer_deps: config.build.infer_deps,
     };
     let mut records: BTreeMap<usize, Recorded> = BTreeMap::new();
+    let rebuilder = Rebuilder::new(&base.index);
     for &i in &edited {
         let mut record = base.record(i)?;
-        let (node, specs) = reread(base, &record, opts)?;
+        let (node, specs) = reread(base, &rebuilder, &record, opts)?;
         if node.deps != record.node.deps {
             return None;
         }
@@ -337,6 +338,7 @@ fn cone(base: &Base, edited: &BTreeSet<usize>) -> (BTreeSet<usize>, BTreeSet<usi
 /// then differ too), or it has a problem the full plan would report.
 fn reread(
     base: &Base,
+    rebuilder: &Rebuilder,
     record: &Recorded,
     opts: GraphOptions,
 ) -> Option<(ModuleNode, Vec<SpecNode>)> {
@@ -361,5 +363,5 @@ fn reread(
     if base.index[at] != FileIndex::of(&file) {
         return None;
     }
-    SpecGraph::rebuild_module(&base.index, &file, opts)
+    rebuilder.module(&file, opts)
 }
