@@ -31,6 +31,7 @@ pub struct FileSummary {
     /// Canonical digest of the whole file: the same after `ruff format` or
     /// `black`, different after any edit a reader could notice. What the
     /// module's `.pyi` stub is rendered from, handwritten code included.
+    /// Left zero in a file that does not import jaunt (it has no specs).
     pub source_digest: Digest,
     /// Under `jaunt.magic_module`, the module's handwritten top-level
     /// definitions, in source order: shown to the model, never generated.
@@ -156,9 +157,6 @@ pub fn summarize(source: &str) -> FileSummary {
         return summary;
     };
     let root = tree.root_node();
-    let mut canon = Canon::new(source, None);
-    walk(root, &mut canon);
-    summary.source_digest = canon.finish();
     summary.diagnostics = syntax_errors(root, source)
         .into_iter()
         .map(|e| Diagnostic::new(Code::Discovery, e.message).position(e.line, e.column))
@@ -167,8 +165,14 @@ pub fn summarize(source: &str) -> FileSummary {
         import_bindings(stmt, source, &mut summary.imports);
     });
     let Some(resolver) = JauntResolver::new(&summary.imports) else {
+        // Without a jaunt import there are no specs, and nothing reads the
+        // digest of the whole file (a spec module's stub depends on it):
+        // most files of a project are not spec modules.
         return summary;
     };
+    let mut canon = Canon::new(source, None);
+    walk(root, &mut canon);
+    summary.source_digest = canon.finish();
     let mut diagnostics = Vec::new();
     let magic = module_magic(root, source, &resolver, &mut diagnostics);
     let mut finder = SpecFinder {
@@ -1077,6 +1081,20 @@ class Cart(Base, metaclass=Meta):
                 .collect::<Vec<_>>(),
             ["Base"]
         );
+    }
+
+    #[test]
+    fn only_a_file_that_imports_jaunt_has_a_whole_file_digest() {
+        let spec = "import jaunt\n\n@jaunt.magic\ndef f(x: int) -> int:\n    'Double.'\n";
+        let digest = summarize(spec).source_digest;
+        assert_ne!(digest, Digest::default());
+        assert_eq!(
+            summarize(&spec.replace("    'D", "\n    'D")).source_digest,
+            digest
+        );
+        assert_ne!(summarize(&format!("{spec}X = 1\n")).source_digest, digest);
+        let plain = "import os\n\ndef f(x: int) -> int:\n    return 2 * x\n";
+        assert_eq!(summarize(plain).source_digest, Digest::default());
     }
 
     #[test]
