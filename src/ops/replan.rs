@@ -11,14 +11,15 @@
 //! node, spec nodes, lockfile entry and built state.
 //!
 //! The next `plan` stats what the base depends on. When the only paths
-//! that changed are spec files of recorded build modules, it reads and
-//! parses just those and resolves them again against the recorded index.
+//! that changed are spec files of recorded build modules, and directories
+//! whose entries are the same names as before (a file replaced by rename,
+//! as editors that save atomically do), it reads and parses just those and resolves them again against the recorded index.
 //! If each still defines the same specs with the same imports, has no
 //! problem discovery would report, and depends on the same modules, the
 //! graph is the recorded one but for those modules' nodes: the real planner
 //! then plans the edited modules and everything downstream of them, every
-//! other module being fresh as recorded. Anything else (a file added or
-//! removed, an edited generated file or stub, another lockfile, prompt,
+//! other module being fresh as recorded. Anything else (a file added,
+//! removed or renamed, an edited generated file or stub, another lockfile, prompt,
 //! configuration or environment, a file with errors, a remote store in
 //! use) is left to the full plan, which records a new base once the
 //! project is all fresh again.
@@ -38,7 +39,8 @@ use crate::stubcache::StubCache;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::PathBuf;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The base, as stored: the parts every run needs, and each module's
@@ -62,6 +64,10 @@ struct Base<'a> {
     skills: Skills,
     /// Whether the lockfile has test modules, which `status` plans too.
     tests: bool,
+    /// The entries of every directory discovery listed, by name (sorted):
+    /// a directory whose mtime moved with the same entries had a file
+    /// replaced by rename, as editors that save atomically do.
+    listings: Vec<(PathBuf, Vec<OsString>)>,
 }
 
 /// One build module as the all-fresh plan left it.
@@ -179,6 +185,13 @@ pub fn record(project: &Project, session: &Session, plan: &Plan, began: Began) {
         lock_skills: lock.skills.clone(),
         skills: ctx.skills.clone(),
         tests: check::kinds(session).contains(&SpecKind::Test),
+        listings: project
+            .discovery
+            .listed
+            .iter()
+            .map(|dir| Some((dir.clone(), entries(dir)?)))
+            .collect::<Option<_>>()
+            .unwrap_or_default(),
     };
     let Ok(bytes) = postcard::to_stdvec(&base) else {
         return;
@@ -219,10 +232,21 @@ fn replan(config: &Config, store_use: StoreUse, base: &Base, changed: &[PathBuf]
         .enumerate()
         .map(|(i, p)| (p, i))
         .collect();
-    let edited: BTreeSet<usize> = changed
+    let listings: HashMap<&PathBuf, &Vec<OsString>> = base
+        .listings
         .iter()
-        .map(|p| by_source.get(p).copied())
-        .collect::<Option<_>>()?;
+        .map(|(dir, names)| (dir, names))
+        .collect();
+    let mut edited: BTreeSet<usize> = BTreeSet::new();
+    for path in changed {
+        match (by_source.get(path), listings.get(path)) {
+            (Some(&i), _) => {
+                edited.insert(i);
+            }
+            (None, Some(&names)) if entries(path).as_ref() == Some(names) => {}
+            _ => return None,
+        }
+    }
     let opts = GraphOptions {
         infer_deps: config.build.infer_deps,
     };
@@ -306,6 +330,17 @@ fn replan(config: &Config, store_use: StoreUse, base: &Base, changed: &[PathBuf]
         })
         .collect::<Option<_>>()?;
     Some(Plan { modules })
+}
+
+/// A directory's entries by name, sorted; `None` when it cannot be read.
+fn entries(dir: &Path) -> Option<Vec<OsString>> {
+    let mut names = std::fs::read_dir(dir)
+        .ok()?
+        .map(|e| e.map(|e| e.file_name()))
+        .collect::<std::io::Result<Vec<_>>>()
+        .ok()?;
+    names.sort();
+    Some(names)
 }
 
 /// The modules planned again, the edited ones and everything downstream

@@ -268,3 +268,25 @@ fn status_plans_test_modules_too_so_it_is_incremental_only_without_them() {
         .collect();
     assert!(!tests.is_empty(), "{status}");
 }
+
+#[test]
+fn a_spec_file_saved_by_rename_is_still_planned_from_the_base() {
+    let f = recorded();
+    // How editors that save atomically write: a new file renamed over the
+    // old one, which moves the directory's mtime.
+    let tmp = f.path("src/pkg/.a.py.swp");
+    std::fs::write(&tmp, spec("", "double", "Double, saved atomically.")).unwrap();
+    std::fs::rename(&tmp, f.path("src/pkg/a.py")).unwrap();
+    same_as_full_for(&f, &[&["plan"], &["--json", "status"]]);
+    assert!(incremental(&f, &["plan"]).contains("+ pkg.a (generate)"));
+    // A new entry in the directory, even one discovery would pass over:
+    // the full plan decides.
+    f.write("src/pkg/notes.txt", "");
+    let parse_cache = f.path(".jaunt/cache/parse-v1.bin");
+    let _ = std::fs::remove_file(&parse_cache);
+    f.ok(&["plan"]);
+    assert!(
+        parse_cache.exists(),
+        "a changed directory takes the full plan"
+    );
+}
