@@ -2,10 +2,11 @@
 
 use super::{CmdResult, GlobalArgs, Scope, output};
 use crate::error::exit;
+use crate::lock::Lockfile;
 use crate::names::SpecKind;
 use crate::ops::contract::{ContractCheck, Strength as ContractStrength};
-use crate::ops::project::Project;
-use crate::ops::session::{Session, StoreUse};
+use crate::ops::project::{LoadOptions, Project};
+use crate::ops::session::{LockRead, Session, StoreUse};
 use crate::ops::{check, lockdiff, noop, replan};
 use crate::plan::{Plan, Status};
 use crate::stamp::Began;
@@ -137,10 +138,31 @@ fn load(
     scope: &Scope,
     store_use: StoreUse,
 ) -> Result<(std::mem::ManuallyDrop<Project>, Session), crate::error::JauntError> {
-    let project = super::held(Project::load(&global.load_options(scope))?);
+    let clock = std::time::Instant::now();
+    let opts = global.load_options(scope);
+    let config = Project::load_config(&opts)?;
+    let (project, lock) = load_reading_lock(config, &opts, clock)?;
     super::specs::print_notes(global, &project);
-    let session = Session::open_with(&project.config, store_use)?;
+    let session = Session::open_read(&project.config, store_use, lock)?;
     Ok((project, session))
+}
+
+/// What reading the lockfile gave: [`Session::open_read`] reports its error.
+type LockReadResult = crate::error::Result<Option<Lockfile>>;
+
+/// The project, loaded while another thread reads the lockfile (for these
+/// read-only commands, which take no writer lock), and what that read gave.
+/// The read is waited for either way, so a sidecar it writes is never cut
+/// short by the process exiting.
+fn load_reading_lock(
+    config: crate::config::Config,
+    opts: &LoadOptions,
+    clock: std::time::Instant,
+) -> crate::error::Result<(std::mem::ManuallyDrop<Project>, LockReadResult)> {
+    let lock = LockRead::start(&config);
+    let project = Project::load_with(config, opts, clock);
+    let lock = lock.wait();
+    Ok((super::held(project?), lock))
 }
 
 pub fn run_plan(global: &GlobalArgs, args: &PlanArgs) -> CmdResult {
@@ -156,9 +178,9 @@ pub fn run_plan(global: &GlobalArgs, args: &PlanArgs) -> CmdResult {
     {
         return show_plan(global, args, &config, &plan, &[]);
     }
-    let project = super::held(Project::load_with(config, &opts, clock)?);
+    let (project, lock) = load_reading_lock(config, &opts, clock)?;
     super::specs::print_notes(global, &project);
-    let session = Session::open_with(&project.config, store_use)?;
+    let session = Session::open_read(&project.config, store_use, lock)?;
     let plan = session.plan(&project, &[SpecKind::Build], args.scope.targeted());
     if incremental {
         replan::record(&project, &session, &plan, began);
@@ -321,9 +343,9 @@ pub fn run_status(global: &GlobalArgs, scope: &Scope) -> CmdResult {
         print_status(global, &config, &plan);
         return Ok(exit::OK);
     }
-    let project = super::held(Project::load_with(config, &opts, clock)?);
+    let (project, lock) = load_reading_lock(config, &opts, clock)?;
     super::specs::print_notes(global, &project);
-    let session = Session::open_with(&project.config, global.store_use())?;
+    let session = Session::open_read(&project.config, global.store_use(), lock)?;
     let kinds = check::kinds(&session);
     let plan = session.plan(&project, &kinds, scope.targeted());
     if shortcut {

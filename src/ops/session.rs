@@ -218,6 +218,26 @@ fn open_s3(
     Ok(Remote::s3(bucket.with_credentials(aws)))
 }
 
+/// The lockfile, read (or its sidecar decoded) on a thread of its own while
+/// the project loads: a cold read parses megabytes of TOML on one core.
+pub struct LockRead(std::thread::JoinHandle<Result<Option<Lockfile>>>);
+
+impl LockRead {
+    pub fn start(config: &Config) -> LockRead {
+        let (lock, state) = (config.lock_path(), config.state_dir());
+        LockRead(std::thread::spawn(move || {
+            crate::lockcache::load(&lock, &state)
+        }))
+    }
+
+    /// What the read gave, once it is done.
+    pub fn wait(self) -> Result<Option<Lockfile>> {
+        self.0
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    }
+}
+
 /// The generator's identity, as the lockfile records it.
 pub fn generator(config: &Config, prompts: &Prompts) -> LockGenerator {
     LockGenerator {
@@ -233,7 +253,17 @@ impl Session {
     }
 
     pub fn open_with(config: &Config, store_use: StoreUse) -> Result<Session> {
-        let lock = crate::lockcache::load(&config.lock_path(), &config.state_dir())?;
+        let lock = crate::lockcache::load(&config.lock_path(), &config.state_dir());
+        Session::open_read(config, store_use, lock)
+    }
+
+    /// [`Session::open_with`] over a lockfile already read ([`LockRead`]).
+    pub fn open_read(
+        config: &Config,
+        store_use: StoreUse,
+        lock: Result<Option<Lockfile>>,
+    ) -> Result<Session> {
+        let lock = lock?;
         if let Some(lock) = &lock {
             lock.check_outputs(&config.paths.generated_dir)
                 .map_err(|d| d.at(config.lock_path(), None))?;
