@@ -130,6 +130,35 @@ pub(crate) struct Canon<'s> {
     comments: Vec<u8>,
     /// Where the hidden comments of the last long run recorded lie.
     hidden: Range<usize>,
+    /// Whether the skipped decorator and folded tails are walked all the
+    /// same, into [`Splice`]s, for the unfolded and whole-file streams.
+    splicing: bool,
+    /// The splice being walked, and the node it is the subtree of.
+    diverted: Option<(usize, Splice)>,
+    splices: Vec<Splice>,
+    /// Definitions whose records were walked already, by their own
+    /// [`Canon`]: their node id and [`Canon::segment`].
+    segments: Vec<(usize, Segment)>,
+}
+
+/// What the primary stream of a spec's walk leaves out: the records of the
+/// skipped decorator (`file_only`: a digest of the unfolded spec still
+/// skips it) or of a folded tail, and where they go.
+struct Splice {
+    /// The primary records they replace (the stand-in `...`, or none).
+    tree: Range<usize>,
+    comments_at: usize,
+    with_tree: Vec<u8>,
+    with_comments: Vec<u8>,
+    file_only: bool,
+}
+
+/// A definition's records as a walk of the whole file writes them, and the
+/// hidden comment run the walk ended with, for that walk to reuse.
+pub(crate) struct Segment {
+    tree: Vec<u8>,
+    comments: Vec<u8>,
+    hidden: Range<usize>,
 }
 
 fn record(buf: &mut Vec<u8>, tag: u8, bytes: &[u8]) {
@@ -148,7 +177,7 @@ impl<'s> Canon<'s> {
     /// ids) are folded: `pass`, `raise NotImplementedError` and, after a
     /// docstring, `...` digest as the canonical stub, the docstring alone
     /// or, without one, `...`.
-    pub(crate) fn folding(source: &'s str, skip: Option<Node<'_>>, fold: Vec<usize>) -> Self {
+    fn folding(source: &'s str, skip: Option<Node<'_>>, fold: Vec<usize>) -> Self {
         Canon {
             source,
             skip: skip.map(|n| n.id()),
@@ -160,6 +189,29 @@ impl<'s> Canon<'s> {
             tree: Vec::with_capacity(1024),
             comments: Vec::new(),
             hidden: 0..0,
+            splicing: false,
+            diverted: None,
+            splices: Vec::new(),
+            segments: Vec::new(),
+        }
+    }
+
+    /// A spec's walk, as [`Canon::folding`], that also yields the unfolded
+    /// digest ([`Canon::unfolded`]) and the spec's records in a walk of the
+    /// whole file ([`Canon::segment`]): one walk where there were three.
+    pub(crate) fn spec(source: &'s str, skip: Option<Node<'_>>, fold: Vec<usize>) -> Self {
+        Canon {
+            splicing: true,
+            ..Canon::folding(source, skip, fold)
+        }
+    }
+
+    /// A whole file's walk that takes the records of the definitions in
+    /// `segments` as they are instead of walking them again.
+    pub(crate) fn file(source: &'s str, segments: Vec<(usize, Segment)>) -> Self {
+        Canon {
+            segments,
+            ..Canon::new(source, None)
         }
     }
 
@@ -167,9 +219,80 @@ impl<'s> Canon<'s> {
         self.finish_in("jaunt.canonical.v1")
     }
 
-    /// Whether a stub tail was folded, so the unfolded digest differs.
-    pub(crate) fn folded(&self) -> bool {
-        self.folded
+    /// The digest with no tail folded, when one was (else it is
+    /// [`Canon::finish`]'s): what digests were before stub bodies were
+    /// folded. Only a [`Canon::spec`] walk knows it.
+    pub(crate) fn unfolded(&self) -> Option<Digest> {
+        if !self.folded || !self.splicing {
+            return None;
+        }
+        let (tree, comments) = self.spliced(false);
+        Some(
+            KeyHasher::new("jaunt.canonical.v1")
+                .field("tree", &tree)
+                .field("comments", &comments)
+                .finish(),
+        )
+    }
+
+    /// The walked definition's records as a plain walk of its file writes
+    /// them: nothing skipped, nothing folded.
+    pub(crate) fn segment(&self) -> Segment {
+        let (tree, comments) = self.spliced(true);
+        Segment {
+            tree,
+            comments,
+            hidden: self.hidden.clone(),
+        }
+    }
+
+    /// The primary streams with the splices put in: all of them, or those
+    /// of folded tails only.
+    fn spliced(&self, all: bool) -> (Vec<u8>, Vec<u8>) {
+        let splices = || self.splices.iter().filter(|s| all || !s.file_only);
+        let extra: usize = splices().map(|s| s.with_tree.len()).sum();
+        let mut tree = Vec::with_capacity(self.tree.len() + extra);
+        let mut comments = self.comments.clone();
+        let mut at = 0;
+        let mut inserted = 0;
+        for splice in splices() {
+            tree.extend_from_slice(&self.tree[at..splice.tree.start]);
+            tree.extend_from_slice(&splice.with_tree);
+            at = splice.tree.end;
+            let place = splice.comments_at + inserted;
+            comments.splice(place..place, splice.with_comments.iter().copied());
+            inserted += splice.with_comments.len();
+        }
+        tree.extend_from_slice(&self.tree[at..]);
+        (tree, comments)
+    }
+
+    /// Where tree records go: the splice being walked, if any.
+    fn tree_out(&mut self) -> &mut Vec<u8> {
+        match &mut self.diverted {
+            Some((_, splice)) => &mut splice.with_tree,
+            None => &mut self.tree,
+        }
+    }
+
+    fn comments_out(&mut self) -> &mut Vec<u8> {
+        match &mut self.diverted {
+            Some((_, splice)) => &mut splice.with_comments,
+            None => &mut self.comments,
+        }
+    }
+
+    /// Starts walking `node`, which the primary stream leaves out (after
+    /// `tree`, its stand-in), into a splice.
+    fn divert(&mut self, node: Node<'_>, tree: Range<usize>, file_only: bool) {
+        let splice = Splice {
+            tree,
+            comments_at: self.comments.len(),
+            with_tree: Vec::new(),
+            with_comments: Vec::new(),
+            file_only,
+        };
+        self.diverted = Some((node.id(), splice));
     }
 
     /// The digest of the syntax tree alone, comments left out, under
@@ -210,7 +333,7 @@ impl<'s> Canon<'s> {
 
     fn comment_text(&mut self, comment: &str) {
         let body = comment.trim_start_matches('#').trim();
-        record(&mut self.comments, VALUE, body.as_bytes());
+        record(self.comments_out(), VALUE, body.as_bytes());
     }
 
     /// Anonymous tokens that only delimit or group: formatters add and
@@ -231,14 +354,14 @@ impl<'s> Canon<'s> {
             self.comment(*comment);
         }
         let kind: &[u8] = if lit.bytes { b"bytes" } else { b"str" };
-        record(&mut self.tree, OPEN, kind);
+        record(self.tree_out(), OPEN, kind);
         for part in lit.parts {
             match part {
-                Part::Lit(value) => record(&mut self.tree, VALUE, value.as_bytes()),
+                Part::Lit(value) => record(self.tree_out(), VALUE, value.as_bytes()),
                 Part::Interp(node) => walk(node, self),
             }
         }
-        self.tree.push(CLOSE);
+        self.tree_out().push(CLOSE);
     }
 
     /// A format spec's literal text is not in the tree: emit the text
@@ -249,7 +372,7 @@ impl<'s> Canon<'s> {
         for child in node.children(&mut cursor) {
             let gap = self.source.get(pos..child.start_byte()).unwrap_or("");
             if !gap.is_empty() {
-                record(&mut self.tree, VALUE, gap.as_bytes());
+                record(self.tree_out(), VALUE, gap.as_bytes());
             }
             if kind_of(child) == "format_expression" {
                 walk(child, self);
@@ -258,7 +381,7 @@ impl<'s> Canon<'s> {
         }
         let rest = self.source.get(pos..node.end_byte()).unwrap_or("");
         if !rest.is_empty() {
-            record(&mut self.tree, VALUE, rest.as_bytes());
+            record(self.tree_out(), VALUE, rest.as_bytes());
         }
     }
 
@@ -285,15 +408,59 @@ impl<'s> Canon<'s> {
 
     /// The records `...` as a statement writes.
     fn ellipsis_statement(&mut self) {
-        record(&mut self.tree, OPEN, b"expression_statement");
-        record(&mut self.tree, OPEN, b"ellipsis");
-        record(&mut self.tree, VALUE, b"...");
-        self.tree.push(CLOSE);
-        self.tree.push(CLOSE);
+        record(self.tree_out(), OPEN, b"expression_statement");
+        record(self.tree_out(), OPEN, b"ellipsis");
+        record(self.tree_out(), VALUE, b"...");
+        self.tree_out().push(CLOSE);
+        self.tree_out().push(CLOSE);
     }
 
     fn find_docstring(&self, block: Node<'_>) -> Option<usize> {
-        docstring(block, self.source).map(|(statement, _)| statement.id())
+        docstring_statement(block, self.source).map(|statement| statement.id())
+    }
+
+    /// Whether `node` stays out of the walk: the skipped decorator and a
+    /// folded tail (unless walked into a splice), and a definition whose
+    /// segment was given (its records are written here instead).
+    fn left_out(&mut self, node: Node<'_>, kind: &str) -> bool {
+        let id = node.id();
+        if self.diverted.is_some() {
+            return false;
+        }
+        if Some(id) == self.skip {
+            if self.splicing {
+                let at = self.tree.len();
+                self.divert(node, at..at, true);
+            }
+            return !self.splicing;
+        }
+        if let Some((_, stand_in)) = self.tail.filter(|(tail, _)| *tail == id) {
+            self.tail = None;
+            let start = self.tree.len();
+            if stand_in {
+                self.ellipsis_statement();
+            }
+            if self.splicing {
+                self.divert(node, start..self.tree.len(), false);
+            }
+            return !self.splicing;
+        }
+        if !self.segments.is_empty()
+            && matches!(
+                kind,
+                "decorated_definition" | "function_definition" | "class_definition"
+            )
+            && let Some(at) = self.segments.iter().position(|(given, _)| *given == id)
+        {
+            let (_, segment) = self.segments.swap_remove(at);
+            self.tree.extend_from_slice(&segment.tree);
+            self.comments.extend_from_slice(&segment.comments);
+            if !segment.hidden.is_empty() {
+                self.hidden = segment.hidden;
+            }
+            return true;
+        }
+        false
     }
 
     /// Decides how a named node appears in the stream: `None` to leave it
@@ -336,23 +503,19 @@ impl<'s> Canon<'s> {
 impl<'t> Visitor<'t> for Canon<'_> {
     fn enter(&mut self, node: Node<'t>, cursor: &TreeCursor<'t>) -> bool {
         let kind = kind_of(node);
+        if self.left_out(node, kind) {
+            self.stack.push((kind, false));
+            return false;
+        }
         let mut opened = false;
-        let descend = if Some(node.id()) == self.skip {
-            false
-        } else if let Some((_, stand_in)) = self.tail.filter(|(id, _)| *id == node.id()) {
-            if stand_in {
-                self.ellipsis_statement();
-            }
-            self.tail = None;
-            false
-        } else if node.is_extra() {
+        let descend = if node.is_extra() {
             if kind == "comment" {
                 self.comment(node);
             }
             false
         } else if !node.is_named() {
             if !self.is_punctuation(kind) {
-                record(&mut self.tree, TOKEN, kind.as_bytes());
+                record(self.tree_out(), TOKEN, kind.as_bytes());
             }
             false
         } else if Some(node.id()) == self.docstring {
@@ -361,23 +524,23 @@ impl<'t> Visitor<'t> for Canon<'_> {
                 .and_then(|s| string_value(s, self.source))
                 .map(|(_, v)| clean_docstring(&v))
                 .unwrap_or_default();
-            record(&mut self.tree, OPEN, b"docstring");
-            record(&mut self.tree, VALUE, value.as_bytes());
+            record(self.tree_out(), OPEN, b"docstring");
+            record(self.tree_out(), VALUE, value.as_bytes());
             opened = true;
             false
         } else if let Some(lit) = read_string(node, self.source) {
             self.emit_string(lit);
             false
         } else if let Some(name) = self.named_kind(node, kind, cursor) {
-            record(&mut self.tree, OPEN, name.as_bytes());
+            record(self.tree_out(), OPEN, name.as_bytes());
             opened = true;
             if node.child_count() == 0 {
                 let raw = text(node, self.source);
                 match kind {
                     "integer" | "float" => {
-                        record(&mut self.tree, VALUE, canonical_number(raw).as_bytes());
+                        record(self.tree_out(), VALUE, canonical_number(raw).as_bytes());
                     }
-                    _ => record(&mut self.tree, VALUE, raw.as_bytes()),
+                    _ => record(self.tree_out(), VALUE, raw.as_bytes()),
                 }
                 false
             } else if kind == "format_specifier" {
@@ -386,7 +549,8 @@ impl<'t> Visitor<'t> for Canon<'_> {
             } else {
                 if kind == "interpolation" && has_token(node, "=") {
                     // `f"{x = }"` prints its own source text, spaces included.
-                    record(&mut self.tree, VALUE, text(node, self.source).as_bytes());
+                    let source = self.source;
+                    record(self.tree_out(), VALUE, text(node, source).as_bytes());
                 }
                 true
             }
@@ -397,25 +561,64 @@ impl<'t> Visitor<'t> for Canon<'_> {
         descend
     }
 
-    fn exit(&mut self, _node: Node<'t>) {
+    fn exit(&mut self, node: Node<'t>) {
         if let Some((_, true)) = self.stack.pop() {
-            self.tree.push(CLOSE);
+            self.tree_out().push(CLOSE);
+        }
+        if self
+            .diverted
+            .as_ref()
+            .is_some_and(|(id, _)| *id == node.id())
+            && let Some((_, splice)) = self.diverted.take()
+        {
+            self.splices.push(splice);
         }
     }
 }
 
 /// The `expression_statement` that is a body's docstring, if any, with its
-/// raw value: a lone plain string (f-strings and bytes are not docstrings in
-/// Python).
+/// raw value.
 pub(crate) fn docstring<'t>(block: Node<'t>, source: &str) -> Option<(Node<'t>, String)> {
+    let statement = docstring_statement(block, source)?;
+    let (_, value) = string_value(statement.named_child(0)?, source)?;
+    Some((statement, value))
+}
+
+/// The `expression_statement` that is a body's docstring, if any: a lone
+/// plain string (f-strings and bytes are not docstrings in Python). Its
+/// value is not decoded: most callers only need to know which node it is.
+pub(crate) fn docstring_statement<'t>(block: Node<'t>, source: &str) -> Option<Node<'t>> {
     let mut cursor = block.walk();
     let first = block
         .named_children(&mut cursor)
         .find(|n| kind_of(*n) != "comment")?;
     let only = (kind_of(first) == "expression_statement" && first.named_child_count() == 1)
         .then(|| first.named_child(0))??;
-    let (prefix, value) = string_value(only, source)?;
-    (!prefix.format && !prefix.bytes).then_some((first, value))
+    is_plain_string(only, source).then_some(first)
+}
+
+/// Whether [`string_value`] would find `node` a string with neither the
+/// `bytes` nor the `format` flag: no piece has a `b` prefix or an
+/// interpolation.
+fn is_plain_string(node: Node<'_>, source: &str) -> bool {
+    let plain = |piece: Node<'_>| {
+        let mut cursor = piece.walk();
+        let mut children = piece.children(&mut cursor);
+        children.all(|child| match kind_of(child) {
+            "string_start" => !Prefix::of(text(child, source)).bytes,
+            "interpolation" => false,
+            _ => true,
+        })
+    };
+    match kind_of(node) {
+        "string" => plain(node),
+        "concatenated_string" => {
+            let mut cursor = node.walk();
+            let mut pieces = node.named_children(&mut cursor);
+            pieces.all(|piece| kind_of(piece) != "string" || plain(piece))
+        }
+        _ => false,
+    }
 }
 
 pub(crate) fn has_token(node: Node<'_>, token: &str) -> bool {
@@ -707,5 +910,130 @@ def test_total( ) :
             "@jaunt.magic\ndef f(): ...\n",
             "@jaunt.test\ndef f(): ...\n",
         );
+    }
+
+    /// A spec's one walk gives what three walks of their own gave: the
+    /// folded digest, the unfolded one, and the records a plain walk of the
+    /// definition writes, which a walk of the whole file takes over.
+    fn assert_one_walk_is_three(source: &str) {
+        use super::Canon;
+        use crate::python::parse::{kind_of, parse, walk};
+        let Some(tree) = parse(source) else {
+            return;
+        };
+        let root = tree.root_node();
+        let mut definitions = Vec::new();
+        let mut stack = vec![root];
+        while let Some(node) = stack.pop() {
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+            let is_definition = matches!(
+                kind_of(node),
+                "decorated_definition" | "function_definition" | "class_definition"
+            );
+            let decorated = node
+                .parent()
+                .is_some_and(|p| kind_of(p) == "decorated_definition");
+            if is_definition && !decorated {
+                definitions.push(node);
+            }
+        }
+        let plain_walk = |node| {
+            let mut plain = Canon::new(source, None);
+            walk(node, &mut plain);
+            plain
+        };
+        let mut segments = Vec::new();
+        let mut method_segments = Vec::new();
+        for &definition in &definitions {
+            let mut cursor = definition.walk();
+            let skip = definition
+                .named_children(&mut cursor)
+                .find(|d| kind_of(*d) == "decorator");
+            let mut fold = Vec::new();
+            let mut blocks = vec![definition];
+            while let Some(node) = blocks.pop() {
+                let mut cursor = node.walk();
+                blocks.extend(node.named_children(&mut cursor));
+                if kind_of(node) == "block" {
+                    fold.push(node.id());
+                }
+            }
+            let mut one = Canon::spec(source, skip, fold.clone());
+            walk(definition, &mut one);
+            let mut folded = Canon::folding(source, skip, fold);
+            walk(definition, &mut folded);
+            let mut unfolded = Canon::new(source, skip);
+            walk(definition, &mut unfolded);
+            assert_eq!(one.finish(), folded.finish(), "{source:?}");
+            assert_eq!(one.unfolded().is_some(), folded.folded, "{source:?}");
+            assert_eq!(
+                one.unfolded().unwrap_or_else(|| one.finish()),
+                unfolded.finish(),
+                "{source:?}"
+            );
+            let segment = one.segment();
+            let plain = plain_walk(definition);
+            assert_eq!(segment.tree, plain.tree, "{source:?}");
+            assert_eq!(segment.comments, plain.comments, "{source:?}");
+            let in_class = definition.parent().is_some_and(|block| {
+                block
+                    .parent()
+                    .is_some_and(|c| kind_of(c) == "class_definition")
+            });
+            if in_class {
+                method_segments.push((definition.id(), one.segment()));
+            }
+            segments.push((definition.id(), segment));
+        }
+        let whole = plain_walk(root).finish();
+        for given in [segments, method_segments] {
+            let mut file = Canon::file(source, given);
+            walk(root, &mut file);
+            assert_eq!(file.finish(), whole, "{source:?}");
+        }
+    }
+
+    /// Sources whose comments, decorators and stub tails are where the
+    /// walks part and meet again.
+    const SPLICED: [&str; 5] = [
+        "import jaunt\n\n@jaunt.magic(\n    # a\n    # b\n    # c\n    # d\n    deps=[A],  # e\n)\n# f\n@other\ndef f():\n    \"\"\"Doc.\"\"\"\n    raise NotImplementedError(\n        # g\n        # h\n        # i\n        # j\n    )\n    # k\n",
+        "import jaunt\n\nclass C:\n    @jaunt.magic\n    def m(self):\n        pass  # a\n    # b\n    # c\n    # d\n\n    @jaunt.magic()\n    def n(self): ...\n# e\n",
+        "import jaunt\n\n@jaunt.magic\nclass K:\n    '''Doc.'''\n\n    def a(self):\n        '''A.'''\n        ...\n\n    def b(self):\n        pass\n\n    @jaunt.preserve\n    def c(self):\n        raise NotImplementedError()\n",
+        "import jaunt\n\n@jaunt.magic\ndef f():\n    x = 1\n    # a\n    # b\n    # c\n# d\n# e\n\n@jaunt.magic\ndef g(): pass\n",
+        "import jaunt\njaunt.magic_module(__name__)\n\ndef f(): ...\n\nclass D:\n    def m(self): pass\n",
+    ];
+
+    #[test]
+    fn a_specs_one_walk_gives_every_digest_the_separate_walks_gave() {
+        let mut sources: Vec<String> = SPLICED.iter().map(|s| s.to_string()).collect();
+        sources.push(MESSY.to_string());
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for entry in ignore::WalkBuilder::new(root).build().flatten() {
+            if entry.path().extension().is_some_and(|e| e == "py") {
+                sources.push(std::fs::read_to_string(entry.path()).expect("readable"));
+            }
+        }
+        assert!(
+            sources.len() > 40,
+            "the repository's Python files are found"
+        );
+        for source in &sources {
+            assert_one_walk_is_three(source);
+            crate::python::parse::UNMASKED.set(true);
+            assert_one_walk_is_three(source);
+            crate::python::parse::UNMASKED.set(false);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn a_specs_one_walk_gives_every_digest_on_generated_python(
+            source in crate::python::testing::fragments()
+        ) {
+            assert_one_walk_is_three(&source);
+        }
     }
 }

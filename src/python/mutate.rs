@@ -47,7 +47,7 @@ pub fn mutants(source: &str, name: &str) -> Vec<Mutant> {
     };
     let mut edits: Vec<(std::ops::Range<usize>, String, u32)> = Vec::new();
     let mut stack = vec![body];
-    let docstring = super::canonical::docstring(body, source).map(|(n, _)| n.id());
+    let docstring = super::canonical::docstring_statement(body, source).map(|n| n.id());
     while let Some(node) = stack.pop() {
         if Some(node.id()) == docstring {
             continue;

@@ -5,7 +5,7 @@
 //! a class spec are guideposts, and the four forms digest alike
 //! (docs/architecture.md, Digests and keys).
 
-use super::canonical::docstring;
+use super::canonical::docstring_statement;
 use super::parse::{kind_of, text};
 use tree_sitter::Node;
 
@@ -32,7 +32,7 @@ pub(crate) struct StubBody<'t> {
 /// `block` (a function's or class's body) read as a stub; `None` when it
 /// holds anything else. Comments do not count.
 pub(crate) fn stub_body<'t>(block: Node<'t>, source: &str) -> Option<StubBody<'t>> {
-    let doc = docstring(block, source).map(|(statement, _)| statement.id());
+    let doc = docstring_statement(block, source).map(|statement| statement.id());
     let mut cursor = block.walk();
     let rest: Vec<Node<'t>> = block
         .named_children(&mut cursor)

@@ -1,7 +1,7 @@
 //! One file's summary: imports, specs and the names they use.
 
 use super::args::{SpecArgs, read_args, read_module_args};
-use super::canonical::Canon;
+use super::canonical::{Canon, Segment};
 use super::contract::{ContractDigests, contract_digests};
 use super::imports::{JauntName, JauntResolver, attribute_chain, import_bindings};
 use super::members::{ClassBody, Member, read_class};
@@ -170,9 +170,6 @@ pub fn summarize(source: &str) -> FileSummary {
         // most files of a project are not spec modules.
         return summary;
     };
-    let mut canon = Canon::new(source, None);
-    walk(root, &mut canon);
-    summary.source_digest = canon.finish();
     let mut diagnostics = Vec::new();
     let magic = module_magic(root, source, &resolver, &mut diagnostics);
     let mut finder = SpecFinder {
@@ -187,12 +184,17 @@ pub fn summarize(source: &str) -> FileSummary {
         defaults: magic.map(|(_, args)| args).unwrap_or_default(),
         specs: Vec::new(),
         handwritten: Vec::new(),
+        segments: Vec::new(),
         diagnostics,
     };
     let mut cursor = root.walk();
     for stmt in root.named_children(&mut cursor) {
         finder.visit(stmt, "", false);
     }
+    // The whole file's digest takes each spec's records from its own walk.
+    let mut canon = Canon::file(source, std::mem::take(&mut finder.segments));
+    walk(root, &mut canon);
+    summary.source_digest = canon.finish();
     summary.specs = finder.specs;
     summary.handwritten = finder.handwritten;
     summary.diagnostics.extend(finder.diagnostics);
@@ -327,6 +329,8 @@ struct SpecFinder<'s, 'r> {
     defaults: SpecArgs,
     specs: Vec<RawSpec>,
     handwritten: Vec<Handwritten>,
+    /// Each spec's records in a walk of the whole file, by node id.
+    segments: Vec<(usize, Segment)>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -556,16 +560,13 @@ impl SpecFinder<'_, '_> {
         let mut fold = class.fold;
         fold.extend(body.map(|b| b.id()));
         let mut visitors = Pair::new(
-            Canon::folding(self.source, decorator, fold),
+            Canon::spec(self.source, decorator, fold),
             Uses::new(self.source, self.resolver),
         );
         walk(node, &mut visitors);
         let (uses, local_imports) = visitors.b.finish();
-        let legacy = visitors.a.folded().then(|| {
-            let mut unfolded = Canon::new(self.source, decorator);
-            walk(node, &mut unfolded);
-            unfolded.finish()
-        });
+        let legacy = visitors.a.unfolded();
+        self.segments.push((node.id(), visitors.a.segment()));
         self.specs.push(RawSpec {
             qualname: qualname.to_string(),
             kind,
