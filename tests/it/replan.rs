@@ -51,20 +51,6 @@ fn spec(imports: &str, decorated: &str, doc: &str) -> String {
     )
 }
 
-/// `args` answered without loading the project: the parse cache, removed
-/// first, is not written again.
-fn incremental(f: &Fixture, args: &[&str]) -> String {
-    let parse_cache = f.path(".jaunt/cache/parse-v1.bin");
-    let _ = std::fs::remove_file(&parse_cache);
-    let out = f.ok(args);
-    assert!(
-        !parse_cache.exists(),
-        "`jaunt {}` loaded the whole project",
-        args.join(" ")
-    );
-    out
-}
-
 /// `args` by the full plan (`-v` never takes a shortcut), which loads the
 /// project.
 fn full(f: &Fixture, args: &[&str]) -> String {
@@ -83,7 +69,7 @@ fn same_as_full(f: &Fixture) {
 fn same_as_full_for(f: &Fixture, views: &[&[&str]]) {
     for args in views {
         assert_eq!(
-            incremental(f, args),
+            f.ok_without_loading(args),
             full(f, args),
             "jaunt {}",
             args.join(" ")
@@ -108,7 +94,7 @@ fn an_edited_docstring_is_planned_from_the_base_as_the_full_plan_would() {
         &spec("", "double", "Double.\n\n    Twice the input.\n    "),
     );
     same_as_full(&f);
-    let plan = incremental(&f, &["plan"]);
+    let plan = f.ok_without_loading(&["plan"]);
     assert!(plan.contains("+ pkg.a (generate)"), "{plan}");
     assert!(plan.contains("~ pkg.b (pending)"), "{plan}");
     assert!(plan.contains("~ pkg.c (pending)"), "{plan}");
@@ -128,7 +114,10 @@ fn an_edited_docstring_is_planned_from_the_base_as_the_full_plan_would() {
         ),
     );
     same_as_full(&f);
-    assert!(incremental(&f, &["plan"]).contains("1 to generate, 0 pending"));
+    assert!(
+        f.ok_without_loading(&["plan"])
+            .contains("1 to generate, 0 pending")
+    );
 
     // Undone: nothing to do, still without a full load.
     f.write(
@@ -140,7 +129,7 @@ fn an_edited_docstring_is_planned_from_the_base_as_the_full_plan_would() {
         ),
     );
     assert_eq!(
-        incremental(&f, &["plan"]),
+        f.ok_without_loading(&["plan"]),
         "No changes. 4 module(s) fresh.\n"
     );
 }
@@ -278,7 +267,10 @@ fn a_spec_file_saved_by_rename_is_still_planned_from_the_base() {
     std::fs::write(&tmp, spec("", "double", "Double, saved atomically.")).unwrap();
     std::fs::rename(&tmp, f.path("src/pkg/a.py")).unwrap();
     same_as_full_for(&f, &[&["plan"], &["--json", "status"]]);
-    assert!(incremental(&f, &["plan"]).contains("+ pkg.a (generate)"));
+    assert!(
+        f.ok_without_loading(&["plan"])
+            .contains("+ pkg.a (generate)")
+    );
     // A new entry in the directory, even one discovery would pass over:
     // the full plan decides.
     f.write("src/pkg/notes.txt", "");

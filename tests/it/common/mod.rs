@@ -177,6 +177,21 @@ impl Fixture {
         out
     }
 
+    /// Runs jaunt like [`Fixture::ok`], asserting that it answered without
+    /// loading the project: the parse cache, removed first, is not written
+    /// again.
+    pub fn ok_without_loading(&self, args: &[&str]) -> String {
+        let parse_cache = self.path(".jaunt/cache/parse-v1.bin");
+        let _ = std::fs::remove_file(&parse_cache);
+        let out = self.ok(args);
+        assert!(
+            !parse_cache.exists(),
+            "`jaunt {}` loaded the whole project (walked and parsed again)",
+            args.join(" ")
+        );
+        out
+    }
+
     /// Installs the runtime this binary carries into `rt/` (`jaunt runtime
     /// install`) and runs `python3 -c code` with it and the project-relative
     /// `paths` on `PYTHONPATH`, asserting success; returns stdout.
