@@ -2,7 +2,6 @@
 
 use super::{CmdResult, GlobalArgs, Scope, output};
 use crate::error::exit;
-use crate::lock::Lockfile;
 use crate::names::SpecKind;
 use crate::ops::contract::{ContractCheck, Strength as ContractStrength};
 use crate::ops::project::{LoadOptions, Project};
@@ -141,28 +140,27 @@ fn load(
     let clock = std::time::Instant::now();
     let opts = global.load_options(scope);
     let config = Project::load_config(&opts)?;
-    let (project, lock) = load_reading_lock(config, &opts, clock)?;
-    super::specs::print_notes(global, &project);
-    let session = Session::open_read(&project.config, store_use, lock)?;
-    Ok((project, session))
+    open(global, config, &opts, clock, store_use)
 }
 
-/// What reading the lockfile gave: [`Session::open_read`] reports its error.
-type LockReadResult = crate::error::Result<Option<Lockfile>>;
-
-/// The project, loaded while another thread reads the lockfile (for these
-/// read-only commands, which take no writer lock), and what that read gave.
-/// The read is waited for either way, so a sidecar it writes is never cut
-/// short by the process exiting.
-fn load_reading_lock(
+/// The project and a session on it, for these read-only commands (which
+/// take no writer lock): the project loads while another thread reads the
+/// lockfile. The read is waited for either way, so a sidecar it writes is
+/// never cut short by the process exiting.
+fn open(
+    global: &GlobalArgs,
     config: crate::config::Config,
     opts: &LoadOptions,
     clock: std::time::Instant,
-) -> crate::error::Result<(std::mem::ManuallyDrop<Project>, LockReadResult)> {
+    store_use: StoreUse,
+) -> crate::error::Result<(std::mem::ManuallyDrop<Project>, Session)> {
     let lock = LockRead::start(&config);
     let project = Project::load_with(config, opts, clock);
     let lock = lock.wait();
-    Ok((super::held(project?), lock))
+    let project = super::held(project?);
+    super::specs::print_notes(global, &project);
+    let session = Session::open_read(&project.config, store_use, lock)?;
+    Ok((project, session))
 }
 
 pub fn run_plan(global: &GlobalArgs, args: &PlanArgs) -> CmdResult {
@@ -178,9 +176,7 @@ pub fn run_plan(global: &GlobalArgs, args: &PlanArgs) -> CmdResult {
     {
         return show_plan(global, args, &config, &plan, &[]);
     }
-    let (project, lock) = load_reading_lock(config, &opts, clock)?;
-    super::specs::print_notes(global, &project);
-    let session = Session::open_read(&project.config, store_use, lock)?;
+    let (project, session) = open(global, config, &opts, clock, store_use)?;
     let plan = session.plan(&project, &[SpecKind::Build], args.scope.targeted());
     if incremental {
         replan::record(&project, &session, &plan, began);
@@ -343,9 +339,7 @@ pub fn run_status(global: &GlobalArgs, scope: &Scope) -> CmdResult {
         print_status(global, &config, &plan);
         return Ok(exit::OK);
     }
-    let (project, lock) = load_reading_lock(config, &opts, clock)?;
-    super::specs::print_notes(global, &project);
-    let session = Session::open_read(&project.config, global.store_use(), lock)?;
+    let (project, session) = open(global, config, &opts, clock, global.store_use())?;
     let kinds = check::kinds(&session);
     let plan = session.plan(&project, &kinds, scope.targeted());
     if shortcut {
