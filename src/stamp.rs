@@ -21,7 +21,7 @@ use crate::discover::cache::{ParseCache, is_racy, now_ns};
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 /// Environment variables that differ between shells of the same session
@@ -97,20 +97,58 @@ impl Seen {
 /// The paths an answer depends on, gathered by the run that computed it.
 #[derive(Debug, Default)]
 pub struct Inputs {
-    paths: BTreeSet<PathBuf>,
+    paths: Vec<PathBuf>,
 }
 
 impl Inputs {
     /// A file or directory whose state (including its absence) the answer
     /// depends on.
     pub fn add(&mut self, path: impl Into<PathBuf>) {
-        self.paths.insert(path.into());
+        self.paths.push(path.into());
     }
 
     pub fn extend<P: Into<PathBuf>>(&mut self, paths: impl IntoIterator<Item = P>) {
         self.paths.extend(paths.into_iter().map(Into::into));
     }
 
+    /// Every path stat'ed now (in parallel), once each, in byte order: what
+    /// any number of stamps of one run are saved with.
+    pub fn observe(mut self, began: Began) -> Observed {
+        // Byte order, not `Path`'s component order: the same determinism
+        // for a fraction of the comparisons (a set of `PathBuf`s showed in
+        // cold-run profiles).
+        self.paths.par_sort_unstable_by(|a, b| {
+            a.as_os_str()
+                .as_encoded_bytes()
+                .cmp(b.as_os_str().as_encoded_bytes())
+        });
+        self.paths.dedup();
+        let paths: Vec<(PathBuf, Seen)> = self
+            .paths
+            .into_par_iter()
+            .map(|p| {
+                let seen = Seen::of(&p);
+                (p, seen)
+            })
+            .collect();
+        let racy = paths
+            .iter()
+            .find(|(_, s)| !s.settled(began))
+            .map(|(p, _)| p.clone());
+        Observed { paths, racy }
+    }
+}
+
+/// Inputs as they stat now ([`Inputs::observe`]).
+#[derive(Debug)]
+pub struct Observed {
+    paths: Vec<(PathBuf, Seen)>,
+    /// The first path that changed too close to the run's start, if any: no
+    /// stamp may be saved with these.
+    racy: Option<PathBuf>,
+}
+
+impl Observed {
     pub fn len(&self) -> usize {
         self.paths.len()
     }
@@ -132,12 +170,12 @@ impl Began {
 
 /// The file on disk.
 #[derive(Debug, Serialize, Deserialize)]
-struct Stored<P> {
+struct Stored<'a, P> {
     /// Format, jaunt version and executable identity.
     format: String,
     /// BLAKE3 of the purpose and the environment.
     key: [u8; 32],
-    paths: Vec<(PathBuf, Seen)>,
+    paths: Cow<'a, [(PathBuf, Seen)]>,
     payload: P,
 }
 
@@ -217,30 +255,17 @@ impl Slot {
             .then_some(stored.payload)
     }
 
-    /// Records `payload` as the answer while `inputs` stat as they do now,
-    /// unless one of them changed too recently to be trusted.
-    pub fn save<P: Serialize>(
-        &self,
-        began: Began,
-        inputs: Inputs,
-        payload: &P,
-    ) -> Result<(), NotSaved> {
-        let paths: Vec<(PathBuf, Seen)> = inputs
-            .paths
-            .into_par_iter()
-            .map(|p| {
-                let seen = Seen::of(&p);
-                (p, seen)
-            })
-            .collect();
-        if let Some((p, _)) = paths.iter().find(|(_, s)| !s.settled(began)) {
+    /// Records `payload` as the answer while the inputs stat as `observed`
+    /// says, unless one of them changed too recently to be trusted.
+    pub fn save<P: Serialize>(&self, observed: &Observed, payload: &P) -> Result<(), NotSaved> {
+        if let Some(p) = &observed.racy {
             self.remove();
             return Err(NotSaved::Racy(p.clone()));
         }
         let stored = Stored {
             format: format(),
             key: self.key,
-            paths,
+            paths: Cow::Borrowed(observed.paths.as_slice()),
             payload,
         };
         let bytes = postcard::to_stdvec(&stored).map_err(|_| NotSaved::Unwritable)?;
@@ -262,6 +287,7 @@ impl Slot {
         }
         let changed: Vec<PathBuf> = stored
             .paths
+            .into_owned()
             .into_par_iter()
             .filter(|(p, seen)| Seen::of(p) != *seen)
             .map(|(p, _)| p)
@@ -270,8 +296,8 @@ impl Slot {
     }
 
     /// [`Slot::save`] of a payload its reader decodes piecemeal.
-    pub fn save_bytes(&self, began: Began, inputs: Inputs, payload: &[u8]) -> Result<(), NotSaved> {
-        self.save(began, inputs, &Blob(payload))
+    pub fn save_bytes(&self, observed: &Observed, payload: &[u8]) -> Result<(), NotSaved> {
+        self.save(observed, &Blob(payload))
     }
 
     /// Forgets the answer (a run that found work to do).
@@ -322,7 +348,7 @@ mod tests {
         inputs.add(&a);
         inputs.add(tmp.path().join("dir/absent"));
         let status = Slot::new(&state, "status", &[b"jaunt.toml"]);
-        status.save(later(), inputs, &7u32).unwrap();
+        status.save(&inputs.observe(later()), &7u32).unwrap();
         assert_eq!(status.load::<u32>(), Some(7));
         let other = Slot::new(&state, "status", &[b"other.toml"]);
         assert_eq!(other.load::<u32>(), None, "another configuration");
@@ -341,6 +367,29 @@ mod tests {
     }
 
     #[test]
+    fn one_observation_stats_each_path_once_and_serves_every_stamp_of_a_run() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (state, a) = recorded(tmp.path());
+        let mut inputs = Inputs::default();
+        inputs.add(&a);
+        inputs.add(tmp.path().join("dir/absent"));
+        inputs.add(&a);
+        let observed = inputs.observe(later());
+        assert_eq!(observed.len(), 2);
+        let status = Slot::new(&state, "status", &[]);
+        let base = Slot::new(&state, "plan-base", &[]);
+        status.save(&observed, &7u32).unwrap();
+        base.save_bytes(&observed, b"base").unwrap();
+        assert_eq!(status.load::<u32>(), Some(7));
+        let read = base.load_changed(|bytes, changed| Some((bytes.to_vec(), changed)));
+        assert_eq!(read, Some((b"base".to_vec(), vec![])));
+        std::fs::write(&a, "changed").unwrap();
+        assert_eq!(status.load::<u32>(), None);
+        let read = base.load_changed(|_, changed| Some(changed));
+        assert_eq!(read, Some(vec![a]));
+    }
+
+    #[test]
     fn a_recent_change_is_never_recorded() {
         let tmp = tempfile::tempdir().unwrap();
         let (state, a) = recorded(tmp.path());
@@ -349,7 +398,7 @@ mod tests {
         // The run began now: the file's ctime is within the window.
         let slot = Slot::new(&state, "status", &[]);
         assert_eq!(
-            slot.save(Began::now(), inputs, &7u32),
+            slot.save(&inputs.observe(Began::now()), &7u32),
             Err(NotSaved::Racy(a.clone()))
         );
         assert_eq!(slot.load::<u32>(), None);
@@ -362,7 +411,7 @@ mod tests {
         let mut inputs = Inputs::default();
         inputs.add(&a);
         let slot = Slot::new(&state, "status", &[]);
-        slot.save(later(), inputs, &7u32).unwrap();
+        slot.save(&inputs.observe(later()), &7u32).unwrap();
         let mut bytes = std::fs::read(&slot.file).unwrap();
         bytes[3] ^= 0xff;
         std::fs::write(&slot.file, &bytes).unwrap();

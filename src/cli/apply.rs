@@ -130,7 +130,8 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> CmdResult {
     apply_contracts(args, &project, &session, &mut report)?;
     untrusted_note(global, &session);
     if let Some(flags) = shortcut {
-        noop::record_apply(&project, &session, flags, &report, began);
+        let watched = noop::Watched::new(&project, &session, &[SpecKind::Build], began);
+        noop::record_apply(flags, &report, &watched);
     }
     Ok(finish(global, &report, project.config.llm.price_per_mtok))
 }

@@ -179,7 +179,8 @@ pub fn run_plan(global: &GlobalArgs, args: &PlanArgs) -> CmdResult {
     let (project, session) = open(global, config, &opts, clock, store_use)?;
     let plan = session.plan(&project, &[SpecKind::Build], args.scope.targeted());
     if incremental {
-        replan::record(&project, &session, &plan, began);
+        let watched = noop::Watched::new(&project, &session, &[SpecKind::Build], began);
+        replan::record(&plan, &watched);
     }
     // Contracts: what their batteries need, from jaunt.lock and the disk
     // (running them is `check`'s).
@@ -343,8 +344,11 @@ pub fn run_status(global: &GlobalArgs, scope: &Scope) -> CmdResult {
     let kinds = check::kinds(&session);
     let plan = session.plan(&project, &kinds, scope.targeted());
     if shortcut {
-        noop::record_status(&project, &session, &kinds, &plan, began);
-        replan::record(&project, &session, &plan, began);
+        // One gathering of the inputs for both records; the base is
+        // recorded over all of them, test modules' files included.
+        let watched = noop::Watched::new(&project, &session, &kinds, began);
+        noop::record_status(&plan, &watched);
+        replan::record(&plan, &watched);
     }
     print_status(global, &project.config, &plan);
     Ok(exit::OK)

@@ -19,8 +19,9 @@ use crate::ops::apply::ApplyReport;
 use crate::ops::project::Project;
 use crate::ops::session::Session;
 use crate::plan::Plan;
-use crate::stamp::{Began, Inputs, Slot};
+use crate::stamp::{Began, Inputs, Observed, Slot};
 use serde::{Deserialize, Serialize};
+use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 
 /// Which answer a stamp holds: `status`'s plan, or `apply`'s report under
@@ -105,19 +106,13 @@ pub fn recorded_listing(config: &Config, what: &str) -> Option<String> {
 /// Records a full run's rendering `text` of the specs or graph as `what`.
 pub fn record_listing(project: &Project, what: &str, text: &str, began: Began) {
     // Best effort, like every cache: a stamp not written costs a full run.
-    let _ =
-        slot(&project.config, Purpose::Listing(what)).save(began, project_inputs(project), &text);
+    let observed = project_inputs(project).observe(began);
+    let _ = slot(&project.config, Purpose::Listing(what)).save(&observed, &text);
 }
 
 /// Records `plan` for the next `status` when every module was fresh;
 /// otherwise forgets any earlier answer.
-pub fn record_status(
-    project: &Project,
-    session: &Session,
-    kinds: &[SpecKind],
-    plan: &Plan,
-    began: Began,
-) {
+pub fn record_status(plan: &Plan, watched: &Watched) {
     let fresh = plan.all_fresh().then(|| Fresh {
         modules: plan
             .modules
@@ -125,25 +120,12 @@ pub fn record_status(
             .map(|m| (m.kind, m.name.clone(), m.output.clone()))
             .collect(),
     });
-    record(
-        project,
-        session,
-        Purpose::Status,
-        kinds,
-        fresh.as_ref(),
-        began,
-    );
+    record(watched, Purpose::Status, fresh.as_ref());
 }
 
 /// Records a full apply's report for the next one when it did nothing at
 /// all: every module fresh, no model call, no warning, no write.
-pub fn record_apply(
-    project: &Project,
-    session: &Session,
-    flags: ApplyFlags,
-    report: &ApplyReport,
-    began: Began,
-) {
+pub fn record_apply(flags: ApplyFlags, report: &ApplyReport, watched: &Watched) {
     let idle = report.generated.is_empty()
         && report.restored.is_empty()
         && report.rewritten.is_empty()
@@ -156,35 +138,55 @@ pub fn record_apply(
         && !report.lock_changed
         && report.contracts.is_none();
     let answer = idle.then_some(&report.fresh);
-    let kinds = [SpecKind::Build];
-    record(
-        project,
-        session,
-        Purpose::Apply(flags),
-        &kinds,
-        answer,
-        began,
-    );
+    record(watched, Purpose::Apply(flags), answer);
 }
 
 /// Saves `answer` for `purpose` when there is one (every module fresh) and
 /// the project has no contracts (whose checks run the batteries); else
 /// forgets any earlier one.
-fn record<A: Serialize>(
-    project: &Project,
-    session: &Session,
-    purpose: Purpose,
-    kinds: &[SpecKind],
-    answer: Option<&A>,
-    began: Began,
-) {
-    let slot = slot(&project.config, purpose);
-    let Some(answer) = answer.filter(|_| !has_contracts(project, session)) else {
+fn record<A: Serialize>(watched: &Watched, purpose: Purpose, answer: Option<&A>) {
+    let slot = slot(&watched.project.config, purpose);
+    let Some(answer) = answer.filter(|_| !has_contracts(watched.project, watched.session)) else {
         slot.remove();
         return;
     };
     // Best effort, like every cache: a stamp not written costs a full run.
-    let _ = slot.save(began, inputs(project, session, kinds), answer);
+    let _ = slot.save(watched.observed(), answer);
+}
+
+/// What a full run's answers depend on ([`inputs`]), gathered and stat'ed
+/// on first use, once however many stamps the run records (`status`
+/// records its answer and the plan base).
+pub struct Watched<'a> {
+    pub(super) project: &'a Project,
+    pub(super) session: &'a Session,
+    kinds: &'a [SpecKind],
+    began: Began,
+    observed: OnceCell<Observed>,
+}
+
+impl<'a> Watched<'a> {
+    /// The inputs of a full plan of `kinds`, as of a run that began at
+    /// `began`.
+    pub fn new(
+        project: &'a Project,
+        session: &'a Session,
+        kinds: &'a [SpecKind],
+        began: Began,
+    ) -> Watched<'a> {
+        Watched {
+            project,
+            session,
+            kinds,
+            began,
+            observed: OnceCell::new(),
+        }
+    }
+
+    pub(super) fn observed(&self) -> &Observed {
+        self.observed
+            .get_or_init(|| inputs(self.project, self.session, self.kinds).observe(self.began))
+    }
 }
 
 /// Whether the project or its lockfile has contracts, whose checks run
@@ -226,7 +228,7 @@ fn project_inputs(project: &Project) -> Inputs {
 /// Every path a full plan of `kinds` read: the project's, the lockfile,
 /// the prompt templates, the generated files and stubs with the
 /// directories that hold them, and what decided the library skills.
-pub(super) fn inputs(project: &Project, session: &Session, kinds: &[SpecKind]) -> Inputs {
+fn inputs(project: &Project, session: &Session, kinds: &[SpecKind]) -> Inputs {
     let config = &project.config;
     let mut inputs = project_inputs(project);
     inputs.add(config.lock_path());
@@ -242,7 +244,7 @@ pub(super) fn inputs(project: &Project, session: &Session, kinds: &[SpecKind]) -
     {
         inputs.add(config.root.join(p));
     }
-    let mut generated_dirs = std::collections::BTreeSet::new();
+    let mut generated_dirs = std::collections::HashSet::new();
     for kind in kinds {
         for m in project.graph(*kind).modules.values() {
             let output = genfile::output_path(m, &config.paths.generated_dir);

@@ -29,12 +29,12 @@ use crate::discover::{RootKind, SourceFile, summarize_bytes};
 use crate::graph::{FileIndex, GraphOptions, ModuleNode, Rebuilder, SpecGraph, SpecNode};
 use crate::lock::{LockGenerator, LockModule, LockSkill, Lockfile};
 use crate::names::{ModuleName, SpecKind};
-use crate::ops::project::Project;
-use crate::ops::session::{self, Session, StoreUse};
-use crate::ops::{check, noop};
+use crate::ops::check;
+use crate::ops::noop::{self, Watched};
+use crate::ops::session::{self, StoreUse};
 use crate::plan::{BuiltModule, KeyContext, ModulePlan, Plan, Planner};
 use crate::skills::Skills;
-use crate::stamp::{Began, Blob, Slot};
+use crate::stamp::{Blob, Slot};
 use crate::stubcache::StubCache;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -122,7 +122,8 @@ fn slot(config: &Config) -> Slot {
 
 /// Records the base after a full, untargeted plan of the build modules
 /// (and any others) that found every module fresh; best effort.
-pub fn record(project: &Project, session: &Session, plan: &Plan, began: Began) {
+pub fn record(plan: &Plan, watched: &Watched) {
+    let (project, session) = (watched.project, watched.session);
     let (Some(lock), true) = (session.lock.as_ref(), plan.all_fresh()) else {
         return;
     };
@@ -196,8 +197,7 @@ pub fn record(project: &Project, session: &Session, plan: &Plan, began: Began) {
     let Ok(bytes) = postcard::to_stdvec(&base) else {
         return;
     };
-    let inputs = noop::inputs(project, session, &[SpecKind::Build]);
-    let _ = slot(&project.config).save_bytes(began, inputs, &bytes);
+    let _ = slot(&project.config).save_bytes(watched.observed(), &bytes);
 }
 
 /// The plan of the build modules, from the base and the spec files edited
