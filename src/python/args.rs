@@ -8,6 +8,7 @@ use super::strings::Prefix;
 use super::summary::DepExpr;
 use crate::error::{Code, Diagnostic};
 use crate::names::SpecKind;
+use crate::python::parse::{Field, Fields};
 use tree_sitter::Node;
 
 const PROMPT_HINT: &str = "prompt= takes a string literal, e.g. prompt=\"Use integer cents.\"";
@@ -96,7 +97,7 @@ pub(crate) fn read_args(
     let Some(arguments) = decorator
         .named_child(0)
         .filter(|e| kind_of(*e) == "call")
-        .and_then(|call| call.child_by_field_name("arguments"))
+        .and_then(|call| call.field(Field::Arguments))
     else {
         return args;
     };
@@ -130,7 +131,7 @@ pub(crate) fn read_module_args(
     const NAME_HINT: &str =
         "call it as jaunt.magic_module(__name__, ...) near the top of the module";
     let mut args = SpecArgs::default();
-    let Some(arguments) = call.child_by_field_name("arguments") else {
+    let Some(arguments) = call.field(Field::Arguments) else {
         return args;
     };
     let mut named = false;
@@ -210,10 +211,7 @@ fn keyword(
         );
         return;
     }
-    let (Some(name), Some(value)) = (
-        arg.child_by_field_name("name"),
-        arg.child_by_field_name("value"),
-    ) else {
+    let (Some(name), Some(value)) = (arg.field(Field::Name), arg.field(Field::Value)) else {
         return;
     };
     let value = unparenthesize(value);

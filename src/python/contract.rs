@@ -7,6 +7,7 @@ use super::canonical::{Canon, docstring};
 use super::parse::{Visitor, kind_of, parse, text, walk};
 use super::strings::clean_docstring;
 use crate::digest::{Digest, KeyHasher};
+use crate::python::parse::{Field, Fields};
 use serde::{Deserialize, Serialize};
 use tree_sitter::{Node, TreeCursor};
 
@@ -55,11 +56,7 @@ impl<'t, V: Visitor<'t>> Visitor<'t> for Without<'_, V> {
 /// A definition's canonical digest without its body (and without `skip`,
 /// the jaunt decorator).
 fn signature_of(node: Node<'_>, def: Node<'_>, skip: Option<Node<'_>>, source: &str) -> Digest {
-    let mut hide: Vec<usize> = def
-        .child_by_field_name("body")
-        .map(|b| b.id())
-        .into_iter()
-        .collect();
+    let mut hide: Vec<usize> = def.field(Field::Body).map(|b| b.id()).into_iter().collect();
     hide.extend(skip.map(|d| d.id()));
     let mut visitor = Without {
         hide: &hide,
@@ -70,7 +67,7 @@ fn signature_of(node: Node<'_>, def: Node<'_>, skip: Option<Node<'_>>, source: &
 }
 
 fn doc_of(def: Node<'_>, source: &str) -> String {
-    def.child_by_field_name("body")
+    def.field(Field::Body)
         .and_then(|b| docstring(b, source))
         .map(|(_, raw)| clean_docstring(&raw))
         .unwrap_or_default()
@@ -86,20 +83,18 @@ fn is_public(name: &str) -> bool {
 /// decorated definition, when decorated), its `def`, and its name. What a
 /// class contract promises beyond its header and docstring.
 fn public_methods<'t>(class: Node<'t>, source: &'t str) -> Vec<(Node<'t>, Node<'t>, &'t str)> {
-    let Some(body) = class.child_by_field_name("body") else {
+    let Some(body) = class.field(Field::Body) else {
         return Vec::new();
     };
     let mut cursor = body.walk();
     body.named_children(&mut cursor)
         .filter_map(|member| {
             let method = match kind_of(member) {
-                "decorated_definition" => member.child_by_field_name("definition")?,
+                "decorated_definition" => member.field(Field::Definition)?,
                 "function_definition" => member,
                 _ => return None,
             };
-            let name = method
-                .child_by_field_name("name")
-                .map_or("", |n| text(n, source));
+            let name = method.field(Field::Name).map_or("", |n| text(n, source));
             (kind_of(method) == "function_definition" && is_public(name))
                 .then_some((member, method, name))
         })
@@ -141,12 +136,11 @@ pub(crate) fn top_level_definition<'t>(
     root.named_children(&mut cursor)
         .filter_map(|stmt| {
             let def = match kind_of(stmt) {
-                "decorated_definition" => stmt.child_by_field_name("definition")?,
+                "decorated_definition" => stmt.field(Field::Definition)?,
                 "function_definition" | "class_definition" => stmt,
                 _ => return None,
             };
-            (def.child_by_field_name("name").map(|n| text(n, source)) == Some(name))
-                .then_some((stmt, def))
+            (def.field(Field::Name).map(|n| text(n, source)) == Some(name)).then_some((stmt, def))
         })
         .last()
 }

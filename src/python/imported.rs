@@ -5,6 +5,7 @@
 
 use super::imports::{dotted, relative};
 use super::parse::{Visitor, kind_of, line, parse, walk};
+use crate::python::parse::{Field, Fields};
 use tree_sitter::{Node, TreeCursor};
 
 /// One module an import statement loads.
@@ -45,9 +46,9 @@ impl<'t> Visitor<'t> for Found<'_> {
         match kind_of(node) {
             "import_statement" => {
                 let mut cursor = node.walk();
-                for name in node.children_by_field_name("name", &mut cursor) {
+                for name in node.children_by_field_id(Field::Name.id(), &mut cursor) {
                     let module = match kind_of(name) {
-                        "aliased_import" => name.child_by_field_name("name"),
+                        "aliased_import" => name.field(Field::Name),
                         _ => Some(name),
                     };
                     if let Some(module) = module {
@@ -62,16 +63,16 @@ impl<'t> Visitor<'t> for Found<'_> {
                 false
             }
             "import_from_statement" => {
-                let (level, module) = match node.child_by_field_name("module_name") {
+                let (level, module) = match node.field(Field::ModuleName) {
                     Some(m) if kind_of(m) == "relative_import" => relative(m, self.source),
                     Some(m) => (0, dotted(m, self.source)),
                     None => (0, String::new()),
                 };
                 let mut cursor = node.walk();
                 let mut names: Vec<String> = node
-                    .children_by_field_name("name", &mut cursor)
+                    .children_by_field_id(Field::Name.id(), &mut cursor)
                     .filter_map(|n| match kind_of(n) {
-                        "aliased_import" => n.child_by_field_name("name"),
+                        "aliased_import" => n.field(Field::Name),
                         _ => Some(n),
                     })
                     .map(|n| dotted(n, self.source))

@@ -4,6 +4,7 @@
 use super::parse::{kind_of, line, text};
 use super::summary::{Import, ImportTarget};
 use crate::names::SpecKind;
+use crate::python::parse::{Field, Fields};
 use tree_sitter::Node;
 
 /// Appends the bindings of `stmt` if it is an import statement; returns
@@ -14,7 +15,7 @@ pub(crate) fn import_bindings(stmt: Node<'_>, source: &str, out: &mut Vec<Import
     let statement = kind_of(stmt);
     let from = match statement {
         "import_statement" => None,
-        "import_from_statement" => Some(match stmt.child_by_field_name("module_name") {
+        "import_from_statement" => Some(match stmt.field(Field::ModuleName) {
             Some(m) if kind_of(m) == "relative_import" => relative(m, source),
             Some(m) => (0, dotted(m, source)),
             None => (0, String::new()),
@@ -41,7 +42,7 @@ pub(crate) fn import_bindings(stmt: Node<'_>, source: &str, out: &mut Vec<Import
             line,
         });
     }
-    for name in stmt.children_by_field_name("name", &mut cursor) {
+    for name in stmt.children_by_field_id(Field::Name.id(), &mut cursor) {
         let Some((binding, imported)) = binding(name, source, from.is_none()) else {
             continue;
         };
@@ -59,8 +60,8 @@ pub(crate) fn import_bindings(stmt: Node<'_>, source: &str, out: &mut Vec<Import
 /// binds `n` to `n`.
 fn binding(name: Node<'_>, source: &str, plain_import: bool) -> Option<(String, String)> {
     if kind_of(name) == "aliased_import" {
-        let module = name.child_by_field_name("name")?;
-        let alias = name.child_by_field_name("alias")?;
+        let module = name.field(Field::Name)?;
+        let alias = name.field(Field::Alias)?;
         return Some((text(alias, source).to_string(), dotted(module, source)));
     }
     let mut imported = dotted(name, source);
@@ -155,7 +156,7 @@ impl<'a> JauntResolver<'a> {
     pub(crate) fn decorator(&self, decorator: Node<'_>, source: &str) -> Option<JauntName> {
         let mut expr = decorator.named_child(0)?;
         if kind_of(expr) == "call" {
-            expr = expr.child_by_field_name("function")?;
+            expr = expr.field(Field::Function)?;
         }
         self.name(expr, source)
     }
@@ -231,8 +232,8 @@ pub(crate) fn attribute_chain<'s>(node: Node<'_>, source: &'s str) -> Option<Vec
                 return Some(parts);
             }
             "attribute" => {
-                parts.push(text(node.child_by_field_name("attribute")?, source));
-                node = node.child_by_field_name("object")?;
+                parts.push(text(node.field(Field::Attribute)?, source));
+                node = node.field(Field::Object)?;
             }
             _ => return None,
         }

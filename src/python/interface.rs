@@ -8,6 +8,7 @@
 //! the text is rendered from the syntax tree, never copied from the source,
 //! so `black` and `ruff format` leave it byte-identical.
 
+use crate::python::parse::{Field, Fields};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use tree_sitter::{Node, TreeCursor};
@@ -235,7 +236,7 @@ pub(crate) fn import_lines_from(
     let mut cursor = statement.walk();
     match kind_of(statement) {
         "future_import_statement" => statement
-            .children_by_field_name("name", &mut cursor)
+            .children_by_field_id(Field::Name.id(), &mut cursor)
             .map(|name| {
                 let feature = match kind_of(name) {
                     "aliased_import" => aliased(name, source).1,
@@ -245,7 +246,7 @@ pub(crate) fn import_lines_from(
             })
             .collect(),
         "import_statement" => statement
-            .children_by_field_name("name", &mut cursor)
+            .children_by_field_id(Field::Name.id(), &mut cursor)
             .map(|name| match kind_of(name) {
                 "aliased_import" => {
                     let (alias, module) = aliased(name, source);
@@ -296,11 +297,11 @@ pub(crate) fn import_lines_from(
 /// `(alias, dotted name)` of an `aliased_import`.
 fn aliased(node: Node<'_>, source: &str) -> (String, String) {
     let name = node
-        .child_by_field_name("name")
+        .field(Field::Name)
         .map(|n| dotted(n, source))
         .unwrap_or_default();
     let alias = node
-        .child_by_field_name("alias")
+        .field(Field::Alias)
         .map(|n| text(n, source).to_string())
         .unwrap_or_default();
     (alias, name)
@@ -336,11 +337,11 @@ pub(crate) fn dunder_all(statements: &[Node<'_>], source: &str) -> Option<BTreeS
             continue;
         };
         let is_all = assign
-            .child_by_field_name("left")
+            .field(Field::Left)
             .is_some_and(|left| kind_of(left) == "identifier" && text(left, source) == "__all__");
         if is_all {
             all = assign
-                .child_by_field_name("right")
+                .field(Field::Right)
                 .and_then(|right| string_list(right, source));
         }
     }
@@ -380,7 +381,7 @@ pub(crate) fn definition(node: Node<'_>) -> Option<(Vec<Node<'_>>, Node<'_>)> {
             .into_iter()
             .filter(|n| kind_of(*n) == "decorator")
             .collect();
-        (decorators, node.child_by_field_name("definition")?)
+        (decorators, node.field(Field::Definition)?)
     } else {
         (Vec::new(), node)
     };
@@ -388,13 +389,12 @@ pub(crate) fn definition(node: Node<'_>) -> Option<(Vec<Node<'_>>, Node<'_>)> {
 }
 
 pub(crate) fn name_of<'s>(def: Node<'_>, source: &'s str) -> &'s str {
-    def.child_by_field_name("name")
-        .map_or("", |name| text(name, source))
+    def.field(Field::Name).map_or("", |name| text(name, source))
 }
 
 /// The name a `type X[T] = ...` statement binds.
 pub(crate) fn alias_name<'s>(statement: Node<'_>, source: &'s str) -> Option<&'s str> {
-    let mut node = statement.child_by_field_name("left")?;
+    let mut node = statement.field(Field::Left)?;
     while kind_of(node) != "identifier" {
         node = kids(node).into_iter().next()?;
     }
@@ -436,11 +436,11 @@ fn is_plain_value(node: Node<'_>, source: &str) -> bool {
     let node = strip_parens(node);
     match kind_of(node) {
         "subscript" => node
-            .child_by_field_name("value")
+            .field(Field::Value)
             .is_some_and(|value| attribute_chain(value, source).is_some()),
         "binary_operator"
             if node
-                .child_by_field_name("operator")
+                .field(Field::Operator)
                 .is_some_and(|op| kind_of(op) == "|") =>
         {
             union_operands(node)
@@ -452,13 +452,13 @@ fn is_plain_value(node: Node<'_>, source: &str) -> bool {
             string_value(node, source).is_some_and(|(prefix, _)| !prefix.format)
         }
         "unary_operator" => {
-            node.child_by_field_name("argument")
+            node.field(Field::Argument)
                 .is_some_and(|arg| matches!(kind_of(arg), "integer" | "float"))
                 && !has_token(node, "~")
         }
         "identifier" | "attribute" => attribute_chain(node, source).is_some(),
         "call" => node
-            .child_by_field_name("function")
+            .field(Field::Function)
             .and_then(|f| attribute_chain(f, source))
             .and_then(|chain| chain.last().copied())
             .is_some_and(|callee| TYPE_FACTORIES.contains(&callee)),
@@ -562,7 +562,7 @@ impl<'s> Render<'s> {
             return Item::Def(self.function(decorators, def));
         }
         let mut class = self.class_header(decorators, def);
-        if let Some(block) = def.child_by_field_name("body")
+        if let Some(block) = def.field(Field::Body)
             && level < MAX_NESTING
         {
             class.members = self.members(block, level + 1);
@@ -579,7 +579,7 @@ impl<'s> Render<'s> {
     }
 
     fn type_params_of(&mut self, def: Node<'_>) -> String {
-        def.child_by_field_name("type_parameters")
+        def.field(Field::TypeParameters)
             .map(|t| self.type_params(t))
             .unwrap_or_default()
     }
@@ -590,7 +590,7 @@ impl<'s> Render<'s> {
         let decorators = self.decorators(decorators);
         let type_params = self.type_params_of(def);
         let bases = def
-            .child_by_field_name("superclasses")
+            .field(Field::Superclasses)
             .map(|args| self.bases(args))
             .filter(|bases| bases.text != "()");
         Class {
@@ -609,12 +609,10 @@ impl<'s> Render<'s> {
         let name = name_of(def, self.source).to_string();
         let type_params = self.type_params_of(def);
         let params = def
-            .child_by_field_name("parameters")
+            .field(Field::Parameters)
             .map(|p| self.parameter_list(p))
             .unwrap_or_default();
-        let returns = def
-            .child_by_field_name("return_type")
-            .map(|r| self.annotation(r));
+        let returns = def.field(Field::ReturnType).map(|r| self.annotation(r));
         Def {
             decorators,
             is_async: has_token(def, "async"),
@@ -654,8 +652,8 @@ impl<'s> Render<'s> {
         public: &dyn Fn(&str) -> bool,
     ) -> Vec<(String, String)> {
         let source = self.source;
-        if let Some(annotation) = assign.child_by_field_name("type") {
-            let Some(left) = assign.child_by_field_name("left") else {
+        if let Some(annotation) = assign.field(Field::Type) {
+            let Some(left) = assign.field(Field::Left) else {
                 return Vec::new();
             };
             let name = text(left, source);
@@ -665,7 +663,7 @@ impl<'s> Render<'s> {
             let annotation = self.annotation(annotation);
             let keep_value = in_class || annotation.rsplit('.').next() == Some("TypeAlias");
             let value = assign
-                .child_by_field_name("right")
+                .field(Field::Right)
                 .filter(|_| keep_value)
                 .map(|value| format!(" = {}", self.expr(value, Prec::Test)))
                 .unwrap_or_default();
@@ -704,11 +702,11 @@ impl<'s> Render<'s> {
     /// `type X[T] = value`, rendered whole: the value is the interface.
     pub(crate) fn type_alias(&mut self, statement: Node<'_>) -> String {
         let left = statement
-            .child_by_field_name("left")
+            .field(Field::Left)
             .map(|n| self.expr(n, Prec::Test))
             .unwrap_or_default();
         let right = statement
-            .child_by_field_name("right")
+            .field(Field::Right)
             .map(|n| self.annotation(n))
             .unwrap_or_default();
         format!("type {left} = {right}")
@@ -747,7 +745,7 @@ impl<'s> Render<'s> {
 
     fn parameter(&mut self, node: Node<'_>) -> String {
         let source = self.source;
-        let field = |name: &str| node.child_by_field_name(name);
+        let field = |f: Field| node.field(f);
         match kind_of(node) {
             "identifier" => text(node, source).to_string(),
             "keyword_separator" => "*".to_string(),
@@ -759,24 +757,28 @@ impl<'s> Render<'s> {
                     .next()
                     .map(|t| self.parameter(t))
                     .unwrap_or_default();
-                let annotation = field("type")
+                let annotation = field(Field::Type)
                     .map(|t| self.annotation(t))
                     .unwrap_or_default();
                 format!("{target}: {annotation}")
             }
             "default_parameter" => {
-                let name = field("name").map(|n| self.parameter(n)).unwrap_or_default();
-                let value = field("value")
+                let name = field(Field::Name)
+                    .map(|n| self.parameter(n))
+                    .unwrap_or_default();
+                let value = field(Field::Value)
                     .map(|v| self.expr(v, Prec::Test))
                     .unwrap_or_default();
                 format!("{name}={value}")
             }
             "typed_default_parameter" => {
-                let name = field("name").map(|n| self.parameter(n)).unwrap_or_default();
-                let annotation = field("type")
+                let name = field(Field::Name)
+                    .map(|n| self.parameter(n))
+                    .unwrap_or_default();
+                let annotation = field(Field::Type)
                     .map(|t| self.annotation(t))
                     .unwrap_or_default();
-                let value = field("value")
+                let value = field(Field::Value)
                     .map(|v| self.expr(v, Prec::Test))
                     .unwrap_or_default();
                 format!("{name}: {annotation} = {value}")
@@ -791,8 +793,8 @@ fn assignment_chain(assign: Node<'_>) -> (Vec<Node<'_>>, Option<Node<'_>>) {
     let mut targets = Vec::new();
     let mut node = assign;
     loop {
-        targets.extend(node.child_by_field_name("left"));
-        match node.child_by_field_name("right") {
+        targets.extend(node.field(Field::Left));
+        match node.field(Field::Right) {
             Some(right) if kind_of(right) == "assignment" => node = right,
             value => return (targets, value),
         }
@@ -856,8 +858,8 @@ impl Render<'_> {
     }
 
     /// The rendered child in `field`, or nothing if it is missing.
-    fn field(&mut self, node: Node<'_>, field: &str, min: Prec) -> String {
-        node.child_by_field_name(field)
+    fn field(&mut self, node: Node<'_>, field: Field, min: Prec) -> String {
+        node.field(field)
             .map(|child| self.expr(child, min))
             .unwrap_or_default()
     }
@@ -885,9 +887,9 @@ impl Render<'_> {
             "string" | "concatenated_string" => self.string(node),
             "attribute" | "member_type" => self.attribute(node),
             "subscript" => {
-                let value = self.field(node, "value", Prec::Atom);
+                let value = self.field(node, Field::Value, Prec::Atom);
                 let mut cursor = node.walk();
-                let items = node.children_by_field_name("subscript", &mut cursor);
+                let items = node.children_by_field_id(Field::Subscript.id(), &mut cursor);
                 format!("{value}[{}]", self.items(node, items.collect()))
             }
             "generic_type" => {
@@ -900,10 +902,8 @@ impl Render<'_> {
             "call" => self.call(node),
             "argument_list" => self.arguments(node),
             "keyword_argument" => {
-                let name = node
-                    .child_by_field_name("name")
-                    .map_or("", |n| text(n, self.source));
-                format!("{name}={}", self.field(node, "value", Prec::Test))
+                let name = node.field(Field::Name).map_or("", |n| text(n, self.source));
+                format!("{name}={}", self.field(node, Field::Value, Prec::Test))
             }
             "list_splat"
             | "dictionary_splat"
@@ -932,28 +932,28 @@ impl Render<'_> {
             "binary_operator" | "union_type" => self.binary(node),
             "comparison_operator" => (self.comparison(node), Prec::Cmp),
             "unary_operator" => {
-                let operator = node.child_by_field_name("operator").map_or("-", kind_of);
+                let operator = node.field(Field::Operator).map_or("-", kind_of);
                 // The formatters parenthesize a power under a unary operator,
                 // `-(x**2)`, which is how Python binds it anyway.
-                let min = match node.child_by_field_name("argument") {
+                let min = match node.field(Field::Argument) {
                     Some(argument) if self.formatted && is_power(argument) => Prec::Atom,
                     _ => Prec::Factor,
                 };
-                let argument = self.field(node, "argument", min);
+                let argument = self.field(node, Field::Argument, min);
                 (format!("{operator}{argument}"), Prec::Factor)
             }
             "not_operator" => {
-                let argument = self.field(node, "argument", Prec::Not);
+                let argument = self.field(node, Field::Argument, Prec::Not);
                 (format!("not {argument}"), Prec::Not)
             }
             "boolean_operator" => {
-                let operator = node.child_by_field_name("operator").map_or("or", kind_of);
+                let operator = node.field(Field::Operator).map_or("or", kind_of);
                 let (prec, right_min) = match operator {
                     "and" => (Prec::And, Prec::Not),
                     _ => (Prec::Or, Prec::And),
                 };
-                let left = self.field(node, "left", prec);
-                let right = self.field(node, "right", right_min);
+                let left = self.field(node, Field::Left, prec);
+                let right = self.field(node, Field::Right, right_min);
                 (format!("{left} {operator} {right}"), prec)
             }
             "conditional_expression" => {
@@ -964,15 +964,15 @@ impl Render<'_> {
             }
             "lambda" => {
                 let parameters = node
-                    .child_by_field_name("parameters")
+                    .field(Field::Parameters)
                     .map(|p| format!(" {}", self.parameters(p)))
                     .unwrap_or_default();
-                let body = self.field(node, "body", Prec::Test);
+                let body = self.field(node, Field::Body, Prec::Test);
                 (format!("lambda{parameters}: {body}"), Prec::Test)
             }
             "named_expression" => {
-                let name = self.field(node, "name", Prec::Atom);
-                let value = self.field(node, "value", Prec::Test);
+                let name = self.field(node, Field::Name, Prec::Atom);
+                let value = self.field(node, Field::Value, Prec::Test);
                 (format!("{name} := {value}"), Prec::Named)
             }
             "await" => (
@@ -1019,7 +1019,7 @@ fn union_operands(node: Node<'_>) -> Vec<Node<'_>> {
         let is_union = match kind_of(inner) {
             "union_type" => true,
             "binary_operator" => inner
-                .child_by_field_name("operator")
+                .field(Field::Operator)
                 .is_some_and(|op| kind_of(op) == "|"),
             _ => false,
         };
@@ -1039,10 +1039,10 @@ impl Render<'_> {
     fn attribute(&mut self, node: Node<'_>) -> String {
         let children = kids(node);
         let object = node
-            .child_by_field_name("object")
+            .field(Field::Object)
             .or_else(|| children.first().copied());
         let name = node
-            .child_by_field_name("attribute")
+            .field(Field::Attribute)
             .or_else(|| children.get(1).copied())
             .map_or("", |n| text(n, self.source));
         let Some(object) = object else {
@@ -1089,10 +1089,10 @@ impl Render<'_> {
 
     fn call(&mut self, node: Node<'_>) -> String {
         let function = node
-            .child_by_field_name("function")
+            .field(Field::Function)
             .map(|f| self.expr(f, Prec::Atom))
             .unwrap_or_default();
-        let arguments = match node.child_by_field_name("arguments") {
+        let arguments = match node.field(Field::Arguments) {
             Some(args) if kind_of(args) == "argument_list" => self.arguments(args),
             Some(genexp) => self.expr(genexp, Prec::Atom),
             None => "()".to_string(),
@@ -1148,7 +1148,7 @@ impl Render<'_> {
     fn binary(&mut self, node: Node<'_>) -> (String, Prec) {
         let operator = match kind_of(node) {
             "union_type" => "|",
-            _ => node.child_by_field_name("operator").map_or("+", kind_of),
+            _ => node.field(Field::Operator).map_or("+", kind_of),
         };
         if operator == "|" {
             let operands: Vec<String> = union_operands(node)
@@ -1164,11 +1164,11 @@ impl Render<'_> {
             (prec, tighter(prec))
         };
         let left = node
-            .child_by_field_name("left")
+            .field(Field::Left)
             .map(|l| self.expr(l, left_min))
             .unwrap_or_default();
         let right = node
-            .child_by_field_name("right")
+            .field(Field::Right)
             .map(|r| self.expr(r, right_min))
             .unwrap_or_default();
         if operator == "**" && self.formatted && self.hugs_power(node) {
@@ -1189,8 +1189,8 @@ impl Render<'_> {
                 "integer" | "float" | "true" | "false" | "none"
             ) || attribute_chain(operand, source).is_some()
         };
-        let left = node.child_by_field_name("left").map(strip_parens);
-        let right = node.child_by_field_name("right").map(strip_parens);
+        let left = node.field(Field::Left).map(strip_parens);
+        let right = node.field(Field::Right).map(strip_parens);
         let (Some(left), Some(right)) = (left, right) else {
             return false;
         };
@@ -1199,11 +1199,11 @@ impl Render<'_> {
         let mut first = right;
         loop {
             match kind_of(first) {
-                "unary_operator" if first == right => match first.child_by_field_name("argument") {
+                "unary_operator" if first == right => match first.field(Field::Argument) {
                     Some(argument) if !is_power(argument) => first = strip_parens(argument),
                     _ => return false,
                 },
-                "binary_operator" if is_power(first) => match first.child_by_field_name("left") {
+                "binary_operator" if is_power(first) => match first.field(Field::Left) {
                     Some(base) => first = strip_parens(base),
                     None => return false,
                 },
@@ -1281,12 +1281,12 @@ impl Render<'_> {
             "for"
         };
         let target = clause
-            .child_by_field_name("left")
+            .field(Field::Left)
             .map(|t| self.target(t))
             .unwrap_or_default();
         let mut cursor = clause.walk();
         let iterables: Vec<Node<'_>> = clause
-            .children_by_field_name("right", &mut cursor)
+            .children_by_field_id(Field::Right.id(), &mut cursor)
             .filter(|n| n.is_named() && !n.is_extra())
             .collect();
         let iterable = match iterables.as_slice() {
@@ -1404,7 +1404,7 @@ fn is_power(node: Node<'_>) -> bool {
     let node = strip_parens(node);
     kind_of(node) == "binary_operator"
         && node
-            .child_by_field_name("operator")
+            .field(Field::Operator)
             .is_some_and(|op| kind_of(op) == "**")
 }
 

@@ -7,6 +7,7 @@ use super::imports::{JauntName, JauntResolver, import_bindings};
 use super::parse::{kind_of, parse, text};
 use super::stubbody::stub_body;
 use super::summary::ImportTarget;
+use crate::python::parse::{Field, Fields};
 use tree_sitter::Node;
 
 /// Why a marker cannot be added or removed.
@@ -88,7 +89,7 @@ pub fn add_contract_marker(source: &str, name: &str) -> Result<String, MarkerErr
         }
     }
     if def
-        .child_by_field_name("body")
+        .field(Field::Body)
         .is_some_and(|b| stub_body(b, source).is_some())
     {
         return Err(MarkerError::Stub(name.into()));

@@ -11,6 +11,7 @@ use super::stubbody::has_stub_body;
 use crate::digest::Digest;
 use crate::error::{Code, Diagnostic};
 use crate::names::SpecKind;
+use crate::python::parse::{Field, Fields};
 use serde::{Deserialize, Serialize};
 use tree_sitter::Node;
 
@@ -105,7 +106,7 @@ fn read_block(
     let mut cursor = block.walk();
     for statement in block.named_children(&mut cursor) {
         let (def, decorators) = match kind_of(statement) {
-            "decorated_definition" => match statement.child_by_field_name("definition") {
+            "decorated_definition" => match statement.field(Field::Definition) {
                 Some(def) => (def, decorators_of(statement)),
                 None => continue,
             },
@@ -118,7 +119,7 @@ fn read_block(
             .collect();
         let has = |name: JauntName| marks.iter().find(|(_, n)| *n == name).map(|(d, _)| *d);
         if kind_of(def) == "class_definition" {
-            if let Some(inner) = def.child_by_field_name("body") {
+            if let Some(inner) = def.field(Field::Body) {
                 read_block(inner, source, resolver, diagnostics, body, false);
             }
             continue;
@@ -135,9 +136,7 @@ fn read_block(
         let preserved = has(JauntName::Preserve).is_some();
         let sealed = has(JauntName::Sig).is_some();
         if preserved && (sealed || magic.is_some()) {
-            let name = def
-                .child_by_field_name("name")
-                .map_or("", |n| text(n, source));
+            let name = def.field(Field::Name).map_or("", |n| text(n, source));
             diagnostics.push(
                 Diagnostic::new(
                     Code::Discovery,
@@ -162,7 +161,7 @@ fn read_block(
             MemberRole::Handwritten
         };
         if role != MemberRole::Preserved
-            && let Some(block) = def.child_by_field_name("body")
+            && let Some(block) = def.field(Field::Body)
         {
             body.fold.push(block.id());
         }
@@ -171,7 +170,7 @@ fn read_block(
         }
         body.members.push(Member {
             name: def
-                .child_by_field_name("name")
+                .field(Field::Name)
                 .map_or("", |n| text(n, source))
                 .to_string(),
             role,

@@ -4,6 +4,7 @@
 //! to a temporary copy.
 
 use super::parse::{kind_of, parse, text};
+use crate::python::parse::{Field, Fields};
 use tree_sitter::Node;
 
 /// One mutant: what was changed, and the whole mutated file.
@@ -42,7 +43,7 @@ pub fn mutants(source: &str, name: &str) -> Vec<Mutant> {
     else {
         return Vec::new();
     };
-    let Some(body) = def.child_by_field_name("body") else {
+    let Some(body) = def.field(Field::Body) else {
         return Vec::new();
     };
     let mut edits: Vec<(std::ops::Range<usize>, String, u32)> = Vec::new();

@@ -7,6 +7,7 @@
 
 use super::canonical::docstring_statement;
 use super::parse::{kind_of, text};
+use crate::python::parse::{Field, Fields};
 use tree_sitter::Node;
 
 /// The statement after an optional docstring that makes a body a stub.
@@ -77,13 +78,13 @@ fn tail_of(statement: Node<'_>, source: &str) -> Option<Tail> {
                 return Some(Tail::Foldable);
             }
             let callee = raised
-                .child_by_field_name("function")
+                .field(Field::Function)
                 .filter(|_| kind_of(raised) == "call")?;
             if !is_nie(callee) {
                 return None;
             }
             let no_arguments = raised
-                .child_by_field_name("arguments")
+                .field(Field::Arguments)
                 .is_none_or(|a| a.named_children(&mut a.walk()).all(|c| c.is_extra()));
             Some(if no_arguments {
                 Tail::Foldable
@@ -108,7 +109,7 @@ fn unparenthesized(mut node: Node<'_>) -> Node<'_> {
 /// Whether a definition (`function_definition` or `class_definition`) has
 /// a stub body.
 pub(crate) fn has_stub_body(def: Node<'_>, source: &str) -> bool {
-    def.child_by_field_name("body")
+    def.field(Field::Body)
         .and_then(|block| stub_body(block, source))
         .is_some()
 }

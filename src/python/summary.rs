@@ -13,6 +13,7 @@ use super::uses::Uses;
 use crate::digest::Digest;
 use crate::error::{Code, Diagnostic};
 use crate::names::{DefKind, SpecKind};
+use crate::python::parse::{Field, Fields};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use tree_sitter::Node;
@@ -217,7 +218,7 @@ fn module_magic(
     let is_magic_call = |node: Node<'_>| {
         kind_of(node) == "call"
             && node
-                .child_by_field_name("function")
+                .field(Field::Function)
                 .and_then(|f| resolver.name(f, source))
                 == Some(JauntName::MagicModule)
     };
@@ -268,14 +269,14 @@ fn last_bindings(root: Node<'_>, source: &str) -> HashMap<String, usize> {
         let mut bind = |name: &str| {
             last.insert(name.to_string(), stmt.id());
         };
-        if let Some(name) = definition(stmt).and_then(|d| d.child_by_field_name("name")) {
+        if let Some(name) = definition(stmt).and_then(|d| d.field(Field::Name)) {
             bind(text(name, source));
         } else if kind_of(stmt) == "expression_statement" {
             let mut assignment = stmt.named_child(0).filter(|a| kind_of(*a) == "assignment");
             while let Some(a) = assignment {
-                assigned_names(a.child_by_field_name("left"), source, &mut bind);
+                assigned_names(a.field(Field::Left), source, &mut bind);
                 assignment = a
-                    .child_by_field_name("right")
+                    .field(Field::Right)
                     .filter(|r| kind_of(*r) == "assignment");
             }
         } else {
@@ -310,7 +311,7 @@ fn assigned_names(target: Option<Node<'_>>, source: &str, bind: &mut impl FnMut(
 /// The `def`/`class` of a statement, decorated or not.
 fn definition(stmt: Node<'_>) -> Option<Node<'_>> {
     match kind_of(stmt) {
-        "decorated_definition" => stmt.child_by_field_name("definition"),
+        "decorated_definition" => stmt.field(Field::Definition),
         "function_definition" | "class_definition" => Some(stmt),
         _ => None,
     }
@@ -343,7 +344,7 @@ impl SpecFinder<'_, '_> {
         let Some(def) = definition(stmt) else {
             return;
         };
-        let Some(name) = def.child_by_field_name("name") else {
+        let Some(name) = def.field(Field::Name) else {
             return;
         };
         let qualname = format!("{prefix}{}", text(name, self.source));
@@ -388,7 +389,7 @@ impl SpecFinder<'_, '_> {
             None => {}
         }
         if kind_of(def) == "class_definition"
-            && let Some(body) = def.child_by_field_name("body")
+            && let Some(body) = def.field(Field::Body)
         {
             let inner = format!("{qualname}.");
             let mut cursor = body.walk();
@@ -409,13 +410,11 @@ impl SpecFinder<'_, '_> {
         if kind_of(stmt) == "decorated_definition" || stmt.start_byte() < from {
             return false;
         }
-        let name = def
-            .child_by_field_name("name")
-            .map(|n| text(n, self.source));
+        let name = def.field(Field::Name).map(|n| text(n, self.source));
         if name.and_then(|n| self.last.get(n)) != Some(&stmt.id()) {
             return false;
         }
-        let Some(body) = def.child_by_field_name("body") else {
+        let Some(body) = def.field(Field::Body) else {
             return false;
         };
         if kind_of(def) == "function_definition" {
@@ -465,7 +464,7 @@ impl SpecFinder<'_, '_> {
             return;
         }
         let stub = def
-            .child_by_field_name("body")
+            .field(Field::Body)
             .is_some_and(|b| stub_body(b, self.source).is_some());
         if stub {
             self.diagnostics.push(at(
@@ -544,7 +543,7 @@ impl SpecFinder<'_, '_> {
             SpecKind::Test | SpecKind::Contract => own,
         };
         let mut deps = args.deps.unwrap_or_default();
-        let body = def.child_by_field_name("body");
+        let body = def.field(Field::Body);
         let mut class = ClassBody::default();
         let mut bases = Vec::new();
         if def_kind == DefKind::Class
@@ -602,7 +601,7 @@ fn byte_range(node: Node<'_>) -> (u32, u32) {
 /// (`Generic[T]` names `Generic`); keywords such as `metaclass=` are not
 /// bases.
 fn base_classes(class: Node<'_>, source: &str) -> Vec<NameUse> {
-    let Some(arguments) = class.child_by_field_name("superclasses") else {
+    let Some(arguments) = class.field(Field::Superclasses) else {
         return Vec::new();
     };
     let mut cursor = arguments.walk();
@@ -610,7 +609,7 @@ fn base_classes(class: Node<'_>, source: &str) -> Vec<NameUse> {
         .named_children(&mut cursor)
         .filter_map(|base| {
             let base = if kind_of(base) == "subscript" {
-                base.child_by_field_name("value")?
+                base.field(Field::Value)?
             } else {
                 base
             };

@@ -5,6 +5,7 @@ use super::interface::signature;
 use super::members::body_digest;
 use super::parse::{kind_of, module_statements, parse, syntax_errors, text};
 use crate::digest::Digest;
+use crate::python::parse::{Field, Fields};
 use std::collections::HashSet;
 use tree_sitter::Node;
 
@@ -98,14 +99,14 @@ fn method_def<'t>(statements: &[Node<'t>], path: &[&str], source: &str) -> Optio
         .rev()
         .filter_map(|&stmt| definition(stmt))
         .find(|def| {
-            def.child_by_field_name("name")
+            def.field(Field::Name)
                 .is_some_and(|n| text(n, source) == *name)
         })?;
     if rest.is_empty() {
         return (kind_of(def) == "function_definition").then_some(def);
     }
     let body = def
-        .child_by_field_name("body")
+        .field(Field::Body)
         .filter(|_| kind_of(def) == "class_definition")?;
     let mut cursor = body.walk();
     let members: Vec<Node<'t>> = body.named_children(&mut cursor).collect();
@@ -122,7 +123,7 @@ fn defined_names(statements: &[Node<'_>], source: &str) -> HashSet<String> {
             continue;
         }
         if let Some(def) = definition(stmt) {
-            if let Some(name) = def.child_by_field_name("name") {
+            if let Some(name) = def.field(Field::Name) {
                 names.insert(text(name, source).to_string());
             }
         } else if kind_of(stmt) == "expression_statement" {
@@ -140,7 +141,7 @@ fn defined_names(statements: &[Node<'_>], source: &str) -> HashSet<String> {
 fn definition<'t>(stmt: Node<'t>) -> Option<Node<'t>> {
     match kind_of(stmt) {
         "function_definition" | "class_definition" => Some(stmt),
-        "decorated_definition" => stmt.child_by_field_name("definition"),
+        "decorated_definition" => stmt.field(Field::Definition),
         _ => None,
     }
 }
@@ -151,10 +152,10 @@ fn assignment_targets(expr: Node<'_>, source: &str, names: &mut HashSet<String>)
     if kind_of(expr) != "assignment" && kind_of(expr) != "augmented_assignment" {
         return;
     }
-    if let Some(left) = expr.child_by_field_name("left") {
+    if let Some(left) = expr.field(Field::Left) {
         target_names(left, source, names);
     }
-    if let Some(right) = expr.child_by_field_name("right") {
+    if let Some(right) = expr.field(Field::Right) {
         assignment_targets(right, source, names);
     }
 }
@@ -192,10 +193,10 @@ fn defined_in_class(statements: &[Node<'_>], class: &str, path: &[&str], source:
         .filter_map(|&stmt| definition(stmt))
         .filter(|def| kind_of(*def) == "class_definition")
         .filter(|def| {
-            def.child_by_field_name("name")
+            def.field(Field::Name)
                 .is_some_and(|n| text(n, source) == class)
         })
-        .filter_map(|def| def.child_by_field_name("body"))
+        .filter_map(|def| def.field(Field::Body))
         .any(|body| {
             let mut cursor = body.walk();
             let members: Vec<Node<'_>> = body.named_children(&mut cursor).collect();

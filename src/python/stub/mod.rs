@@ -8,6 +8,7 @@
 //! and laid out so that `black` and `ruff format` leave it byte-identical;
 //! its digest is formatting-invariant besides.
 
+use crate::python::parse::{Field, Fields};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use tree_sitter::{Node, Tree};
 
@@ -164,10 +165,7 @@ impl<'t> Module<'t> {
                 .find(|def| {
                     kind_of(*def) == "class_definition" && name_of(*def, self.source) == part
                 })?;
-            scope = class
-                .child_by_field_name("body")
-                .map(kids)
-                .unwrap_or_default();
+            scope = class.field(Field::Body).map(kids).unwrap_or_default();
             found = Some(class);
         }
         found
@@ -368,7 +366,7 @@ impl<'t> Context<'_, 't> {
             })
             .collect();
         let is_spec = self.specs.contains(qualname);
-        let block = def.child_by_field_name("body");
+        let block = def.field(Field::Body);
         let doc = block
             .filter(|_| is_spec)
             .and_then(|block| docstring(block, source))
@@ -390,7 +388,7 @@ impl<'t> Context<'_, 't> {
             None
         };
         if level < MAX_NESTING {
-            if let Some(block) = generated_class.and_then(|g| g.child_by_field_name("body")) {
+            if let Some(block) = generated_class.and_then(|g| g.field(Field::Body)) {
                 class.members = body.generated.members(block, level + 1);
                 for member in &mut class.members {
                     plain_async_context_managers(member, &self.generated.imports);
