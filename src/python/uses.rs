@@ -5,7 +5,6 @@ use super::imports::{JauntResolver, attribute_chain, import_bindings};
 use super::parse::{Visitor, kind_of, line, parse, text, walk};
 use super::strings::Prefix;
 use super::summary::{Import, NameUse};
-use std::collections::HashSet;
 use tree_sitter::{Node, TreeCursor};
 
 /// Collects the uses (first occurrence of each chain, source order) and
@@ -15,7 +14,8 @@ pub(crate) struct Uses<'s, 'r> {
     source: &'s str,
     resolver: &'r JauntResolver<'r>,
     parents: Vec<&'static str>,
-    seen: HashSet<Vec<&'s str>>,
+    /// Looked up at every name of the definition: a fast, seeded hasher.
+    seen: foldhash::HashSet<Vec<&'s str>>,
     /// Chains borrow the source until [`Uses::finish`].
     uses: Vec<(Vec<&'s str>, u32)>,
     imports: Vec<Import>,
@@ -27,7 +27,7 @@ impl<'s, 'r> Uses<'s, 'r> {
             source,
             resolver,
             parents: Vec::new(),
-            seen: HashSet::new(),
+            seen: foldhash::HashSet::default(),
             uses: Vec::new(),
             imports: Vec::new(),
         }
