@@ -528,7 +528,10 @@ impl<'t> Visitor<'t> for Canon<'_> {
             record(self.tree_out(), VALUE, value.as_bytes());
             opened = true;
             false
-        } else if let Some(lit) = read_string(node, self.source) {
+        } else if let Some(lit) = matches!(kind, "string" | "concatenated_string")
+            .then(|| read_string(node, self.source))
+            .flatten()
+        {
             self.emit_string(lit);
             false
         } else if let Some(name) = self.named_kind(node, kind, cursor) {
@@ -588,13 +591,21 @@ pub(crate) fn docstring<'t>(block: Node<'t>, source: &str) -> Option<(Node<'t>, 
 /// plain string (f-strings and bytes are not docstrings in Python). Its
 /// value is not decoded: most callers only need to know which node it is.
 pub(crate) fn docstring_statement<'t>(block: Node<'t>, source: &str) -> Option<Node<'t>> {
+    // Cursor steps only: `named_children` and `named_child_count` count
+    // every statement of the block first.
     let mut cursor = block.walk();
-    let first = block
-        .named_children(&mut cursor)
-        .find(|n| kind_of(*n) != "comment")?;
-    let only = (kind_of(first) == "expression_statement" && first.named_child_count() == 1)
-        .then(|| first.named_child(0))??;
-    is_plain_string(only, source).then_some(first)
+    let mut found = cursor.goto_first_child();
+    while found && (!cursor.node().is_named() || kind_of(cursor.node()) == "comment") {
+        found = cursor.goto_next_sibling();
+    }
+    let first = found.then(|| cursor.node())?;
+    if kind_of(first) != "expression_statement" {
+        return None;
+    }
+    let mut inner = first.walk();
+    let mut named = first.children(&mut inner).filter(|c| c.is_named());
+    let only = named.next()?;
+    (named.next().is_none() && is_plain_string(only, source)).then_some(first)
 }
 
 /// Whether [`string_value`] would find `node` a string with neither the
