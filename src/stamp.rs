@@ -122,7 +122,7 @@ impl Inputs {
                 .as_encoded_bytes()
                 .cmp(b.as_os_str().as_encoded_bytes())
         });
-        self.paths.dedup();
+        self.paths.dedup_by(|a, b| a.as_os_str() == b.as_os_str());
         let paths: Vec<(PathBuf, Seen)> = self
             .paths
             .into_par_iter()
@@ -146,16 +146,6 @@ pub struct Observed {
     /// The first path that changed too close to the run's start, if any: no
     /// stamp may be saved with these.
     racy: Option<PathBuf>,
-}
-
-impl Observed {
-    pub fn len(&self) -> usize {
-        self.paths.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.paths.is_empty()
-    }
 }
 
 /// When a run began: the racy rule's reference point.
@@ -375,7 +365,7 @@ mod tests {
         inputs.add(tmp.path().join("dir/absent"));
         inputs.add(&a);
         let observed = inputs.observe(later());
-        assert_eq!(observed.len(), 2);
+        assert_eq!(observed.paths.len(), 2);
         let status = Slot::new(&state, "status", &[]);
         let base = Slot::new(&state, "plan-base", &[]);
         status.save(&observed, &7u32).unwrap();

@@ -154,7 +154,7 @@ fn record<A: Serialize>(watched: &Watched, purpose: Purpose, answer: Option<&A>)
     let _ = slot.save(watched.observed(), answer);
 }
 
-/// What a full run's answers depend on ([`inputs`]), gathered and stat'ed
+/// What a full run's answers depend on (see `inputs`), gathered and stat'ed
 /// on first use, once however many stamps the run records (`status`
 /// records its answer and the plan base).
 pub struct Watched<'a> {
