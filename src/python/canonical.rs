@@ -161,6 +161,17 @@ pub(crate) struct Segment {
     hidden: Range<usize>,
 }
 
+/// The domain of canonical digests, folded or not.
+const CANONICAL: &str = "jaunt.canonical.v1";
+
+/// The digest of a walk's two streams under `domain`.
+fn streams_digest(domain: &str, tree: &[u8], comments: &[u8]) -> Digest {
+    KeyHasher::new(domain)
+        .field("tree", tree)
+        .field("comments", comments)
+        .finish()
+}
+
 fn record(buf: &mut Vec<u8>, tag: u8, bytes: &[u8]) {
     buf.push(tag);
     buf.extend_from_slice(&u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_le_bytes());
@@ -216,7 +227,7 @@ impl<'s> Canon<'s> {
     }
 
     pub(crate) fn finish(&self) -> Digest {
-        self.finish_in("jaunt.canonical.v1")
+        self.finish_in(CANONICAL)
     }
 
     /// The digest with no tail folded, when one was (else it is
@@ -227,12 +238,7 @@ impl<'s> Canon<'s> {
             return None;
         }
         let (tree, comments) = self.spliced(false);
-        Some(
-            KeyHasher::new("jaunt.canonical.v1")
-                .field("tree", &tree)
-                .field("comments", &comments)
-                .finish(),
-        )
+        Some(streams_digest(CANONICAL, &tree, &comments))
     }
 
     /// The walked definition's records as a plain walk of its file writes
@@ -304,10 +310,7 @@ impl<'s> Canon<'s> {
     /// The digest of what was walked, under `domain`, for trees that are
     /// not one definition.
     pub(crate) fn finish_in(&self, domain: &str) -> Digest {
-        KeyHasher::new(domain)
-            .field("tree", &self.tree)
-            .field("comments", &self.comments)
-            .finish()
+        streams_digest(domain, &self.tree, &self.comments)
     }
 
     /// Records a comment, and the comments of the long run it starts that
@@ -528,9 +531,8 @@ impl<'t> Visitor<'t> for Canon<'_> {
             record(self.tree_out(), VALUE, value.as_bytes());
             opened = true;
             false
-        } else if let Some(lit) = matches!(kind, "string" | "concatenated_string")
-            .then(|| read_string(node, self.source))
-            .flatten()
+        } else if matches!(kind, "string" | "concatenated_string")
+            && let Some(lit) = read_string(node, self.source)
         {
             self.emit_string(lit);
             false
