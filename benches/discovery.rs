@@ -13,6 +13,12 @@
 //! in a child process for wall time, CPU time and peak RSS (see
 //! [`one_shot`]); `JAUNT_BENCH_EXTRAS=0` skips those. Without `--bench`
 //! (`cargo test --benches`) it only smoke-tests a 100-module project.
+//!
+//! `JAUNT_BENCH_AGAINST=PATH`, the discovery bench binary of another build
+//! (`cargo bench --bench discovery --no-run` at another commit), adds cold
+//! one-shot loads of that build and this one, alternating, on the same
+//! project: how a target measured on another machine, by another build,
+//! reads on this one (see [`report_against`]).
 
 mod synth;
 
@@ -219,7 +225,14 @@ struct OneShot {
 /// cannot be reset within one; Linux-only (`/proc/self`). CPU time is
 /// reported too: on a shared machine it is steadier than wall time.
 fn one_shot(mode: &str, dir: &Path) -> OneShot {
-    let out = Command::new(std::env::current_exe().expect("current exe"))
+    one_shot_of(&std::env::current_exe().expect("current exe"), mode, dir)
+}
+
+/// [`one_shot`] by the bench binary `exe`, of this build or another: the
+/// child's protocol (environment in, four numbers out) is the same since
+/// the one-shot loads were added.
+fn one_shot_of(exe: &Path, mode: &str, dir: &Path) -> OneShot {
+    let out = Command::new(exe)
         .env(CHILD_ENV, format!("{mode} {}", dir.display()))
         .output()
         .expect("spawn child");
@@ -307,6 +320,51 @@ one-shot loads, {modules} modules (child process; /proc/loadavg {}):",
     }
 }
 
+/// Cold one-shot loads of another build's bench binary and of this one,
+/// alternating so that both meet the same machine (on a shared VM its
+/// speed drifts within minutes), each after `.jaunt/cache` is removed whole
+/// (the builds' caches may differ in layout). Prints median wall and CPU
+/// time and the highest peak RSS of each.
+fn report_against(other: &Path, modules: usize) {
+    let (dir, _) = project(modules);
+    let runs = if modules >= 10_000 { 3 } else { 11 };
+    let builds = [
+        other.to_path_buf(),
+        std::env::current_exe().expect("current exe"),
+    ];
+    let mut shots: [Vec<OneShot>; 2] = [Vec::new(), Vec::new()];
+    for _ in 0..runs {
+        for (exe, shots) in builds.iter().zip(shots.iter_mut()) {
+            match std::fs::remove_dir_all(dir.join(".jaunt/cache")) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => panic!("remove the parse cache: {e}"),
+            }
+            shots.push(one_shot_of(exe, "cold", &dir));
+        }
+    }
+    println!(
+        "\ncold one-shot loads against {}, {modules} modules, {runs} runs each, alternating (/proc/loadavg {}):",
+        other.display(),
+        loadavg().trim()
+    );
+    for (name, shots) in ["that build", "this build"].iter().zip(shots.iter_mut()) {
+        let median = |key: fn(&OneShot) -> Duration, shots: &mut Vec<OneShot>| {
+            shots.sort_by_key(key);
+            key(&shots[shots.len() / 2])
+        };
+        let wall = median(|s| s.wall, shots);
+        let cpu = median(|s| s.cpu, shots);
+        let peak = shots.iter().map(|s| s.peak_kb).max().expect("runs");
+        println!(
+            "  {name}: median wall {}, CPU {}, peak RSS {:.1} MB",
+            ms(wall),
+            ms(cpu),
+            peak as f64 / 1024.0
+        );
+    }
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
@@ -326,6 +384,13 @@ fn main() {
         for &n in sizes() {
             report_phases(n);
             report_one_shots(n);
+        }
+    }
+    if bench_mode()
+        && let Some(other) = std::env::var_os("JAUNT_BENCH_AGAINST")
+    {
+        for &n in sizes() {
+            report_against(Path::new(&other), n);
         }
     }
     Criterion::default().configure_from_args().final_summary();
