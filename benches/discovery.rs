@@ -334,13 +334,13 @@ fn report_against(other: &Path, modules: usize) {
     ];
     let mut shots: [Vec<OneShot>; 2] = [Vec::new(), Vec::new()];
     for _ in 0..runs {
-        for (exe, shots) in builds.iter().zip(shots.iter_mut()) {
+        for (exe, of_build) in builds.iter().zip(shots.iter_mut()) {
             match std::fs::remove_dir_all(dir.join(".jaunt/cache")) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => panic!("remove the parse cache: {e}"),
+                Err(e) => panic!("remove .jaunt/cache: {e}"),
             }
-            shots.push(one_shot_of(exe, "cold", &dir));
+            of_build.push(one_shot_of(exe, "cold", &dir));
         }
     }
     println!(
@@ -348,14 +348,14 @@ fn report_against(other: &Path, modules: usize) {
         other.display(),
         loadavg().trim()
     );
-    for (name, shots) in ["that build", "this build"].iter().zip(shots.iter_mut()) {
-        let median = |key: fn(&OneShot) -> Duration, shots: &mut Vec<OneShot>| {
-            shots.sort_by_key(key);
-            key(&shots[shots.len() / 2])
+    for (name, of_build) in ["that build", "this build"].iter().zip(shots.iter_mut()) {
+        let median = |key: fn(&OneShot) -> Duration, of_build: &mut Vec<OneShot>| {
+            of_build.sort_by_key(key);
+            key(&of_build[of_build.len() / 2])
         };
-        let wall = median(|s| s.wall, shots);
-        let cpu = median(|s| s.cpu, shots);
-        let peak = shots.iter().map(|s| s.peak_kb).max().expect("runs");
+        let wall = median(|s| s.wall, of_build);
+        let cpu = median(|s| s.cpu, of_build);
+        let peak = of_build.iter().map(|s| s.peak_kb).max().expect("runs");
         println!(
             "  {name}: median wall {}, CPU {}, peak RSS {:.1} MB",
             ms(wall),
