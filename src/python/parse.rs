@@ -103,53 +103,30 @@ pub(crate) enum Field {
 }
 
 impl Field {
-    const ALL: [Field; 20] = [
-        Field::Alias,
-        Field::Argument,
-        Field::Arguments,
-        Field::Attribute,
-        Field::Body,
-        Field::Definition,
-        Field::Function,
-        Field::Left,
-        Field::ModuleName,
-        Field::Name,
-        Field::Object,
-        Field::Operator,
-        Field::Parameters,
-        Field::ReturnType,
-        Field::Right,
-        Field::Subscript,
-        Field::Superclasses,
-        Field::Type,
-        Field::TypeParameters,
-        Field::Value,
+    /// Every field with its name in the grammar, in declaration order
+    /// (`field as usize` indexes it; its length follows the last one).
+    const ALL: [(Field, &'static str); Field::Value as usize + 1] = [
+        (Field::Alias, "alias"),
+        (Field::Argument, "argument"),
+        (Field::Arguments, "arguments"),
+        (Field::Attribute, "attribute"),
+        (Field::Body, "body"),
+        (Field::Definition, "definition"),
+        (Field::Function, "function"),
+        (Field::Left, "left"),
+        (Field::ModuleName, "module_name"),
+        (Field::Name, "name"),
+        (Field::Object, "object"),
+        (Field::Operator, "operator"),
+        (Field::Parameters, "parameters"),
+        (Field::ReturnType, "return_type"),
+        (Field::Right, "right"),
+        (Field::Subscript, "subscript"),
+        (Field::Superclasses, "superclasses"),
+        (Field::Type, "type"),
+        (Field::TypeParameters, "type_parameters"),
+        (Field::Value, "value"),
     ];
-
-    fn name(self) -> &'static str {
-        match self {
-            Field::Alias => "alias",
-            Field::Argument => "argument",
-            Field::Arguments => "arguments",
-            Field::Attribute => "attribute",
-            Field::Body => "body",
-            Field::Definition => "definition",
-            Field::Function => "function",
-            Field::Left => "left",
-            Field::ModuleName => "module_name",
-            Field::Name => "name",
-            Field::Object => "object",
-            Field::Operator => "operator",
-            Field::Parameters => "parameters",
-            Field::ReturnType => "return_type",
-            Field::Right => "right",
-            Field::Subscript => "subscript",
-            Field::Superclasses => "superclasses",
-            Field::Type => "type",
-            Field::TypeParameters => "type_parameters",
-            Field::Value => "value",
-        }
-    }
 
     /// Its id in the bundled grammar, looked up once.
     pub(crate) fn id(self) -> NonZeroU16 {
@@ -158,9 +135,9 @@ impl Field {
             let language = Language::new(tree_sitter_python::LANGUAGE);
             Field::ALL
                 .iter()
-                .map(|f| {
+                .map(|(_, name)| {
                     language
-                        .field_id_for_name(f.name())
+                        .field_id_for_name(name)
                         .expect("every Field is a field of the bundled tree-sitter-python grammar")
                 })
                 .collect()
@@ -390,9 +367,12 @@ mod tests {
         let tree = parse(source).unwrap();
         let mut seen = std::collections::HashSet::new();
         let mut stack = vec![tree.root_node()];
+        for (i, (f, _)) in Field::ALL.iter().enumerate() {
+            assert_eq!(*f as usize, i, "Field::ALL is in declaration order");
+        }
         while let Some(node) = stack.pop() {
-            for f in Field::ALL {
-                let by_name = node.child_by_field_name(f.name());
+            for (f, name) in Field::ALL {
+                let by_name = node.child_by_field_name(name);
                 assert_eq!(node.field(f), by_name, "{f:?} of {}", node.kind());
                 if by_name.is_some() {
                     seen.insert(f);
